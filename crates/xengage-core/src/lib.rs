@@ -1,0 +1,68 @@
+//! The sans-IO core of xengage, the SDK of the X Engagement API.
+//!
+//! **This crate does no IO, reads no clock and draws no randomness of its own.** Time (`now`)
+//! comes in as an argument; building a request is a pure function of its inputs, so the same
+//! request and `now` give the same bytes. Transports (`xengage-native`, `xengage-web`) send what
+//! this crate builds, unchanged.
+//!
+//! ```
+//! use time::macros::datetime;
+//! use xengage_core::{BaseUrls, Endpoint, RequestSpec, ValidationOptions};
+//!
+//! let now = datetime!(2026-11-22 12:00 UTC);
+//! let request = RequestSpec::new(Endpoint::Historical)
+//!     .post_ids(["1855000000000000000"])
+//!     .metrics(["impressions", "engagements"])
+//!     .grouping("hourly", ["tweet.id", "engagement.type", "engagement.day", "engagement.hour"])
+//!     .window("2026-11-01", "2026-11-08T12:24:00Z")
+//!     .validate(now, &ValidationOptions::default())?;
+//! let http = request.prepare(&BaseUrls::default());
+//! assert_eq!(http.url, "https://data-api.x.com/insights/engagement/historical");
+//! assert!(http.body_text().unwrap().contains(r#""end":"2026-11-08T13:00:00Z""#));
+//! # Ok::<(), xengage_core::InvalidRequest>(())
+//! ```
+//!
+//! Invalid requests report every problem at once:
+//!
+//! ```
+//! use time::macros::datetime;
+//! use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+//!
+//! let err = RequestSpec::new(Endpoint::Totals)
+//!     .post_ids(["12x"])
+//!     .metrics(["media_clicks"])
+//!     .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())
+//!     .unwrap_err();
+//! assert_eq!(err.problems.len(), 2);
+//! assert!(err.to_string().contains("media_engagements"));
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod build;
+pub mod facts;
+mod grouping;
+mod id;
+mod metric;
+mod notice;
+mod problem;
+mod request;
+pub mod window;
+
+pub use build::{
+    BaseUrlError, BaseUrls, ENTERPRISE_BASE_URL, PreparedRequest, RequestReadError, V2_BASE_URL,
+};
+pub use facts::{Endpoint, Generation};
+pub use grouping::{Dimension, FOUR_DIMENSION_ORDERS, Grouping};
+pub use id::{PostId, PostIdError};
+pub use metric::{Metric, MetricNameError};
+pub use notice::{Notice, notice_json};
+pub use problem::{InvalidRequest, Problem, Rule};
+pub use request::{
+    CredentialKind, EngagementField, Granularity, GroupingSpec, Request, RequestSpec,
+    ValidationOptions,
+};
+pub use window::{TimeInput, TimeWindow};
+
+/// Re-exported so users name the same time types as the API of this crate.
+pub use time;

@@ -1,0 +1,829 @@
+//! Requests: an unchecked [`RequestSpec`] as users write it (strings everywhere, so every problem
+//! can be reported at once), and the validated [`Request`] that can be built and sent.
+
+use std::collections::HashSet;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::facts::{Endpoint, Generation, TimeRange, limits};
+use crate::grouping::{Dimension, FOUR_DIMENSION_ORDERS, Grouping};
+use crate::id::PostId;
+use crate::metric::Metric;
+use crate::notice::Notice;
+use crate::problem::{InvalidRequest, Problem, Rule};
+use crate::window::{TimeInput, TimeWindow, ceil_hour, floor_hour, format_time};
+
+/// The kind of credential a request will be sent with; validation refuses what it cannot reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// An OAuth 2.0 app-only bearer token: v1 totals, public metrics only.
+    AppOnly,
+    /// An OAuth 2.0 user token: v2 insights.
+    OAuth2User,
+    /// OAuth 1.0a user context (consumer key and secret, access token and secret): everything,
+    /// for posts the user owns.
+    OAuth1User,
+}
+
+impl std::fmt::Display for CredentialKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CredentialKind::AppOnly => "an app-only bearer token",
+            CredentialKind::OAuth2User => "an OAuth 2.0 user token",
+            CredentialKind::OAuth1User => "OAuth 1.0a user context",
+        })
+    }
+}
+
+/// The granularity of a v2 answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Granularity {
+    /// One value per day.
+    Daily,
+    /// One value per hour.
+    Hourly,
+    /// One value per week.
+    Weekly,
+    /// One total per post and metric.
+    Total,
+}
+
+impl Granularity {
+    /// Every granularity.
+    pub const ALL: [Granularity; 4] = [
+        Granularity::Daily,
+        Granularity::Hourly,
+        Granularity::Weekly,
+        Granularity::Total,
+    ];
+
+    /// The name the API uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Daily => "Daily",
+            Granularity::Hourly => "Hourly",
+            Granularity::Weekly => "Weekly",
+            Granularity::Total => "Total",
+        }
+    }
+
+    /// Parses a granularity, ignoring ASCII case.
+    pub fn parse(s: &str) -> Option<Granularity> {
+        Granularity::ALL
+            .into_iter()
+            .find(|g| g.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A field of the v2 engagement object (`engagement.fields`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngagementField {
+    /// Per-post errors.
+    Errors,
+    /// The measurement (time series and totals).
+    Measurement,
+}
+
+impl EngagementField {
+    /// The name the API uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            EngagementField::Errors => "errors",
+            EngagementField::Measurement => "measurement",
+        }
+    }
+
+    /// Parses a field name, ignoring ASCII case.
+    pub fn parse(s: &str) -> Option<EngagementField> {
+        [EngagementField::Errors, EngagementField::Measurement]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// A grouping as written by a user: a name and dimension names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GroupingSpec {
+    /// The caller-chosen name.
+    pub name: String,
+    /// The dimension names, outermost first.
+    pub group_by: Vec<String>,
+}
+
+/// A request as a user writes it, unchecked. [`RequestSpec::validate`] turns it into a
+/// [`Request`] or reports every problem at once.
+///
+/// ```
+/// use time::macros::datetime;
+/// use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+///
+/// let request = RequestSpec::new(Endpoint::Totals)
+///     .post_ids(["1070059276213702656", "1021817816134156288"])
+///     .metrics(["favorites", "retweets"])
+///     .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())
+///     .unwrap();
+/// assert_eq!(request.post_ids().len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// Post ids, as decimal strings.
+    #[serde(default)]
+    pub post_ids: Vec<String>,
+    /// Metric names, in either generation's spelling.
+    #[serde(default)]
+    pub metrics: Vec<String>,
+    /// v1 groupings; when empty on v1, one grouping by post and metric is added.
+    #[serde(default)]
+    pub groupings: Vec<GroupingSpec>,
+    /// Window start (historical endpoints): a date or an RFC 3339 time.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Window end (historical endpoints): a date or an RFC 3339 time.
+    #[serde(default)]
+    pub end: Option<String>,
+    /// v2 granularity: `Daily`, `Hourly`, `Weekly` or `Total`.
+    #[serde(default)]
+    pub granularity: Option<String>,
+    /// v2 `engagement.fields`: `errors`, `measurement`.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+/// Options of validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidationOptions {
+    /// The credential the request will be sent with, if known; `None` skips the checks that
+    /// depend on it.
+    pub credential: Option<CredentialKind>,
+    /// Refuse historical windows starting more than 365 days before `now` (the overview's
+    /// lookback). On by default; the reference itself only documents the 2014-09-01 floor.
+    pub enforce_lookback: bool,
+}
+
+impl Default for ValidationOptions {
+    fn default() -> Self {
+        ValidationOptions {
+            credential: None,
+            enforce_lookback: true,
+        }
+    }
+}
+
+/// A validated request: every documented rule holds. Build it into HTTP with
+/// [`Request::prepare`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    endpoint: Endpoint,
+    post_ids: Vec<PostId>,
+    metrics: Vec<Metric>,
+    groupings: Vec<Grouping>,
+    window: Option<TimeWindow>,
+    granularity: Option<Granularity>,
+    fields: Vec<EngagementField>,
+    requested_at: OffsetDateTime,
+    notices: Vec<Notice>,
+}
+
+impl RequestSpec {
+    /// An empty spec for `endpoint`.
+    pub fn new(endpoint: Endpoint) -> RequestSpec {
+        RequestSpec {
+            endpoint,
+            post_ids: Vec::new(),
+            metrics: Vec::new(),
+            groupings: Vec::new(),
+            start: None,
+            end: None,
+            granularity: None,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Adds post ids.
+    #[must_use]
+    pub fn post_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.post_ids.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds metrics, by name in either spelling.
+    #[must_use]
+    pub fn metrics<I: IntoIterator<Item = S>, S: Into<String>>(mut self, metrics: I) -> Self {
+        self.metrics.extend(metrics.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a grouping.
+    #[must_use]
+    pub fn grouping<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        name: impl Into<String>,
+        group_by: I,
+    ) -> Self {
+        self.groupings.push(GroupingSpec {
+            name: name.into(),
+            group_by: group_by.into_iter().map(Into::into).collect(),
+        });
+        self
+    }
+
+    /// Sets the window (historical endpoints).
+    #[must_use]
+    pub fn window(mut self, start: impl Into<String>, end: impl Into<String>) -> Self {
+        self.start = Some(start.into());
+        self.end = Some(end.into());
+        self
+    }
+
+    /// Sets the v2 granularity.
+    #[must_use]
+    pub fn granularity(mut self, granularity: impl Into<String>) -> Self {
+        self.granularity = Some(granularity.into());
+        self
+    }
+
+    /// Adds v2 engagement fields.
+    #[must_use]
+    pub fn fields<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
+        self.fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+
+    /// Checks every documented rule against `now` and returns the request, or every problem.
+    pub fn validate(
+        &self,
+        now: OffsetDateTime,
+        options: &ValidationOptions,
+    ) -> Result<Request, InvalidRequest> {
+        let mut v = Validator {
+            spec: self,
+            now,
+            problems: Vec::new(),
+            notices: Vec::new(),
+        };
+        let post_ids = v.post_ids();
+        let metrics = v.metrics();
+        let groupings = v.groupings();
+        let (granularity, fields) = v.v2_parameters();
+        let window = v.window(options);
+        if let Some(credential) = options.credential {
+            v.credential(credential, &metrics);
+        }
+        if !v.problems.is_empty() {
+            return Err(InvalidRequest {
+                problems: v.problems,
+            });
+        }
+        let mut request = Request {
+            endpoint: self.endpoint,
+            post_ids,
+            metrics,
+            groupings,
+            window,
+            granularity,
+            fields,
+            requested_at: now,
+            notices: v.notices,
+        };
+        request.notices.extend(request.age_notices());
+        Ok(request)
+    }
+}
+
+struct Validator<'a> {
+    spec: &'a RequestSpec,
+    now: OffsetDateTime,
+    problems: Vec<Problem>,
+    notices: Vec<Notice>,
+}
+
+impl Validator<'_> {
+    fn problem(&mut self, field: impl Into<String>, value: Option<&str>, rule: Rule) {
+        self.problems
+            .push(Problem::new(field, value.map(str::to_owned), rule));
+    }
+
+    fn post_ids(&mut self) -> Vec<PostId> {
+        let endpoint = self.spec.endpoint;
+        let mut ids = Vec::new();
+        let mut seen = HashSet::new();
+        let mut repeated = Vec::new();
+        for (i, raw) in self.spec.post_ids.iter().enumerate() {
+            match PostId::parse(raw) {
+                Ok(id) => {
+                    if seen.insert(id.clone()) {
+                        ids.push(id);
+                    } else if !repeated.contains(&id) {
+                        repeated.push(id);
+                    }
+                }
+                Err(e) => self.problem(format!("tweet_ids[{i}]"), Some(raw), Rule::PostId(e)),
+            }
+        }
+        if self.spec.post_ids.is_empty() {
+            self.problem("tweet_ids", None, Rule::NoPostIds);
+        }
+        let max = endpoint.facts().max_post_ids;
+        if ids.len() > max {
+            let given = ids.len();
+            self.problem(
+                "tweet_ids",
+                None,
+                Rule::TooManyPostIds {
+                    endpoint,
+                    max,
+                    given,
+                },
+            );
+        }
+        if !repeated.is_empty() {
+            self.notices
+                .push(Notice::DuplicatePostIdsRemoved { post_ids: repeated });
+        }
+        ids
+    }
+
+    fn metrics(&mut self) -> Vec<Metric> {
+        let endpoint = self.spec.endpoint;
+        let field = match endpoint.generation() {
+            Generation::Enterprise => "engagement_types",
+            Generation::V2 => "requested_metrics",
+        };
+        let mut metrics = Vec::new();
+        let mut repeated = Vec::new();
+        for (i, raw) in self.spec.metrics.iter().enumerate() {
+            match Metric::parse(raw.trim()) {
+                Ok(m) if !m.available_on(endpoint) => {
+                    let available_on = m.facts().endpoints();
+                    let rule = Rule::MetricUnavailable {
+                        metric: m,
+                        endpoint,
+                        available_on,
+                    };
+                    self.problem(format!("{field}[{i}]"), Some(raw), rule);
+                }
+                Ok(m) if metrics.contains(&m) => {
+                    if !repeated.contains(&m) {
+                        repeated.push(m);
+                    }
+                }
+                Ok(m) => metrics.push(m),
+                Err(e) => self.problem(format!("{field}[{i}]"), Some(raw), Rule::MetricName(e)),
+            }
+        }
+        if self.spec.metrics.is_empty() {
+            self.problem(field, None, Rule::NoMetrics);
+        }
+        if !repeated.is_empty() {
+            self.notices
+                .push(Notice::DuplicateMetricsRemoved { metrics: repeated });
+        }
+        metrics
+    }
+
+    fn groupings(&mut self) -> Vec<Grouping> {
+        let endpoint = self.spec.endpoint;
+        if endpoint.generation() == Generation::V2 {
+            if !self.spec.groupings.is_empty() {
+                self.problem("groupings", None, Rule::GroupingsOnV2(endpoint));
+            }
+            return Vec::new();
+        }
+        if self.spec.groupings.is_empty() {
+            let g = Grouping::default_for_request();
+            self.notices.push(Notice::DefaultGrouping {
+                name: g.name.clone(),
+            });
+            return vec![g];
+        }
+        if self.spec.groupings.len() > limits::MAX_GROUPINGS {
+            self.problem(
+                "groupings",
+                None,
+                Rule::TooManyGroupings(self.spec.groupings.len()),
+            );
+        }
+        let mut out = Vec::new();
+        let mut names = HashSet::new();
+        let mut four = 0;
+        for spec in &self.spec.groupings {
+            let field = format!("groupings.{}", spec.name);
+            if spec.name.is_empty() {
+                self.problem("groupings", Some(""), Rule::GroupingNameEmpty);
+            } else if limits::RESERVED_TOP_LEVEL_KEYS.contains(&spec.name.as_str()) {
+                self.problem(field.clone(), Some(&spec.name), Rule::GroupingNameReserved);
+            }
+            if !spec.name.is_empty() && !names.insert(spec.name.as_str()) {
+                self.problem(field.clone(), Some(&spec.name), Rule::GroupingNameDuplicate);
+            }
+            let field = format!("{field}.group_by");
+            let mut dims = Vec::new();
+            for raw in &spec.group_by {
+                match Dimension::from_name(raw.trim()) {
+                    None => self.problem(field.clone(), Some(raw), Rule::UnknownDimension),
+                    Some(d) if dims.contains(&d) => {
+                        self.problem(field.clone(), Some(raw), Rule::DimensionRepeated(d));
+                    }
+                    Some(d) => {
+                        if d.is_time() && !endpoint.facts().time_series {
+                            let rule = Rule::TimeDimensionUnavailable {
+                                dimension: d,
+                                endpoint,
+                            };
+                            self.problem(field.clone(), Some(raw), rule);
+                        }
+                        dims.push(d);
+                    }
+                }
+            }
+            if spec.group_by.is_empty() {
+                self.problem(field.clone(), None, Rule::GroupingEmpty);
+            }
+            if dims.len() == 4 {
+                four += 1;
+                if !FOUR_DIMENSION_ORDERS.iter().any(|o| o[..] == dims[..]) {
+                    self.problem(field.clone(), None, Rule::FourDimensionOrder);
+                }
+                if four > limits::MAX_FOUR_DIMENSION_GROUPINGS {
+                    self.problem(field, None, Rule::TooManyFourDimensionGroupings);
+                }
+            }
+            out.push(Grouping::new(spec.name.clone(), dims));
+        }
+        out
+    }
+
+    fn v2_parameters(&mut self) -> (Option<Granularity>, Vec<EngagementField>) {
+        let endpoint = self.spec.endpoint;
+        if endpoint.generation() == Generation::Enterprise {
+            if self.spec.granularity.is_some() {
+                let value = self.spec.granularity.as_deref();
+                self.problem(
+                    "granularity",
+                    value,
+                    Rule::V2ParameterOnEnterprise(endpoint),
+                );
+            }
+            if !self.spec.fields.is_empty() {
+                self.problem(
+                    "engagement.fields",
+                    None,
+                    Rule::V2ParameterOnEnterprise(endpoint),
+                );
+            }
+            return (None, Vec::new());
+        }
+        let granularity = match self.spec.granularity.as_deref() {
+            None => {
+                self.problem("granularity", None, Rule::GranularityMissing(endpoint));
+                None
+            }
+            Some(raw) => {
+                let g = Granularity::parse(raw.trim());
+                if g.is_none() {
+                    self.problem("granularity", Some(raw), Rule::UnknownGranularity);
+                }
+                g
+            }
+        };
+        let mut fields = Vec::new();
+        for (i, raw) in self.spec.fields.iter().enumerate() {
+            match EngagementField::parse(raw.trim()) {
+                Some(f) if fields.contains(&f) => {}
+                Some(f) => fields.push(f),
+                None => {
+                    self.problem(
+                        format!("engagement.fields[{i}]"),
+                        Some(raw),
+                        Rule::UnknownField,
+                    );
+                }
+            }
+        }
+        (granularity, fields)
+    }
+
+    fn time(&mut self, field: &str, raw: Option<&str>) -> Option<OffsetDateTime> {
+        let raw = raw?;
+        match TimeInput::parse(raw) {
+            Ok(t) => Some(t.to_utc()),
+            Err(e) => {
+                self.problem(field, Some(raw), Rule::Time(e));
+                None
+            }
+        }
+    }
+
+    fn window(&mut self, options: &ValidationOptions) -> Option<TimeWindow> {
+        let endpoint = self.spec.endpoint;
+        let (start_field, end_field) = match endpoint.generation() {
+            Generation::Enterprise => ("start", "end"),
+            Generation::V2 => ("start_time", "end_time"),
+        };
+        let (raw_start, raw_end) = (self.spec.start.as_deref(), self.spec.end.as_deref());
+        if endpoint.facts().time_range != TimeRange::Window {
+            if raw_start.is_some() || raw_end.is_some() {
+                let value = raw_start.or(raw_end);
+                self.problem(start_field, value, Rule::WindowNotAllowed(endpoint));
+            }
+            return None;
+        }
+        let start = self.time(start_field, raw_start);
+        let end = self.time(end_field, raw_end);
+        let (start, end) = match (raw_start, raw_end) {
+            (None, None) if endpoint == Endpoint::Historical => {
+                let end = ceil_hour(self.now);
+                let start = end - Duration::hours(limits::MAX_WINDOW_HOURS);
+                let (start, end) = (format_time(start), format_time(end));
+                self.notices.push(Notice::DefaultWindow { start, end });
+                return None;
+            }
+            (None, _) | (_, None) if endpoint.generation() == Generation::V2 => {
+                self.problem(start_field, None, Rule::WindowRequired(endpoint));
+                return None;
+            }
+            (None, None) => return None,
+            (None, Some(_)) => {
+                self.problem(start_field, None, Rule::EndWithoutStart);
+                return None;
+            }
+            (Some(_), None) => {
+                let start = start?;
+                self.notices.push(Notice::WindowEndsNow {
+                    end: format_time(ceil_hour(self.now)),
+                });
+                (start, self.now)
+            }
+            (Some(_), Some(_)) => (start?, end?),
+        };
+        let (rounded_start, rounded_end) = (floor_hour(start), ceil_hour(end));
+        let mut ok = true;
+        if end > self.now {
+            let rule = Rule::EndInFuture {
+                now: format_time(self.now),
+            };
+            self.problem(end_field, raw_end, rule);
+            ok = false;
+        }
+        if rounded_end <= rounded_start {
+            let rule = Rule::EndNotAfterStart {
+                start: format_time(rounded_start),
+                end: format_time(rounded_end),
+            };
+            self.problem(end_field, raw_end, rule);
+            return None;
+        }
+        let hours = (rounded_end - rounded_start).whole_hours();
+        if hours > limits::MAX_WINDOW_HOURS {
+            self.problem(end_field, raw_end, Rule::WindowTooLong { hours });
+            ok = false;
+        }
+        if rounded_start.date() < limits::EARLIEST_START {
+            self.problem(start_field, raw_start, Rule::StartTooEarly);
+            ok = false;
+        }
+        let lookback = floor_hour(self.now - Duration::days(limits::LOOKBACK_DAYS));
+        if options.enforce_lookback && rounded_start < lookback {
+            let rule = Rule::StartBeyondLookback {
+                earliest: format_time(lookback),
+            };
+            self.problem(start_field, raw_start, rule);
+            ok = false;
+        }
+        let window = TimeWindow::new(rounded_start, rounded_end)
+            .ok()
+            .filter(|_| ok)?;
+        if (rounded_start, rounded_end) != (start, end) && raw_end.is_some() {
+            self.notices.push(Notice::WindowRounded {
+                given_start: format_time(start),
+                given_end: format_time(end),
+                start: format_time(rounded_start),
+                end: format_time(rounded_end),
+            });
+        }
+        Some(window)
+    }
+
+    fn credential(&mut self, credential: CredentialKind, metrics: &[Metric]) {
+        let endpoint = self.spec.endpoint;
+        let field = "credential";
+        match credential {
+            CredentialKind::OAuth1User => {}
+            CredentialKind::OAuth2User if endpoint.generation() == Generation::Enterprise => {
+                self.problem(
+                    field,
+                    None,
+                    Rule::CredentialNotForEnterprise {
+                        endpoint,
+                        credential,
+                    },
+                );
+            }
+            CredentialKind::OAuth2User => {}
+            CredentialKind::AppOnly if !endpoint.facts().app_only_allowed => {
+                self.problem(
+                    field,
+                    None,
+                    Rule::EndpointNeedsUserContext {
+                        endpoint,
+                        credential,
+                    },
+                );
+            }
+            CredentialKind::AppOnly => {
+                for &metric in metrics {
+                    if metric.facts().needs_user_context(endpoint) {
+                        let rule = Rule::MetricNeedsUserContext {
+                            metric,
+                            endpoint,
+                            credential,
+                        };
+                        self.problem(field, Some(metric.name()), rule);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Request {
+    /// The endpoint.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint
+    }
+
+    /// The distinct post ids, in the order first given.
+    pub fn post_ids(&self) -> &[PostId] {
+        &self.post_ids
+    }
+
+    /// The distinct metrics, in the order first given.
+    pub fn metrics(&self) -> &[Metric] {
+        &self.metrics
+    }
+
+    /// The groupings (v1; empty on v2).
+    pub fn groupings(&self) -> &[Grouping] {
+        &self.groupings
+    }
+
+    /// The window sent with the request, rounded to whole hours (historical endpoints with a
+    /// start; `None` where the API picks the window).
+    pub fn window(&self) -> Option<TimeWindow> {
+        self.window
+    }
+
+    /// The v2 granularity.
+    pub fn granularity(&self) -> Option<Granularity> {
+        self.granularity
+    }
+
+    /// The v2 engagement fields.
+    pub fn fields(&self) -> &[EngagementField] {
+        &self.fields
+    }
+
+    /// The `now` the request was validated against.
+    pub fn requested_at(&self) -> OffsetDateTime {
+        self.requested_at
+    }
+
+    /// Notices about the request: duplicates removed, window rounded, posts too old for a
+    /// metric, ...
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
+    }
+
+    /// The time the answer covers: the window sent, or the window the API picks for 28hr and
+    /// for historical without a window (as far as `requested_at` tells); `None` for totals.
+    pub fn covered_window(&self) -> Option<TimeWindow> {
+        let end = ceil_hour(self.requested_at);
+        match self.endpoint.facts().time_range {
+            TimeRange::Lifetime => None,
+            TimeRange::Last28Hours => TimeWindow::new(
+                floor_hour(self.requested_at - Duration::hours(limits::LAST_HOURS)),
+                end,
+            )
+            .ok(),
+            TimeRange::Window => self.window.or_else(|| {
+                TimeWindow::new(end - Duration::hours(limits::MAX_WINDOW_HOURS), end).ok()
+            }),
+        }
+    }
+
+    /// The same request for a subset of its posts (bulk collection splits batches this way).
+    /// Ids that are not in this request are ignored, so the result stays valid.
+    #[must_use]
+    pub fn with_post_ids(&self, post_ids: &[PostId]) -> Request {
+        let mut r = self.clone();
+        r.post_ids = self
+            .post_ids
+            .iter()
+            .filter(|id| post_ids.contains(id))
+            .cloned()
+            .collect();
+        r.notices.clear();
+        r.notices.extend(r.age_notices());
+        r
+    }
+
+    /// The same request for another window of whole hours (bulk collection splits long ranges
+    /// this way). Returns `None` unless the endpoint takes a window and `window` is at most 4
+    /// weeks long.
+    #[must_use]
+    pub fn with_window(&self, window: TimeWindow) -> Option<Request> {
+        if self.endpoint.facts().time_range != TimeRange::Window
+            || window.hours() > limits::MAX_WINDOW_HOURS
+        {
+            return None;
+        }
+        let mut r = self.clone();
+        r.window = Some(window);
+        r.notices.clear();
+        r.notices.extend(r.age_notices());
+        Some(r)
+    }
+
+    /// The unchecked spec this request was validated from (normalized: deduplicated, window
+    /// rounded, names in the endpoint's generation).
+    pub fn to_spec(&self) -> RequestSpec {
+        let generation = self.endpoint.generation();
+        RequestSpec {
+            endpoint: self.endpoint,
+            post_ids: self
+                .post_ids
+                .iter()
+                .map(|id| id.as_str().to_owned())
+                .collect(),
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| m.name_in(generation).unwrap_or(m.name()).to_owned())
+                .collect(),
+            groupings: self
+                .groupings
+                .iter()
+                .map(|g| GroupingSpec {
+                    name: g.name.clone(),
+                    group_by: g.group_by.iter().map(|d| d.name().to_owned()).collect(),
+                })
+                .collect(),
+            start: self.window.map(|w| format_time(w.start())),
+            end: self.window.map(|w| format_time(w.end())),
+            granularity: self.granularity.map(|g| g.name().to_owned()),
+            fields: self.fields.iter().map(|f| f.name().to_owned()).collect(),
+        }
+    }
+
+    fn age_notices(&self) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        if self.endpoint.generation() != Generation::Enterprise {
+            return notices;
+        }
+        for id in &self.post_ids {
+            let created = id.created_no_later_than();
+            let age_days = (self.requested_at - created).whole_days();
+            for &metric in &self.metrics {
+                let Some(limit) = metric.facts().age_limit else {
+                    continue;
+                };
+                if limit.totals_only && self.endpoint != Endpoint::Totals {
+                    continue;
+                }
+                if self.requested_at - created > Duration::days(limit.max_days) {
+                    notices.push(Notice::PostTooOldForMetric {
+                        post_id: id.clone(),
+                        metric,
+                        max_days: limit.max_days,
+                        age_days,
+                    });
+                }
+            }
+            if self.endpoint == Endpoint::Historical && created.date() < limits::EARLIEST_START {
+                notices.push(Notice::PostBeforeHistoricalData {
+                    post_id: id.clone(),
+                });
+            }
+        }
+        if self.endpoint == Endpoint::Historical {
+            let starts_before = self
+                .covered_window()
+                .is_some_and(|w| w.start().date() < limits::ZERO_BEFORE);
+            let metrics: Vec<Metric> = self
+                .metrics
+                .iter()
+                .copied()
+                .filter(|m| m.facts().zero_before_2015_09_15)
+                .collect();
+            if starts_before && !metrics.is_empty() {
+                notices.push(Notice::ReadsAsZeroBefore2015_09_15 { metrics });
+            }
+        }
+        notices
+    }
+}

@@ -1,0 +1,249 @@
+//! Time: the instants users type (a date or an RFC 3339 time), hour-aligned UTC windows, and the
+//! rounding the API applies (start floored, end ceiled to the hour).
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, Duration, OffsetDateTime, Time, UtcOffset};
+
+/// An instant as a user gives it: a calendar date (midnight UTC) or an RFC 3339 time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeInput {
+    /// `2015-08-01`: midnight UTC of that day.
+    Date(Date),
+    /// `2015-07-01T12:24:00Z` or with an offset; kept as UTC.
+    Instant(OffsetDateTime),
+}
+
+/// Why a string is not a time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is neither a date (2015-08-01) nor an RFC 3339 time (2015-07-01T12:24:00Z)")]
+pub struct TimeInputError(pub String);
+
+impl TimeInput {
+    /// Parses `YYYY-MM-DD` or an RFC 3339 time.
+    pub fn parse(s: &str) -> Result<TimeInput, TimeInputError> {
+        let s = s.trim();
+        if let Ok(d) = Date::parse(s, format_description!("[year]-[month]-[day]")) {
+            return Ok(TimeInput::Date(d));
+        }
+        OffsetDateTime::parse(s, &Rfc3339)
+            .map(|t| TimeInput::Instant(t.to_offset(UtcOffset::UTC)))
+            .map_err(|_| TimeInputError(s.to_owned()))
+    }
+
+    /// The instant in UTC.
+    pub fn to_utc(self) -> OffsetDateTime {
+        match self {
+            TimeInput::Date(d) => d.with_time(Time::MIDNIGHT).assume_utc(),
+            TimeInput::Instant(t) => t.to_offset(UtcOffset::UTC),
+        }
+    }
+}
+
+/// Floors an instant to the start of its UTC hour.
+pub fn floor_hour(t: OffsetDateTime) -> OffsetDateTime {
+    let t = t.to_offset(UtcOffset::UTC);
+    t.replace_time(Time::from_hms(t.hour(), 0, 0).unwrap_or(Time::MIDNIGHT))
+}
+
+/// Ceils an instant to the next UTC hour boundary (an instant on a boundary stays).
+pub fn ceil_hour(t: OffsetDateTime) -> OffsetDateTime {
+    let floored = floor_hour(t);
+    if floored == t {
+        floored
+    } else {
+        floored + Duration::HOUR
+    }
+}
+
+/// Whether an instant is on a UTC hour boundary.
+pub fn is_on_hour(t: OffsetDateTime) -> bool {
+    floor_hour(t) == t
+}
+
+/// Formats an instant as the API writes times: `2015-09-14T17:00:00Z`.
+pub fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    t.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap_or_else(|_| t.to_string())
+}
+
+/// A half-open window `[start, end)` of whole UTC hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimeWindow {
+    start: OffsetDateTime,
+    end: OffsetDateTime,
+}
+
+/// Why two instants do not make a window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeWindowError {
+    /// An end is not after its start.
+    #[error("the window's end {end} is not after its start {start}")]
+    NotAfterStart {
+        /// The start, as the API writes times.
+        start: String,
+        /// The end, as the API writes times.
+        end: String,
+    },
+    /// An instant is not on an hour boundary.
+    #[error("{0} is not on an hour boundary (windows are whole UTC hours)")]
+    NotOnHour(String),
+}
+
+impl TimeWindow {
+    /// A window of whole hours; both ends must be on the hour and `end` after `start`.
+    pub fn new(start: OffsetDateTime, end: OffsetDateTime) -> Result<TimeWindow, TimeWindowError> {
+        let (start, end) = (
+            start.to_offset(UtcOffset::UTC),
+            end.to_offset(UtcOffset::UTC),
+        );
+        for t in [start, end] {
+            if !is_on_hour(t) {
+                return Err(TimeWindowError::NotOnHour(format_time(t)));
+            }
+        }
+        if end <= start {
+            return Err(TimeWindowError::NotAfterStart {
+                start: format_time(start),
+                end: format_time(end),
+            });
+        }
+        Ok(TimeWindow { start, end })
+    }
+
+    /// The window the API uses for `start`..`end`: start floored, end ceiled to the hour.
+    pub fn rounded(
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+    ) -> Result<TimeWindow, TimeWindowError> {
+        TimeWindow::new(floor_hour(start), ceil_hour(end))
+    }
+
+    /// The first instant in the window.
+    pub fn start(&self) -> OffsetDateTime {
+        self.start
+    }
+
+    /// The first instant after the window.
+    pub fn end(&self) -> OffsetDateTime {
+        self.end
+    }
+
+    /// The number of whole hours in the window.
+    pub fn hours(&self) -> i64 {
+        (self.end - self.start).whole_hours()
+    }
+
+    /// Whether `t` lies in `[start, end)`.
+    pub fn contains(&self, t: OffsetDateTime) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// Whether the two windows share any hour.
+    pub fn overlaps(&self, other: &TimeWindow) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    /// Splits the window into consecutive, non-overlapping windows of at most `max_hours`
+    /// hours each, in time order. `max_hours` below 1 is taken as 1.
+    pub fn split(&self, max_hours: i64) -> Vec<TimeWindow> {
+        let step = Duration::hours(max_hours.max(1));
+        let mut out = Vec::new();
+        let mut start = self.start;
+        while start < self.end {
+            let end = (start + step).min(self.end);
+            out.push(TimeWindow { start, end });
+            start = end;
+        }
+        out
+    }
+}
+
+impl std::fmt::Display for TimeWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", format_time(self.start), format_time(self.end))
+    }
+}
+
+impl serde::Serialize for TimeWindow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("TimeWindow", 2)?;
+        s.serialize_field("start", &format_time(self.start))?;
+        s.serialize_field("end", &format_time(self.end))?;
+        s.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn parses_dates_and_rfc3339() {
+        assert_eq!(
+            TimeInput::parse("2015-08-01"),
+            Ok(TimeInput::Date(date!(2015 - 08 - 01)))
+        );
+        assert_eq!(
+            TimeInput::parse("2015-07-01T12:24:00Z").map(TimeInput::to_utc),
+            Ok(datetime!(2015-07-01 12:24 UTC))
+        );
+        assert_eq!(
+            TimeInput::parse("2015-07-01T14:24:00+02:00").map(TimeInput::to_utc),
+            Ok(datetime!(2015-07-01 12:24 UTC))
+        );
+        assert!(TimeInput::parse("yesterday").is_err());
+        assert!(TimeInput::parse("2015-13-01").is_err());
+    }
+
+    #[test]
+    fn rounding_matches_the_documented_example() {
+        let w = TimeWindow::rounded(
+            datetime!(2015-07-01 12:24 UTC),
+            datetime!(2015-07-10 08:37 UTC),
+        )
+        .unwrap();
+        assert_eq!(w.start(), datetime!(2015-07-01 12:00 UTC));
+        assert_eq!(w.end(), datetime!(2015-07-10 09:00 UTC));
+        assert_eq!(
+            ceil_hour(datetime!(2015-07-10 09:00 UTC)),
+            datetime!(2015-07-10 09:00 UTC)
+        );
+    }
+
+    #[test]
+    fn split_is_consecutive_and_bounded() {
+        let w = TimeWindow::new(
+            datetime!(2024-01-01 0:00 UTC),
+            datetime!(2024-03-11 5:00 UTC),
+        )
+        .unwrap();
+        let parts = w.split(672);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].start(), w.start());
+        assert_eq!(parts[2].end(), w.end());
+        for pair in parts.windows(2) {
+            assert_eq!(pair[0].end(), pair[1].start());
+            assert!(!pair[0].overlaps(&pair[1]));
+        }
+        assert!(parts.iter().all(|p| p.hours() <= 672));
+    }
+
+    #[test]
+    fn refuses_empty_and_unaligned_windows() {
+        let t = datetime!(2024-01-01 0:00 UTC);
+        assert!(matches!(
+            TimeWindow::new(t, t),
+            Err(TimeWindowError::NotAfterStart { .. })
+        ));
+        assert!(matches!(
+            TimeWindow::new(t, datetime!(2024-01-01 0:30 UTC)),
+            Err(TimeWindowError::NotOnHour(_))
+        ));
+    }
+}
