@@ -440,3 +440,107 @@ fn read_query(spec: &mut RequestSpec, query: &str) -> Result<(), RequestReadErro
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::facts::limits;
+    use crate::{Metric, ValidationOptions};
+    use proptest::prelude::*;
+    use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
+
+    const NOW: OffsetDateTime = datetime!(2026-11-22 10:30 UTC);
+
+    fn post_ids(max: usize) -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec("[0-9]{1,19}", 1..=max)
+    }
+
+    fn metrics(endpoint: Endpoint) -> impl Strategy<Value = Vec<String>> {
+        let names: Vec<String> = Metric::all()
+            .filter(|m| m.available_on(endpoint))
+            .flat_map(|m| [m.v1_name(), m.v2_name()])
+            .flatten()
+            .map(str::to_owned)
+            .collect();
+        prop::collection::vec(prop::sample::select(names), 1..6)
+    }
+
+    fn grouping(time_series: bool) -> impl Strategy<Value = Vec<String>> {
+        let dims: Vec<&str> = if time_series {
+            vec![
+                "tweet.id",
+                "engagement.type",
+                "engagement.day",
+                "engagement.hour",
+            ]
+        } else {
+            vec!["tweet.id", "engagement.type"]
+        };
+        let max = if time_series { 3 } else { 2 };
+        prop::sample::subsequence(dims, 1..=max)
+            .prop_shuffle()
+            .prop_map(|d| d.into_iter().map(str::to_owned).collect())
+    }
+
+    fn spec() -> impl Strategy<Value = RequestSpec> {
+        prop::sample::select(Endpoint::ALL.to_vec()).prop_flat_map(|endpoint| {
+            let facts = endpoint.facts();
+            let v1 = facts.generation == Generation::Enterprise;
+            let groupings = if v1 {
+                prop::collection::vec(grouping(facts.time_series), 1..=limits::MAX_GROUPINGS)
+                    .boxed()
+            } else {
+                Just(Vec::new()).boxed()
+            };
+            let window = (0i64..300 * 24 * 60, 1i64..=27 * 24 * 60);
+            (
+                post_ids(facts.max_post_ids),
+                metrics(endpoint),
+                groupings,
+                window,
+                0usize..4,
+                any::<bool>(),
+            )
+                .prop_map(move |(ids, metrics, groupings, (ago, len), g, fields)| {
+                    let mut spec = RequestSpec::new(endpoint).post_ids(ids).metrics(metrics);
+                    for (i, dims) in groupings.into_iter().enumerate() {
+                        spec = spec.grouping(format!("g{i}"), dims);
+                    }
+                    if facts.time_range == crate::facts::TimeRange::Window {
+                        let start = NOW - Duration::minutes(ago + len);
+                        let end = start + Duration::minutes(len);
+                        spec = spec.window(format_time(start), format_time(end));
+                    }
+                    if !v1 {
+                        spec = spec.granularity(crate::Granularity::ALL[g].name());
+                        if fields {
+                            spec = spec.fields(["measurement", "errors"]);
+                        }
+                    }
+                    spec
+                })
+        })
+    }
+
+    proptest! {
+        /// Any valid request builds, and what it sends reads back into the same request.
+        #[test]
+        fn built_requests_read_back_into_the_same_request(spec in spec()) {
+            let options = ValidationOptions::default();
+            let request = spec.validate(NOW, &options).unwrap();
+            let prepared = request.prepare(&BaseUrls::default());
+            let read = RequestSpec::from_http(prepared.method.as_str(), &prepared.url, prepared.body.as_deref())
+                .unwrap();
+            let again = read.validate(NOW, &options).unwrap();
+            prop_assert_eq!(again.endpoint(), request.endpoint());
+            prop_assert_eq!(again.post_ids(), request.post_ids());
+            prop_assert_eq!(again.metrics(), request.metrics());
+            prop_assert_eq!(again.groupings(), request.groupings());
+            prop_assert_eq!(again.window(), request.window());
+            prop_assert_eq!(again.granularity(), request.granularity());
+            prop_assert_eq!(again.fields(), request.fields());
+            prop_assert_eq!(again.to_spec(), request.to_spec());
+        }
+    }
+}
