@@ -3,15 +3,20 @@
 
 use std::process::{Command, ExitCode};
 
+mod wasm;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci      format check, clippy with -D warnings, and every test of the workspace";
+  ci      format check, clippy with -D warnings, and every test of the workspace
+  wasm    release wasm, wasm-bindgen, wasm-opt -Oz into bindings/npm/dist; prints the size
+  bench wasm  parseResponse-style columns versus JSON.parse and a JS walk, in Node";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("wasm") => wasm::wasm(),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -72,6 +77,7 @@ fn ci() -> Result<(), String> {
     )?;
     run(&cargo, &["test", "--workspace", "--all-targets"])?;
     run(&cargo, &["test", "--workspace", "--doc"])?;
+    wasm::ci_wasm()?;
     eprintln!("\nxtask ci: all steps passed");
     Ok(())
 }

@@ -1,0 +1,8 @@
+// Node: reads and compiles the wasm next to this file synchronously, on import.
+import { readFileSync } from 'node:fs';
+import { initSync, buildRequest, checkRequest } from './dist/xengage_wasm.js';
+
+initSync({ module: readFileSync(new URL('./dist/xengage_wasm_bg.wasm', import.meta.url)) });
+
+export { buildRequest, checkRequest };
+export { XengageError } from './errors.js';

@@ -1,0 +1,7 @@
+// Browsers, workers and bundlers: fetches and compiles the wasm next to this file once, on import.
+import init, { buildRequest, checkRequest } from './dist/xengage_wasm.js';
+
+await init({ module_or_path: new URL('./dist/xengage_wasm_bg.wasm', import.meta.url) });
+
+export { buildRequest, checkRequest };
+export { XengageError } from './errors.js';

@@ -1,0 +1,206 @@
+//! `cargo xtask wasm`, the wasm and npm steps of `cargo xtask ci`, and `cargo xtask bench wasm`.
+//!
+//! Tools are installed only when missing: the `wasm32-unknown-unknown` target (rustup), the
+//! `wasm-bindgen` CLI of exactly the version in `Cargo.lock` (cargo install, without `--locked`:
+//! its lockfile pins crates the registry mirror lacks), `binaryen`'s `wasm-opt`, TypeScript and
+//! playwright-core (npm devDependencies of `bindings/npm`, `npm ci`), and Debian's Chromium
+//! (`apt-get`, when `/usr/bin/chromium` is missing).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{cargo, run, workspace_root};
+
+const TARGET: &str = "wasm32-unknown-unknown";
+const NPM_DIR: &str = "bindings/npm";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Runs `program args` in `dir`, echoing it, and fails if it fails.
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("\n$ (cd {}) {program} {}", dir.display(), args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` failed with {status}",
+            args.join(" ")
+        ))
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The version of `name` in the workspace's `Cargo.lock`.
+fn locked_version(name: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(workspace_root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let needle = format!("name = \"{name}\"\nversion = \"");
+    let start = lock
+        .find(&needle)
+        .ok_or_else(|| format!("{name} is not in Cargo.lock"))?
+        + needle.len();
+    let len = lock[start..].find('"').unwrap_or(0);
+    Ok(lock[start..start + len].to_owned())
+}
+
+fn ensure_tools() -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == TARGET) {
+        run("rustup", &["target", "add", TARGET])?;
+    }
+    let want = locked_version("wasm-bindgen")?;
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(want.as_str()) {
+        run(
+            &cargo(),
+            &["install", "wasm-bindgen-cli", "--version", &want, "--force"],
+        )?;
+    }
+    let npm_dir = workspace_root().join(NPM_DIR);
+    if !npm_dir.join("node_modules/binaryen").is_dir() {
+        run_in(&npm_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    }
+    Ok(())
+}
+
+fn gzipped_len(bytes: &[u8]) -> Result<usize, String> {
+    use std::io::Write;
+    let mut child = Command::new("gzip")
+        .args(["-9", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start gzip: {e}"))?;
+    child
+        .stdin
+        .take()
+        .ok_or("gzip has no stdin")?
+        .write_all(bytes)
+        .map_err(|e| format!("gzip: {e}"))?;
+    let out = child.wait_with_output().map_err(|e| format!("gzip: {e}"))?;
+    Ok(out.stdout.len())
+}
+
+/// A size in bytes: raw and gzipped.
+type Size = (usize, usize);
+
+/// The package's size: the wasm, and every shipped file together.
+pub(crate) fn package_size() -> Result<(Size, Size), String> {
+    let dir = workspace_root().join(NPM_DIR);
+    let files = [
+        "dist/xengage_wasm_bg.wasm",
+        "dist/xengage_wasm.js",
+        "errors.js",
+        "web.js",
+        "node.js",
+    ];
+    let mut wasm = (0, 0);
+    let mut all = (0, 0);
+    for f in files {
+        let bytes = std::fs::read(dir.join(f)).map_err(|e| format!("cannot read {f}: {e}"))?;
+        let gz = gzipped_len(&bytes)?;
+        if Path::new(f).extension().is_some_and(|e| e == "wasm") {
+            wasm = (bytes.len(), gz);
+        }
+        all = (all.0 + bytes.len(), all.1 + gz);
+    }
+    Ok((wasm, all))
+}
+
+/// `cargo xtask wasm`: release wasm, wasm-bindgen (web target, loaded by `web.js` in browsers
+/// and by `node.js` with `initSync` in Node), `wasm-opt -Oz`, and the size.
+pub(crate) fn wasm() -> Result<(), String> {
+    ensure_tools()?;
+    let root = workspace_root();
+    run(
+        &cargo(),
+        &[
+            "build",
+            "--profile",
+            "wasm",
+            "--target",
+            TARGET,
+            "-p",
+            "xengage-wasm",
+        ],
+    )?;
+    let input: PathBuf = root.join(format!("target/{TARGET}/wasm/xengage_wasm.wasm"));
+    let out_dir = root.join(NPM_DIR).join("dist");
+    run(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "xengage_wasm",
+            "--out-dir",
+            &out_dir.to_string_lossy(),
+            &input.to_string_lossy(),
+        ],
+    )?;
+    let bg = out_dir.join("xengage_wasm_bg.wasm");
+    let bg = bg.to_string_lossy();
+    run_in(
+        &root.join(NPM_DIR),
+        "node",
+        &[
+            "node_modules/binaryen/bin/wasm-opt",
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            &bg,
+            "-o",
+            &bg,
+        ],
+    )?;
+    let ((raw, gz), (all_raw, all_gz)) = package_size()?;
+    println!(
+        "xtask wasm: xengage_wasm_bg.wasm {raw} bytes raw, {gz} gzipped; package files {all_raw} raw, {all_gz} gzipped"
+    );
+    Ok(())
+}
+
+/// The wasm and npm steps of `cargo xtask ci`: clippy for wasm32, the package build, Node tests
+/// against the packed tarball, TypeScript check, and the Chromium page test.
+pub(crate) fn ci_wasm() -> Result<(), String> {
+    ensure_tools()?;
+    run(
+        &cargo(),
+        &[
+            "clippy",
+            "--target",
+            TARGET,
+            "-p",
+            "xengage-wasm",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    wasm()?;
+    let npm_dir = workspace_root().join(NPM_DIR);
+    if std::env::var_os("CI").is_some() {
+        run_in(&npm_dir, "npm", &["ci", "--no-audit", "--no-fund"])?;
+    }
+    if !Path::new(CHROMIUM).exists() {
+        run("apt-get", &["update"])?;
+        run("apt-get", &["install", "-y", "chromium", "chromium-driver"])?;
+    }
+    run_in(&npm_dir, "node", &["test/run.mjs"])?;
+    Ok(())
+}
