@@ -187,6 +187,9 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
             TARGET,
             "-p",
             "xengage-wasm",
+            "-p",
+            "xengage-web",
+            "--all-targets",
             "--",
             "-D",
             "warnings",
@@ -202,5 +205,43 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
         run("apt-get", &["install", "-y", "chromium", "chromium-driver"])?;
     }
     run_in(&npm_dir, "node", &["test/run.mjs"])?;
+    web_tests()
+}
+
+/// `wasm-bindgen-test` tests of `xengage-web` in Node, in a Chromium page and in a Chromium
+/// dedicated worker (`wasm-bindgen-test-runner` with Debian's chromedriver).
+fn web_tests() -> Result<(), String> {
+    for (name, env) in [
+        ("Node", None),
+        ("Chromium page", Some("WASM_BINDGEN_USE_BROWSER")),
+        ("Chromium worker", Some("WASM_BINDGEN_USE_DEDICATED_WORKER")),
+    ] {
+        eprintln!("\n$ xengage-web wasm-bindgen tests in {name}");
+        let mut cmd = Command::new(cargo());
+        cmd.args([
+            "test",
+            "-p",
+            "xengage-web",
+            "--target",
+            TARGET,
+            "--test",
+            "web",
+        ])
+        .current_dir(workspace_root())
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", "/usr/bin/chromedriver");
+        if let Some(var) = env {
+            cmd.env(var, "1");
+        }
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot start cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("xengage-web tests in {name} failed with {status}"));
+        }
+    }
     Ok(())
 }
