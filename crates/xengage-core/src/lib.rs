@@ -42,9 +42,12 @@
 mod build;
 pub mod facts;
 mod grouping;
+pub mod handles;
 mod id;
 mod metric;
 mod notice;
+pub mod pace;
+pub mod plan;
 mod problem;
 mod request;
 pub mod window;

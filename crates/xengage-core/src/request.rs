@@ -260,9 +260,30 @@ impl RequestSpec {
         now: OffsetDateTime,
         options: &ValidationOptions,
     ) -> Result<Request, InvalidRequest> {
+        self.validate_as(now, options, false)
+    }
+
+    /// Validation for bulk collection: every rule except the per-request limits on the number of
+    /// post ids and the window length, which the [plan](crate::plan) splits into batches and
+    /// windows. The result is a template, not a sendable request.
+    pub(crate) fn validate_bulk(
+        &self,
+        now: OffsetDateTime,
+        options: &ValidationOptions,
+    ) -> Result<Request, InvalidRequest> {
+        self.validate_as(now, options, true)
+    }
+
+    fn validate_as(
+        &self,
+        now: OffsetDateTime,
+        options: &ValidationOptions,
+        bulk: bool,
+    ) -> Result<Request, InvalidRequest> {
         let mut v = Validator {
             spec: self,
             now,
+            bulk,
             problems: Vec::new(),
             notices: Vec::new(),
         };
@@ -298,6 +319,8 @@ impl RequestSpec {
 struct Validator<'a> {
     spec: &'a RequestSpec,
     now: OffsetDateTime,
+    /// Bulk collection: the id count and window length are split later, not refused.
+    bulk: bool,
     problems: Vec<Problem>,
     notices: Vec<Notice>,
 }
@@ -329,7 +352,7 @@ impl Validator<'_> {
             self.problem("tweet_ids", None, Rule::NoPostIds);
         }
         let max = endpoint.facts().max_post_ids;
-        if ids.len() > max {
+        if ids.len() > max && !self.bulk {
             let given = ids.len();
             self.problem(
                 "tweet_ids",
@@ -579,7 +602,7 @@ impl Validator<'_> {
             return None;
         }
         let hours = (rounded_end - rounded_start).whole_hours();
-        if hours > limits::MAX_WINDOW_HOURS {
+        if hours > limits::MAX_WINDOW_HOURS && !self.bulk {
             self.problem(end_field, raw_end, Rule::WindowTooLong { hours });
             ok = false;
         }
@@ -780,6 +803,31 @@ impl Request {
         }
     }
 
+    /// A request of this template for one batch: `post_ids` (at most the endpoint's limit),
+    /// `metrics` (a subset of this request's) and `window` (at most 4 weeks). Used by the plan.
+    pub(crate) fn batch(
+        &self,
+        post_ids: Vec<PostId>,
+        metrics: Vec<Metric>,
+        window: Option<TimeWindow>,
+    ) -> Request {
+        debug_assert!(post_ids.len() <= self.endpoint.facts().max_post_ids);
+        debug_assert!(window.is_none_or(|w| w.hours() <= limits::MAX_WINDOW_HOURS));
+        let mut r = Request {
+            endpoint: self.endpoint,
+            post_ids,
+            metrics,
+            groupings: self.groupings.clone(),
+            window,
+            granularity: self.granularity,
+            fields: self.fields.clone(),
+            requested_at: self.requested_at,
+            notices: Vec::new(),
+        };
+        r.notices = r.age_notices();
+        r
+    }
+
     fn age_notices(&self) -> Vec<Notice> {
         let mut notices = Vec::new();
         if self.endpoint.generation() != Generation::Enterprise {
@@ -787,21 +835,9 @@ impl Request {
         }
         for id in &self.post_ids {
             let created = id.created_no_later_than();
-            let age_days = (self.requested_at - created).whole_days();
             for &metric in &self.metrics {
-                let Some(limit) = metric.facts().age_limit else {
-                    continue;
-                };
-                if limit.totals_only && self.endpoint != Endpoint::Totals {
-                    continue;
-                }
-                if self.requested_at - created > Duration::days(limit.max_days) {
-                    notices.push(Notice::PostTooOldForMetric {
-                        post_id: id.clone(),
-                        metric,
-                        max_days: limit.max_days,
-                        age_days,
-                    });
+                if let Some(notice) = too_old(self.endpoint, metric, id, self.requested_at) {
+                    notices.push(notice);
                 }
             }
             if self.endpoint == Endpoint::Historical && created.date() < limits::EARLIEST_START {
@@ -826,4 +862,28 @@ impl Request {
         }
         notices
     }
+}
+
+/// The notice that `id` is too old for `metric` on `endpoint` at `now`, where the API answers it
+/// as unsupported (90 days for impressions and engagements on totals, 1800 days for video views).
+pub(crate) fn too_old(
+    endpoint: Endpoint,
+    metric: Metric,
+    id: &PostId,
+    now: OffsetDateTime,
+) -> Option<Notice> {
+    if endpoint.generation() != Generation::Enterprise {
+        return None;
+    }
+    let limit = metric.facts().age_limit?;
+    if limit.totals_only && endpoint != Endpoint::Totals {
+        return None;
+    }
+    let age = now - id.created_no_later_than();
+    (age > Duration::days(limit.max_days)).then(|| Notice::PostTooOldForMetric {
+        post_id: id.clone(),
+        metric,
+        max_days: limit.max_days,
+        age_days: age.whole_days(),
+    })
 }

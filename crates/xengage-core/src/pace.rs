@@ -1,0 +1,481 @@
+//! Pacing and retries, decided here and waited by the transports.
+//!
+//! The API grants each app a quota of requests per minute and reports it on every answer in
+//! `x-per-minute-limit` and `x-per-minute-remaining`; past it, the answer is 429 and the
+//! documented action is to retry after the window. A [`Pacer`] turns that into send times:
+//! before the quota is known it lets one request out and holds the others until its answer
+//! arrives; from then on it spreads requests evenly, one every `window / limit` (plus a small
+//! margin), which uses the quota fully and never exceeds it in any window, fixed or sliding. A 429
+//! holds every request for one whole window.
+//!
+//! A [`RetryPolicy`] decides, per request, whether and when to try again: 429s wait for the quota
+//! (a separate, larger budget), server errors, timeouts, dropped connections and broken bodies
+//! back off exponentially with jitter, and every other failure is final.
+//!
+//! Time here is a [`Duration`] since an origin the transport picks (the start of a job), so this
+//! module reads no clock; jitter comes in as a number in `[0, 1)`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use xengage_core::pace::{Pacer, PacingOptions, Slot};
+//!
+//! let mut pacer = Pacer::new(PacingOptions::default());
+//! let t0 = Duration::ZERO;
+//! assert_eq!(pacer.reserve(t0), Slot::SendAfter(Duration::ZERO)); // the first request goes
+//! assert_eq!(pacer.reserve(t0), Slot::AwaitQuota);                 // the rest wait for its answer
+//! pacer.observe(Duration::from_millis(200), 60, 59);               // 60 per minute
+//! let Slot::SendAfter(wait) = pacer.reserve(Duration::from_millis(200)) else { unreachable!() };
+//! assert!(wait > Duration::from_millis(800) && wait < Duration::from_millis(1000)); // ~1 s apart
+//! ```
+
+use std::time::Duration;
+
+/// Options of a [`Pacer`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PacingOptions {
+    /// The length of the quota's window: a minute on the API; shorter against an emulator.
+    pub window: Duration,
+    /// Extra spacing between requests, as a share of the even spacing (default 0.02, i.e. 2%),
+    /// so clock drift and latency jitter never push two requests into one slot.
+    pub margin: f64,
+    /// The quota to assume before any answer reports it. `None` (default) sends one request
+    /// and waits for its answer.
+    pub assumed_limit: Option<u32>,
+}
+
+impl Default for PacingOptions {
+    fn default() -> Self {
+        PacingOptions {
+            window: Duration::from_secs(60),
+            margin: 0.02,
+            assumed_limit: None,
+        }
+    }
+}
+
+/// When a request may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// Send after waiting this long (zero: now). The slot is reserved.
+    SendAfter(Duration),
+    /// The quota is not known yet and a request to learn it is under way: ask again when an
+    /// answer (or failure) has been reported.
+    AwaitQuota,
+}
+
+/// What the pacer has seen, for summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct PacingStats {
+    /// Slots handed out.
+    pub reserved: u64,
+    /// 429 answers reported.
+    pub rate_limited: u64,
+    /// Total time slots were pushed into the future by the quota.
+    #[serde(with = "millis")]
+    pub waited: Duration,
+}
+
+mod millis {
+    pub(super) fn serialize<S: serde::Serializer>(
+        d: &std::time::Duration,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.serialize_u128(d.as_millis())
+    }
+}
+
+/// Spreads requests over the quota. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct Pacer {
+    options: PacingOptions,
+    limit: Option<u32>,
+    remaining: Option<u32>,
+    interval: Option<Duration>,
+    next: Duration,
+    probe: Option<Duration>,
+    stats: PacingStats,
+}
+
+impl Pacer {
+    /// A pacer that knows no quota yet (unless `options.assumed_limit` gives one).
+    pub fn new(options: PacingOptions) -> Pacer {
+        let mut pacer = Pacer {
+            options,
+            limit: None,
+            remaining: None,
+            interval: None,
+            next: Duration::ZERO,
+            probe: None,
+            stats: PacingStats::default(),
+        };
+        if let Some(limit) = options.assumed_limit {
+            pacer.set_limit(limit);
+        }
+        pacer
+    }
+
+    /// The quota per window, as last reported.
+    pub fn limit(&self) -> Option<u32> {
+        self.limit
+    }
+
+    /// The requests left in the current window, as last reported.
+    pub fn remaining(&self) -> Option<u32> {
+        self.remaining
+    }
+
+    /// The spacing between requests, once the quota is known.
+    pub fn interval(&self) -> Option<Duration> {
+        self.interval
+    }
+
+    /// What the pacer has seen.
+    pub fn stats(&self) -> PacingStats {
+        self.stats
+    }
+
+    /// Reserves the next slot at `now`.
+    pub fn reserve(&mut self, now: Duration) -> Slot {
+        let Some(interval) = self.interval else {
+            if self.probe.is_some() {
+                return Slot::AwaitQuota;
+            }
+            self.probe = Some(now);
+            self.stats.reserved += 1;
+            return Slot::SendAfter(Duration::ZERO);
+        };
+        let at = self.next.max(now);
+        self.next = at + interval;
+        self.stats.reserved += 1;
+        let wait = at.saturating_sub(now);
+        self.stats.waited += wait;
+        Slot::SendAfter(wait)
+    }
+
+    /// Reports the rate-limit headers of an answer received at `now`.
+    pub fn observe(&mut self, _now: Duration, limit: u32, remaining: u32) {
+        self.remaining = Some(remaining);
+        if self.limit != Some(limit) {
+            self.set_limit(limit);
+        }
+        if let (Some(sent), Some(interval)) = (self.probe.take(), self.interval) {
+            // The probe used the first slot of the quota.
+            self.next = self.next.max(sent + interval);
+        }
+    }
+
+    /// Reports an answer (or a failure) without rate-limit headers: if the quota is still
+    /// unknown, the next request becomes the probe.
+    pub fn observe_without_quota(&mut self, _now: Duration) {
+        if self.interval.is_none() {
+            self.probe = None;
+        }
+    }
+
+    /// Reports a 429 received at `now`: every slot waits one whole window, as documented.
+    pub fn rate_limited(&mut self, now: Duration) {
+        self.stats.rate_limited += 1;
+        self.remaining = Some(0);
+        self.next = self.next.max(now + self.options.window);
+        self.probe = None;
+        if self.interval.is_none() {
+            // Without a known quota, hold until the window has passed, then probe again.
+            self.set_interval(self.options.window);
+            self.limit = None;
+        }
+    }
+
+    fn set_limit(&mut self, limit: u32) {
+        self.limit = Some(limit);
+        if limit == 0 {
+            self.set_interval(self.options.window);
+        } else {
+            let even = self.options.window.as_secs_f64() / f64::from(limit);
+            let spaced = even * (1.0 + self.options.margin.max(0.0));
+            self.set_interval(Duration::from_secs_f64(spaced));
+        }
+    }
+
+    fn set_interval(&mut self, interval: Duration) {
+        self.interval = Some(interval);
+    }
+}
+
+/// Why a request failed, as far as retrying is concerned. Transports classify their failures
+/// into these; the response parser's errors say which they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// 429: over the quota.
+    RateLimited,
+    /// 500, 502, 503 and other server errors.
+    Server,
+    /// No answer within the per-request timeout.
+    Timeout,
+    /// The connection failed or dropped.
+    Connection,
+    /// The answer was cut short or is not the JSON it claims to be.
+    BrokenBody,
+    /// Anything retrying cannot fix: 400, 401, 403, 404, 406, an invalid request.
+    Permanent,
+}
+
+impl Failure {
+    /// Classifies an HTTP status of a failed answer.
+    pub fn from_status(status: u16) -> Failure {
+        match status {
+            429 => Failure::RateLimited,
+            500..=599 => Failure::Server,
+            _ => Failure::Permanent,
+        }
+    }
+
+    /// Whether trying again can help.
+    pub fn is_retryable(self) -> bool {
+        self != Failure::Permanent
+    }
+}
+
+/// How often and how patiently to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after server errors, timeouts, dropped connections and broken bodies.
+    pub max_retries: u32,
+    /// Retries after 429s (each waits for the quota, not for a backoff).
+    pub max_rate_limited_retries: u32,
+    /// The first backoff; each further retry doubles it.
+    pub base_delay: Duration,
+    /// The longest backoff.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 4,
+            max_rate_limited_retries: 8,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What to do after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again after this backoff (then reserve a slot from the pacer as usual).
+    RetryAfter(Duration),
+    /// Stop: the failure is final or the budget is spent.
+    GiveUp,
+}
+
+/// The retries of one request so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Attempts {
+    /// Retries after failures other than 429.
+    pub retries: u32,
+    /// Retries after 429.
+    pub rate_limited: u32,
+}
+
+impl Attempts {
+    /// Every retry so far.
+    pub fn total(&self) -> u32 {
+        self.retries + self.rate_limited
+    }
+}
+
+impl RetryPolicy {
+    /// Decides after `failure`, counting it in `attempts`. `jitter` in `[0, 1)` (drawn by the
+    /// caller) spreads the backoff over its upper half, so clients that failed together do not
+    /// retry together.
+    pub fn decide(&self, failure: Failure, attempts: &mut Attempts, jitter: f64) -> RetryDecision {
+        match failure {
+            Failure::Permanent => RetryDecision::GiveUp,
+            Failure::RateLimited => {
+                if attempts.rate_limited >= self.max_rate_limited_retries {
+                    return RetryDecision::GiveUp;
+                }
+                attempts.rate_limited += 1;
+                RetryDecision::RetryAfter(Duration::ZERO)
+            }
+            _ => {
+                if attempts.retries >= self.max_retries {
+                    return RetryDecision::GiveUp;
+                }
+                let backoff = self.backoff(attempts.retries);
+                attempts.retries += 1;
+                let jitter = if jitter.is_finite() {
+                    jitter.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                RetryDecision::RetryAfter(backoff.mul_f64(0.5 + 0.5 * jitter))
+            }
+        }
+    }
+
+    /// The backoff before retry number `retry + 1`, before jitter: `base * 2^retry`, capped.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.min(31));
+        self.base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn one_probe_until_the_quota_is_known() {
+        let mut p = Pacer::new(PacingOptions::default());
+        assert_eq!(p.reserve(ms(0)), Slot::SendAfter(ms(0)));
+        assert_eq!(p.reserve(ms(5)), Slot::AwaitQuota);
+        assert_eq!(p.reserve(ms(9)), Slot::AwaitQuota);
+        p.observe(ms(100), 600, 599); // 10 per second: 100 ms apart, 102 with the margin
+        assert_eq!(p.limit(), Some(600));
+        assert_eq!(p.reserve(ms(100)), Slot::SendAfter(ms(2)));
+        assert_eq!(p.reserve(ms(100)), Slot::SendAfter(ms(104)));
+    }
+
+    #[test]
+    fn a_probe_without_headers_hands_over_to_the_next_request() {
+        let mut p = Pacer::new(PacingOptions::default());
+        assert_eq!(p.reserve(ms(0)), Slot::SendAfter(ms(0)));
+        p.observe_without_quota(ms(50));
+        assert_eq!(p.reserve(ms(50)), Slot::SendAfter(ms(0)));
+        assert_eq!(p.reserve(ms(50)), Slot::AwaitQuota);
+    }
+
+    #[test]
+    fn a_429_holds_every_slot_for_a_whole_window() {
+        let mut p = Pacer::new(PacingOptions {
+            assumed_limit: Some(60),
+            ..PacingOptions::default()
+        });
+        assert_eq!(p.reserve(ms(0)), Slot::SendAfter(ms(0)));
+        p.rate_limited(ms(300));
+        assert_eq!(p.reserve(ms(400)), Slot::SendAfter(ms(60_300 - 400)));
+        assert_eq!(p.stats().rate_limited, 1);
+        assert_eq!(p.remaining(), Some(0));
+    }
+
+    #[test]
+    fn a_429_before_the_quota_is_known_waits_then_probes_again() {
+        let mut p = Pacer::new(PacingOptions::default());
+        assert_eq!(p.reserve(ms(0)), Slot::SendAfter(ms(0)));
+        p.rate_limited(ms(10));
+        assert_eq!(p.reserve(ms(20)), Slot::SendAfter(ms(60_010 - 20)));
+        p.observe(ms(60_100), 30, 29);
+        assert_eq!(p.interval(), Some(Duration::from_secs_f64(2.0 * 1.02)));
+    }
+
+    #[test]
+    fn a_zero_quota_spaces_by_whole_windows() {
+        let mut p = Pacer::new(PacingOptions::default());
+        p.reserve(ms(0));
+        p.observe(ms(10), 0, 0);
+        assert_eq!(p.interval(), Some(ms(60_000)));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stops() {
+        let policy = RetryPolicy::default();
+        let mut a = Attempts::default();
+        assert_eq!(
+            policy.decide(Failure::Server, &mut a, 0.0),
+            RetryDecision::RetryAfter(ms(250))
+        );
+        assert_eq!(
+            policy.decide(Failure::Timeout, &mut a, 0.999_999),
+            RetryDecision::RetryAfter(ms(1000).mul_f64(0.5 + 0.5 * 0.999_999))
+        );
+        assert_eq!(
+            policy.decide(Failure::Connection, &mut a, 0.5),
+            RetryDecision::RetryAfter(ms(1500))
+        );
+        assert!(matches!(
+            policy.decide(Failure::BrokenBody, &mut a, 0.5),
+            RetryDecision::RetryAfter(_)
+        ));
+        assert_eq!(
+            policy.decide(Failure::Server, &mut a, 0.5),
+            RetryDecision::GiveUp
+        );
+        assert_eq!(a.retries, 4);
+    }
+
+    #[test]
+    fn permanent_failures_are_never_retried_and_429s_have_their_own_budget() {
+        let policy = RetryPolicy::default();
+        let mut a = Attempts::default();
+        assert_eq!(
+            policy.decide(Failure::Permanent, &mut a, 0.5),
+            RetryDecision::GiveUp
+        );
+        for _ in 0..8 {
+            assert_eq!(
+                policy.decide(Failure::RateLimited, &mut a, 0.5),
+                RetryDecision::RetryAfter(Duration::ZERO)
+            );
+        }
+        assert_eq!(
+            policy.decide(Failure::RateLimited, &mut a, 0.5),
+            RetryDecision::GiveUp
+        );
+        assert_eq!(a.retries, 0);
+        assert_eq!(Failure::from_status(404), Failure::Permanent);
+        assert_eq!(Failure::from_status(406), Failure::Permanent);
+        assert_eq!(Failure::from_status(503), Failure::Server);
+        assert_eq!(Failure::from_status(429), Failure::RateLimited);
+    }
+
+    proptest! {
+        /// Slots handed out by a pacer that knows the quota never put more than `limit` sends
+        /// into any window of its length, wherever that window starts, however callers ask.
+        #[test]
+        fn never_more_than_the_quota_in_any_window(
+            limit in 1u32..200,
+            asks in proptest::collection::vec(0u64..5_000, 1..400),
+        ) {
+            let window = ms(1_000);
+            let mut p = Pacer::new(PacingOptions { window, margin: 0.02, assumed_limit: Some(limit) });
+            let mut now = Duration::ZERO;
+            let mut sends = Vec::new();
+            for step in asks {
+                now += Duration::from_micros(step);
+                if let Slot::SendAfter(wait) = p.reserve(now) {
+                    sends.push(now + wait);
+                }
+            }
+            sends.sort();
+            for (i, &start) in sends.iter().enumerate() {
+                let in_window = sends[i..].iter().take_while(|&&t| t < start + window).count();
+                prop_assert!(in_window <= limit as usize, "{in_window} sends in one window, limit {limit}");
+            }
+        }
+
+        /// Backoffs never exceed the cap and never go below half the uncapped step.
+        #[test]
+        fn backoff_is_bounded(retry in 0u32..100, jitter in proptest::num::f64::ANY) {
+            let policy = RetryPolicy { max_retries: 200, ..RetryPolicy::default() };
+            let mut a = Attempts { retries: retry, rate_limited: 0 };
+            match policy.decide(Failure::Server, &mut a, jitter) {
+                RetryDecision::RetryAfter(d) => {
+                    prop_assert!(d <= policy.max_delay);
+                    prop_assert!(d >= policy.backoff(retry) / 2);
+                }
+                RetryDecision::GiveUp => prop_assert!(false),
+            }
+        }
+    }
+}
