@@ -3,6 +3,7 @@
 
 use std::process::{Command, ExitCode};
 
+mod fuzz;
 mod wasm;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -10,13 +11,15 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   ci      format check, clippy with -D warnings, and every test of the workspace
   wasm    release wasm, wasm-bindgen, wasm-opt -Oz into bindings/npm/dist; prints the size
-  bench wasm  parseResponse-style columns versus JSON.parse and a JS walk, in Node";
+  fuzz [--seconds N] [TARGET...]
+          every cargo-fuzz target of fuzz/ for N seconds each (default 60)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("wasm") => wasm::wasm(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -61,6 +64,10 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
+/// How long `cargo xtask ci` runs each fuzz target: enough to catch a target that no longer
+/// builds or crashes at once, not a fuzzing campaign (`cargo xtask fuzz --seconds 600` is).
+const FUZZ_SMOKE_SECONDS: &str = "20";
+
 fn ci() -> Result<(), String> {
     let cargo = cargo();
     run(&cargo, &["fmt", "--all", "--check"])?;
@@ -77,6 +84,7 @@ fn ci() -> Result<(), String> {
     )?;
     run(&cargo, &["test", "--workspace", "--all-targets"])?;
     run(&cargo, &["test", "--workspace", "--doc"])?;
+    fuzz::fuzz(&["--seconds".to_owned(), FUZZ_SMOKE_SECONDS.to_owned()])?;
     wasm::ci_wasm()?;
     eprintln!("\nxtask ci: all steps passed");
     Ok(())

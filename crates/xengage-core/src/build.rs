@@ -178,9 +178,9 @@ impl Request {
                 join(self.fields().iter().map(|f| f.name()).collect()),
             ));
         }
-        if let Some(w) = self.window() {
+        if let (Some(w), Some(end)) = (self.window(), self.sent_end()) {
             pairs.push(("start_time", format_time(w.start())));
-            pairs.push(("end_time", format_time(w.end())));
+            pairs.push(("end_time", format_time(end)));
         }
         pairs
     }

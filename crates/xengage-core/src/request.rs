@@ -701,6 +701,19 @@ impl Request {
         self.window
     }
 
+    /// The end the request sends: the window's end, except when that lies after
+    /// [`requested_at`](Self::requested_at) (an end in the current hour, ceiled by the API), where
+    /// `requested_at` itself is sent, to the second: the API ceils it to the same hour, and an end
+    /// after the request would be refused as in the future.
+    pub fn sent_end(&self) -> Option<OffsetDateTime> {
+        let end = self.window?.end();
+        let now = self
+            .requested_at
+            .replace_nanosecond(0)
+            .unwrap_or(self.requested_at);
+        Some(end.min(now.max(end - Duration::HOUR + Duration::SECOND)))
+    }
+
     /// The v2 granularity.
     pub fn granularity(&self) -> Option<Granularity> {
         self.granularity
@@ -797,7 +810,7 @@ impl Request {
                 })
                 .collect(),
             start: self.window.map(|w| format_time(w.start())),
-            end: self.window.map(|w| format_time(w.end())),
+            end: self.sent_end().map(format_time),
             granularity: self.granularity.map(|g| g.name().to_owned()),
             fields: self.fields.iter().map(|f| f.name().to_owned()).collect(),
         }

@@ -651,3 +651,39 @@ fn historical_before_2015_09_15_warns_about_zero_counts() {
             .any(|n| matches!(n, Notice::PostBeforeHistoricalData { .. }))
     );
 }
+
+#[test]
+fn an_end_in_the_current_hour_is_sent_as_now_not_ceiled_into_the_future() {
+    // NOW is on a minute inside an hour; an end earlier in that hour ceils to the next hour,
+    // which the API would refuse as a future end if it were sent.
+    let now = xengage_core::time::macros::datetime!(2026-11-22 11:52:30.25 UTC);
+    let spec = xengage_core::RequestSpec::new(Endpoint::Historical)
+        .post_ids([fresh_id()])
+        .metrics(["impressions"])
+        .window("2026-11-20T00:00:00Z", "2026-11-22T11:10:00Z");
+    let r = spec.validate(now, &ValidationOptions::default()).unwrap();
+    assert_eq!(
+        r.window().unwrap().end(),
+        xengage_core::time::macros::datetime!(2026-11-22 12:00 UTC)
+    );
+    assert_eq!(
+        r.sent_end(),
+        Some(xengage_core::time::macros::datetime!(2026-11-22 11:52:30 UTC))
+    );
+    let body = r
+        .prepare(&xengage_core::BaseUrls::default())
+        .body_text()
+        .unwrap()
+        .to_owned();
+    assert!(body.contains(r#""end":"2026-11-22T11:52:30Z""#), "{body}");
+    // An end in a past hour is sent ceiled, as the API reads it.
+    let r = spec
+        .clone()
+        .window("2026-11-20T00:00:00Z", "2026-11-22T10:10:00Z")
+        .validate(now, &ValidationOptions::default())
+        .unwrap();
+    assert_eq!(
+        r.sent_end(),
+        Some(xengage_core::time::macros::datetime!(2026-11-22 11:00 UTC))
+    );
+}

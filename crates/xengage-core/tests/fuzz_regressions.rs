@@ -1,0 +1,54 @@
+//! Replays every input the fuzzers ever crashed on (`fuzz/regressions/<target>/`) through the
+//! same checks the fuzz targets run (`fuzz/checks.rs`), so plain `cargo test` keeps them fixed.
+#![allow(clippy::disallowed_methods)] // reads fixture files
+
+#[path = "../../../fuzz/checks.rs"]
+mod checks;
+
+use std::path::PathBuf;
+
+fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect()
+}
+
+fn replay(target: &str, check: fn(&[u8])) -> usize {
+    let inputs = inputs(target);
+    for (path, bytes) in &inputs {
+        if let Err(e) = std::panic::catch_unwind(|| check(bytes)) {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()));
+            panic!(
+                "{target} regression {} fails again: {msg:?}",
+                path.display()
+            );
+        }
+    }
+    inputs.len()
+}
+
+#[test]
+fn request_spec_regressions() {
+    assert!(replay("request_spec", checks::request_spec_bytes) >= 1);
+}
+
+#[test]
+fn request_http_regressions() {
+    replay("request_http", checks::request_http);
+}

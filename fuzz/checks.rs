@@ -1,0 +1,178 @@
+#![allow(dead_code)] // each target uses only its own checks
+//! The properties the fuzz targets check, shared with the regression test of `xengage-core`
+//! (`crates/xengage-core/tests/fuzz_regressions.rs`), which replays every committed crasher in
+//! `fuzz/regressions/<target>/` under plain `cargo test`.
+//!
+//! Each check panics when a property fails; any panic inside the core is a failure too.
+
+use arbitrary::{Arbitrary, Unstructured};
+use xengage_core::time::{Duration, OffsetDateTime};
+use xengage_core::{BaseUrls, Endpoint, RequestSpec, ValidationOptions};
+
+/// A string that is usually well-formed for its field, sometimes anything at all.
+#[derive(Debug, Arbitrary)]
+pub(crate) enum Field {
+    /// The `n`th known value of the field (modulo their number), or for ids and times a number.
+    Known(u64),
+    /// Any text.
+    Text(String),
+}
+
+/// A request as a user could type it: any strings, any endpoint, any `now`.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct RequestInput {
+    endpoint: u8,
+    post_ids: Vec<Field>,
+    metrics: Vec<Field>,
+    groupings: Vec<(Field, Vec<Field>)>,
+    start: Option<Field>,
+    end: Option<Field>,
+    granularity: Option<Field>,
+    fields: Vec<Field>,
+    /// Minutes after 2014-01-01.
+    now_minutes: u32,
+    enforce_lookback: bool,
+}
+
+const METRIC_NAMES: [&str; 8] = [
+    "impressions",
+    "engagements",
+    "favorites",
+    "Likes",
+    "video_views",
+    "url_clicks",
+    "quote_tweets",
+    "media_clicks",
+];
+const DIMENSIONS: [&str; 5] = [
+    "tweet.id",
+    "engagement.type",
+    "engagement.day",
+    "engagement.hour",
+    "engagement.week",
+];
+const NAMES: [&str; 4] = ["g", "hourly", "start", "errors"];
+const GRANULARITIES: [&str; 5] = ["Daily", "Hourly", "Weekly", "Total", "Monthly"];
+const FIELDS: [&str; 3] = ["measurement", "errors", "other"];
+
+fn pick(field: &Field, known: &[&str]) -> String {
+    match field {
+        Field::Known(n) => known[usize::try_from(*n).unwrap_or(0) % known.len()].to_owned(),
+        Field::Text(t) => t.clone(),
+    }
+}
+
+fn id(field: &Field) -> String {
+    match field {
+        // Snowflakes of the last years, and small pre-snowflake ids.
+        Field::Known(n) if n % 7 == 0 => (n % 30_000_000_000).to_string(),
+        Field::Known(n) => (1_500_000_000_000_000_000 + n % 500_000_000_000_000_000).to_string(),
+        Field::Text(t) => t.clone(),
+    }
+}
+
+fn time_text(field: &Field, now: OffsetDateTime) -> String {
+    match field {
+        Field::Known(n) => {
+            let t = now - Duration::minutes(i64::try_from(n % (400 * 24 * 60)).unwrap_or(0));
+            if n % 5 == 0 {
+                t.date().to_string()
+            } else {
+                xengage_core::window::format_time(t)
+            }
+        }
+        Field::Text(t) => t.clone(),
+    }
+}
+
+fn now_of(minutes: u32) -> OffsetDateTime {
+    // 2014-01-01T00:00:00Z, plus up to 20 years.
+    let start = OffsetDateTime::from_unix_timestamp(1_388_534_400).expect("a valid time");
+    start + Duration::minutes(i64::from(minutes % (20 * 366 * 24 * 60)))
+}
+
+/// Any input validates or is refused with problems; a valid request builds, and what it sends
+/// reads back into the same request.
+pub(crate) fn request_spec(input: &RequestInput) {
+    let endpoint = Endpoint::ALL[usize::from(input.endpoint) % Endpoint::ALL.len()];
+    let now = now_of(input.now_minutes);
+    let mut spec = RequestSpec::new(endpoint)
+        .post_ids(input.post_ids.iter().map(id))
+        .metrics(input.metrics.iter().map(|m| pick(m, &METRIC_NAMES)))
+        .fields(input.fields.iter().map(|f| pick(f, &FIELDS)));
+    for (name, dims) in &input.groupings {
+        spec = spec.grouping(
+            pick(name, &NAMES),
+            dims.iter().map(|d| pick(d, &DIMENSIONS)),
+        );
+    }
+    spec.start = input.start.as_ref().map(|t| time_text(t, now));
+    spec.end = input.end.as_ref().map(|t| time_text(t, now));
+    spec.granularity = input.granularity.as_ref().map(|g| pick(g, &GRANULARITIES));
+    let options = ValidationOptions {
+        enforce_lookback: input.enforce_lookback,
+        ..ValidationOptions::default()
+    };
+    match spec.validate(now, &options) {
+        Err(invalid) => {
+            assert!(!invalid.problems.is_empty(), "refused without a problem");
+            let _ = invalid.to_string();
+        }
+        Ok(request) => {
+            let prepared = request.prepare(&BaseUrls::default());
+            let read = RequestSpec::from_http(
+                prepared.method.as_str(),
+                &prepared.url,
+                prepared.body.as_deref(),
+            )
+            .expect("a built request reads back");
+            let again = read
+                .validate(now, &options)
+                .expect("a built request validates again");
+            assert_eq!(again.to_spec(), request.to_spec());
+            assert_eq!(again.window(), request.window());
+        }
+    }
+}
+
+/// Decodes a [`RequestInput`] from raw fuzzer bytes and checks it.
+pub(crate) fn request_spec_bytes(data: &[u8]) {
+    if let Ok(input) = RequestInput::arbitrary_take_rest(Unstructured::new(data)) {
+        request_spec(&input);
+    }
+}
+
+/// What a server reads: any method, URL and body. Reading never panics; whatever reads and
+/// validates builds back into the same request.
+pub(crate) fn request_http(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let endpoint = Endpoint::ALL[usize::from(selector) % Endpoint::ALL.len()];
+    let facts = endpoint.facts();
+    let (url, body) = if selector & 0x80 == 0 {
+        (format!("https://data-api.x.com{}", facts.path), Some(rest))
+    } else {
+        let query = String::from_utf8_lossy(rest);
+        (format!("https://api.x.com{}?{query}", facts.path), None)
+    };
+    let Ok(spec) = RequestSpec::from_http(facts.method, &url, body) else {
+        return;
+    };
+    let now = now_of(u32::from(selector) * 1_000_003);
+    if let Ok(request) = spec.validate(now, &ValidationOptions::default()) {
+        let prepared = request.prepare(&BaseUrls::default());
+        let read = RequestSpec::from_http(
+            prepared.method.as_str(),
+            &prepared.url,
+            prepared.body.as_deref(),
+        )
+        .expect("a built request reads back");
+        assert_eq!(
+            read.validate(now, &ValidationOptions::default())
+                .map(|r| r.to_spec())
+                .ok(),
+            Some(request.to_spec())
+        );
+    }
+}
