@@ -176,3 +176,118 @@ pub(crate) fn request_http(data: &[u8]) {
         );
     }
 }
+
+/// One step of a pacing session, as a transport could drive it.
+#[derive(Debug, Arbitrary)]
+pub(crate) enum PaceStep {
+    /// Time passes (microseconds).
+    Advance(u32),
+    /// A request asks for a slot.
+    Reserve,
+    /// An answer reports its rate-limit headers.
+    Observe { limit: u32, remaining: u32 },
+    /// An answer without headers.
+    NoHeaders,
+    /// A 429.
+    RateLimited,
+    /// A failure, for the retry policy.
+    Fail { kind: u8, jitter: f64 },
+}
+
+/// A pacing session: any sequence of slots, answers, 429s and failures.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct PaceInput {
+    window_ms: u16,
+    margin_permille: u16,
+    steps: Vec<PaceStep>,
+}
+
+/// The pacer and retry policy never panic, never hand out a slot in the past, and, once the
+/// quota is known and stays the same, never put more sends than the quota into one window;
+/// backoffs stay within the policy's cap and retries within its budget.
+pub(crate) fn pacing(input: &PaceInput) {
+    use std::time::Duration as StdDuration;
+    use xengage_core::pace::{
+        Attempts, Failure, Pacer, PacingOptions, RetryDecision, RetryPolicy, Slot,
+    };
+    let window = StdDuration::from_millis(u64::from(input.window_ms.max(1)));
+    let mut pacer = Pacer::new(PacingOptions {
+        window,
+        margin: f64::from(input.margin_permille % 1000) / 1000.0,
+        assumed_limit: None,
+    });
+    let policy = RetryPolicy::default();
+    let mut attempts = Attempts::default();
+    let mut now = StdDuration::ZERO;
+    // Sends since the quota last changed or a 429 reset the schedule.
+    let mut sends: Vec<StdDuration> = Vec::new();
+    let mut limit: Option<u32> = None;
+    for step in input.steps.iter().take(2_000) {
+        match step {
+            PaceStep::Advance(us) => now += StdDuration::from_micros(u64::from(*us)),
+            PaceStep::Reserve => {
+                if let Slot::SendAfter(wait) = pacer.reserve(now) {
+                    // Slots are handed out in time order.
+                    assert!(sends.last().is_none_or(|&last| now + wait >= last));
+                    sends.push(now + wait);
+                }
+            }
+            PaceStep::Observe {
+                limit: l,
+                remaining,
+            } => {
+                pacer.observe(now, *l, *remaining);
+                if limit != Some(*l) {
+                    limit = Some(*l);
+                    sends.clear();
+                }
+            }
+            PaceStep::NoHeaders => pacer.observe_without_quota(now),
+            PaceStep::RateLimited => {
+                pacer.rate_limited(now);
+                sends.clear();
+            }
+            PaceStep::Fail { kind, jitter } => {
+                let failure = match kind % 6 {
+                    0 => Failure::RateLimited,
+                    1 => Failure::Server,
+                    2 => Failure::Timeout,
+                    3 => Failure::Connection,
+                    4 => Failure::BrokenBody,
+                    _ => Failure::Permanent,
+                };
+                let before = attempts;
+                match policy.decide(failure, &mut attempts, *jitter) {
+                    RetryDecision::RetryAfter(d) => {
+                        assert!(d <= policy.max_delay);
+                        assert!(attempts.total() == before.total() + 1);
+                    }
+                    RetryDecision::GiveUp => assert_eq!(attempts, before),
+                }
+                assert!(attempts.retries <= policy.max_retries);
+                assert!(attempts.rate_limited <= policy.max_rate_limited_retries);
+            }
+        }
+    }
+    if let Some(limit) = limit.filter(|&l| l > 0) {
+        sends.sort();
+        for (i, &start) in sends.iter().enumerate() {
+            let n = sends[i..]
+                .iter()
+                .take_while(|&&t| t < start + window)
+                .count();
+            // The probe sent before the quota was known may share a window with one more.
+            assert!(
+                n <= limit as usize + 1,
+                "{n} sends in one window of quota {limit}"
+            );
+        }
+    }
+}
+
+/// Decodes a [`PaceInput`] from raw fuzzer bytes and checks it.
+pub(crate) fn pacing_bytes(data: &[u8]) {
+    if let Ok(input) = PaceInput::arbitrary_take_rest(Unstructured::new(data)) {
+        pacing(&input);
+    }
+}

@@ -52,3 +52,8 @@ fn request_spec_regressions() {
 fn request_http_regressions() {
     replay("request_http", checks::request_http);
 }
+
+#[test]
+fn pacing_regressions() {
+    replay("pacing", checks::pacing_bytes);
+}
