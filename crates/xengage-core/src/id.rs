@@ -6,8 +6,32 @@ use time::OffsetDateTime;
 
 /// A post id: 1 to 19 ASCII digits, kept exactly as given (leading zeros included, since the API
 /// compares ids as strings).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PostId(String);
+///
+/// Stored inline (20 bytes, `Copy`, no allocation), so millions of rows cost no heap per id.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PostId {
+    len: u8,
+    digits: [u8; MAX_POST_ID_DIGITS],
+}
+
+impl std::fmt::Debug for PostId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PostId").field(&self.as_str()).finish()
+    }
+}
+
+impl PartialOrd for PostId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Ordered as their strings are.
+impl Ord for PostId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
 
 /// Why a string is not a post id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,18 +59,25 @@ impl PostId {
         if s.len() > MAX_POST_ID_DIGITS {
             return Err(PostIdError::TooLong(s.to_owned()));
         }
-        Ok(PostId(s.to_owned()))
+        let mut digits = [0; MAX_POST_ID_DIGITS];
+        digits[..s.len()].copy_from_slice(s.as_bytes());
+        #[allow(clippy::cast_possible_truncation)] // at most 19
+        Ok(PostId {
+            len: s.len() as u8,
+            digits,
+        })
     }
 
     /// The id as the decimal string the API uses.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.digits[..usize::from(self.len)]).unwrap_or_default()
     }
 
     /// The id as a number. Nineteen digits can exceed `u64::MAX` (ids above
     /// 18446744073709551615), so this is `None` for those.
     pub fn as_u64(&self) -> Option<u64> {
-        self.0.parse().ok()
+        self.as_str().parse().ok()
     }
 
     /// Whether the id is a snowflake (created on or after 2010-11-04) and so carries its
@@ -79,7 +110,7 @@ fn snowflake_epoch() -> OffsetDateTime {
 
 impl std::fmt::Display for PostId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -92,13 +123,13 @@ impl std::str::FromStr for PostId {
 
 impl AsRef<str> for PostId {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl serde::Serialize for PostId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -40,6 +40,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod build;
+pub mod collect;
 pub mod facts;
 mod grouping;
 pub mod handles;
@@ -50,6 +51,7 @@ pub mod pace;
 pub mod plan;
 mod problem;
 mod request;
+pub mod response;
 pub mod window;
 
 pub use build::{

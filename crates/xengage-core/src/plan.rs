@@ -130,7 +130,7 @@ impl Plan {
                     Some(Notice::PostTooOldForMetric {
                         max_days, age_days, ..
                     }) if options.separate_by_age => too_old_list.push(TooOld {
-                        post_id: id.clone(),
+                        post_id: *id,
                         metric,
                         max_days,
                         age_days,
@@ -142,10 +142,10 @@ impl Plan {
                 continue;
             }
             match classes.iter_mut().find(|c| c.metrics == metrics) {
-                Some(class) => class.post_ids.push(id.clone()),
+                Some(class) => class.post_ids.push(*id),
                 None => classes.push(Class {
                     metrics,
-                    post_ids: vec![id.clone()],
+                    post_ids: vec![*id],
                 }),
             }
         }
@@ -153,7 +153,7 @@ impl Plan {
             // The template's notices already name each too-old post and metric.
             notices.retain(|n| !matches!(n, Notice::PostTooOldForMetric { .. }));
             notices.extend(too_old_list.iter().map(|t| Notice::PostTooOldForMetric {
-                post_id: t.post_id.clone(),
+                post_id: t.post_id,
                 metric: t.metric,
                 max_days: t.max_days,
                 age_days: t.age_days,

@@ -339,7 +339,7 @@ impl Validator<'_> {
         for (i, raw) in self.spec.post_ids.iter().enumerate() {
             match PostId::parse(raw) {
                 Ok(id) => {
-                    if seen.insert(id.clone()) {
+                    if seen.insert(id) {
                         ids.push(id);
                     } else if !repeated.contains(&id) {
                         repeated.push(id);
@@ -761,7 +761,7 @@ impl Request {
             .post_ids
             .iter()
             .filter(|id| post_ids.contains(id))
-            .cloned()
+            .copied()
             .collect();
         r.notices.clear();
         r.notices.extend(r.age_notices());
@@ -855,7 +855,7 @@ impl Request {
             }
             if self.endpoint == Endpoint::Historical && created.date() < limits::EARLIEST_START {
                 notices.push(Notice::PostBeforeHistoricalData {
-                    post_id: id.clone(),
+                    post_id: *id,
                 });
             }
         }
@@ -894,7 +894,7 @@ pub(crate) fn too_old(
     }
     let age = now - id.created_no_later_than();
     (age > Duration::days(limit.max_days)).then(|| Notice::PostTooOldForMetric {
-        post_id: id.clone(),
+        post_id: *id,
         metric,
         max_days: limit.max_days,
         age_days: age.whole_days(),

@@ -1,0 +1,522 @@
+//! Bulk collection as a state machine: which request to send next and when, what an answer means
+//! for the job, when to retry, and an account of every post. Transports (native, web) only send,
+//! sleep and report back, so both collect the same way.
+//!
+//! The loop a transport runs:
+//!
+//! 1. [`Collector::poll`] with the time since the job started: it answers [`Action::Send`] (wait
+//!    `send_after`, sign and send this request; poll again at once, several requests may be in
+//!    flight), [`Action::Wait`] (nothing to do for this long, or until an answer arrives),
+//!    [`Action::AwaitAnswer`] (nothing to do until an answer arrives) or [`Action::Done`].
+//! 2. When an answer arrives: [`Collector::on_answer`] with its status, headers and body; when
+//!    none could be had: [`Collector::on_failure`] with what went wrong.
+//! 3. [`Collector::next_event`] hands out what happened, as it happens: each batch's outcome (its
+//!    rows, to write out at once), retries, waits for quota, batches given up on.
+//! 4. [`Collector::finish`] gives the ledger of every post and the job's statistics.
+//!
+//! Answers that refuse a whole batch because of some of its posts (403 "Forbidden to access
+//! tweets: ...", 400 with `unavailable_tweet_ids`) put those posts in the ledger and send the
+//! rest of the batch again, so one post never costs its batch. Every post asked about ends in
+//! the ledger with values or a reason.
+//!
+//! ```
+//! use std::time::Duration;
+//! use time::macros::datetime;
+//! use xengage_core::collect::{Action, CollectOptions, Collector, Event};
+//! use xengage_core::plan::{Plan, PlanOptions};
+//! use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+//!
+//! let now = datetime!(2026-11-22 12:00 UTC);
+//! let spec = RequestSpec::new(Endpoint::Totals)
+//!     .post_ids(["1990000000000000001"])
+//!     .metrics(["favorites"]);
+//! let plan = Plan::new(&spec, now, &ValidationOptions::default(), &PlanOptions::default())?;
+//! let mut collector = Collector::new(plan, CollectOptions::default());
+//! let Action::Send(out) = collector.poll(Duration::ZERO) else { unreachable!() };
+//! // ... a transport signs and sends `out.request`, then reports the answer:
+//! let headers = http::HeaderMap::new();
+//! collector.on_answer(out.id, Duration::from_millis(80), 200,
+//!     &headers, br#"{"grouping":{"1990000000000000001":{"favorites":"7"}}}"#, 0.5);
+//! assert!(matches!(collector.next_event(), Some(Event::Sent { .. })));
+//! assert!(matches!(collector.next_event(), Some(Event::BatchDone { .. })));
+//! assert_eq!(collector.poll(Duration::from_millis(80)), Action::Done);
+//! let summary = collector.finish();
+//! assert_eq!(summary.progress.requests_done, 1);
+//! # Ok::<(), xengage_core::InvalidRequest>(())
+//! ```
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use http::HeaderMap;
+
+use crate::id::PostId;
+use crate::pace::{
+    Attempts, Failure, Pacer, PacingOptions, PacingStats, RetryDecision, RetryPolicy, Slot,
+};
+use crate::plan::Plan;
+use crate::request::Request;
+use crate::response::{Ledger, Outcome, ParseOptions, RateLimit, ResponseError, parse_response};
+
+/// Options of a collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectOptions {
+    /// Requests in flight at once (waiting for their slot, or sent and not yet answered).
+    pub max_in_flight: usize,
+    /// How often and how patiently to retry.
+    pub retry: RetryPolicy,
+    /// The quota's window and pacing margin.
+    pub pacing: PacingOptions,
+    /// Limits of the response parser.
+    pub parse: ParseOptions,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        CollectOptions {
+            max_in_flight: 4,
+            retry: RetryPolicy::default(),
+            pacing: PacingOptions::default(),
+            parse: ParseOptions::default(),
+        }
+    }
+}
+
+/// Identifies one attempt in flight, to report its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttemptId(u64);
+
+/// A request to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Report the answer with this id.
+    pub id: AttemptId,
+    /// The request's place in the plan.
+    pub index: usize,
+    /// 0 for the first attempt, then 1, 2, ...
+    pub attempt: u32,
+    /// Wait this long before sending: the quota's slot.
+    pub send_after: Duration,
+    /// The request: sign it (at sending time) and send it unchanged.
+    pub request: Request,
+}
+
+/// What the transport should do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this request after its wait, then poll again at once.
+    Send(Outgoing),
+    /// Nothing to send for this long (a retry's backoff); poll again then, or when an answer
+    /// arrives.
+    Wait(Duration),
+    /// Nothing to send until an answer (or failure) is reported.
+    AwaitAnswer,
+    /// Every request is answered or given up on.
+    Done,
+}
+
+/// Something that happened, in order.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A request was handed out to be sent.
+    Sent {
+        /// Its place in the plan.
+        index: usize,
+        /// 0 for the first attempt.
+        attempt: u32,
+        /// Its wait for the quota.
+        after: Duration,
+    },
+    /// A batch was answered; its rows and per-post ledger are in `outcome`.
+    BatchDone {
+        /// Its place in the plan.
+        index: usize,
+        /// The request as sent (its posts and window).
+        request: Request,
+        /// What it answered.
+        outcome: Box<Outcome>,
+    },
+    /// Posts of a batch were refused by name (forbidden, unavailable); the rest of the batch is
+    /// sent again without them.
+    BatchNarrowed {
+        /// Its place in the plan.
+        index: usize,
+        /// The posts taken out.
+        removed: Vec<PostId>,
+        /// The error that named them.
+        error: ResponseError,
+    },
+    /// An attempt failed and will be retried.
+    Retrying {
+        /// Its place in the plan.
+        index: usize,
+        /// The attempt that failed.
+        attempt: u32,
+        /// What went wrong.
+        failure: Failure,
+        /// Its message.
+        message: String,
+        /// The backoff before the retry (a 429 waits for the quota instead).
+        after: Duration,
+    },
+    /// A batch failed for good; its posts are in the ledger as failed.
+    BatchFailed {
+        /// Its place in the plan.
+        index: usize,
+        /// The request.
+        request: Request,
+        /// What went wrong.
+        failure: Failure,
+        /// Its message.
+        message: String,
+        /// The retries spent.
+        attempts: Attempts,
+    },
+}
+
+/// How far the job is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Progress {
+    /// Requests in the plan.
+    pub requests_planned: usize,
+    /// Requests answered.
+    pub requests_done: usize,
+    /// Requests given up on.
+    pub requests_failed: usize,
+    /// Attempts sent (first attempts and retries).
+    pub attempts: u64,
+    /// Retries after failures other than 429.
+    pub retries: u64,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// Batches sent again without posts refused by name.
+    pub narrowed: u64,
+}
+
+/// The end of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Every post asked about, with values or the reason it has none.
+    pub ledger: Ledger,
+    /// Requests, retries, 429s.
+    pub progress: Progress,
+    /// Slots, 429s and time spent waiting for the quota.
+    pub pacing: PacingStats,
+}
+
+#[derive(Debug, Clone)]
+struct Work {
+    index: usize,
+    attempts: Attempts,
+    request: Request,
+}
+
+#[derive(Debug)]
+struct Flight {
+    work: Work,
+    attempt: u32,
+}
+
+/// Drives a [`Plan`]. See the [module docs](self).
+#[derive(Debug)]
+pub struct Collector {
+    plan: Plan,
+    options: CollectOptions,
+    pacer: Pacer,
+    next_index: usize,
+    next_id: u64,
+    in_flight: BTreeMap<AttemptId, Flight>,
+    /// Work ready again at the given time (retries after a backoff, narrowed batches).
+    queue: Vec<(Duration, Work)>,
+    ledger: Ledger,
+    events: VecDeque<Event>,
+    progress: Progress,
+}
+
+impl Collector {
+    /// A collector for `plan`. Posts the plan does not send (too old for every metric asked)
+    /// are in the ledger from the start.
+    pub fn new(plan: Plan, options: CollectOptions) -> Collector {
+        let ledger = Ledger::for_plan(&plan);
+        let progress = Progress {
+            requests_planned: plan.len(),
+            ..Progress::default()
+        };
+        Collector {
+            pacer: Pacer::new(options.pacing),
+            plan,
+            options,
+            next_index: 0,
+            next_id: 0,
+            in_flight: BTreeMap::new(),
+            queue: Vec::new(),
+            ledger,
+            events: VecDeque::new(),
+            progress,
+        }
+    }
+
+    /// The plan being collected.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// How far the job is.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The pacer's view of the quota.
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// The next thing to do at `now` (time since the job started).
+    pub fn poll(&mut self, now: Duration) -> Action {
+        if self.in_flight.len() >= self.options.max_in_flight.max(1) {
+            return Action::AwaitAnswer;
+        }
+        let ready = self
+            .queue
+            .iter()
+            .enumerate()
+            .filter(|(_, (at, _))| *at <= now)
+            .min_by_key(|(_, (at, w))| (*at, w.index))
+            .map(|(i, _)| i);
+        let work = match ready {
+            Some(i) => Some(self.queue.swap_remove(i).1),
+            None if self.next_index < self.plan.len() => {
+                self.plan.request(self.next_index).map(|request| Work {
+                    index: self.next_index,
+                    attempts: Attempts::default(),
+                    request,
+                })
+            }
+            None => None,
+        };
+        let Some(work) = work else {
+            return match self.queue.iter().map(|(at, _)| *at).min() {
+                _ if !self.in_flight.is_empty() && self.queue.is_empty() => Action::AwaitAnswer,
+                Some(at) => Action::Wait(at.saturating_sub(now)),
+                None if self.in_flight.is_empty() => Action::Done,
+                None => Action::AwaitAnswer,
+            };
+        };
+        match self.pacer.reserve(now) {
+            Slot::AwaitQuota => {
+                self.queue.push((now, work));
+                Action::AwaitAnswer
+            }
+            Slot::SendAfter(after) => {
+                if ready.is_none() {
+                    self.next_index += 1;
+                }
+                let id = AttemptId(self.next_id);
+                self.next_id += 1;
+                let attempt = work.attempts.total();
+                self.progress.attempts += 1;
+                self.events.push_back(Event::Sent {
+                    index: work.index,
+                    attempt,
+                    after,
+                });
+                let outgoing = Outgoing {
+                    id,
+                    index: work.index,
+                    attempt,
+                    send_after: after,
+                    request: work.request.clone(),
+                };
+                self.in_flight.insert(id, Flight { work, attempt });
+                Action::Send(outgoing)
+            }
+        }
+    }
+
+    /// Reports the answer to attempt `id`, received at `now`. `jitter` in `[0, 1)`, drawn by the
+    /// transport, spreads a retry's backoff. Unknown ids are ignored.
+    pub fn on_answer(
+        &mut self,
+        id: AttemptId,
+        now: Duration,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        jitter: f64,
+    ) {
+        let Some(flight) = self.in_flight.remove(&id) else {
+            return;
+        };
+        match RateLimit::from_headers(headers) {
+            Some(rl) => self.pacer.observe(now, rl.limit, rl.remaining),
+            None => self.pacer.observe_without_quota(now),
+        }
+        if status == 429 {
+            self.pacer.rate_limited(now);
+            self.progress.rate_limited += 1;
+        }
+        let request = &flight.work.request;
+        match parse_response(request, status, headers, body, &self.options.parse) {
+            Ok(outcome) => {
+                self.ledger.absorb(&outcome.ledger);
+                self.progress.requests_done += 1;
+                self.events.push_back(Event::BatchDone {
+                    index: flight.work.index,
+                    request: flight.work.request,
+                    outcome: Box::new(outcome),
+                });
+            }
+            Err(error) => self.failed(flight, now, error, jitter),
+        }
+    }
+
+    /// Reports that attempt `id` got no answer: a timeout, a dropped connection, a body cut
+    /// short. Unknown ids are ignored.
+    pub fn on_failure(
+        &mut self,
+        id: AttemptId,
+        now: Duration,
+        failure: Failure,
+        message: &str,
+        jitter: f64,
+    ) {
+        let Some(flight) = self.in_flight.remove(&id) else {
+            return;
+        };
+        self.pacer.observe_without_quota(now);
+        self.retry_or_give_up(flight, now, failure, message.to_owned(), None, jitter);
+    }
+
+    fn failed(&mut self, flight: Flight, now: Duration, error: ResponseError, jitter: f64) {
+        let named = error.refused_post_ids();
+        let request = &flight.work.request;
+        if !named.is_empty() && !error.is_retryable() {
+            let rest: Vec<PostId> = request
+                .post_ids()
+                .iter()
+                .filter(|id| !named.contains(id))
+                .copied()
+                .collect();
+            let removed: Vec<PostId> = request
+                .post_ids()
+                .iter()
+                .filter(|id| named.contains(id))
+                .copied()
+                .collect();
+            if !removed.is_empty() {
+                self.ledger.absorb(&Ledger::refused(request, &error));
+                self.progress.narrowed += 1;
+                self.events.push_back(Event::BatchNarrowed {
+                    index: flight.work.index,
+                    removed,
+                    error,
+                });
+                if rest.is_empty() {
+                    self.progress.requests_done += 1;
+                } else {
+                    let work = Work {
+                        request: request.with_post_ids(&rest),
+                        ..flight.work
+                    };
+                    self.queue.push((now, work));
+                }
+                return;
+            }
+        }
+        let failure = if error.status() == Some(429) {
+            Failure::RateLimited
+        } else if error.is_retryable() {
+            match error.status() {
+                Some(_) => Failure::Server,
+                None => Failure::BrokenBody,
+            }
+        } else {
+            Failure::Permanent
+        };
+        let message = error.to_string();
+        self.retry_or_give_up(flight, now, failure, message, Some(&error), jitter);
+    }
+
+    fn retry_or_give_up(
+        &mut self,
+        flight: Flight,
+        now: Duration,
+        failure: Failure,
+        message: String,
+        error: Option<&ResponseError>,
+        jitter: f64,
+    ) {
+        let mut work = flight.work;
+        match self
+            .options
+            .retry
+            .decide(failure, &mut work.attempts, jitter)
+        {
+            RetryDecision::RetryAfter(after) => {
+                if failure != Failure::RateLimited {
+                    self.progress.retries += 1;
+                }
+                self.events.push_back(Event::Retrying {
+                    index: work.index,
+                    attempt: flight.attempt,
+                    failure,
+                    message,
+                    after,
+                });
+                self.queue.push((now + after, work));
+            }
+            RetryDecision::GiveUp => {
+                let failed = match error {
+                    Some(e) => Ledger::failed(&work.request, e),
+                    None => Ledger::failed_without_answer(&work.request, &message),
+                };
+                self.ledger.absorb(&failed);
+                self.progress.requests_failed += 1;
+                self.events.push_back(Event::BatchFailed {
+                    index: work.index,
+                    request: work.request,
+                    failure,
+                    message,
+                    attempts: work.attempts,
+                });
+            }
+        }
+    }
+
+    /// The next event, oldest first.
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// The ledger so far.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Ends the job: the ledger of every post and the statistics. Requests still in flight or
+    /// waiting count as failed (the job was cancelled).
+    pub fn finish(mut self) -> Summary {
+        let pending: Vec<Work> = std::mem::take(&mut self.in_flight)
+            .into_values()
+            .map(|f| f.work)
+            .chain(std::mem::take(&mut self.queue).into_iter().map(|(_, w)| w))
+            .collect();
+        for work in pending {
+            self.ledger
+                .absorb(&Ledger::failed_without_answer(&work.request, "cancelled"));
+        }
+        while self.next_index < self.plan.len() {
+            if let Some(request) = self.plan.request(self.next_index) {
+                self.ledger
+                    .absorb(&Ledger::failed_without_answer(&request, "cancelled"));
+            }
+            self.next_index += 1;
+        }
+        Summary {
+            ledger: self.ledger,
+            progress: self.progress,
+            pacing: self.pacer.stats(),
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Errors of an answer: the API said no (status and messages), or the body is not what the API
+//! sends (with the JSON path where it went wrong), or it is too big or deep to read safely.
+
+use crate::id::PostId;
+
+/// An RFC 7807 problem of a v2 answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ProblemDetails {
+    /// A short summary.
+    pub title: Option<String>,
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// What happened in this case.
+    pub detail: Option<String>,
+    /// The status the problem carries.
+    pub status: Option<u16>,
+}
+
+impl std::fmt::Display for ProblemDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<&str> = [&self.title, &self.detail]
+            .into_iter()
+            .filter_map(|s| s.as_deref())
+            .collect();
+        if parts.is_empty() {
+            f.write_str(self.kind.as_deref().unwrap_or("problem"))
+        } else {
+            f.write_str(&parts.join(": "))
+        }
+    }
+}
+
+/// What a status means, as documented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400: invalid JSON, no payload, or unavailable (protected) posts.
+    BadRequest,
+    /// 401: authentication failed.
+    Unauthorized,
+    /// 403: forbidden to access these posts.
+    Forbidden,
+    /// 404: wrong URL.
+    NotFound,
+    /// 406: the request did not accept gzip.
+    NotAcceptable,
+    /// 429: over the per-minute quota.
+    RateLimited,
+    /// 5xx: the server failed.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// The kind of `status`.
+    pub fn of(status: u16) -> ApiErrorKind {
+        match status {
+            400 => ApiErrorKind::BadRequest,
+            401 => ApiErrorKind::Unauthorized,
+            403 => ApiErrorKind::Forbidden,
+            404 => ApiErrorKind::NotFound,
+            406 => ApiErrorKind::NotAcceptable,
+            429 => ApiErrorKind::RateLimited,
+            500..=599 => ApiErrorKind::Server,
+            _ => ApiErrorKind::Other,
+        }
+    }
+
+    fn advice(self) -> &'static str {
+        match self {
+            ApiErrorKind::BadRequest => "the API refused the request; fix it before sending again",
+            ApiErrorKind::Unauthorized => {
+                "check the credentials: keys, tokens and secrets, and that the signature covers the API's own URL"
+            }
+            ApiErrorKind::Forbidden => {
+                "the credential's user does not own these posts; query them with the owner's tokens"
+            }
+            ApiErrorKind::NotFound => "the URL is wrong; check the base URL and the endpoint",
+            ApiErrorKind::NotAcceptable => {
+                "send `Accept-Encoding: gzip`; the API only answers gzip"
+            }
+            ApiErrorKind::RateLimited => "over the per-minute quota; retry after the window",
+            ApiErrorKind::Server => "the server failed; retrying with backoff can help",
+            ApiErrorKind::Other => "unexpected status",
+        }
+    }
+}
+
+/// The API answered with an error status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// What the status means.
+    pub kind: ApiErrorKind,
+    /// The body's `errors` strings (v1), or the text of a body that is not JSON, shortened.
+    pub messages: Vec<String>,
+    /// v2 problem details.
+    pub problems: Vec<ProblemDetails>,
+    /// Posts named as forbidden ("Forbidden to access tweets: 1, 2").
+    pub forbidden_ids: Vec<PostId>,
+    /// Posts listed in `unavailable_tweet_ids`.
+    pub unavailable_ids: Vec<PostId>,
+    /// Posts listed in `unsupported_for_impressions_engagements_tweet_ids`.
+    pub unsupported_impressions_ids: Vec<PostId>,
+    /// Posts listed in `unsupported_for_video_views_tweet_ids`.
+    pub unsupported_video_views_ids: Vec<PostId>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the API answered {}", self.status)?;
+        let mut texts: Vec<String> = self.messages.clone();
+        texts.extend(self.problems.iter().map(ToString::to_string));
+        if !texts.is_empty() {
+            write!(f, ": {}", texts.join("; "))?;
+        }
+        write!(f, " ({})", self.kind.advice())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Where a body stopped making sense.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MalformedKind {
+    /// Not JSON, or JSON cut short.
+    Syntax {
+        /// serde_json's message, with line and column.
+        message: String,
+    },
+    /// A count that is not a non-negative whole number.
+    NotACount {
+        /// The value as found.
+        found: String,
+    },
+    /// A count larger than `u64::MAX`, or a JSON number too large to be exact.
+    Overflow {
+        /// The value as found.
+        found: String,
+    },
+    /// A value of the wrong JSON type.
+    UnexpectedType {
+        /// What was expected.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// A key that fits no dimension of the grouping.
+    UnexpectedKey {
+        /// The key.
+        key: String,
+        /// The dimensions it could have been.
+        expected: String,
+    },
+    /// A required field is missing.
+    MissingField {
+        /// The field.
+        field: String,
+    },
+    /// A time that is not RFC 3339.
+    BadTime {
+        /// The value as found.
+        found: String,
+    },
+}
+
+impl std::fmt::Display for MalformedKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MalformedKind::Syntax { message } => write!(f, "not valid JSON: {message}"),
+            MalformedKind::NotACount { found } => {
+                write!(f, "{found} is not a count (a non-negative whole number)")
+            }
+            MalformedKind::Overflow { found } => {
+                write!(f, "{found} is larger than the largest count, {}", u64::MAX)
+            }
+            MalformedKind::UnexpectedType { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            MalformedKind::UnexpectedKey { key, expected } => {
+                write!(f, "key {key:?} is not {expected}")
+            }
+            MalformedKind::MissingField { field } => write!(f, "missing field `{field}`"),
+            MalformedKind::BadTime { found } => write!(f, "{found:?} is not an RFC 3339 time"),
+        }
+    }
+}
+
+/// The body is not what the API sends.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
+#[error("malformed answer (status {status}) at {path}: {kind}")]
+pub struct MalformedResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON path, as `$.grouping."123".impressions`.
+    pub path: String,
+    /// What is wrong there.
+    pub kind: MalformedKind,
+}
+
+/// Why an answer gave no outcome. Which of these retrying can help is
+/// [`ResponseError::is_retryable`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The API answered with an error status.
+    #[error(transparent)]
+    Api(#[from] Box<ApiError>),
+    /// The body is not what the API sends.
+    #[error(transparent)]
+    Malformed(#[from] MalformedResponse),
+    /// The body is larger than [`ParseOptions::max_body_bytes`](super::ParseOptions).
+    #[error(
+        "the answer is {size} bytes, over the limit of {limit}; raise ParseOptions::max_body_bytes if it is expected"
+    )]
+    TooLarge {
+        /// The body's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The body nests deeper than [`ParseOptions::max_depth`](super::ParseOptions).
+    #[error(
+        "the answer nests deeper than {limit} levels at {path}; no answer of the API does, raise ParseOptions::max_depth if it is expected"
+    )]
+    TooDeep {
+        /// The limit.
+        limit: usize,
+        /// Where.
+        path: String,
+    },
+    /// The body is still gzip-compressed.
+    #[error("the answer's body is gzip-compressed; decompress it before parsing")]
+    Compressed,
+}
+
+impl ResponseError {
+    /// Whether sending the same request again can help: 429, 5xx, and bodies cut short or
+    /// garbled on the way. Never for 400, 401, 403, 404, 406.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ResponseError::Api(e) => e.status == 429 || (500..=599).contains(&e.status),
+            ResponseError::Malformed(m) => matches!(m.kind, MalformedKind::Syntax { .. }),
+            ResponseError::TooLarge { .. }
+            | ResponseError::TooDeep { .. }
+            | ResponseError::Compressed => false,
+        }
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ResponseError::Api(e) => Some(e.status),
+            ResponseError::Malformed(m) => Some(m.status),
+            _ => None,
+        }
+    }
+
+    /// Posts the error refuses by name (forbidden, unavailable, unsupported): sending the rest
+    /// of the batch without them can succeed.
+    pub fn refused_post_ids(&self) -> Vec<PostId> {
+        let ResponseError::Api(e) = self else {
+            return Vec::new();
+        };
+        let mut ids: Vec<PostId> = Vec::new();
+        for id in e
+            .forbidden_ids
+            .iter()
+            .chain(&e.unavailable_ids)
+            .chain(&e.unsupported_impressions_ids)
+            .chain(&e.unsupported_video_views_ids)
+        {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        ids
+    }
+}
+
+/// The post ids a message names after `Forbidden to access tweets:` (any separators).
+pub(crate) fn forbidden_ids_in(message: &str) -> Vec<PostId> {
+    const MARK: &str = "forbidden to access tweets";
+    let lower = message.to_ascii_lowercase();
+    let Some(at) = lower.find(MARK) else {
+        return Vec::new();
+    };
+    message[at + MARK.len()..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|s| PostId::parse(s).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_ids_are_read_from_messages() {
+        let ids = forbidden_ids_in("Forbidden to access tweets: 1060976163948904448, 12");
+        let ids: Vec<&str> = ids.iter().map(PostId::as_str).collect();
+        assert_eq!(ids, ["1060976163948904448", "12"]);
+        assert!(forbidden_ids_in("Your account could not be authenticated").is_empty());
+    }
+}

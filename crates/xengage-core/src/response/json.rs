@@ -1,0 +1,341 @@
+//! JSON helpers shared by both generations: counts, ids, depth-limited values, paths, and the
+//! error bodies of non-2xx answers.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::id::PostId;
+
+use super::ParseOptions;
+use super::error::{ApiError, ApiErrorKind, MalformedKind, ProblemDetails, forbidden_ids_in};
+
+/// The largest integer a JSON number (an f64) holds exactly.
+const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
+/// A count written as a string: ASCII digits only, within `u64`.
+pub(crate) fn count_from_str(s: &str) -> Result<u64, MalformedKind> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(MalformedKind::NotACount {
+            found: format!("{s:?}"),
+        });
+    }
+    s.parse::<u64>().map_err(|_| MalformedKind::Overflow {
+        found: format!("{s:?}"),
+    })
+}
+
+/// A count written as a JSON number that is not an integer to serde_json.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn count_from_f64(v: f64) -> Result<u64, MalformedKind> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_EXACT_FLOAT {
+        Ok(v as u64)
+    } else if v.is_finite() && v > MAX_EXACT_FLOAT {
+        Err(MalformedKind::Overflow {
+            found: v.to_string(),
+        })
+    } else {
+        Err(MalformedKind::NotACount {
+            found: v.to_string(),
+        })
+    }
+}
+
+/// A count written as a negative JSON integer.
+pub(crate) fn count_from_i64(v: i64) -> Result<u64, MalformedKind> {
+    u64::try_from(v).map_err(|_| MalformedKind::NotACount {
+        found: v.to_string(),
+    })
+}
+
+/// A key or string: borrowed from the input when it has no escapes.
+pub(crate) struct CowStr;
+
+impl<'de> DeserializeSeed<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// A JSON value, refused past `limit` levels of nesting so hostile input cannot exhaust the
+/// stack. Fails with the message [`TOO_DEEP`].
+pub(crate) struct DepthValue {
+    pub(crate) remaining: usize,
+}
+
+/// The message a [`DepthValue`] fails with, recognised by the callers.
+pub(crate) const TOO_DEEP: &str = "xengage: nesting limit";
+
+impl<'de> DeserializeSeed<'de> for DepthValue {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DepthValue {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let remaining = self.deeper()?;
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(DepthValue { remaining })? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let remaining = self.deeper()?;
+        let mut out = Map::new();
+        while let Some(k) = map.next_key_seed(CowStr)? {
+            let v = map.next_value_seed(DepthValue { remaining })?;
+            out.insert(k.into_owned(), v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl DepthValue {
+    fn deeper<E: de::Error>(&self) -> Result<usize, E> {
+        self.remaining
+            .checked_sub(1)
+            .filter(|&r| r > 0)
+            .ok_or_else(|| E::custom(TOO_DEEP))
+    }
+}
+
+/// Renders a path of keys as `$.a."b c".0`.
+pub(crate) fn render_path<'a>(segments: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from("$");
+    for s in segments {
+        let plain = !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if plain {
+            out.push('.');
+            out.push_str(s);
+        } else {
+            out.push_str(".\"");
+            out.push_str(&s.replace('\\', "\\\\").replace('"', "\\\""));
+            out.push('"');
+        }
+    }
+    out
+}
+
+/// Post ids of an id list, written as strings or (losing nothing below 2^53) numbers.
+pub(crate) fn ids_of(value: &Value) -> Vec<PostId> {
+    let Value::Array(items) = value else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|v| match v {
+            Value::String(s) => PostId::parse(s).ok(),
+            Value::Number(n) => n.as_u64().and_then(|n| PostId::parse(&n.to_string()).ok()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The error of a non-2xx answer: its `errors` (strings or RFC 7807 problems), the id lists and
+/// the ids named in messages; a body that is not JSON becomes its (shortened) text.
+pub(crate) fn api_error(status: u16, body: &[u8], options: &ParseOptions) -> ApiError {
+    let mut e = ApiError {
+        status,
+        kind: ApiErrorKind::of(status),
+        messages: Vec::new(),
+        problems: Vec::new(),
+        forbidden_ids: Vec::new(),
+        unavailable_ids: Vec::new(),
+        unsupported_impressions_ids: Vec::new(),
+        unsupported_video_views_ids: Vec::new(),
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = DepthValue {
+        remaining: options.max_depth,
+    }
+    .deserialize(&mut de)
+    .ok()
+    .filter(|_| de.end().is_ok());
+    match parsed {
+        Some(Value::Object(map)) => {
+            if let Some(Value::Array(errors)) = map.get("errors") {
+                for item in errors {
+                    match item {
+                        Value::String(s) => e.messages.push(s.clone()),
+                        Value::Object(_) => {
+                            if let Ok(p) = serde_json::from_value::<ProblemDetails>(item.clone()) {
+                                e.problems.push(p);
+                            }
+                        }
+                        other => e.messages.push(other.to_string()),
+                    }
+                }
+            }
+            for key in ["detail", "title", "message", "error"] {
+                if let Some(Value::String(s)) = map.get(key) {
+                    e.messages.push(s.clone());
+                }
+            }
+            e.unavailable_ids = map
+                .get("unavailable_tweet_ids")
+                .map(ids_of)
+                .unwrap_or_default();
+            e.unsupported_impressions_ids = map
+                .get("unsupported_for_impressions_engagements_tweet_ids")
+                .map(ids_of)
+                .unwrap_or_default();
+            e.unsupported_video_views_ids = map
+                .get("unsupported_for_video_views_tweet_ids")
+                .map(ids_of)
+                .unwrap_or_default();
+        }
+        Some(other) => e.messages.push(shorten(&other.to_string())),
+        None => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            if !text.is_empty() {
+                e.messages.push(shorten(text));
+            }
+        }
+    }
+    for m in e
+        .messages
+        .iter()
+        .chain(e.problems.iter().filter_map(|p| p.detail.as_ref()))
+    {
+        for id in forbidden_ids_in(m) {
+            if !e.forbidden_ids.contains(&id) {
+                e.forbidden_ids.push(id);
+            }
+        }
+    }
+    e
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 300;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_whole_non_negative_numbers() {
+        assert_eq!(count_from_str("530"), Ok(530));
+        assert_eq!(count_from_str("18446744073709551615"), Ok(u64::MAX));
+        assert!(matches!(
+            count_from_str("18446744073709551616"),
+            Err(MalformedKind::Overflow { .. })
+        ));
+        for bad in ["", "-1", "1.5", "+1", " 1", "1e3", "abc"] {
+            assert!(
+                matches!(count_from_str(bad), Err(MalformedKind::NotACount { .. })),
+                "{bad}"
+            );
+        }
+        assert_eq!(count_from_f64(26.0), Ok(26));
+        assert!(matches!(
+            count_from_f64(2.5),
+            Err(MalformedKind::NotACount { .. })
+        ));
+        assert!(matches!(
+            count_from_f64(-1.0),
+            Err(MalformedKind::NotACount { .. })
+        ));
+        assert!(matches!(
+            count_from_f64(1e30),
+            Err(MalformedKind::Overflow { .. })
+        ));
+        assert!(matches!(
+            count_from_i64(-3),
+            Err(MalformedKind::NotACount { .. })
+        ));
+    }
+
+    #[test]
+    fn paths_quote_what_is_not_plain() {
+        assert_eq!(render_path(["g", "123", "a b"]), "$.g.123.\"a b\"");
+    }
+
+    #[test]
+    fn error_bodies_give_messages_and_ids() {
+        let e = api_error(
+            403,
+            br#"{"errors":["Forbidden to access tweets: 1060976163948904448"]}"#,
+            &ParseOptions::default(),
+        );
+        assert_eq!(e.kind, ApiErrorKind::Forbidden);
+        assert_eq!(e.forbidden_ids.len(), 1);
+        let e = api_error(
+            400,
+            br#"{"errors":["1 Tweet ID(s) are unavailable"],"unavailable_tweet_ids":["323456789"]}"#,
+            &ParseOptions::default(),
+        );
+        assert_eq!(e.unavailable_ids[0].as_str(), "323456789");
+        let e = api_error(502, b"<html>Bad Gateway</html>", &ParseOptions::default());
+        assert_eq!(e.messages, ["<html>Bad Gateway</html>"]);
+        let e = api_error(
+            401,
+            br#"{"errors":[{"title":"Unauthorized","type":"about:blank","detail":"Unauthorized","status":401}]}"#,
+            &ParseOptions::default(),
+        );
+        assert_eq!(e.problems.len(), 1);
+        assert!(e.to_string().contains("check the credentials"));
+    }
+}

@@ -1,0 +1,370 @@
+//! The ledger: an account of every post asked about. Each ends with values, or with the reason
+//! it has none: unavailable (deleted or protected), unsupported for some metrics (too old),
+//! forbidden (not the credential's own), missing from the answer, or failed with an error.
+
+use std::collections::HashMap;
+
+use crate::id::PostId;
+use crate::metric::Metric;
+use crate::plan::Plan;
+use crate::request::Request;
+
+use super::error::{ApiError, ResponseError};
+
+/// Where the ledger learnt that a metric is unsupported for a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnsupportedSource {
+    /// The plan did not ask: the post's snowflake id shows it is too old.
+    Plan,
+    /// The answer listed the post in an `unsupported_*` key.
+    Answer,
+}
+
+/// A metric the API does not serve for a post, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Unsupported {
+    /// The metric.
+    pub metric: Metric,
+    /// The documented age limit, in days: 90 for impressions and engagements on totals, 1800
+    /// for video views.
+    pub max_days: i64,
+    /// Who said so.
+    pub source: UnsupportedSource,
+}
+
+/// What is known about one post.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct PostEntry {
+    /// Answers (batches, windows) that served values for the post.
+    pub answers: u32,
+    /// Listed in `unavailable_tweet_ids` (deleted, or protected: never served, even to the
+    /// owner).
+    pub unavailable: bool,
+    /// Named in "Forbidden to access tweets: ..." (not owned by the credential's user).
+    pub forbidden: bool,
+    /// Metrics not served for the post.
+    pub unsupported: Vec<Unsupported>,
+    /// Groupings by `tweet.id` of an answer that did not mention the post although nothing
+    /// explained why.
+    pub missing_from: Vec<String>,
+    /// Errors of requests that would have served the post (after every retry), distinct.
+    pub failures: Vec<String>,
+}
+
+/// The one-word state of a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    /// Values for everything asked.
+    Served,
+    /// Values, but not for every metric or window asked (see the entry).
+    Partial,
+    /// Deleted or protected.
+    Unavailable,
+    /// Too old for every metric asked.
+    Unsupported,
+    /// Not the credential's own.
+    Forbidden,
+    /// Every request that would have served it failed.
+    Failed,
+    /// Not answered yet.
+    Pending,
+}
+
+impl PostStatus {
+    /// The name, as serialized.
+    pub fn name(self) -> &'static str {
+        match self {
+            PostStatus::Served => "served",
+            PostStatus::Partial => "partial",
+            PostStatus::Unavailable => "unavailable",
+            PostStatus::Unsupported => "unsupported",
+            PostStatus::Forbidden => "forbidden",
+            PostStatus::Failed => "failed",
+            PostStatus::Pending => "pending",
+        }
+    }
+}
+
+impl PostEntry {
+    /// The entry's state.
+    pub fn status(&self) -> PostStatus {
+        let shortfall = !self.unsupported.is_empty()
+            || !self.failures.is_empty()
+            || !self.missing_from.is_empty();
+        if self.answers > 0 && !self.unavailable && !self.forbidden {
+            return if shortfall {
+                PostStatus::Partial
+            } else {
+                PostStatus::Served
+            };
+        }
+        if self.unavailable {
+            PostStatus::Unavailable
+        } else if self.forbidden {
+            PostStatus::Forbidden
+        } else if !self.failures.is_empty() || !self.missing_from.is_empty() {
+            PostStatus::Failed
+        } else if !self.unsupported.is_empty() {
+            PostStatus::Unsupported
+        } else {
+            PostStatus::Pending
+        }
+    }
+
+    fn absorb(&mut self, other: &PostEntry) {
+        self.answers += other.answers;
+        self.unavailable |= other.unavailable;
+        self.forbidden |= other.forbidden;
+        for u in &other.unsupported {
+            if !self.unsupported.iter().any(|x| x.metric == u.metric) {
+                self.unsupported.push(*u);
+            }
+        }
+        for g in &other.missing_from {
+            if !self.missing_from.contains(g) {
+                self.missing_from.push(g.clone());
+            }
+        }
+        for f in &other.failures {
+            if !self.failures.contains(f) {
+                self.failures.push(f.clone());
+            }
+        }
+    }
+}
+
+/// How many posts are in each state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct LedgerCounts {
+    /// Values for everything asked.
+    pub served: usize,
+    /// Values, with a shortfall.
+    pub partial: usize,
+    /// Deleted or protected.
+    pub unavailable: usize,
+    /// Too old for everything asked.
+    pub unsupported: usize,
+    /// Not the credential's own.
+    pub forbidden: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Not answered.
+    pub pending: usize,
+}
+
+impl LedgerCounts {
+    /// Posts with no values at all.
+    pub fn not_served(&self) -> usize {
+        self.unavailable + self.unsupported + self.forbidden + self.failed + self.pending
+    }
+}
+
+/// Every post asked about, in the order first asked, with what is known about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ledger {
+    entries: Vec<(PostId, PostEntry)>,
+    index: HashMap<PostId, usize>,
+}
+
+impl Ledger {
+    /// A ledger of `post_ids`, all pending.
+    pub fn new<'a>(post_ids: impl IntoIterator<Item = &'a PostId>) -> Ledger {
+        let mut ledger = Ledger::default();
+        for id in post_ids {
+            ledger.entry(*id);
+        }
+        ledger
+    }
+
+    /// A ledger of a plan's posts, with the metrics it does not ask for posts too old for them.
+    pub fn for_plan(plan: &Plan) -> Ledger {
+        let mut ledger = Ledger::new(plan.post_ids());
+        for t in plan.too_old() {
+            ledger.entry(t.post_id).unsupported.push(Unsupported {
+                metric: t.metric,
+                max_days: t.max_days,
+                source: UnsupportedSource::Plan,
+            });
+        }
+        ledger
+    }
+
+    /// Every post of `request` failed with `error`; posts the error names are forbidden,
+    /// unavailable or unsupported instead.
+    pub fn failed(request: &Request, error: &ResponseError) -> Ledger {
+        let mut ledger = Ledger::refused(request, error);
+        let message = error.to_string();
+        let named = error.refused_post_ids();
+        for id in request.post_ids() {
+            if !named.contains(id) {
+                ledger.entry(*id).failures.push(message.clone());
+            }
+        }
+        ledger
+    }
+
+    /// Only the posts of `request` that `error` names: forbidden, unavailable or unsupported.
+    pub fn refused(request: &Request, error: &ResponseError) -> Ledger {
+        let mut ledger = Ledger::new(request.post_ids());
+        if let ResponseError::Api(e) = error {
+            ledger.note_refusals(e, request);
+        }
+        ledger.entries.retain(|(_, e)| *e != PostEntry::default());
+        ledger.reindex();
+        ledger
+    }
+
+    /// Every post of `request` failed without an answer (timeout, connection, cancelled).
+    pub fn failed_without_answer(request: &Request, message: &str) -> Ledger {
+        let mut ledger = Ledger::new(request.post_ids());
+        for (_, e) in &mut ledger.entries {
+            e.failures.push(message.to_owned());
+        }
+        ledger
+    }
+
+    pub(crate) fn note_refusals(&mut self, e: &ApiError, request: &Request) {
+        for id in &e.forbidden_ids {
+            self.entry(*id).forbidden = true;
+        }
+        for id in &e.unavailable_ids {
+            self.entry(*id).unavailable = true;
+        }
+        self.note_unsupported(
+            &e.unsupported_impressions_ids,
+            &[Metric::Impressions, Metric::Engagements],
+            90,
+            request,
+        );
+        self.note_unsupported(
+            &e.unsupported_video_views_ids,
+            &[Metric::VideoViews],
+            1800,
+            request,
+        );
+    }
+
+    pub(crate) fn note_unsupported(
+        &mut self,
+        ids: &[PostId],
+        metrics: &[Metric],
+        max_days: i64,
+        request: &Request,
+    ) {
+        for id in ids {
+            for &metric in metrics {
+                if !request.metrics().contains(&metric) {
+                    continue;
+                }
+                let entry = self.entry(*id);
+                if !entry.unsupported.iter().any(|u| u.metric == metric) {
+                    entry.unsupported.push(Unsupported {
+                        metric,
+                        max_days,
+                        source: UnsupportedSource::Answer,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The entry of `id`, added (pending) if new.
+    pub(crate) fn entry(&mut self, id: PostId) -> &mut PostEntry {
+        let i = *self.index.entry(id).or_insert_with(|| {
+            self.entries.push((id, PostEntry::default()));
+            self.entries.len() - 1
+        });
+        &mut self.entries[i].1
+    }
+
+    fn reindex(&mut self) {
+        self.index = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+    }
+
+    /// Adds what `other` knows: answers add up, reasons accumulate.
+    pub fn absorb(&mut self, other: &Ledger) {
+        for (id, e) in &other.entries {
+            self.entry(*id).absorb(e);
+        }
+    }
+
+    /// What is known about `id`.
+    pub fn get(&self, id: &PostId) -> Option<&PostEntry> {
+        self.index.get(id).map(|&i| &self.entries[i].1)
+    }
+
+    /// The state of `id`.
+    pub fn status(&self, id: &PostId) -> Option<PostStatus> {
+        self.get(id).map(PostEntry::status)
+    }
+
+    /// Every post, in the order first asked.
+    pub fn iter(&self) -> impl Iterator<Item = (&PostId, &PostEntry)> {
+        self.entries.iter().map(|(id, e)| (id, e))
+    }
+
+    /// The number of posts.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no post is in the ledger.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many posts are in each state.
+    pub fn counts(&self) -> LedgerCounts {
+        let mut c = LedgerCounts::default();
+        for (_, e) in &self.entries {
+            match e.status() {
+                PostStatus::Served => c.served += 1,
+                PostStatus::Partial => c.partial += 1,
+                PostStatus::Unavailable => c.unavailable += 1,
+                PostStatus::Unsupported => c.unsupported += 1,
+                PostStatus::Forbidden => c.forbidden += 1,
+                PostStatus::Failed => c.failed += 1,
+                PostStatus::Pending => c.pending += 1,
+            }
+        }
+        c
+    }
+
+    /// Every distinct failure message, in the order first seen.
+    pub fn failure_messages(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, e) in &self.entries {
+            for f in &e.failures {
+                if !out.contains(f) {
+                    out.push(f.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Serializes as a list of `{"post_id", "status", ...entry}`.
+impl serde::Serialize for Ledger {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            post_id: &'a PostId,
+            status: PostStatus,
+            #[serde(flatten)]
+            entry: &'a PostEntry,
+        }
+        serializer.collect_seq(self.entries.iter().map(|(post_id, entry)| Line {
+            post_id,
+            status: entry.status(),
+            entry,
+        }))
+    }
+}

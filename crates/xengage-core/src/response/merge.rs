@@ -1,0 +1,180 @@
+//! Merging outcomes: batches of different posts and consecutive windows of the same posts
+//! combine into one outcome and one ledger. Counts of the same post, metric and bucket add up
+//! (a day split across two windows is whole again); a post answered twice over overlapping
+//! windows is an error, never a silent double count.
+
+use std::collections::HashMap;
+
+use crate::facts::Endpoint;
+use crate::id::PostId;
+use crate::metric::Metric;
+use crate::window::TimeWindow;
+
+use super::rows::{Bucket, Row};
+use super::{Outcome, ResponseNotice};
+
+/// Outcomes that cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// Nothing to merge.
+    #[error("no outcomes to merge")]
+    Empty,
+    /// The outcomes answer different endpoints.
+    #[error("cannot merge answers of {first} and {second}: merge answers of one endpoint")]
+    Endpoints {
+        /// The first endpoint.
+        first: Endpoint,
+        /// Another one.
+        second: Endpoint,
+    },
+    /// Two outcomes have a grouping of the same name over different dimensions.
+    #[error(
+        "grouping `{name}` has different dimensions in two answers; merge answers of one request"
+    )]
+    Groupings {
+        /// The grouping.
+        name: String,
+    },
+    /// A post was answered twice for overlapping times.
+    #[error(
+        "post {post_id} is answered twice for overlapping times ({first} and {second}); merging would count those hours twice"
+    )]
+    Overlap {
+        /// The post.
+        post_id: PostId,
+        /// One window (`lifetime` for totals).
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A sum exceeds `u64::MAX`.
+    #[error("the sum for post {post_id:?}, metric {metric:?} overflows a count")]
+    Overflow {
+        /// The post.
+        post_id: Option<PostId>,
+        /// The metric.
+        metric: Option<Metric>,
+    },
+}
+
+/// (grouping, post, metric, bucket): rows with the same key add up.
+type RowKey = (usize, Option<PostId>, Option<Metric>, Bucket);
+
+fn describe(w: Option<TimeWindow>) -> String {
+    w.map_or_else(|| "lifetime".to_owned(), |w| w.to_string())
+}
+
+fn overlaps(a: Option<TimeWindow>, b: Option<TimeWindow>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.overlaps(&b),
+        _ => true,
+    }
+}
+
+/// Merges `outcomes` into one. See the [module docs](self).
+pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, MergeError> {
+    let mut iter = outcomes.into_iter();
+    let mut merged = iter.next().ok_or(MergeError::Empty)?;
+    let mut index: HashMap<RowKey, usize> = HashMap::new();
+    for (g, grouping) in merged.groupings.iter().enumerate() {
+        for (i, r) in grouping.rows.iter().enumerate() {
+            index.insert((g, r.post_id, r.metric, r.bucket), i);
+        }
+    }
+    for next in iter {
+        if next.endpoint != merged.endpoint {
+            return Err(MergeError::Endpoints {
+                first: merged.endpoint,
+                second: next.endpoint,
+            });
+        }
+        for (post, windows) in &next.coverage {
+            let known = merged.coverage.entry(*post).or_default();
+            for &w in windows {
+                if let Some(&old) = known.iter().find(|&&old| overlaps(old, w)) {
+                    return Err(MergeError::Overlap {
+                        post_id: *post,
+                        first: describe(old),
+                        second: describe(w),
+                    });
+                }
+            }
+            known.extend(windows.iter().copied());
+        }
+        for grouping in next.groupings {
+            let g = if let Some(g) = merged
+                .groupings
+                .iter()
+                .position(|m| m.name == grouping.name) {
+                if merged.groupings[g].group_by != grouping.group_by {
+                    return Err(MergeError::Groupings {
+                        name: grouping.name,
+                    });
+                }
+                if merged.groupings[g].levels.is_none() {
+                    merged.groupings[g].levels.clone_from(&grouping.levels);
+                }
+                g
+            } else {
+                merged.groupings.push(super::GroupingResult {
+                    rows: Vec::new(),
+                    ..grouping.clone()
+                });
+                merged.groupings.len() - 1
+            };
+            let rows = &mut merged.groupings[g].rows;
+            for row in grouping.rows {
+                add(rows, &mut index, g, row)?;
+            }
+        }
+        merged.ledger.absorb(&next.ledger);
+        for n in next.notices {
+            merged.push_notice(n);
+        }
+        merged.windows.extend(next.windows);
+        merged.errors.extend(next.errors);
+        merged.problems.extend(next.problems);
+        for (k, v) in next.extra {
+            if merged.extra.get(&k).is_some_and(|old| *old != v) {
+                merged.push_notice(ResponseNotice::UnknownKey { key: k.clone() });
+                merged.unknown.push(super::UnknownPart {
+                    path: format!("$.{k}"),
+                    value: v,
+                });
+            } else {
+                merged.extra.insert(k, v);
+            }
+        }
+        merged.unknown.extend(next.unknown);
+        if next.rate_limit.is_some() {
+            merged.rate_limit = next.rate_limit;
+        }
+    }
+    merged.windows.sort_by_key(TimeWindow::start);
+    merged.windows.dedup();
+    Ok(merged)
+}
+
+fn add(
+    rows: &mut Vec<Row>,
+    index: &mut HashMap<RowKey, usize>,
+    g: usize,
+    row: Row,
+) -> Result<(), MergeError> {
+    let key = (g, row.post_id, row.metric, row.bucket);
+    if let Some(&i) = index.get(&key) {
+        let old = &mut rows[i];
+        old.value = old
+            .value
+            .checked_add(row.value)
+            .ok_or(MergeError::Overflow {
+                post_id: row.post_id,
+                metric: row.metric,
+            })?;
+    } else {
+        index.insert(key, rows.len());
+        rows.push(row);
+    }
+    Ok(())
+}

@@ -1,0 +1,375 @@
+//! Answers: status, headers and body bytes in, a typed [`Outcome`] (result trees, flat rows, a
+//! ledger of every post, notices) or a typed [`ResponseError`] out. Sans-IO like the rest of the
+//! core: the transport hands over what it received, decompressed.
+//!
+//! The parser reads the grouping-shaped v1 answers with the request that produced them (its
+//! groupings give each nesting level its meaning), streaming over the bytes without building a
+//! JSON tree, and the list-shaped v2 answers into the same rows. It is liberal where the API is
+//! inconsistent and says so in [`ResponseNotice`]s; it never panics, and every malformed body is
+//! an error naming the JSON path.
+//!
+//! ```
+//! use time::macros::datetime;
+//! use xengage_core::response::{parse_response, Bucket, ParseOptions, PostStatus};
+//! use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+//!
+//! let request = RequestSpec::new(Endpoint::Last28Hours)
+//!     .post_ids(["1990000000000000001", "1990000000000000002"])
+//!     .metrics(["impressions"])
+//!     .grouping("hourly", ["tweet.id", "engagement.type", "engagement.day", "engagement.hour"])
+//!     .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())?;
+//! let body = br#"{
+//!   "start": "2026-11-21T08:00:00Z", "end": "2026-11-22T12:00:00Z",
+//!   "unavailable_tweet_ids": ["1990000000000000002"],
+//!   "hourly": {"1990000000000000001": {"impressions": {"2026-11-21": {"17": "551", "18": 412}}}}
+//! }"#;
+//! let outcome = parse_response(&request, 200, &http::HeaderMap::new(), body, &ParseOptions::default())?;
+//! let rows: Vec<_> = outcome.rows().collect();
+//! assert_eq!(rows.len(), 2);
+//! assert_eq!(rows[0].bucket, Bucket::Hour(datetime!(2026-11-21 17:00 UTC)));
+//! assert_eq!(rows[1].value, 412);
+//! let first = request.post_ids()[0];
+//! let second = request.post_ids()[1];
+//! assert_eq!(outcome.ledger.status(&first), Some(PostStatus::Served));
+//! assert_eq!(outcome.ledger.status(&second), Some(PostStatus::Unavailable));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod json;
+mod ledger;
+mod merge;
+mod rows;
+mod v1;
+mod v2;
+
+use std::collections::HashMap;
+
+use http::HeaderMap;
+use serde_json::{Map, Value};
+
+use crate::facts::{Endpoint, Generation};
+use crate::grouping::Dimension;
+use crate::id::PostId;
+use crate::metric::Metric;
+use crate::request::Request;
+use crate::window::TimeWindow;
+
+pub use error::{
+    ApiError, ApiErrorKind, MalformedKind, MalformedResponse, ProblemDetails, ResponseError,
+};
+pub use ledger::{Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource};
+pub use merge::{MergeError, merge};
+pub use rows::{Bucket, Key, Level, Node, Row};
+pub use v2::{TIME_SERIES as V2_TIME_SERIES, TOTAL as V2_TOTAL};
+
+/// Limits of the parser, against hostile or broken answers. Raise them for unusual but genuine
+/// answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The largest body read, in bytes (default 256 MiB; a 25-post, 18-metric, 4-week hourly
+    /// answer is about 10 MiB).
+    pub max_body_bytes: usize,
+    /// The deepest nesting read (default 32; the API's answers nest at most 8 deep).
+    pub max_depth: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_body_bytes: 256 << 20,
+            max_depth: 32,
+        }
+    }
+}
+
+/// The per-minute quota, from `x-per-minute-limit` and `x-per-minute-remaining`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RateLimit {
+    /// Requests allowed per minute.
+    pub limit: u32,
+    /// Requests left in the current minute.
+    pub remaining: u32,
+}
+
+impl RateLimit {
+    /// Reads the headers; `None` unless both are present and numbers.
+    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
+        let read = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u32>().ok();
+        Some(RateLimit {
+            limit: read("x-per-minute-limit")?,
+            remaining: read("x-per-minute-remaining")?,
+        })
+    }
+}
+
+/// Something about an answer worth knowing that did not stop it from being read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ResponseNotice {
+    /// The answer holds a metric the request did not ask for; its counts are kept.
+    MetricNotRequested {
+        /// The grouping.
+        grouping: String,
+        /// The metric.
+        metric: Metric,
+    },
+    /// The answer holds a post the request did not ask for; its counts are kept.
+    PostNotRequested {
+        /// The grouping.
+        grouping: String,
+        /// The post.
+        post_id: PostId,
+    },
+    /// The answer nests its levels in another order than the request's `group_by`.
+    LevelsReordered {
+        /// The grouping.
+        grouping: String,
+        /// The order asked.
+        requested: Vec<Dimension>,
+        /// The order answered.
+        answered: Vec<Level>,
+    },
+    /// A grouping by hour without `engagement.day` was answered with a day level above the
+    /// hours (`2015-09-14` -> `17`): its buckets are UTC hours.
+    DayLevelAdded {
+        /// The grouping.
+        grouping: String,
+    },
+    /// A grouping by hour without `engagement.day` was answered with hour-of-day buckets
+    /// `00`..`23`, each summed over the days of the window.
+    HourOfDayBuckets {
+        /// The grouping.
+        grouping: String,
+    },
+    /// The answer's `end` is not on an hour (seen in the documentation's examples).
+    EndNotOnHour {
+        /// The `end` as answered.
+        end: String,
+    },
+    /// A grouping the request asked for is not in the answer.
+    GroupingMissing {
+        /// The grouping.
+        grouping: String,
+    },
+    /// A metric name the SDK does not know; its part of the answer is kept in
+    /// [`Outcome::unknown`].
+    UnknownMetric {
+        /// The grouping.
+        grouping: String,
+        /// The name.
+        name: String,
+    },
+    /// A top-level key the SDK does not know; kept in [`Outcome::extra`].
+    UnknownKey {
+        /// The key.
+        key: String,
+    },
+    /// A successful answer carried `errors`.
+    ErrorsInAnswer {
+        /// The messages.
+        messages: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for ResponseNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResponseNotice::MetricNotRequested { grouping, metric } => write!(
+                f,
+                "grouping `{grouping}` answers {metric}, which was not asked; its counts are kept"
+            ),
+            ResponseNotice::PostNotRequested { grouping, post_id } => write!(
+                f,
+                "grouping `{grouping}` answers post {post_id}, which was not asked; its counts are kept"
+            ),
+            ResponseNotice::LevelsReordered {
+                grouping,
+                requested,
+                answered,
+            } => write!(
+                f,
+                "grouping `{grouping}` nests {answered:?} although {} was asked",
+                requested
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ResponseNotice::DayLevelAdded { grouping } => write!(
+                f,
+                "grouping `{grouping}` by hour was answered with days above the hours; rows are UTC hours"
+            ),
+            ResponseNotice::HourOfDayBuckets { grouping } => write!(
+                f,
+                "grouping `{grouping}` by hour was answered with hours of the day 00..23, each summed over the window's days"
+            ),
+            ResponseNotice::EndNotOnHour { end } => {
+                write!(f, "the answer's end {end} is not on an hour")
+            }
+            ResponseNotice::GroupingMissing { grouping } => {
+                write!(f, "grouping `{grouping}` is not in the answer")
+            }
+            ResponseNotice::UnknownMetric { grouping, name } => write!(
+                f,
+                "grouping `{grouping}` holds an unknown metric `{name}`; its part of the answer is kept as JSON"
+            ),
+            ResponseNotice::UnknownKey { key } => {
+                write!(
+                    f,
+                    "the answer holds an unknown key `{key}`; it is kept as JSON"
+                )
+            }
+            ResponseNotice::ErrorsInAnswer { messages } => {
+                write!(f, "the answer carries errors: {}", messages.join("; "))
+            }
+        }
+    }
+}
+
+/// One grouping's answer: its rows, and the tree they form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupingResult {
+    /// The grouping's name (v2: `metrics_total` or `metrics_time_series`).
+    pub name: String,
+    /// The dimensions asked, outermost first (v2: the equivalent v1 dimensions).
+    pub group_by: Vec<Dimension>,
+    /// The levels as answered, outermost first (`None` until a count was read).
+    pub levels: Option<Vec<Level>>,
+    /// One row per count.
+    pub rows: Vec<Row>,
+}
+
+impl GroupingResult {
+    pub(crate) fn new(name: &str, group_by: &[Dimension]) -> GroupingResult {
+        GroupingResult {
+            name: name.to_owned(),
+            group_by: group_by.to_vec(),
+            levels: None,
+            rows: Vec::new(),
+        }
+    }
+
+    /// The levels of the tree: as answered, or as asked when nothing was answered.
+    pub fn tree_levels(&self) -> Vec<Level> {
+        self.levels
+            .clone()
+            .unwrap_or_else(|| self.group_by.iter().map(|&d| Level::from(d)).collect())
+    }
+
+    /// The result as a tree, one level per dimension as answered, keys sorted.
+    pub fn tree(&self) -> Node {
+        rows::tree(&self.rows, &self.tree_levels())
+    }
+}
+
+/// A part of an answer the SDK could not interpret, kept as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnknownPart {
+    /// Its JSON path.
+    pub path: String,
+    /// The JSON.
+    pub value: Value,
+}
+
+/// What one answer (or a merge of many) says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The endpoint answered.
+    pub endpoint: Endpoint,
+    /// One result per grouping (v1), or `metrics_total` and `metrics_time_series` (v2).
+    pub groupings: Vec<GroupingResult>,
+    /// Every post asked about, with values or a reason.
+    pub ledger: Ledger,
+    /// What was liberal about the reading.
+    pub notices: Vec<ResponseNotice>,
+    /// The time covered, hour-aligned: the answer's `start`..`end`, or the request's window;
+    /// several after a merge; empty for lifetime totals.
+    pub windows: Vec<TimeWindow>,
+    /// `errors` of a successful v1 answer.
+    pub errors: Vec<String>,
+    /// Top-level problems of a successful v2 answer.
+    pub problems: Vec<ProblemDetails>,
+    /// Unknown top-level keys, kept.
+    pub extra: Map<String, Value>,
+    /// Parts the SDK could not interpret (unknown metrics), kept.
+    pub unknown: Vec<UnknownPart>,
+    /// The quota, as the answer's headers reported it.
+    pub rate_limit: Option<RateLimit>,
+    /// Which posts the counts cover over which windows, so merges never count an hour twice.
+    pub(crate) coverage: HashMap<PostId, Vec<Option<TimeWindow>>>,
+}
+
+impl Outcome {
+    pub(crate) fn empty(endpoint: Endpoint) -> Outcome {
+        Outcome {
+            endpoint,
+            groupings: Vec::new(),
+            ledger: Ledger::default(),
+            notices: Vec::new(),
+            windows: Vec::new(),
+            errors: Vec::new(),
+            problems: Vec::new(),
+            extra: Map::new(),
+            unknown: Vec::new(),
+            rate_limit: None,
+            coverage: HashMap::new(),
+        }
+    }
+
+    /// Every row of every grouping, grouping by grouping.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        self.groupings.iter().flat_map(|g| g.rows.iter())
+    }
+
+    /// The number of rows.
+    pub fn row_count(&self) -> usize {
+        self.groupings.iter().map(|g| g.rows.len()).sum()
+    }
+
+    /// The grouping named `name`.
+    pub fn grouping(&self, name: &str) -> Option<&GroupingResult> {
+        self.groupings.iter().find(|g| g.name == name)
+    }
+
+    pub(crate) fn push_notice(&mut self, notice: ResponseNotice) {
+        if !self.notices.contains(&notice) {
+            self.notices.push(notice);
+        }
+    }
+}
+
+/// Reads an answer to `request`: any status, its headers, and its body (decompressed).
+///
+/// A 2xx answer gives an [`Outcome`], even when some posts were not served (they are in its
+/// ledger). Any other status gives [`ResponseError::Api`], whose posts named as forbidden or
+/// unavailable [`Ledger::failed`] accounts for, so a transport can always account for every post.
+pub fn parse_response(
+    request: &Request,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    options: &ParseOptions,
+) -> Result<Outcome, ResponseError> {
+    if body.len() > options.max_body_bytes {
+        return Err(ResponseError::TooLarge {
+            size: body.len(),
+            limit: options.max_body_bytes,
+        });
+    }
+    if body.starts_with(&[0x1f, 0x8b]) {
+        return Err(ResponseError::Compressed);
+    }
+    if !(200..300).contains(&status) {
+        return Err(ResponseError::Api(Box::new(json::api_error(
+            status, body, options,
+        ))));
+    }
+    let mut outcome = match request.endpoint().generation() {
+        Generation::Enterprise => v1::parse(request, status, body, options)?,
+        Generation::V2 => v2::parse(request, status, body, options)?,
+    };
+    outcome.rate_limit = RateLimit::from_headers(headers);
+    Ok(outcome)
+}

@@ -1,0 +1,724 @@
+//! The grouping-shaped (v1) answer, read in one streaming pass over the bytes: each grouping's
+//! nesting levels are read as the request's `group_by` says (or, liberally, as their keys show),
+//! and every count becomes a row at once. No JSON tree is built for the groupings.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, Time};
+
+use crate::grouping::Dimension;
+use crate::id::PostId;
+use crate::metric::Metric;
+use crate::request::Request;
+use crate::window::{TimeWindow, is_on_hour};
+
+use super::error::{MalformedKind, MalformedResponse, ResponseError, forbidden_ids_in};
+use super::json::{
+    CowStr, DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str, ids_of,
+    render_path,
+};
+use super::rows::{Bucket, Level, Row};
+use super::{GroupingResult, Outcome, ParseOptions, ResponseNotice, UnknownPart};
+
+/// Everything the pass collects, and where it is.
+struct Ctx<'de, 'r> {
+    request: &'r Request,
+    options: &'r ParseOptions,
+    status: u16,
+    path: Vec<Cow<'de, str>>,
+    failure: Option<ResponseError>,
+    outcome: Outcome,
+    /// Per grouping: the posts its answer mentions.
+    seen: Vec<HashSet<PostId>>,
+    start: Option<OffsetDateTime>,
+    end: Option<OffsetDateTime>,
+    unavailable: Vec<PostId>,
+    unsupported_impressions: Vec<PostId>,
+    unsupported_video_views: Vec<PostId>,
+    answered_groupings: Vec<bool>,
+}
+
+impl Ctx<'_, '_> {
+    fn fail<E: de::Error>(&mut self, kind: MalformedKind) -> E {
+        self.failure = Some(ResponseError::Malformed(MalformedResponse {
+            status: self.status,
+            path: render_path(self.path.iter().map(AsRef::as_ref)),
+            kind,
+        }));
+        E::custom("malformed")
+    }
+
+    fn path_string(&self) -> String {
+        render_path(self.path.iter().map(AsRef::as_ref))
+    }
+}
+
+/// The keys read so far on the way down a grouping.
+#[derive(Clone, Copy, Default)]
+struct Prefix {
+    post: Option<PostId>,
+    metric: Option<Metric>,
+    day: Option<Date>,
+    hour: Option<u8>,
+    /// Dimensions of the grouping already read, as a bit set over `Dimension` order.
+    used: u8,
+    levels: [Option<Level>; 5],
+    depth: u8,
+}
+
+fn bit(d: Dimension) -> u8 {
+    match d {
+        Dimension::TweetId => 1,
+        Dimension::EngagementType => 2,
+        Dimension::EngagementDay => 4,
+        Dimension::EngagementHour => 8,
+    }
+}
+
+impl Prefix {
+    fn with_level(mut self, level: Level) -> Prefix {
+        if let Some(slot) = self.levels.get_mut(usize::from(self.depth)) {
+            *slot = Some(level);
+        }
+        self.depth += 1;
+        self
+    }
+
+    fn bucket(&self) -> Bucket {
+        match (self.day, self.hour) {
+            (Some(d), Some(h)) => Time::from_hms(h, 0, 0).map_or(Bucket::Day(d), |t| {
+                Bucket::Hour(d.with_time(t).assume_utc())
+            }),
+            (Some(d), None) => Bucket::Day(d),
+            (None, Some(h)) => Bucket::HourOfDay(h),
+            (None, None) => Bucket::Total,
+        }
+    }
+}
+
+fn parse_day(key: &str) -> Option<Date> {
+    if key.len() != 10 {
+        return None;
+    }
+    Date::parse(key, format_description!("[year]-[month]-[day]")).ok()
+}
+
+fn parse_hour(key: &str) -> Option<u8> {
+    if key.is_empty() || key.len() > 2 || !key.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    key.parse::<u8>().ok().filter(|h| *h < 24)
+}
+
+/// What a key is, at a level.
+enum Read {
+    Post(PostId),
+    Metric(Metric),
+    Day(Date),
+    Hour(u8),
+    /// A day above the hours of a grouping by hour without `engagement.day`.
+    DayAboveHours(Date),
+}
+
+fn read_as(d: Dimension, key: &str, prefix: &Prefix) -> Option<Read> {
+    match d {
+        Dimension::TweetId => PostId::parse(key).ok().map(Read::Post),
+        Dimension::EngagementType => Metric::parse(key).ok().map(Read::Metric),
+        Dimension::EngagementDay => parse_day(key).map(Read::Day),
+        Dimension::EngagementHour => parse_hour(key).map(Read::Hour).or_else(|| {
+            (prefix.day.is_none())
+                .then(|| parse_day(key))
+                .flatten()
+                .map(Read::DayAboveHours)
+        }),
+    }
+}
+
+/// The top-level object.
+struct Top<'a, 'de, 'r>(&'a mut Ctx<'de, 'r>);
+
+impl<'de> DeserializeSeed<'de> for Top<'_, 'de, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object keyed by grouping names")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ctx = self.0;
+        while let Some(key) = map.next_key_seed(CowStr)? {
+            ctx.path.push(key.clone());
+            match key.as_ref() {
+                "start" | "end" => {
+                    let text = map.next_value_seed(CowStr).map_err(|_| {
+                        ctx.fail::<A::Error>(MalformedKind::UnexpectedType {
+                            expected: "an RFC 3339 time".into(),
+                            found: "another type".into(),
+                        })
+                    })?;
+                    let Ok(t) = OffsetDateTime::parse(&text, &Rfc3339) else {
+                        return Err(ctx.fail(MalformedKind::BadTime {
+                            found: text.into_owned(),
+                        }));
+                    };
+                    if key == "start" {
+                        ctx.start = Some(t);
+                    } else {
+                        if !is_on_hour(t) {
+                            ctx.outcome.push_notice(ResponseNotice::EndNotOnHour {
+                                end: text.into_owned(),
+                            });
+                        }
+                        ctx.end = Some(t);
+                    }
+                }
+                "unavailable_tweet_ids"
+                | "unsupported_for_video_views_tweet_ids"
+                | "unsupported_for_impressions_engagements_tweet_ids" => {
+                    let value = map.next_value_seed(DepthValue {
+                        remaining: ctx.options.max_depth,
+                    })?;
+                    if !value.is_array() {
+                        return Err(ctx.fail(MalformedKind::UnexpectedType {
+                            expected: "a list of post ids".into(),
+                            found: kind_of(&value).into(),
+                        }));
+                    }
+                    let ids = ids_of(&value);
+                    match key.as_ref() {
+                        "unavailable_tweet_ids" => ctx.unavailable.extend(ids),
+                        "unsupported_for_video_views_tweet_ids" => {
+                            ctx.unsupported_video_views.extend(ids);
+                        }
+                        _ => ctx.unsupported_impressions.extend(ids),
+                    }
+                }
+                "errors" => {
+                    let value = map.next_value_seed(DepthValue {
+                        remaining: ctx.options.max_depth,
+                    })?;
+                    match value {
+                        Value::Array(items) => {
+                            for item in items {
+                                ctx.outcome.errors.push(match item {
+                                    Value::String(s) => s,
+                                    other => other.to_string(),
+                                });
+                            }
+                        }
+                        Value::String(s) => ctx.outcome.errors.push(s),
+                        other => ctx.outcome.errors.push(other.to_string()),
+                    }
+                }
+                name => {
+                    if let Some(g) = ctx.request.groupings().iter().position(|g| g.name == name) {
+                        ctx.answered_groupings[g] = true;
+                        map.next_value_seed(LevelSeed {
+                            ctx,
+                            g,
+                            prefix: Prefix::default(),
+                        })?;
+                    } else {
+                        let value = map.next_value_seed(DepthValue {
+                            remaining: ctx.options.max_depth,
+                        })?;
+                        ctx.outcome.push_notice(ResponseNotice::UnknownKey {
+                            key: name.to_owned(),
+                        });
+                        ctx.outcome.extra.insert(name.to_owned(), value);
+                    }
+                }
+            }
+            ctx.path.pop();
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<(), A::Error> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "a list")))
+    }
+    fn visit_str<E: de::Error>(self, _v: &str) -> Result<(), E> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "a string")))
+    }
+    fn visit_u64<E: de::Error>(self, _v: u64) -> Result<(), E> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "a number")))
+    }
+    fn visit_i64<E: de::Error>(self, _v: i64) -> Result<(), E> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "a number")))
+    }
+    fn visit_f64<E: de::Error>(self, _v: f64) -> Result<(), E> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "a number")))
+    }
+    fn visit_bool<E: de::Error>(self, _v: bool) -> Result<(), E> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "a boolean")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(self
+            .0
+            .fail(unexpected("an object keyed by grouping names", "null")))
+    }
+}
+
+fn unexpected(expected: &str, found: &str) -> MalformedKind {
+    MalformedKind::UnexpectedType {
+        expected: expected.to_owned(),
+        found: found.to_owned(),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// One nesting level of grouping `g`.
+struct LevelSeed<'a, 'de, 'r> {
+    ctx: &'a mut Ctx<'de, 'r>,
+    g: usize,
+    prefix: Prefix,
+}
+
+impl<'de> DeserializeSeed<'de> for LevelSeed<'_, 'de, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl LevelSeed<'_, '_, '_> {
+    fn expecting_text(&self) -> String {
+        let remaining: Vec<&str> = self.ctx.request.groupings()[self.g]
+            .group_by
+            .iter()
+            .filter(|d| self.prefix.used & bit(**d) == 0)
+            .map(|d| d.name())
+            .collect();
+        format!("an object keyed by {}", remaining.join(" or "))
+    }
+
+    fn wrong<E: de::Error>(self, found: &str) -> E {
+        let expected = self.expecting_text();
+        self.ctx.fail(unexpected(&expected, found))
+    }
+}
+
+impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a level of a grouping")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let LevelSeed { ctx, g, prefix } = self;
+        if usize::from(prefix.depth) >= ctx.options.max_depth {
+            ctx.failure = Some(ResponseError::TooDeep {
+                limit: ctx.options.max_depth,
+                path: ctx.path_string(),
+            });
+            return Err(de::Error::custom(TOO_DEEP));
+        }
+        let group_by = &ctx.request.groupings()[g].group_by;
+        let expected = group_by
+            .iter()
+            .copied()
+            .find(|d| prefix.used & bit(*d) == 0);
+        while let Some(key) = map.next_key_seed(CowStr)? {
+            ctx.path.push(key.clone());
+            // The dimension the request says comes next, else (liberally) any other dimension of
+            // the grouping not read yet that the key fits.
+            let read = expected
+                .and_then(|d| read_as(d, &key, &prefix).map(|r| (d, r)))
+                .or_else(|| {
+                    group_by
+                        .iter()
+                        .copied()
+                        .filter(|d| prefix.used & bit(*d) == 0 && Some(*d) != expected)
+                        .find_map(|d| read_as(d, &key, &prefix).map(|r| (d, r)))
+                });
+            let Some((dim, read)) = read else {
+                let metric_like = group_by
+                    .iter()
+                    .any(|d| *d == Dimension::EngagementType && prefix.used & bit(*d) == 0)
+                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    && key.bytes().any(|b| b.is_ascii_alphabetic());
+                if metric_like {
+                    let value = map.next_value_seed(DepthValue {
+                        remaining: ctx.options.max_depth,
+                    })?;
+                    let grouping = ctx.request.groupings()[g].name.clone();
+                    ctx.outcome.push_notice(ResponseNotice::UnknownMetric {
+                        grouping,
+                        name: key.clone().into_owned(),
+                    });
+                    let path = ctx.path_string();
+                    ctx.outcome.unknown.push(UnknownPart { path, value });
+                    ctx.path.pop();
+                    continue;
+                }
+                let expected_names: Vec<&str> = group_by
+                    .iter()
+                    .filter(|d| prefix.used & bit(**d) == 0)
+                    .map(|d| d.name())
+                    .collect();
+                return Err(ctx.fail(MalformedKind::UnexpectedKey {
+                    key: key.into_owned(),
+                    expected: format!("a key of {}", expected_names.join(" or ")),
+                }));
+            };
+            if Some(dim) != expected {
+                let grouping = &ctx.request.groupings()[g];
+                let mut answered: Vec<Level> = prefix
+                    .levels
+                    .iter()
+                    .take(usize::from(prefix.depth))
+                    .flatten()
+                    .copied()
+                    .collect();
+                answered.push(Level::from(dim));
+                ctx.outcome.push_notice(ResponseNotice::LevelsReordered {
+                    grouping: grouping.name.clone(),
+                    requested: grouping.group_by.clone(),
+                    answered,
+                });
+            }
+            let mut next = prefix;
+            match read {
+                Read::Post(id) => {
+                    next.post = Some(id);
+                    next.used |= bit(dim);
+                    next = next.with_level(Level::Post);
+                    if ctx.seen[g].insert(id) && !ctx.request.post_ids().contains(&id) {
+                        let grouping = ctx.request.groupings()[g].name.clone();
+                        ctx.outcome.push_notice(ResponseNotice::PostNotRequested {
+                            grouping,
+                            post_id: id,
+                        });
+                    }
+                }
+                Read::Metric(m) => {
+                    next.metric = Some(m);
+                    next.used |= bit(dim);
+                    next = next.with_level(Level::Metric);
+                    if !ctx.request.metrics().contains(&m) {
+                        let grouping = ctx.request.groupings()[g].name.clone();
+                        ctx.outcome.push_notice(ResponseNotice::MetricNotRequested {
+                            grouping,
+                            metric: m,
+                        });
+                    }
+                }
+                Read::Day(d) => {
+                    next.day = Some(d);
+                    next.used |= bit(dim);
+                    next = next.with_level(Level::Day);
+                }
+                Read::Hour(h) => {
+                    next.hour = Some(h);
+                    next.used |= bit(dim);
+                    next = next.with_level(Level::Hour);
+                }
+                Read::DayAboveHours(d) => {
+                    next.day = Some(d);
+                    next = next.with_level(Level::Day);
+                }
+            }
+            let done = group_by.iter().all(|d| next.used & bit(*d) != 0);
+            if done {
+                let value = map.next_value_seed(Leaf { ctx: &mut *ctx })?;
+                let grouping = &mut ctx.outcome.groupings[g];
+                if grouping.levels.is_none() {
+                    grouping.levels = Some(
+                        next.levels
+                            .iter()
+                            .take(usize::from(next.depth))
+                            .flatten()
+                            .copied()
+                            .collect(),
+                    );
+                }
+                grouping.rows.push(Row {
+                    post_id: next.post,
+                    metric: next.metric,
+                    bucket: next.bucket(),
+                    value,
+                });
+            } else {
+                map.next_value_seed(LevelSeed {
+                    ctx: &mut *ctx,
+                    g,
+                    prefix: next,
+                })?;
+            }
+            ctx.path.pop();
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<(), A::Error> {
+        Err(self.wrong("a list"))
+    }
+    fn visit_str<E: de::Error>(self, _v: &str) -> Result<(), E> {
+        Err(self.wrong("a count"))
+    }
+    fn visit_u64<E: de::Error>(self, _v: u64) -> Result<(), E> {
+        Err(self.wrong("a count"))
+    }
+    fn visit_i64<E: de::Error>(self, _v: i64) -> Result<(), E> {
+        Err(self.wrong("a number"))
+    }
+    fn visit_f64<E: de::Error>(self, _v: f64) -> Result<(), E> {
+        Err(self.wrong("a number"))
+    }
+    fn visit_bool<E: de::Error>(self, _v: bool) -> Result<(), E> {
+        Err(self.wrong("a boolean"))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Err(self.wrong("null"))
+    }
+}
+
+/// A count: a decimal string or a JSON number.
+struct Leaf<'a, 'de, 'r> {
+    ctx: &'a mut Ctx<'de, 'r>,
+}
+
+impl<'de> DeserializeSeed<'de> for Leaf<'_, 'de, '_> {
+    type Value = u64;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Leaf<'_, 'de, '_> {
+    type Value = u64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a count")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        count_from_i64(v).map_err(|k| self.ctx.fail(k))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        count_from_f64(v).map_err(|k| self.ctx.fail(k))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+        count_from_str(v).map_err(|k| self.ctx.fail(k))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<u64, A::Error> {
+        Err(self.ctx.fail(unexpected(
+            "a count",
+            "an object (a level deeper than the grouping)",
+        )))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<u64, A::Error> {
+        Err(self.ctx.fail(unexpected("a count", "a list")))
+    }
+    fn visit_bool<E: de::Error>(self, _v: bool) -> Result<u64, E> {
+        Err(self.ctx.fail(unexpected("a count", "a boolean")))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+        Err(self.ctx.fail(unexpected("a count", "null")))
+    }
+}
+
+/// Reads a 2xx v1 answer to `request`.
+pub(crate) fn parse(
+    request: &Request,
+    status: u16,
+    body: &[u8],
+    options: &ParseOptions,
+) -> Result<Outcome, ResponseError> {
+    let mut outcome = Outcome::empty(request.endpoint());
+    outcome.groupings = request
+        .groupings()
+        .iter()
+        .map(|g| GroupingResult::new(&g.name, &g.group_by))
+        .collect();
+    let mut ctx = Ctx {
+        request,
+        options,
+        status,
+        path: Vec::new(),
+        failure: None,
+        outcome,
+        seen: vec![HashSet::new(); request.groupings().len()],
+        start: None,
+        end: None,
+        unavailable: Vec::new(),
+        unsupported_impressions: Vec::new(),
+        unsupported_video_views: Vec::new(),
+        answered_groupings: vec![false; request.groupings().len()],
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result = Top(&mut ctx).deserialize(&mut de).and_then(|()| de.end());
+    if let Err(e) = result {
+        return Err(ctx.failure.take().unwrap_or_else(|| {
+            let path = ctx.path_string();
+            if e.to_string().contains(TOO_DEEP) || e.to_string().contains("recursion limit") {
+                ResponseError::TooDeep {
+                    limit: options.max_depth,
+                    path,
+                }
+            } else {
+                ResponseError::Malformed(MalformedResponse {
+                    status,
+                    path,
+                    kind: MalformedKind::Syntax {
+                        message: e.to_string(),
+                    },
+                })
+            }
+        }));
+    }
+    Ok(finish(ctx))
+}
+
+fn finish(ctx: Ctx<'_, '_>) -> Outcome {
+    let Ctx {
+        request,
+        mut outcome,
+        seen,
+        start,
+        end,
+        unavailable,
+        unsupported_impressions,
+        unsupported_video_views,
+        answered_groupings,
+        ..
+    } = ctx;
+    let window = match (start, end) {
+        (Some(s), Some(e)) => TimeWindow::rounded(s, e).ok(),
+        _ => None,
+    }
+    .or_else(|| request.covered_window());
+    outcome.windows = window.into_iter().collect();
+    for (g, answered) in answered_groupings.iter().enumerate() {
+        if !answered {
+            outcome.push_notice(ResponseNotice::GroupingMissing {
+                grouping: request.groupings()[g].name.clone(),
+            });
+        }
+    }
+    // Groupings by hour without a day: say how they were answered.
+    for (g, grouping) in request.groupings().iter().enumerate() {
+        let by_hour_only = grouping.group_by.contains(&Dimension::EngagementHour)
+            && !grouping.group_by.contains(&Dimension::EngagementDay);
+        if !by_hour_only {
+            continue;
+        }
+        let name = grouping.name.clone();
+        match outcome.groupings[g].rows.first().map(|r| r.bucket) {
+            Some(Bucket::Hour(_)) => {
+                outcome.push_notice(ResponseNotice::DayLevelAdded { grouping: name });
+            }
+            Some(Bucket::HourOfDay(_)) => {
+                outcome.push_notice(ResponseNotice::HourOfDayBuckets { grouping: name });
+            }
+            _ => {}
+        }
+    }
+    if !outcome.errors.is_empty() {
+        let messages = outcome.errors.clone();
+        outcome.push_notice(ResponseNotice::ErrorsInAnswer { messages });
+    }
+    // The ledger: every post asked, with what the answer says about it.
+    let mut ledger = super::Ledger::new(request.post_ids());
+    for id in &unavailable {
+        ledger.entry(*id).unavailable = true;
+    }
+    ledger.note_unsupported(
+        &unsupported_impressions,
+        &[Metric::Impressions, Metric::Engagements],
+        90,
+        request,
+    );
+    ledger.note_unsupported(
+        &unsupported_video_views,
+        &[Metric::VideoViews],
+        1800,
+        request,
+    );
+    for message in &outcome.errors {
+        for id in forbidden_ids_in(message) {
+            ledger.entry(id).forbidden = true;
+        }
+    }
+    let by_post: Vec<usize> = request
+        .groupings()
+        .iter()
+        .enumerate()
+        .filter(|(g, grouping)| {
+            answered_groupings[*g] && grouping.group_by.contains(&Dimension::TweetId)
+        })
+        .map(|(g, _)| g)
+        .collect();
+    for id in request.post_ids() {
+        let entry = ledger.entry(*id);
+        if entry.unavailable || entry.forbidden {
+            continue;
+        }
+        let all_unsupported = request
+            .metrics()
+            .iter()
+            .all(|m| entry.unsupported.iter().any(|u| u.metric == *m));
+        if all_unsupported {
+            continue;
+        }
+        let mut mentioned = by_post.is_empty();
+        for &g in &by_post {
+            if seen[g].contains(id) {
+                mentioned = true;
+            } else {
+                entry.missing_from.push(request.groupings()[g].name.clone());
+            }
+        }
+        if mentioned {
+            entry.answers = 1;
+        }
+    }
+    for id in seen.iter().flatten() {
+        if !request.post_ids().contains(id) {
+            ledger.entry(*id).answers = 1;
+        }
+    }
+    for id in request.post_ids() {
+        let served = ledger.get(id).is_some_and(|e| e.answers > 0);
+        if served {
+            outcome.coverage.entry(*id).or_default().push(window);
+        }
+    }
+    outcome.ledger = ledger;
+    outcome
+}
