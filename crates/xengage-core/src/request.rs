@@ -854,9 +854,7 @@ impl Request {
                 }
             }
             if self.endpoint == Endpoint::Historical && created.date() < limits::EARLIEST_START {
-                notices.push(Notice::PostBeforeHistoricalData {
-                    post_id: *id,
-                });
+                notices.push(Notice::PostBeforeHistoricalData { post_id: *id });
             }
         }
         if self.endpoint == Endpoint::Historical {

@@ -106,7 +106,8 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
             let g = if let Some(g) = merged
                 .groupings
                 .iter()
-                .position(|m| m.name == grouping.name) {
+                .position(|m| m.name == grouping.name)
+            {
                 if merged.groupings[g].group_by != grouping.group_by {
                     return Err(MergeError::Groupings {
                         name: grouping.name,

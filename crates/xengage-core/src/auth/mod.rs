@@ -1,0 +1,226 @@
+//! Credentials and request signing, sans-IO: OAuth 1.0a HMAC-SHA1 (user context, every endpoint)
+//! and OAuth 2.0 bearer tokens (an app-only token on v1 totals; a user token on v2).
+//!
+//! Every secret sits in a [`Secret`], whose `Debug` and `Display` print a mask. Nonces and
+//! timestamps come from a [`NonceSource`] the caller supplies (the transports have a system one;
+//! tests use [`FixedNonce`]), so signing is a pure function of its inputs.
+//!
+//! Signatures cover the API's canonical URL even when a request is sent elsewhere (a proxy, an
+//! emulator): X checks the signature against its own URL, so [`Request::prepare_authorized`]
+//! takes the sending and the signing base URLs apart.
+//!
+//! ```
+//! use time::macros::datetime;
+//! use xengage_core::auth::{Credentials, FixedNonce, OAuth1Credentials, Secret};
+//! use xengage_core::{BaseUrls, Endpoint, RequestSpec, ValidationOptions};
+//!
+//! let credentials = Credentials::OAuth1User(OAuth1Credentials {
+//!     consumer_key: "consumer-key".into(),
+//!     consumer_secret: Secret::new("consumer-secret"),
+//!     token: Some("access-token".into()),
+//!     token_secret: Some(Secret::new("token-secret")),
+//! });
+//! let request = RequestSpec::new(Endpoint::Totals)
+//!     .post_ids(["1070059276213702656"])
+//!     .metrics(["impressions"])
+//!     .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())?;
+//! let proxy = BaseUrls::single("http://127.0.0.1:8080")?;
+//! let mut nonces = FixedNonce { nonce: "abc".into(), timestamp: 1_795_000_000 };
+//! let prepared = request.prepare_authorized(&proxy, &BaseUrls::default(), &credentials, &mut nonces);
+//! assert_eq!(prepared.url, "http://127.0.0.1:8080/insights/engagement/totals");
+//! let header = prepared.headers["authorization"].to_str()?;
+//! assert!(header.starts_with("OAuth oauth_consumer_key=\"consumer-key\""));
+//! assert!(!format!("{credentials:?}").contains("consumer-secret"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod oauth1;
+
+use http::HeaderValue;
+use http::header::AUTHORIZATION;
+
+use crate::build::{BaseUrls, PreparedRequest};
+use crate::request::{CredentialKind, Request};
+
+/// A secret: a token or key that must never be shown. `Debug` and `Display` print `***`.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps `value`.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for signing and sending. Never log it.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the secret is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// OAuth 1.0a credentials: the app's consumer key and secret, and the user's access token and
+/// secret (user context: the owner of the posts asked about).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuth1Credentials {
+    /// The app's consumer (API) key; sent in every signed request, not a secret.
+    pub consumer_key: String,
+    /// The app's consumer secret.
+    pub consumer_secret: Secret,
+    /// The user's access token; sent in every signed request, not a secret.
+    pub token: Option<String>,
+    /// The user's access token secret.
+    pub token_secret: Option<Secret>,
+}
+
+/// What a request is authorized with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// An app-only OAuth 2.0 bearer token: v1 totals, public metrics only.
+    AppOnly {
+        /// The token.
+        bearer_token: Secret,
+    },
+    /// An OAuth 2.0 user token: v2 insights.
+    OAuth2User {
+        /// The token.
+        access_token: Secret,
+    },
+    /// OAuth 1.0a user context: every endpoint and metric, for the user's own posts.
+    OAuth1User(OAuth1Credentials),
+}
+
+impl Credentials {
+    /// The kind, for validation.
+    pub fn kind(&self) -> CredentialKind {
+        match self {
+            Credentials::AppOnly { .. } => CredentialKind::AppOnly,
+            Credentials::OAuth2User { .. } => CredentialKind::OAuth2User,
+            Credentials::OAuth1User(_) => CredentialKind::OAuth1User,
+        }
+    }
+
+    /// The token that identifies the user (one per @handle), for counting unique handles: the
+    /// OAuth 1.0a access token or the OAuth 2.0 user token; `None` for app-only tokens.
+    pub fn user_token(&self) -> Option<&str> {
+        match self {
+            Credentials::AppOnly { .. } => None,
+            Credentials::OAuth2User { access_token } => Some(access_token.expose_secret()),
+            Credentials::OAuth1User(c) => c.token.as_deref(),
+        }
+    }
+}
+
+/// Where nonces and timestamps come from: the core draws no randomness and reads no clock.
+pub trait NonceSource {
+    /// A fresh nonce: unique per request (32 alphanumeric characters is customary).
+    fn nonce(&mut self) -> String;
+    /// Seconds since the Unix epoch.
+    fn timestamp(&mut self) -> u64;
+}
+
+/// A fixed nonce and timestamp, for tests and reproducible dry runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedNonce {
+    /// The nonce.
+    pub nonce: String,
+    /// The timestamp.
+    pub timestamp: u64,
+}
+
+impl NonceSource for FixedNonce {
+    fn nonce(&mut self) -> String {
+        self.nonce.clone()
+    }
+
+    fn timestamp(&mut self) -> u64 {
+        self.timestamp
+    }
+}
+
+/// The `Authorization` value for a bearer token, marked sensitive so `Debug` of the headers
+/// does not show it.
+fn bearer(token: &Secret) -> HeaderValue {
+    let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
+    v.set_sensitive(true);
+    v
+}
+
+impl Request {
+    /// The request to send to `send_to`, with its `Authorization` header: a bearer token, or an
+    /// OAuth 1.0a signature over the same request at `sign_for` (the API's canonical URLs,
+    /// [`BaseUrls::default`], unless the upstream really is elsewhere).
+    pub fn prepare_authorized(
+        &self,
+        send_to: &BaseUrls,
+        sign_for: &BaseUrls,
+        credentials: &Credentials,
+        nonces: &mut dyn NonceSource,
+    ) -> PreparedRequest {
+        let mut prepared = self.prepare(send_to);
+        let value = match credentials {
+            Credentials::AppOnly { bearer_token } => bearer(bearer_token),
+            Credentials::OAuth2User { access_token } => bearer(access_token),
+            Credentials::OAuth1User(c) => {
+                let canonical = self.prepare(sign_for);
+                let nonce = nonces.nonce();
+                let timestamp = nonces.timestamp();
+                // v1 bodies are JSON, so no body parameter is signed; v2 query parameters are
+                // part of the URL and signed from there.
+                match oauth1::sign(
+                    canonical.method.as_str(),
+                    &canonical.url,
+                    &[],
+                    c,
+                    &nonce,
+                    timestamp,
+                ) {
+                    Ok(steps) => HeaderValue::from_str(&steps.authorization_header)
+                        .unwrap_or_else(|_| HeaderValue::from_static("OAuth invalid")),
+                    Err(_) => HeaderValue::from_static("OAuth invalid-url"),
+                }
+            }
+        };
+        prepared.headers.insert(AUTHORIZATION, value);
+        prepared
+    }
+}
+
+impl PreparedRequest {
+    /// The headers as text for showing (dry runs, logs): an OAuth 1.0a header in full (it holds
+    /// no secret), bearer tokens masked.
+    pub fn redacted_headers(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                let text = value.to_str().unwrap_or("<not text>");
+                let shown = if name == AUTHORIZATION && !text.starts_with("OAuth ") {
+                    match text.split_once(' ') {
+                        Some((scheme, _)) => format!("{scheme} ***"),
+                        None => "***".to_owned(),
+                    }
+                } else {
+                    text.to_owned()
+                };
+                (name.as_str().to_owned(), shown)
+            })
+            .collect()
+    }
+}
