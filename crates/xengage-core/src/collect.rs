@@ -305,7 +305,11 @@ impl Collector {
         };
         match self.pacer.reserve(now) {
             Slot::AwaitQuota => {
-                self.queue.push((now, work));
+                // Work from the queue goes back to it; work from the plan is taken again from
+                // the plan, which has not moved on.
+                if ready.is_some() {
+                    self.queue.push((now, work));
+                }
                 Action::AwaitAnswer
             }
             Slot::SendAfter(after) => {

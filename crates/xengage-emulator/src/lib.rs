@@ -1,0 +1,333 @@
+//! A local emulator of the X Engagement API: a real HTTP server on loopback that answers both
+//! generations (v1 `POST /insights/engagement/{totals,28hr,historical}` and v2
+//! `GET /2/insights/{28hr,historical}`) as the documentation says a server does, from a
+//! deterministic world, with faults on demand.
+//!
+//! It enforces what the API documents: the core's validation rules (id limits, metric
+//! availability per endpoint and credential, groupings, windows), OAuth 1.0a signatures checked
+//! against its secrets, bearer scope, ownership (403 "Forbidden to access tweets: ..."), deleted
+//! and protected posts, the 90-day and 1800-day rules, 406 without `Accept-Encoding: gzip`, gzip
+//! bodies, counts as strings (some as numbers, if asked), and a per-minute quota with
+//! `x-per-minute-limit` and `x-per-minute-remaining`.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use xengage_emulator::{Emulator, EmulatorConfig};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! println!("serving at {}", emulator.url());
+//! let credentials = emulator.credentials(); // consumer key and secret, tokens, bearer tokens
+//! let owned = emulator.world().owned_post_ids(0);
+//! # let _ = (credentials, owned);
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod server;
+mod world;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+
+pub use crate::world::{Post, PostState, World};
+
+/// The emulator's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Always this instant: answers are exactly reproducible.
+    Fixed(OffsetDateTime),
+    /// The system clock.
+    System,
+}
+
+impl Clock {
+    /// The time now.
+    pub fn now(&self) -> OffsetDateTime {
+        match self {
+            Clock::Fixed(t) => *t,
+            Clock::System => OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+/// A fault the emulator can serve instead of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// 500 Internal Server Error.
+    Status500,
+    /// 502 Bad Gateway (an HTML body, as proxies send).
+    Status502,
+    /// 503 Service Unavailable.
+    Status503,
+    /// A 429, whatever the quota says.
+    RateLimited,
+    /// The answer, after this delay.
+    Slow(Duration),
+    /// Headers, then the connection is dropped without a body.
+    Drop,
+    /// Half the body, then the connection is dropped.
+    Truncate,
+    /// A 200 whose body is not JSON.
+    InvalidJson,
+}
+
+impl FaultKind {
+    /// Every kind, with a slow answer of `slow`.
+    pub fn all(slow: Duration) -> Vec<FaultKind> {
+        vec![
+            FaultKind::Status500,
+            FaultKind::Status502,
+            FaultKind::Status503,
+            FaultKind::RateLimited,
+            FaultKind::Slow(slow),
+            FaultKind::Drop,
+            FaultKind::Truncate,
+            FaultKind::InvalidJson,
+        ]
+    }
+}
+
+/// Faults on demand: by probability, or at given request numbers (0-based, counted over all
+/// requests the emulator receives). Which requests fail is a function of the seed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    /// The share of requests that fail, `0.0..=1.0`.
+    pub rate: f64,
+    /// The kinds to draw from when a request fails by `rate` (all kinds if empty).
+    pub kinds: Vec<FaultKind>,
+    /// Requests that fail, by number, whatever `rate` says.
+    pub schedule: Vec<(u64, FaultKind)>,
+}
+
+/// How to run an emulator. [`Default`] is fast and faultless: a fixed seed, the system clock,
+/// a quota of 10,000 requests per one-second "minute".
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// The seed of the world, the counts and the faults.
+    pub seed: u64,
+    /// Requests per emulated minute, per app.
+    pub quota_per_minute: u32,
+    /// The length of an emulated minute.
+    pub minute: Duration,
+    /// The clock.
+    pub now: Clock,
+    /// Faults on demand.
+    pub faults: Faults,
+    /// Origins allowed by CORS (`*` for any).
+    pub cors_origins: Vec<String>,
+    /// The share of counts sent as JSON numbers rather than strings, `0.0..=1.0`.
+    pub numbers_as_json_numbers: f64,
+    /// Posts per account (two accounts).
+    pub posts_per_account: usize,
+    /// Where to listen (port 0: any free port).
+    pub bind: SocketAddr,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            seed: 1,
+            quota_per_minute: 10_000,
+            minute: Duration::from_secs(1),
+            now: Clock::System,
+            faults: Faults::default(),
+            cors_origins: Vec::new(),
+            numbers_as_json_numbers: 0.0,
+            posts_per_account: 200,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// One account's user credentials.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountCredentials {
+    /// The OAuth 1.0a access token.
+    pub access_token: String,
+    /// The OAuth 1.0a access token secret.
+    #[serde(skip)]
+    pub access_token_secret: Secret,
+    /// The OAuth 2.0 user token (v2).
+    #[serde(skip)]
+    pub user_token: Secret,
+}
+
+/// The credentials the emulator accepts. `Debug` masks the secrets.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EmulatorCredentials {
+    /// The app's consumer key.
+    pub consumer_key: String,
+    /// The app's consumer secret.
+    #[serde(skip)]
+    pub consumer_secret: Secret,
+    /// The app-only bearer token.
+    #[serde(skip)]
+    pub bearer_token: Secret,
+    /// Two accounts: posts of `world().owned_post_ids(i)` belong to `accounts[i]`.
+    pub accounts: [AccountCredentials; 2],
+}
+
+impl EmulatorCredentials {
+    fn generate(seed: u64) -> EmulatorCredentials {
+        let token = |salt: u64| {
+            format!(
+                "{:016x}{:016x}",
+                world::mix(seed ^ salt),
+                world::mix(salt ^ !seed)
+            )
+        };
+        let account = |i: u64| AccountCredentials {
+            access_token: format!("{i}-{}", token(10 + i)),
+            access_token_secret: Secret::new(token(20 + i)),
+            user_token: Secret::new(token(30 + i)),
+        };
+        EmulatorCredentials {
+            consumer_key: token(1),
+            consumer_secret: Secret::new(token(2)),
+            bearer_token: Secret::new(token(3)),
+            accounts: [account(0), account(1)],
+        }
+    }
+
+    /// OAuth 1.0a user credentials of `account`.
+    pub fn oauth1(&self, account: usize) -> Credentials {
+        let a = &self.accounts[account.min(1)];
+        Credentials::OAuth1User(OAuth1Credentials {
+            consumer_key: self.consumer_key.clone(),
+            consumer_secret: self.consumer_secret.clone(),
+            token: Some(a.access_token.clone()),
+            token_secret: Some(a.access_token_secret.clone()),
+        })
+    }
+
+    /// The OAuth 2.0 user token of `account`.
+    pub fn oauth2(&self, account: usize) -> Credentials {
+        Credentials::OAuth2User {
+            access_token: self.accounts[account.min(1)].user_token.clone(),
+        }
+    }
+
+    /// The app-only bearer token.
+    pub fn app_only(&self) -> Credentials {
+        Credentials::AppOnly {
+            bearer_token: self.bearer_token.clone(),
+        }
+    }
+}
+
+/// What the emulator has served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Stats {
+    /// Requests received.
+    pub requests: u64,
+    /// 2xx answers.
+    pub ok: u64,
+    /// 4xx answers other than 429.
+    pub client_errors: u64,
+    /// 429 answers (quota and faults).
+    pub rate_limited: u64,
+    /// Faults served.
+    pub faults: u64,
+}
+
+/// Starts emulators.
+#[derive(Debug)]
+pub struct Emulator;
+
+/// A running emulator. Dropping it without [`shutdown`](RunningEmulator::shutdown) stops it too.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    state: Arc<server::State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// Binds `config.bind` and serves in the background on the current tokio runtime.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<RunningEmulator> {
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        let world = World::generate(config.seed, config.posts_per_account, config.now.now());
+        let credentials = EmulatorCredentials::generate(config.seed);
+        let state = Arc::new(server::State::new(config, world, credentials));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = server::router(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(RunningEmulator {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+impl RunningEmulator {
+    /// The base URL, `http://127.0.0.1:PORT`: both generations are served under it.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address listened on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The credentials it accepts.
+    pub fn credentials(&self) -> &EmulatorCredentials {
+        &self.state.credentials
+    }
+
+    /// The world it serves (ground truth for tests).
+    pub fn world(&self) -> &World {
+        &self.state.world
+    }
+
+    /// The time now, by the emulator's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.state.config.now.now()
+    }
+
+    /// What it has served so far.
+    pub fn stats(&self) -> Stats {
+        *self
+            .state
+            .stats
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stops serving and waits for open connections to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,762 @@
+//! The HTTP side: one handler for every path, which checks a request the way the API does
+//! (route, faults, CORS, credentials, quota, gzip, the core's validation, posts) and answers in
+//! the grouping shape (v1) or the list shape (v2).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State as AxumState;
+use axum::response::Response;
+use http::header::{
+    ACCEPT_ENCODING, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, VARY,
+};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use serde_json::{Map, Value, json};
+use time::{Duration, OffsetDateTime};
+use xengage_core::auth::oauth1;
+use xengage_core::window::{TimeWindow, floor_hour, format_time};
+use xengage_core::{
+    CredentialKind, Dimension, ENTERPRISE_BASE_URL, Endpoint, Generation, Granularity, Metric,
+    PostId, Request, RequestSpec, V2_BASE_URL, ValidationOptions,
+};
+
+use crate::world::{PostState, World, mix};
+use crate::{EmulatorConfig, EmulatorCredentials, FaultKind, Stats, lock};
+
+/// Shared by every request.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) world: World,
+    pub(crate) credentials: EmulatorCredentials,
+    pub(crate) stats: Mutex<Stats>,
+    quota: Mutex<(u64, u32)>,
+    requests: AtomicU64,
+    started: Instant,
+}
+
+impl State {
+    pub(crate) fn new(
+        config: EmulatorConfig,
+        world: World,
+        credentials: EmulatorCredentials,
+    ) -> State {
+        State {
+            config,
+            world,
+            credentials,
+            stats: Mutex::new(Stats::default()),
+            quota: Mutex::new((0, 0)),
+            requests: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+}
+
+pub(crate) fn router(state: std::sync::Arc<State>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+/// Who a request is from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    App,
+    /// OAuth 1.0a user context of an account.
+    OAuth1(usize),
+    /// OAuth 2.0 user token of an account.
+    OAuth2(usize),
+}
+
+impl Caller {
+    fn kind(self) -> CredentialKind {
+        match self {
+            Caller::App => CredentialKind::AppOnly,
+            Caller::OAuth1(_) => CredentialKind::OAuth1User,
+            Caller::OAuth2(_) => CredentialKind::OAuth2User,
+        }
+    }
+
+    fn account(self) -> Option<usize> {
+        match self {
+            Caller::App => None,
+            Caller::OAuth1(a) | Caller::OAuth2(a) => Some(a),
+        }
+    }
+}
+
+/// An answer under construction.
+struct Answer {
+    status: StatusCode,
+    body: Value,
+}
+
+fn error(status: StatusCode, messages: &[String]) -> Answer {
+    Answer {
+        status,
+        body: json!({ "errors": messages }),
+    }
+}
+
+async fn handle(
+    AxumState(state): AxumState<std::sync::Arc<State>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let n = state.requests.fetch_add(1, Ordering::Relaxed);
+    lock(&state.stats).requests += 1;
+    let cors = cors_origin(&state, &headers);
+    if method == Method::OPTIONS {
+        return preflight(cors.as_ref());
+    }
+    let fault = fault_for(&state, n);
+    if let Some(FaultKind::Slow(delay)) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    let mut response = match fault {
+        Some(FaultKind::Status500) => finish(
+            &state,
+            &headers,
+            &error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &["Internal error".into()],
+            ),
+            None,
+        ),
+        Some(FaultKind::Status502) => {
+            let mut r = Response::new(Body::from(
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            ));
+            *r.status_mut() = StatusCode::BAD_GATEWAY;
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r
+        }
+        Some(FaultKind::Status503) => finish(
+            &state,
+            &headers,
+            &error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &["Service Unavailable".into()],
+            ),
+            None,
+        ),
+        Some(FaultKind::RateLimited) => {
+            let mut r = finish(
+                &state,
+                &headers,
+                &error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &["Rate limit exceeded".into()],
+                ),
+                None,
+            );
+            r.headers_mut().insert(
+                "x-per-minute-limit",
+                HeaderValue::from(state.config.quota_per_minute),
+            );
+            r.headers_mut()
+                .insert("x-per-minute-remaining", HeaderValue::from(0));
+            r
+        }
+        Some(FaultKind::Drop) => dropped(Bytes::new()),
+        Some(FaultKind::InvalidJson) => {
+            let mut r = Response::new(Body::from(r#"{"grouping": {"1": "#));
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
+        Some(FaultKind::Slow(_) | FaultKind::Truncate) | None => {
+            let (answer, quota) = answer(&state, &method, &uri, &headers, &body);
+            let r = finish(&state, &headers, &answer, quota);
+            if fault == Some(FaultKind::Truncate) {
+                truncate(r).await
+            } else {
+                r
+            }
+        }
+    };
+    if fault.is_some() {
+        lock(&state.stats).faults += 1;
+    }
+    if let Some(origin) = cors {
+        add_cors(response.headers_mut(), &origin);
+    }
+    response
+}
+
+fn cors_origin(state: &State, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(ORIGIN)?;
+    let text = origin.to_str().ok()?;
+    state
+        .config
+        .cors_origins
+        .iter()
+        .any(|o| o == "*" || o == text)
+        .then(|| origin.clone())
+}
+
+fn add_cors(headers: &mut HeaderMap, origin: &HeaderValue) {
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    headers.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-per-minute-limit, x-per-minute-remaining"),
+    );
+    headers.insert(VARY, HeaderValue::from_static("Origin"));
+}
+
+fn preflight(origin: Option<&HeaderValue>) -> Response {
+    let mut r = Response::new(Body::empty());
+    match origin {
+        Some(origin) => {
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            let h = r.headers_mut();
+            add_cors(h, origin);
+            h.insert(
+                ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST, OPTIONS"),
+            );
+            h.insert(
+                ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type"),
+            );
+            h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        }
+        None => *r.status_mut() = StatusCode::FORBIDDEN,
+    }
+    r
+}
+
+fn fault_for(state: &State, n: u64) -> Option<FaultKind> {
+    let faults = &state.config.faults;
+    if let Some((_, kind)) = faults.schedule.iter().find(|(at, _)| *at == n) {
+        return Some(*kind);
+    }
+    if faults.rate <= 0.0 {
+        return None;
+    }
+    let r = mix(state.config.seed ^ 0xfa17 ^ mix(n));
+    #[allow(clippy::cast_precision_loss)]
+    let draw = (r >> 11) as f64 / (1u64 << 53) as f64;
+    if draw >= faults.rate {
+        return None;
+    }
+    let kinds = if faults.kinds.is_empty() {
+        FaultKind::all(std::time::Duration::from_millis(200))
+    } else {
+        faults.kinds.clone()
+    };
+    let i = usize::try_from(mix(r) % kinds.len() as u64).unwrap_or(0);
+    kinds.get(i).copied()
+}
+
+/// A response whose body ends, after `prefix`, with a dropped connection.
+fn dropped(prefix: Bytes) -> Response {
+    let claimed = prefix.len() * 2 + 64;
+    let stream = futures_util::stream::iter(vec![
+        Ok(prefix),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "emulated drop",
+        )),
+    ]);
+    let mut r = Response::new(Body::from_stream(stream));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(claimed));
+    r
+}
+
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    let mut r = dropped(half);
+    parts.headers.remove(CONTENT_LENGTH);
+    for (k, v) in &parts.headers {
+        if k != CONTENT_LENGTH {
+            r.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    r.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    *r.status_mut() = parts.status;
+    r
+}
+
+/// The answer's bytes: JSON, gzip-compressed when the request accepts it, with the quota headers.
+fn finish(
+    state: &State,
+    headers: &HeaderMap,
+    answer: &Answer,
+    quota: Option<(u32, u32)>,
+) -> Response {
+    let status = answer.status;
+    {
+        let mut served = lock(&state.stats);
+        if status.is_success() {
+            served.ok += 1;
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
+            served.rate_limited += 1;
+        } else if status.is_client_error() {
+            served.client_errors += 1;
+        }
+    }
+    let json = serde_json::to_vec(&answer.body).unwrap_or_default();
+    let gzip = accepts_gzip(headers);
+    let bytes = if gzip {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let _ = enc.write_all(&json);
+        enc.finish().unwrap_or_default()
+    } else {
+        json
+    };
+    let mut r = Response::new(Body::from(bytes));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if gzip {
+        h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if let Some((limit, remaining)) = quota {
+        h.insert("x-per-minute-limit", HeaderValue::from(limit));
+        h.insert("x-per-minute-remaining", HeaderValue::from(remaining));
+    }
+    r
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|e| {
+            e.split(';')
+                .next()
+                .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"))
+        })
+}
+
+/// Takes one request from the quota; `Err` with the headers' values when it is spent.
+fn take_quota(state: &State) -> Result<(u32, u32), (u32, u32)> {
+    let limit = state.config.quota_per_minute;
+    let minute = state.config.minute.as_nanos().max(1);
+    let window = u64::try_from(state.started.elapsed().as_nanos() / minute).unwrap_or(u64::MAX);
+    let mut q = lock(&state.quota);
+    if q.0 != window {
+        *q = (window, 0);
+    }
+    if q.1 >= limit {
+        return Err((limit, 0));
+    }
+    q.1 += 1;
+    Ok((limit, limit - q.1))
+}
+
+fn authenticate(
+    state: &State,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Caller, String> {
+    let creds = &state.credentials;
+    let header = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or("Authorization header missing")?;
+    if let Some(token) = header.strip_prefix("Bearer ") {
+        if token == creds.bearer_token.expose_secret() {
+            return Ok(Caller::App);
+        }
+        return creds
+            .accounts
+            .iter()
+            .position(|a| a.user_token.expose_secret() == token)
+            .map(Caller::OAuth2)
+            .ok_or_else(|| "Invalid or expired token".to_owned());
+    }
+    let parsed = oauth1::parse_authorization_header(header).map_err(|e| e.to_string())?;
+    if parsed.get("oauth_consumer_key") != Some(creds.consumer_key.as_str()) {
+        return Err("Consumer key not found".to_owned());
+    }
+    let account = creds
+        .accounts
+        .iter()
+        .position(|a| Some(a.access_token.as_str()) == parsed.get("oauth_token"))
+        .ok_or("Access token not found")?;
+    let secret = creds.accounts[account].access_token_secret.expose_secret();
+    // A client signs for the URL it addresses, or for the API's own URL when it sends through
+    // a proxy or to an emulator: accept both.
+    let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let canonical = if uri.path().starts_with("/2/") {
+        V2_BASE_URL
+    } else {
+        ENTERPRISE_BASE_URL
+    };
+    let candidates = [
+        format!("http://{host}{path_and_query}"),
+        format!("{canonical}{path_and_query}"),
+    ];
+    let ok = candidates.iter().any(|url| {
+        oauth1::verify(
+            method.as_str(),
+            url,
+            &[],
+            header,
+            creds.consumer_secret.expose_secret(),
+            Some(secret),
+        )
+        .is_ok()
+    });
+    if ok {
+        Ok(Caller::OAuth1(account))
+    } else {
+        Err("Could not authenticate you: the OAuth signature does not match".to_owned())
+    }
+}
+
+/// Checks and answers a request; also returns the quota headers to send.
+fn answer(
+    state: &State,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Answer, Option<(u32, u32)>) {
+    let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
+        let message = format!("Sorry, that page does not exist: {method} {}", uri.path());
+        return (error(StatusCode::NOT_FOUND, &[message]), None);
+    };
+    let caller = match authenticate(state, method, uri, headers) {
+        Ok(c) => c,
+        Err(reason) => {
+            let message = format!("Your account could not be authenticated. Reason: {reason}");
+            return (error(StatusCode::UNAUTHORIZED, &[message]), None);
+        }
+    };
+    let quota = match take_quota(state) {
+        Ok(q) => q,
+        Err(q) => {
+            return (
+                error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &["Rate limit exceeded".into()],
+                ),
+                Some(q),
+            );
+        }
+    };
+    let quota = Some(quota);
+    if endpoint.generation() == Generation::Enterprise && !accepts_gzip(headers) {
+        let message =
+            "This endpoint answers gzip-compressed bodies only: send `Accept-Encoding: gzip`"
+                .to_owned();
+        return (error(StatusCode::NOT_ACCEPTABLE, &[message]), quota);
+    }
+    let url = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    let body = (endpoint.generation() == Generation::Enterprise).then_some(body);
+    let spec = match RequestSpec::from_http(method.as_str(), &url, body) {
+        Ok(s) => s,
+        Err(e) => return (error(StatusCode::BAD_REQUEST, &[e.to_string()]), quota),
+    };
+    let now = state.config.now.now();
+    let options = ValidationOptions {
+        credential: Some(caller.kind()),
+        ..ValidationOptions::default()
+    };
+    let request = match spec.validate(now, &options) {
+        Ok(r) => r,
+        Err(invalid) => {
+            let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
+            return (error(StatusCode::BAD_REQUEST, &messages), quota);
+        }
+    };
+    let mut unavailable = Vec::new();
+    let mut protected = Vec::new();
+    let mut forbidden = Vec::new();
+    let mut served = Vec::new();
+    for id in request.post_ids() {
+        match state.world.post(id) {
+            None => unavailable.push(*id),
+            Some(p) if caller.account().is_some_and(|a| a != p.owner) => forbidden.push(*id),
+            Some(p) => match p.state {
+                PostState::Deleted => unavailable.push(*id),
+                PostState::Protected => protected.push(*id),
+                PostState::Public => served.push(*id),
+            },
+        }
+    }
+    if !forbidden.is_empty() {
+        let ids: Vec<&str> = forbidden.iter().map(PostId::as_str).collect();
+        let message = format!("Forbidden to access tweets: {}", ids.join(", "));
+        return (error(StatusCode::FORBIDDEN, &[message]), quota);
+    }
+    if !protected.is_empty() {
+        let answer = Answer {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({
+                "errors": [format!("{} Tweet ID(s) are unavailable", protected.len())],
+                "unavailable_tweet_ids": protected.iter().map(PostId::as_str).collect::<Vec<_>>(),
+            }),
+        };
+        return (answer, quota);
+    }
+    let body = match endpoint.generation() {
+        Generation::Enterprise => v1_body(state, &request, &served, &unavailable, now),
+        Generation::V2 => v2_body(state, &request, &served, &unavailable),
+    };
+    (
+        Answer {
+            status: StatusCode::OK,
+            body,
+        },
+        quota,
+    )
+}
+
+/// Whether the API still serves `metric` for a post created at `created` (90 days for
+/// impressions and engagements on totals, 1800 days for video views).
+fn supported(
+    endpoint: Endpoint,
+    metric: Metric,
+    created: OffsetDateTime,
+    now: OffsetDateTime,
+) -> bool {
+    match metric.facts().age_limit {
+        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals => {
+            now - created <= Duration::days(limit.max_days)
+        }
+        _ => true,
+    }
+}
+
+/// A nested answer being built: counts add up where a grouping leaves a dimension out.
+enum Node {
+    Leaf(u64),
+    Branch(BTreeMap<String, Node>),
+}
+
+impl Node {
+    fn add(&mut self, keys: &[String], value: u64) {
+        match (self, keys.split_first()) {
+            (Node::Leaf(v), None) => *v += value,
+            (Node::Branch(children), Some((k, rest))) => {
+                let child = children.entry(k.clone()).or_insert_with(|| {
+                    if rest.is_empty() {
+                        Node::Leaf(0)
+                    } else {
+                        Node::Branch(BTreeMap::new())
+                    }
+                });
+                child.add(rest, value);
+            }
+            _ => {}
+        }
+    }
+
+    fn into_json(self, numbers: f64, salt: u64) -> Value {
+        match self {
+            Node::Leaf(v) => {
+                #[allow(clippy::cast_precision_loss)]
+                let draw = (mix(salt ^ v) >> 11) as f64 / (1u64 << 53) as f64;
+                if draw < numbers {
+                    Value::from(v)
+                } else {
+                    Value::String(v.to_string())
+                }
+            }
+            Node::Branch(children) => Value::Object(
+                children
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (k, n))| {
+                        let salt = mix(salt ^ i as u64);
+                        (k, n.into_json(numbers, salt))
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn v1_body(
+    state: &State,
+    request: &Request,
+    served: &[PostId],
+    unavailable: &[PostId],
+    now: OffsetDateTime,
+) -> Value {
+    let world = &state.world;
+    let endpoint = request.endpoint();
+    let window = request.covered_window();
+    let mut unsupported_ie = Vec::new();
+    let mut unsupported_vv = Vec::new();
+    // (post, metric) pairs served.
+    let mut pairs: Vec<(PostId, Metric)> = Vec::new();
+    for id in served {
+        let Some(post) = world.post(id) else { continue };
+        for &metric in request.metrics() {
+            if supported(endpoint, metric, post.created_at, now) {
+                pairs.push((*id, metric));
+            } else if metric == Metric::VideoViews {
+                if !unsupported_vv.contains(id) {
+                    unsupported_vv.push(*id);
+                }
+            } else if !unsupported_ie.contains(id) {
+                unsupported_ie.push(*id);
+            }
+        }
+    }
+    let mut top = Map::new();
+    if let Some(w) = window {
+        top.insert("start".into(), Value::String(format_time(w.start())));
+        top.insert("end".into(), Value::String(format_time(w.end())));
+    }
+    let list = |ids: &[PostId]| {
+        Value::Array(
+            ids.iter()
+                .map(|i| Value::String(i.as_str().to_owned()))
+                .collect(),
+        )
+    };
+    if !unavailable.is_empty() {
+        top.insert("unavailable_tweet_ids".into(), list(unavailable));
+    }
+    if !unsupported_ie.is_empty() {
+        top.insert(
+            "unsupported_for_impressions_engagements_tweet_ids".into(),
+            list(&unsupported_ie),
+        );
+    }
+    if !unsupported_vv.is_empty() {
+        top.insert(
+            "unsupported_for_video_views_tweet_ids".into(),
+            list(&unsupported_vv),
+        );
+    }
+    for (g, grouping) in request.groupings().iter().enumerate() {
+        let dims = &grouping.group_by;
+        let by_time = dims.iter().any(|d| d.is_time());
+        let mut root = Node::Branch(BTreeMap::new());
+        for &(id, metric) in &pairs {
+            let key_of = |d: Dimension, day: &str, hour: &str| -> String {
+                match d {
+                    Dimension::TweetId => id.as_str().to_owned(),
+                    Dimension::EngagementType => {
+                        metric.v1_name().unwrap_or(metric.name()).to_owned()
+                    }
+                    Dimension::EngagementDay => day.to_owned(),
+                    Dimension::EngagementHour => hour.to_owned(),
+                }
+            };
+            if let (true, Some(w)) = (by_time, window) {
+                let mut t = w.start();
+                while t < w.end() {
+                    let v = world.hourly_count(&id, metric, t);
+                    let (day, hour) = (t.date().to_string(), format!("{:02}", t.hour()));
+                    let keys: Vec<String> = dims.iter().map(|&d| key_of(d, &day, &hour)).collect();
+                    root.add(&keys, v);
+                    t += Duration::HOUR;
+                }
+            } else {
+                let v = match window {
+                    Some(w) => world.sum(&id, metric, w),
+                    None => world.lifetime(&id, metric, now),
+                };
+                let keys: Vec<String> = dims.iter().map(|&d| key_of(d, "", "")).collect();
+                root.add(&keys, v);
+            }
+        }
+        let salt = state.config.seed ^ g as u64;
+        top.insert(
+            grouping.name.clone(),
+            root.into_json(state.config.numbers_as_json_numbers, salt),
+        );
+    }
+    Value::Object(top)
+}
+
+fn v2_body(state: &State, request: &Request, served: &[PostId], unavailable: &[PostId]) -> Value {
+    let world = &state.world;
+    let window = request
+        .covered_window()
+        .and_then(|w| TimeWindow::new(w.start(), w.end()).ok());
+    let fields = request.fields();
+    let want = |name: &str| fields.is_empty() || fields.iter().any(|f| f.name() == name);
+    let metric_values = |id: &PostId, w: TimeWindow| -> Vec<Value> {
+        request
+            .metrics()
+            .iter()
+            .map(|m| json!({ "metric_type": m.v2_name().unwrap_or(m.name()), "metric_value": world.sum(id, *m, w) }))
+            .collect()
+    };
+    let mut data = Map::new();
+    if want("measurement") {
+        let mut totals = Vec::new();
+        let mut series = Vec::new();
+        if let Some(w) = window {
+            for id in served {
+                totals.push(json!({ "tweet_id": id.as_str(), "value": metric_values(id, w) }));
+                let step = match request.granularity() {
+                    Some(Granularity::Hourly) => Some(Duration::HOUR),
+                    Some(Granularity::Daily) => Some(Duration::DAY),
+                    Some(Granularity::Weekly) => Some(Duration::WEEK),
+                    _ => None,
+                };
+                let Some(step) = step else { continue };
+                let mut t = if step == Duration::DAY {
+                    floor_day(w.start())
+                } else {
+                    w.start()
+                };
+                while t < w.end() {
+                    let bucket = TimeWindow::new(t.max(w.start()), (t + step).min(w.end()));
+                    if let Ok(b) = bucket {
+                        series.push(json!({
+                            "tweet_id": id.as_str(),
+                            "value": { "metric_values": metric_values(id, b), "timestamp": { "iso8601_time": format_time(t) } },
+                        }));
+                    }
+                    t += step;
+                }
+            }
+        }
+        data.insert(
+            "measurement".into(),
+            json!({ "metrics_total": totals, "metrics_time_series": series }),
+        );
+    }
+    if want("errors") && !unavailable.is_empty() {
+        let ids: Vec<&str> = unavailable.iter().map(PostId::as_str).collect();
+        data.insert(
+            "errors".into(),
+            json!([{ "error": "Post unavailable", "tweets": ids }]),
+        );
+    }
+    json!({ "data": [Value::Object(data)] })
+}
+
+fn floor_day(t: OffsetDateTime) -> OffsetDateTime {
+    floor_hour(t) - Duration::hours(i64::from(floor_hour(t).hour()))
+}

@@ -1,0 +1,248 @@
+//! The emulated world: one app, two accounts, the posts each owns, and every count, all a
+//! deterministic function of the seed. Counts are defined per hour and every other figure is a sum
+//! of hours, so totals, 28 hours, windows, days and hours of the day always agree.
+
+use time::{Duration, OffsetDateTime, UtcOffset};
+use xengage_core::facts::limits::SNOWFLAKE_EPOCH_MS;
+use xengage_core::window::{TimeWindow, floor_hour};
+use xengage_core::{Metric, PostId};
+
+/// A 64-bit mix (splitmix64's finalizer): fast, and good enough to make counts look random.
+pub(crate) fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// What happened to a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostState {
+    /// Served normally.
+    Public,
+    /// Deleted: listed in `unavailable_tweet_ids`.
+    Deleted,
+    /// Protected: never served, even to the owner (400 "Tweet ID(s) are unavailable").
+    Protected,
+}
+
+/// One post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Post {
+    /// Its id, a snowflake carrying `created_at`.
+    pub id: PostId,
+    /// The account (0 or 1) that owns it.
+    pub owner: usize,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// Its state.
+    pub state: PostState,
+}
+
+/// The world of one emulator.
+#[derive(Debug, Clone)]
+pub struct World {
+    seed: u64,
+    posts: Vec<Post>,
+    index: std::collections::HashMap<PostId, usize>,
+}
+
+/// The share of an hour's count per 2-bit field: each hour of a day takes 0..=3 units from one
+/// 64-bit hash of (post, metric, day), so a day's sum is two popcounts.
+const FIELDS: u64 = 0x0000_5555_5555_5555;
+
+fn weight(metric: Metric) -> u64 {
+    match metric {
+        Metric::Impressions => 40,
+        Metric::Engagements | Metric::MediaViews | Metric::VideoViews => 6,
+        Metric::Favorites | Metric::DetailExpands => 2,
+        _ => 1,
+    }
+}
+
+fn metric_salt(metric: Metric) -> u64 {
+    Metric::all().position(|m| m == metric).unwrap_or(0) as u64
+}
+
+impl World {
+    /// A world of `posts_per_account` posts for each of two accounts, created before `now`.
+    pub fn generate(seed: u64, posts_per_account: usize, now: OffsetDateTime) -> World {
+        let now = now.to_offset(UtcOffset::UTC);
+        let mut posts = Vec::with_capacity(posts_per_account * 2);
+        for owner in 0..2usize {
+            for i in 0..posts_per_account {
+                let n = (owner * posts_per_account + i) as u64;
+                let r = mix(seed ^ mix(n));
+                // Most posts are recent; some are past 90 days (no impressions on totals),
+                // a few past 1800 days (no video views).
+                let age_minutes = match r % 100 {
+                    0..=69 => (r >> 8) % (85 * 24 * 60),
+                    70..=89 => 95 * 24 * 60 + (r >> 8) % (1600 * 24 * 60),
+                    _ => 1850 * 24 * 60 + (r >> 8) % (500 * 24 * 60),
+                };
+                let created = now - Duration::minutes(i64::try_from(age_minutes).unwrap_or(0) + 30);
+                let state = match (r >> 40) % 100 {
+                    0..=2 => PostState::Deleted,
+                    3..=4 => PostState::Protected,
+                    _ => PostState::Public,
+                };
+                let ms = u64::try_from(
+                    created.unix_timestamp() * 1000 + i64::from(created.millisecond())
+                        - SNOWFLAKE_EPOCH_MS,
+                )
+                .unwrap_or(0);
+                let id = (ms << 22) | (n & 0x3f_ffff);
+                let id = PostId::parse(&id.to_string()).unwrap_or_else(|_| unreachable!());
+                // The id carries the creation time to the millisecond.
+                let created_at = id.created_at().unwrap_or(created);
+                posts.push(Post {
+                    id,
+                    owner,
+                    created_at,
+                    state,
+                });
+            }
+        }
+        let index = posts.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        World { seed, posts, index }
+    }
+
+    /// Every post.
+    pub fn posts(&self) -> &[Post] {
+        &self.posts
+    }
+
+    /// The post with `id`.
+    pub fn post(&self, id: &PostId) -> Option<&Post> {
+        self.index.get(id).map(|&i| &self.posts[i])
+    }
+
+    /// The ids of `account`'s posts, in creation order of the world.
+    pub fn owned_post_ids(&self, account: usize) -> Vec<PostId> {
+        self.posts
+            .iter()
+            .filter(|p| p.owner == account)
+            .map(|p| p.id)
+            .collect()
+    }
+
+    /// `account`'s public posts (neither deleted nor protected).
+    pub fn public_post_ids(&self, account: usize) -> Vec<PostId> {
+        self.posts
+            .iter()
+            .filter(|p| p.owner == account && p.state == PostState::Public)
+            .map(|p| p.id)
+            .collect()
+    }
+
+    fn day_hash(&self, id: &PostId, metric: Metric, day: i64) -> u64 {
+        let post = id.as_u64().unwrap_or(0);
+        mix(self.seed
+            ^ mix(post ^ mix(metric_salt(metric) ^ mix(u64::from_ne_bytes(day.to_ne_bytes())))))
+    }
+
+    /// The count of `metric` for `id` in the hour starting at `hour` (floored): zero before the
+    /// post existed.
+    pub fn hourly_count(&self, id: &PostId, metric: Metric, hour: OffsetDateTime) -> u64 {
+        let hour = floor_hour(hour);
+        let Some(post) = self.post(id) else { return 0 };
+        if hour < floor_hour(post.created_at) {
+            return 0;
+        }
+        let hours = hour.unix_timestamp().div_euclid(3600);
+        let (day, h) = (hours.div_euclid(24), hours.rem_euclid(24));
+        let field = (self.day_hash(id, metric, day) >> (2 * h)) & 3;
+        field * weight(metric)
+    }
+
+    /// The sum of hours `[start, end)` of one day (`start`, `end` in `0..=24`).
+    fn day_sum(&self, id: &PostId, metric: Metric, day: i64, start: i64, end: i64) -> u64 {
+        if end <= start {
+            return 0;
+        }
+        // The 2-bit fields of hours [start, end).
+        let below = |n: i64| -> u64 { (1u64 << (2 * n.clamp(0, 24))) - 1 };
+        let hash = self.day_hash(id, metric, day) & below(end) & !below(start);
+        let units = u64::from((hash & FIELDS).count_ones())
+            + 2 * u64::from((hash >> 1 & FIELDS).count_ones());
+        units * weight(metric)
+    }
+
+    /// The sum of `metric` for `id` over `window` (hours before the post existed count zero).
+    pub fn sum(&self, id: &PostId, metric: Metric, window: TimeWindow) -> u64 {
+        let Some(post) = self.post(id) else { return 0 };
+        let first = floor_hour(post.created_at).max(window.start());
+        if first >= window.end() {
+            return 0;
+        }
+        let from = first.unix_timestamp().div_euclid(3600);
+        let to = window.end().unix_timestamp().div_euclid(3600);
+        let mut total = 0u64;
+        let mut h = from;
+        while h < to {
+            let day = h.div_euclid(24);
+            let start = h.rem_euclid(24);
+            let end = (to - day * 24).min(24);
+            total += self.day_sum(id, metric, day, start, end);
+            h = (day + 1) * 24;
+        }
+        total
+    }
+
+    /// The lifetime total of `metric` for `id` at `now`: every hour since creation up to and
+    /// including the hour `now` is in.
+    pub fn lifetime(&self, id: &PostId, metric: Metric, now: OffsetDateTime) -> u64 {
+        let end = floor_hour(now) + Duration::HOUR;
+        match self.post(id) {
+            Some(p) => TimeWindow::new(floor_hour(p.created_at), end)
+                .map_or(0, |w| self.sum(id, metric, w)),
+            None => 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn sums_are_sums_of_hours() {
+        let now = datetime!(2026-11-22 12:34 UTC);
+        let world = World::generate(7, 20, now);
+        for post in world.posts().iter().take(10) {
+            for metric in [Metric::Impressions, Metric::Favorites] {
+                let start = floor_hour(post.created_at.max(now - Duration::days(3)));
+                let window = TimeWindow::new(start - Duration::hours(5), floor_hour(now)).unwrap();
+                let mut by_hour = 0;
+                let mut t = window.start();
+                while t < window.end() {
+                    by_hour += world.hourly_count(&post.id, metric, t);
+                    t += Duration::HOUR;
+                }
+                assert_eq!(world.sum(&post.id, metric, window), by_hour);
+            }
+        }
+    }
+
+    #[test]
+    fn the_world_is_the_seed() {
+        let now = datetime!(2026-11-22 12:34 UTC);
+        let a = World::generate(1, 50, now);
+        let b = World::generate(1, 50, now);
+        let c = World::generate(2, 50, now);
+        assert_eq!(a.posts(), b.posts());
+        assert_ne!(a.posts(), c.posts());
+        let ids: std::collections::HashSet<_> = a.posts().iter().map(|p| p.id).collect();
+        assert_eq!(ids.len(), 100);
+        assert!(a.posts().iter().all(|p| p.created_at < now));
+        assert!(
+            a.posts()
+                .iter()
+                .any(|p| now - p.created_at > Duration::days(1800))
+        );
+        assert!(a.posts().iter().any(|p| p.state == PostState::Deleted));
+    }
+}

@@ -1,0 +1,367 @@
+//! The client: configuration, one request, and bulk jobs driven by the core's collector.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use xengage_core::auth::{Credentials, NonceSource};
+use xengage_core::collect::{Action, AttemptId, CollectOptions, Collector, Event, Summary};
+use xengage_core::handles::UniqueHandles;
+use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::plan::{Plan, PlanOptions};
+use xengage_core::response::{MergeError, Outcome, ParseOptions, merge};
+use xengage_core::{BaseUrls, Generation, InvalidRequest, RequestSpec, ValidationOptions};
+
+use crate::http::{ExchangeError, RawAnswer, check_url, exchange};
+
+/// Options of a [`Client`]. The defaults suit the real API.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Where requests are sent: the API (default), an emulator, or a proxy.
+    pub send_to: BaseUrls,
+    /// The URLs OAuth 1.0a signatures cover: the API's canonical URLs (default), even when
+    /// requests are sent elsewhere, because X checks the signature against its own URL.
+    pub sign_for: BaseUrls,
+    /// Time allowed for one attempt, from sending to the last byte of the answer.
+    pub timeout: Duration,
+    /// Requests in flight at once.
+    pub max_in_flight: usize,
+    /// How often and how patiently to retry.
+    pub retry: RetryPolicy,
+    /// The quota's window (a minute on the API) and pacing margin.
+    pub pacing: PacingOptions,
+    /// Limits of the response parser.
+    pub parse: ParseOptions,
+    /// Validation strictness (the 365-day lookback).
+    pub validation: ValidationOptions,
+    /// How bulk jobs are batched.
+    pub plan: PlanOptions,
+    /// Events buffered for a slow consumer of [`Collection::next`] before the job waits for it.
+    pub event_buffer: usize,
+    /// The time to validate and plan against, instead of the system clock: for an emulator
+    /// with a fixed clock.
+    pub now: Option<OffsetDateTime>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            send_to: BaseUrls::default(),
+            sign_for: BaseUrls::default(),
+            timeout: Duration::from_secs(30),
+            max_in_flight: 4,
+            retry: RetryPolicy::default(),
+            pacing: PacingOptions::default(),
+            parse: ParseOptions::default(),
+            validation: ValidationOptions::default(),
+            plan: PlanOptions::default(),
+            event_buffer: 64,
+            now: None,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Options that send to `url` (an emulator, say) and sign for the same URL.
+    pub fn at(url: &str) -> Result<ClientOptions, ClientError> {
+        let base = BaseUrls::single(url).map_err(|e| ClientError::Url(e.to_string()))?;
+        Ok(ClientOptions {
+            send_to: base.clone(),
+            sign_for: base,
+            ..ClientOptions::default()
+        })
+    }
+}
+
+/// The client could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// A base URL is unusable or not secure.
+    #[error("unusable base URL: {0}")]
+    Url(String),
+    /// The HTTP stack could not be set up.
+    #[error("cannot set up HTTP: {0}")]
+    Http(String),
+}
+
+/// One request failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SendError {
+    /// The request breaks documented rules; nothing was sent.
+    #[error(transparent)]
+    Invalid(#[from] InvalidRequest),
+    /// The request failed after every retry the policy allows; `summary` says how many and
+    /// its ledger says why for each post.
+    #[error("{message} (after {} retries)", summary.progress.retries + summary.progress.rate_limited)]
+    Failed {
+        /// The last failure's message.
+        message: String,
+        /// The job's statistics and ledger.
+        summary: Box<Summary>,
+    },
+}
+
+/// A job's merged outcome and its summary.
+#[derive(Debug, Clone)]
+pub struct Collected {
+    /// Every batch's rows and result trees, merged; its ledger accounts for every post.
+    pub outcome: Outcome,
+    /// Requests, retries, 429s, waits; and the ledger of every post.
+    pub summary: Summary,
+}
+
+/// An async client. Cheap to clone; clones share the HTTP connections and the unique-handle
+/// ledger.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    credentials: Arc<Credentials>,
+    options: Arc<ClientOptions>,
+    handles: Arc<Mutex<UniqueHandles>>,
+}
+
+/// Nonces from a fast random generator and timestamps from the system clock.
+struct SystemNonce;
+
+impl NonceSource for SystemNonce {
+    fn nonce(&mut self) -> String {
+        (0..32).map(|_| fastrand::alphanumeric()).collect()
+    }
+
+    fn timestamp(&mut self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+}
+
+impl Client {
+    /// A client with `credentials` and `options`. Base URLs must be HTTPS, or HTTP to loopback.
+    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Client, ClientError> {
+        for url in [
+            options.send_to.for_generation(Generation::Enterprise),
+            options.send_to.for_generation(Generation::V2),
+        ] {
+            check_url(url).map_err(ClientError::Url)?;
+        }
+        // reqwest is built without a default crypto provider; use ring's, once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("xengage/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Http(e.to_string()))?;
+        Ok(Client {
+            http,
+            credentials: Arc::new(credentials),
+            options: Arc::new(options),
+            handles: Arc::new(Mutex::new(UniqueHandles::default())),
+        })
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ClientOptions {
+        &self.options
+    }
+
+    /// Distinct user tokens (one per @handle) this client has sent requests with, per calendar
+    /// month: the count an Enterprise contract may cap and the API does not report.
+    pub fn unique_handles(&self) -> UniqueHandles {
+        self.handles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.options.now.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    fn validation(&self) -> ValidationOptions {
+        ValidationOptions {
+            credential: Some(self.credentials.kind()),
+            ..self.options.validation
+        }
+    }
+
+    /// Sends one request (validated as such: at most 250 or 25 ids, at most 4 weeks) with the
+    /// pacing and retries of a job, and returns its outcome.
+    pub async fn send(&self, spec: &RequestSpec) -> Result<Outcome, SendError> {
+        spec.validate(self.now(), &self.validation())?;
+        let collected = self.collect_all(spec).await?;
+        let failed = collected.summary.progress.requests_failed > 0;
+        if failed {
+            let message = collected
+                .summary
+                .ledger
+                .failure_messages()
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| "the request failed".to_owned());
+            return Err(SendError::Failed {
+                message,
+                summary: Box::new(collected.summary),
+            });
+        }
+        Ok(collected.outcome)
+    }
+
+    /// Starts a bulk job: `spec` may hold any number of post ids and, on the historical
+    /// endpoints, a range of any length. Events stream from the returned [`Collection`] as
+    /// they happen; dropping it cancels the job.
+    pub fn collect(&self, spec: &RequestSpec) -> Result<Collection, InvalidRequest> {
+        let plan = Plan::new(spec, self.now(), &self.validation(), &self.options.plan)?;
+        let collector = Collector::new(
+            plan,
+            CollectOptions {
+                max_in_flight: self.options.max_in_flight,
+                retry: self.options.retry,
+                pacing: self.options.pacing,
+                parse: self.options.parse.clone(),
+            },
+        );
+        let (tx, rx) = mpsc::channel(self.options.event_buffer.max(1));
+        let client = self.clone();
+        let task = tokio::spawn(async move { client.drive(collector, tx).await });
+        Ok(Collection { rx, task })
+    }
+
+    /// Runs a bulk job to its end and merges every batch.
+    pub async fn collect_all(&self, spec: &RequestSpec) -> Result<Collected, SendError> {
+        let mut job = self.collect(spec)?;
+        let mut outcomes = Vec::new();
+        while let Some(event) = job.next().await {
+            if let Event::BatchDone { outcome, .. } = event {
+                outcomes.push(*outcome);
+            }
+        }
+        let summary = job.finish().await;
+        let mut outcome = merge(outcomes).map_err(|e: MergeError| SendError::Failed {
+            message: e.to_string(),
+            summary: Box::new(summary.clone()),
+        })?;
+        outcome.ledger = summary.ledger.clone();
+        Ok(Collected { outcome, summary })
+    }
+
+    async fn drive(&self, mut collector: Collector, tx: mpsc::Sender<Event>) -> Summary {
+        let start = Instant::now();
+        let mut flights: JoinSet<(AttemptId, Result<RawAnswer, ExchangeError>)> = JoinSet::new();
+        'job: loop {
+            while let Some(event) = collector.next_event() {
+                if tx.send(event).await.is_err() {
+                    break 'job; // The consumer is gone: cancel.
+                }
+            }
+            match collector.poll(start.elapsed()) {
+                Action::Send(out) => {
+                    let client = self.clone();
+                    flights.spawn(async move {
+                        tokio::time::sleep(out.send_after).await;
+                        let result = client.attempt(&out.request).await;
+                        (out.id, result)
+                    });
+                }
+                Action::Wait(wait) => {
+                    tokio::select! {
+                        Some(done) = flights.join_next() => Self::report(&mut collector, start, done),
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+                Action::AwaitAnswer => match flights.join_next().await {
+                    Some(done) => Self::report(&mut collector, start, done),
+                    None => break 'job, // Nothing in flight: cannot happen, but never hang.
+                },
+                Action::Done => {
+                    while let Some(event) = collector.next_event() {
+                        if tx.send(event).await.is_err() {
+                            break;
+                        }
+                    }
+                    break 'job;
+                }
+            }
+        }
+        flights.abort_all();
+        collector.finish()
+    }
+
+    fn report(
+        collector: &mut Collector,
+        start: Instant,
+        done: Result<(AttemptId, Result<RawAnswer, ExchangeError>), tokio::task::JoinError>,
+    ) {
+        let now = start.elapsed();
+        let jitter = fastrand::f64();
+        let Ok((id, result)) = done else {
+            return; // A flight task was aborted: only on cancellation.
+        };
+        match result {
+            Ok(answer) => collector.on_answer(
+                id,
+                now,
+                answer.status,
+                &answer.headers,
+                &answer.body,
+                jitter,
+            ),
+            Err(e) => collector.on_failure(id, now, e.failure, &e.to_string(), jitter),
+        }
+    }
+
+    async fn attempt(&self, request: &xengage_core::Request) -> Result<RawAnswer, ExchangeError> {
+        let prepared = request.prepare_authorized(
+            &self.options.send_to,
+            &self.options.sign_for,
+            &self.credentials,
+            &mut SystemNonce,
+        );
+        if let Some(token) = self.credentials.user_token() {
+            self.handles
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .record(self.now(), token);
+        }
+        exchange(&self.http, prepared, self.options.timeout).await
+    }
+}
+
+/// A running bulk job. Events arrive in order; dropping the collection cancels the job.
+#[derive(Debug)]
+pub struct Collection {
+    rx: mpsc::Receiver<Event>,
+    task: tokio::task::JoinHandle<Summary>,
+}
+
+impl Collection {
+    /// The next event, or `None` when the job has ended.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+
+    /// Waits for the end of the job, discarding events not yet read, and returns its summary:
+    /// statistics and the ledger of every post.
+    pub async fn finish(mut self) -> Summary {
+        while self.rx.recv().await.is_some() {}
+        self.join().await
+    }
+
+    /// Stops the job: nothing more is sent, attempts in flight are abandoned, and their posts,
+    /// like those never sent, are in the ledger as failed ("cancelled").
+    pub async fn cancel(mut self) -> Summary {
+        self.rx.close();
+        while self.rx.recv().await.is_some() {}
+        self.join().await
+    }
+
+    async fn join(self) -> Summary {
+        match self.task.await {
+            Ok(summary) => summary,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+}

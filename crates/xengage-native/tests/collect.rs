@@ -1,0 +1,285 @@
+//! The native client against the emulator over loopback: every post accounted for, counts equal
+//! to the emulator's ground truth, retries bounded under faults, pacing by the quota.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use time::macros::datetime;
+use xengage_core::collect::Event;
+use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::response::{Bucket, PostStatus};
+use xengage_core::window::TimeWindow;
+use xengage_core::{Endpoint, Metric, PostId, RequestSpec};
+use xengage_emulator::{
+    Clock, Emulator, EmulatorConfig, FaultKind, Faults, PostState, RunningEmulator,
+};
+use xengage_native::{Client, ClientOptions};
+
+const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
+
+async fn emulator(config: EmulatorConfig) -> RunningEmulator {
+    Emulator::start(EmulatorConfig {
+        now: Clock::Fixed(NOW),
+        ..config
+    })
+    .await
+    .unwrap()
+}
+
+fn client(emu: &RunningEmulator, account: usize, tweak: impl FnOnce(&mut ClientOptions)) -> Client {
+    let mut options = ClientOptions::at(&emu.url()).unwrap();
+    options.now = Some(NOW);
+    options.pacing = PacingOptions {
+        window: Duration::from_secs(1),
+        ..PacingOptions::default()
+    };
+    options.timeout = Duration::from_secs(5);
+    tweak(&mut options);
+    Client::new(emu.credentials().oauth1(account), options).unwrap()
+}
+
+fn ids(list: &[PostId]) -> Vec<String> {
+    list.iter().map(|i| i.as_str().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounted_for() {
+    let emu = emulator(EmulatorConfig {
+        posts_per_account: 600,
+        numbers_as_json_numbers: 0.3,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let owned = emu.world().owned_post_ids(0);
+    let client = client(&emu, 0, |_| {});
+    let spec = RequestSpec::new(Endpoint::Totals)
+        .post_ids(ids(&owned))
+        .metrics(["impressions", "favorites", "video_views"]);
+    let collected = client.collect_all(&spec).await.unwrap();
+    let ledger = &collected.summary.ledger;
+    assert_eq!(ledger.len(), owned.len());
+    let values: HashMap<(PostId, Metric), u64> = collected
+        .outcome
+        .rows()
+        .map(|r| ((r.post_id.unwrap(), r.metric.unwrap()), r.value))
+        .collect();
+    for id in &owned {
+        let post = emu.world().post(id).unwrap();
+        let status = ledger.status(id).unwrap();
+        match post.state {
+            PostState::Deleted => assert_eq!(status, PostStatus::Unavailable, "{id}"),
+            PostState::Protected => assert_eq!(status, PostStatus::Unavailable, "{id}"),
+            PostState::Public => {
+                assert!(
+                    matches!(status, PostStatus::Served | PostStatus::Partial),
+                    "{id}: {status:?}"
+                );
+                let expected = emu.world().lifetime(id, Metric::Favorites, NOW);
+                assert_eq!(
+                    values.get(&(*id, Metric::Favorites)),
+                    Some(&expected),
+                    "{id}"
+                );
+                let age = NOW - post.created_at;
+                if age <= time::Duration::days(90) {
+                    let expected = emu.world().lifetime(id, Metric::Impressions, NOW);
+                    assert_eq!(
+                        values.get(&(*id, Metric::Impressions)),
+                        Some(&expected),
+                        "{id}"
+                    );
+                } else {
+                    assert_eq!(status, PostStatus::Partial, "{id}");
+                    assert!(!values.contains_key(&(*id, Metric::Impressions)));
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() {
+    let emu = emulator(EmulatorConfig {
+        posts_per_account: 1000,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let owned = emu.world().public_post_ids(0);
+    assert!(owned.len() > 900);
+    let client = client(&emu, 0, |o| o.max_in_flight = 8);
+    let spec = RequestSpec::new(Endpoint::Historical)
+        .post_ids(ids(&owned))
+        .metrics(["engagements"])
+        .grouping("daily", ["tweet.id", "engagement.type", "engagement.day"])
+        .window("2026-09-10T05:00:00Z", "2026-11-19T05:00:00Z");
+    let collected = client.collect_all(&spec).await.unwrap();
+    let range = TimeWindow::new(
+        datetime!(2026-09-10 05:00 UTC),
+        datetime!(2026-11-19 05:00 UTC),
+    )
+    .unwrap();
+    let mut per_post: HashMap<PostId, u64> = HashMap::new();
+    for r in collected.outcome.rows() {
+        assert!(matches!(r.bucket, Bucket::Day(_)));
+        *per_post.entry(r.post_id.unwrap()).or_default() += r.value;
+    }
+    for id in &owned {
+        assert_eq!(
+            per_post.get(id).copied().unwrap_or(0),
+            emu.world().sum(id, Metric::Engagements, range),
+            "{id}"
+        );
+        assert_eq!(
+            collected.summary.ledger.status(id),
+            Some(PostStatus::Served),
+            "{id}"
+        );
+    }
+    // A day split between two windows is whole again after the merge.
+    let split_day = datetime!(2026-10-08 00:00 UTC).date();
+    let id = owned[0];
+    let day = collected
+        .outcome
+        .rows()
+        .find(|r| r.post_id == Some(id) && r.bucket == Bucket::Day(split_day))
+        .unwrap();
+    let whole = TimeWindow::new(
+        datetime!(2026-10-08 00:00 UTC),
+        datetime!(2026-10-09 00:00 UTC),
+    )
+    .unwrap();
+    assert_eq!(day.value, emu.world().sum(&id, Metric::Engagements, whole));
+}
+
+#[tokio::test]
+async fn forbidden_posts_are_taken_out_and_the_rest_of_the_batch_is_served() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let mine = emu.world().public_post_ids(0);
+    let theirs = emu.world().public_post_ids(1);
+    let client = client(&emu, 0, |_| {});
+    let asked: Vec<PostId> = vec![mine[0], theirs[0], mine[1], theirs[1]];
+    let spec = RequestSpec::new(Endpoint::Last28Hours)
+        .post_ids(ids(&asked))
+        .metrics(["impressions"]);
+    let mut job = client.collect(&spec).unwrap();
+    let mut narrowed = 0;
+    while let Some(e) = job.next().await {
+        if let Event::BatchNarrowed { removed, .. } = e {
+            assert_eq!(removed, vec![theirs[0], theirs[1]]);
+            narrowed += 1;
+        }
+    }
+    let summary = job.finish().await;
+    assert_eq!(narrowed, 1);
+    assert_eq!(
+        summary.ledger.status(&theirs[0]),
+        Some(PostStatus::Forbidden)
+    );
+    assert_eq!(summary.ledger.status(&mine[0]), Some(PostStatus::Served));
+    assert_eq!(summary.ledger.status(&mine[1]), Some(PostStatus::Served));
+}
+
+#[tokio::test]
+async fn every_fault_kind_is_retried_a_bounded_number_of_times_and_every_post_accounted_for() {
+    for kind in FaultKind::all(Duration::from_millis(400)) {
+        let emu = emulator(EmulatorConfig {
+            faults: Faults {
+                rate: 0.5,
+                kinds: vec![kind],
+                schedule: vec![],
+            },
+            ..EmulatorConfig::default()
+        })
+        .await;
+        let owned = emu.world().owned_post_ids(0);
+        let client = client(&emu, 0, |o| {
+            o.timeout = Duration::from_millis(250);
+            o.retry = RetryPolicy {
+                base_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(20),
+                ..RetryPolicy::default()
+            };
+            o.pacing = PacingOptions {
+                window: Duration::from_millis(50),
+                ..PacingOptions::default()
+            };
+        });
+        let spec = RequestSpec::new(Endpoint::Last28Hours)
+            .post_ids(ids(&owned))
+            .metrics(["favorites"]);
+        let summary = tokio::time::timeout(Duration::from_secs(60), client.collect_all(&spec))
+            .await
+            .unwrap_or_else(|_| panic!("{kind:?}: the job hung"))
+            .unwrap()
+            .summary;
+        assert_eq!(summary.ledger.len(), owned.len(), "{kind:?}");
+        assert_eq!(summary.ledger.counts().pending, 0, "{kind:?}");
+        assert!(
+            summary.progress.retries + summary.progress.rate_limited > 0,
+            "{kind:?}: no fault was met"
+        );
+        let plan = summary.progress.requests_planned as u64;
+        let policy = RetryPolicy::default();
+        assert!(
+            summary.progress.retries <= plan * u64::from(policy.max_retries),
+            "{kind:?}"
+        );
+        assert!(
+            summary.progress.rate_limited <= plan * u64::from(policy.max_rate_limited_retries + 1),
+            "{kind:?}"
+        );
+        emu.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_short_quota_is_paced_without_429s_after_the_first_window() {
+    let emu = emulator(EmulatorConfig {
+        quota_per_minute: 20,
+        minute: Duration::from_millis(500),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let owned = emu.world().owned_post_ids(0);
+    let client = client(&emu, 0, |o| {
+        o.pacing = PacingOptions {
+            window: Duration::from_millis(500),
+            ..PacingOptions::default()
+        };
+        o.max_in_flight = 4;
+    });
+    let spec = RequestSpec::new(Endpoint::Last28Hours)
+        .post_ids(ids(&owned[..200]))
+        .metrics(["favorites"]);
+    let summary = client.collect_all(&spec).await.unwrap().summary;
+    assert_eq!(summary.progress.requests_done, 8);
+    assert_eq!(summary.progress.rate_limited, 0, "{summary:?}");
+    assert_eq!(emu.stats().rate_limited, 0);
+}
+
+#[tokio::test]
+async fn one_request_with_send() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let owned = emu.world().public_post_ids(1);
+    let client = client(&emu, 1, |_| {});
+    let spec = RequestSpec::new(Endpoint::Totals)
+        .post_ids(ids(&owned[..3]))
+        .metrics(["favorites"]);
+    let outcome = client.send(&spec).await.unwrap();
+    assert_eq!(outcome.row_count(), 3);
+    assert_eq!(
+        client.unique_handles().count(2026, time::Month::November),
+        1
+    );
+    let too_many = RequestSpec::new(Endpoint::Totals)
+        .post_ids(
+            ids(&emu.world().owned_post_ids(1)[..200])
+                .into_iter()
+                .chain((0..60).map(|i| format!("1{i:018}"))),
+        )
+        .metrics(["favorites"]);
+    assert!(matches!(
+        client.send(&too_many).await,
+        Err(xengage_native::SendError::Invalid(_))
+    ));
+}
