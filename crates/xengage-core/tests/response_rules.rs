@@ -1,0 +1,357 @@
+//! Every malformed-input class and every liberal reading of an answer, each with the typed
+//! error or notice it must give.
+
+use time::macros::datetime;
+use xengage_core::response::{
+    Bucket, Level, MalformedKind, ParseOptions, PostStatus, ResponseError, ResponseNotice,
+    parse_response,
+};
+use xengage_core::{Endpoint, Metric, Request, RequestSpec, ValidationOptions};
+
+const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+const A: &str = "1990000000000000001";
+const B: &str = "1990000000000000002";
+
+fn request(endpoint: Endpoint, group_by: &[&str]) -> Request {
+    let mut spec = RequestSpec::new(endpoint)
+        .post_ids([A, B])
+        .metrics(["impressions", "favorites"]);
+    if endpoint.generation() == xengage_core::Generation::Enterprise {
+        spec = spec.grouping("g", group_by.iter().copied());
+    } else {
+        spec = spec.granularity("Hourly");
+    }
+    spec.validate(NOW, &ValidationOptions::default()).unwrap()
+}
+
+fn totals() -> Request {
+    request(Endpoint::Totals, &["tweet.id", "engagement.type"])
+}
+
+fn parse(r: &Request, body: &str) -> Result<xengage_core::response::Outcome, ResponseError> {
+    parse_response(
+        r,
+        200,
+        &http::HeaderMap::new(),
+        body.as_bytes(),
+        &ParseOptions::default(),
+    )
+}
+
+fn malformed(r: &Request, body: &str) -> (String, MalformedKind) {
+    match parse(r, body) {
+        Err(ResponseError::Malformed(m)) => (m.path, m.kind),
+        other => panic!("expected a malformed answer, got {other:?}"),
+    }
+}
+
+#[test]
+fn counts_are_strings_or_numbers_up_to_u64_max() {
+    let body =
+        format!(r#"{{"g":{{"{A}":{{"impressions":"18446744073709551615","favorites":26}}}}}}"#);
+    let o = parse(&totals(), &body).unwrap();
+    let values: Vec<u64> = o.rows().map(|r| r.value).collect();
+    assert_eq!(values, [u64::MAX, 26]);
+}
+
+#[test]
+fn every_bad_count_is_a_typed_error_naming_its_path() {
+    let cases = [
+        ("\"-1\"", "not a count"),
+        ("-1", "not a count"),
+        ("\"1.5\"", "not a count"),
+        ("1.5", "not a count"),
+        ("\"abc\"", "not a count"),
+        ("\"\"", "not a count"),
+        ("\"18446744073709551616\"", "overflow"),
+        ("18446744073709551616", "overflow"),
+        ("null", "type"),
+        ("true", "type"),
+        ("[1]", "type"),
+        ("{\"x\":1}", "type"),
+    ];
+    for (leaf, class) in cases {
+        let body = format!(r#"{{"g":{{"{A}":{{"impressions":{leaf}}}}}}}"#);
+        let (path, kind) = malformed(&totals(), &body);
+        assert_eq!(path, format!("$.g.{A}.impressions"), "{leaf}");
+        let ok = match class {
+            "not a count" => matches!(kind, MalformedKind::NotACount { .. }),
+            "overflow" => matches!(kind, MalformedKind::Overflow { .. }),
+            _ => matches!(kind, MalformedKind::UnexpectedType { .. }),
+        };
+        assert!(ok, "{leaf}: {kind:?}");
+    }
+}
+
+#[test]
+fn syntax_errors_and_cut_bodies_name_where_they_stopped() {
+    let body = format!(r#"{{"g":{{"{A}":{{"impressions":"5","favorites":"#);
+    let (path, kind) = malformed(&totals(), &body);
+    assert_eq!(path, format!("$.g.{A}.favorites"));
+    assert!(matches!(kind, MalformedKind::Syntax { .. }));
+    let err = parse(&totals(), &body).unwrap_err();
+    assert!(err.is_retryable(), "a cut body may be whole next time");
+    assert!(matches!(
+        malformed(&totals(), "").1,
+        MalformedKind::Syntax { .. }
+    ));
+    assert!(matches!(
+        malformed(&totals(), "[]").1,
+        MalformedKind::UnexpectedType { .. }
+    ));
+    assert!(matches!(
+        malformed(&totals(), "{} x").1,
+        MalformedKind::Syntax { .. }
+    ));
+}
+
+#[test]
+fn keys_that_fit_no_dimension_are_refused() {
+    let (path, kind) = malformed(&totals(), r#"{"g":{"not-an-id":{"impressions":"1"}}}"#);
+    assert_eq!(path, "$.g.not-an-id");
+    assert!(
+        matches!(kind, MalformedKind::UnexpectedKey { .. }),
+        "{kind:?}"
+    );
+    let hourly = request(
+        Endpoint::Last28Hours,
+        &[
+            "tweet.id",
+            "engagement.type",
+            "engagement.day",
+            "engagement.hour",
+        ],
+    );
+    let body = format!(r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"24":"1"}}}}}}}}}}"#);
+    let (path, _) = malformed(&hourly, &body);
+    assert_eq!(path, format!("$.g.{A}.impressions.2026-11-21.24"));
+}
+
+#[test]
+fn a_level_missing_is_an_error_and_a_level_too_many_too() {
+    let (_, kind) = malformed(&totals(), &format!(r#"{{"g":{{"{A}":"5"}}}}"#));
+    assert!(matches!(kind, MalformedKind::UnexpectedType { .. }));
+    let (_, kind) = malformed(
+        &totals(),
+        &format!(r#"{{"g":{{"{A}":{{"impressions":{{"x":"1"}}}}}}}}"#),
+    );
+    assert!(matches!(kind, MalformedKind::UnexpectedType { .. }));
+}
+
+#[test]
+fn gzip_huge_and_deep_bodies_are_refused_before_reading() {
+    let r = totals();
+    let gz = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0];
+    assert_eq!(
+        parse_response(
+            &r,
+            200,
+            &http::HeaderMap::new(),
+            &gz,
+            &ParseOptions::default()
+        ),
+        Err(ResponseError::Compressed)
+    );
+    let small = ParseOptions {
+        max_body_bytes: 10,
+        ..ParseOptions::default()
+    };
+    assert!(matches!(
+        parse_response(&r, 200, &http::HeaderMap::new(), b"{\"g\":{}}   ", &small),
+        Err(ResponseError::TooLarge {
+            size: 11,
+            limit: 10
+        })
+    ));
+    let deep = format!("{{\"x\":{}1{}}}", "[".repeat(5000), "]".repeat(5000));
+    assert!(
+        matches!(parse(&r, &deep), Err(ResponseError::TooDeep { .. })),
+        "{:?}",
+        parse(&r, &deep)
+    );
+    // Raising the limit is the user's call; serde_json's own limit still stands far below the stack.
+    let raised = ParseOptions {
+        max_depth: 10_000,
+        ..ParseOptions::default()
+    };
+    assert!(parse_response(&r, 200, &http::HeaderMap::new(), deep.as_bytes(), &raised).is_err());
+}
+
+#[test]
+fn metrics_not_asked_are_kept_with_a_notice() {
+    let body = format!(r#"{{"g":{{"{A}":{{"impressions":"1","favorites":"2","retweets":"3"}}}}}}"#);
+    let o = parse(&totals(), &body).unwrap();
+    assert_eq!(o.row_count(), 3);
+    assert!(o.notices.contains(&ResponseNotice::MetricNotRequested {
+        grouping: "g".into(),
+        metric: Metric::Retweets
+    }));
+}
+
+#[test]
+fn levels_in_another_order_are_read_by_their_keys() {
+    let body = format!(r#"{{"g":{{"impressions":{{"{A}":"7"}}}}}}"#);
+    let o = parse(&totals(), &body).unwrap();
+    let row = o.rows().next().unwrap();
+    assert_eq!(
+        (row.post_id.unwrap().as_str(), row.metric, row.value),
+        (A, Some(Metric::Impressions), 7)
+    );
+    assert!(
+        o.notices
+            .iter()
+            .any(|n| matches!(n, ResponseNotice::LevelsReordered { .. }))
+    );
+    assert_eq!(
+        o.groupings[0].levels.as_deref(),
+        Some(&[Level::Metric, Level::Post][..])
+    );
+}
+
+#[test]
+fn an_hour_grouping_without_days_is_read_either_way() {
+    let r = request(
+        Endpoint::Last28Hours,
+        &["tweet.id", "engagement.type", "engagement.hour"],
+    );
+    let with_days = format!(
+        r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"17":"5"}},"2026-11-22":{{"03":"6"}}}}}}}}}}"#
+    );
+    let o = parse(&r, &with_days).unwrap();
+    let buckets: Vec<Bucket> = o.rows().map(|r| r.bucket).collect();
+    assert_eq!(
+        buckets,
+        [
+            Bucket::Hour(datetime!(2026-11-21 17:00 UTC)),
+            Bucket::Hour(datetime!(2026-11-22 03:00 UTC))
+        ]
+    );
+    assert!(o.notices.contains(&ResponseNotice::DayLevelAdded {
+        grouping: "g".into()
+    }));
+    let by_hour_of_day = format!(r#"{{"g":{{"{A}":{{"impressions":{{"17":"5","03":"6"}}}}}}}}"#);
+    let o = parse(&r, &by_hour_of_day).unwrap();
+    let buckets: Vec<Bucket> = o.rows().map(|r| r.bucket).collect();
+    assert_eq!(buckets, [Bucket::HourOfDay(17), Bucket::HourOfDay(3)]);
+    assert!(o.notices.contains(&ResponseNotice::HourOfDayBuckets {
+        grouping: "g".into()
+    }));
+}
+
+#[test]
+fn unknown_keys_and_metrics_are_kept_not_dropped() {
+    let body = format!(
+        r#"{{"g":{{"{A}":{{"impressions":"1","brand_new_metric":{{"x":"2"}}}}}},"next_token":"abc"}}"#
+    );
+    let o = parse(&totals(), &body).unwrap();
+    assert_eq!(o.extra.get("next_token"), Some(&serde_json::json!("abc")));
+    assert_eq!(o.unknown.len(), 1);
+    assert_eq!(o.unknown[0].path, format!("$.g.{A}.brand_new_metric"));
+    assert_eq!(o.unknown[0].value, serde_json::json!({"x": "2"}));
+}
+
+#[test]
+fn every_post_asked_is_in_the_ledger() {
+    let body = format!(
+        r#"{{"g":{{"{A}":{{"favorites":"1"}}}},"unsupported_for_impressions_engagements_tweet_ids":["{A}"]}}"#
+    );
+    let o = parse(&totals(), &body).unwrap();
+    assert_eq!(
+        o.ledger.status(&A.parse().unwrap()),
+        Some(PostStatus::Partial)
+    );
+    // B was asked, answered by nobody, explained by nothing.
+    let b = o.ledger.get(&B.parse().unwrap()).unwrap();
+    assert_eq!(b.missing_from, ["g"]);
+    assert_eq!(b.status(), PostStatus::Failed);
+}
+
+#[test]
+fn end_off_the_hour_is_noticed_and_the_window_rounded() {
+    let r = request(Endpoint::Historical, &["tweet.id", "engagement.type"]);
+    let body = format!(
+        r#"{{"start":"2026-11-01T00:00:00Z","end":"2026-11-02T02:27:50Z","g":{{"{A}":{{"favorites":"1"}}}}}}"#
+    );
+    let o = parse(&r, &body).unwrap();
+    assert!(
+        o.notices
+            .iter()
+            .any(|n| matches!(n, ResponseNotice::EndNotOnHour { .. }))
+    );
+    assert_eq!(o.windows[0].end(), datetime!(2026-11-02 03:00 UTC));
+    let (path, kind) = malformed(&r, r#"{"start":"yesterday"}"#);
+    assert_eq!(path, "$.start");
+    assert!(matches!(kind, MalformedKind::BadTime { .. }));
+}
+
+#[test]
+fn statuses_say_whether_retrying_helps() {
+    let r = totals();
+    for (status, retry) in [
+        (400, false),
+        (401, false),
+        (403, false),
+        (404, false),
+        (406, false),
+        (429, true),
+        (500, true),
+        (502, true),
+        (503, true),
+    ] {
+        let e = parse_response(
+            &r,
+            status,
+            &http::HeaderMap::new(),
+            b"{\"errors\":[\"x\"]}",
+            &ParseOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.is_retryable(), retry, "{status}");
+        assert_eq!(e.status(), Some(status));
+    }
+}
+
+#[test]
+fn a_v1_answer_and_a_v2_answer_for_the_same_data_give_the_same_rows() {
+    let v1 = request(
+        Endpoint::Last28Hours,
+        &[
+            "tweet.id",
+            "engagement.type",
+            "engagement.day",
+            "engagement.hour",
+        ],
+    );
+    let v1_body = format!(
+        r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"17":"5","18":"6"}}}},"favorites":{{"2026-11-21":{{"17":"1","18":"0"}}}}}}}}}}"#
+    );
+    let v2 = request(Endpoint::Insights28Hours, &[]);
+    let point = |hour: &str, imp: u64, fav: u64| {
+        format!(
+            r#"{{"tweet_id":"{A}","value":{{"metric_values":[{{"metric_type":"Impressions","metric_value":{imp}}},{{"metric_type":"Likes","metric_value":"{fav}"}}],"timestamp":{{"iso8601_time":"2026-11-21T{hour}:00:00Z"}}}}}}"#
+        )
+    };
+    let v2_body = format!(
+        r#"{{"data":[{{"measurement":{{"metrics_time_series":[{},{}]}}}}]}}"#,
+        point("17", 5, 1),
+        point("18", 6, 0)
+    );
+    let mut a: Vec<_> = parse(&v1, &v1_body).unwrap().rows().copied().collect();
+    let mut b: Vec<_> = parse(&v2, &v2_body).unwrap().rows().copied().collect();
+    let key = |r: &xengage_core::response::Row| (r.post_id, r.metric.map(Metric::name), r.bucket);
+    a.sort_by_key(key);
+    b.sort_by_key(key);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn v2_shape_errors_name_their_path() {
+    let v2 = request(Endpoint::Insights28Hours, &[]);
+    let body = r#"{"data":[{"measurement":{"metrics_total":[{"tweet_id":"1","value":[{"metric_type":"Impressions","metric_value":-3}]}]}}]}"#;
+    let (path, kind) = malformed(&v2, body);
+    assert!(
+        path.starts_with("$.data[0].measurement.metrics_total[0]"),
+        "{path}"
+    );
+    assert!(matches!(kind, MalformedKind::NotACount { .. }), "{kind:?}");
+}
