@@ -1,5 +1,7 @@
-//! Errors of the command-line tool, each mapped to a documented exit code.
+//! Errors of the command-line tool, each mapped to a documented exit code: 1 API or network
+//! failure, 2 invalid input. (3, partial, is not an error: some posts were served.)
 
+use xengage_core::response::{MergeError, ResponseError};
 use xengage_core::{BaseUrlError, InvalidRequest};
 
 /// What went wrong, by the exit code it gives.
@@ -11,6 +13,9 @@ pub(crate) enum CliError {
     /// A flag or an input file is unusable (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// Credentials are missing or incomplete (exit 2).
+    #[error("{0}")]
+    Credentials(String),
     /// A base URL is unusable (exit 2).
     #[error(transparent)]
     BaseUrl(#[from] BaseUrlError),
@@ -23,6 +28,35 @@ pub(crate) enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// Writing an output file failed (exit 1).
+    #[error("cannot write {path}: {source}")]
+    WriteFile {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing to stdout failed (exit 1).
+    #[error("cannot write the output: {0}")]
+    Output(#[source] std::io::Error),
+    /// The API answered with an error, or the answer is unusable (exit 1).
+    #[error("{error} (retried {retries} times)")]
+    Api {
+        /// The error.
+        error: ResponseError,
+        /// Retries spent before giving up.
+        retries: u64,
+    },
+    /// No answer could be had (exit 1).
+    #[error("{0}")]
+    Network(String),
+    /// Answers could not be merged (exit 1).
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    /// A server could not be started (exit 1).
+    #[error("cannot start the server: {0}")]
+    Serve(#[source] std::io::Error),
 }
 
 impl CliError {
@@ -31,8 +65,15 @@ impl CliError {
         match self {
             CliError::Invalid(_)
             | CliError::Usage(_)
+            | CliError::Credentials(_)
             | CliError::BaseUrl(_)
             | CliError::ReadFile { .. } => 2,
+            CliError::WriteFile { .. }
+            | CliError::Output(_)
+            | CliError::Api { .. }
+            | CliError::Network(_)
+            | CliError::Merge(_)
+            | CliError::Serve(_) => 1,
         }
     }
 }

@@ -3,17 +3,24 @@
 //! Exit codes: 0 ok, 1 API or network failure, 2 invalid input, 3 partial (some posts not
 //! served).
 
+mod client;
 mod cmd;
+mod credentials;
 mod error;
 mod input;
+mod output;
 
-use clap::{Parser, Subcommand};
-
-use crate::error::CliError;
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Query, collect and parse X Engagement API data (Enterprise and v2).
+///
+/// Exit codes: 0 ok, 1 API or network failure, 2 invalid input, 3 partial (some posts not
+/// served). Credentials come from flags or the environment: X_BEARER_TOKEN, X_USER_TOKEN,
+/// X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET.
+///
+/// Start with `xengage demo`: it runs against a built-in emulator, no credentials needed.
 #[derive(Debug, Parser)]
-#[command(name = "xengage", version, about, long_about = None)]
+#[command(name = "xengage", version, verbatim_doc_comment)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,14 +28,45 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build (and with --dry-run, print) one request to an endpoint.
     Request(cmd::request::Args),
+    Collect(cmd::collect::Args),
+    Parse(cmd::parse::Args),
+    Emulate(cmd::emulate::Args),
+    Demo(cmd::demo::Args),
+    Proxy(cmd::proxy::Args),
+    /// OAuth 1.0a tools.
+    #[command(subcommand)]
+    Oauth1(cmd::oauth1::Command),
+    /// Print shell completions.
+    ///
+    /// Example:
+    ///   xengage completions bash > ~/.local/share/bash-completion/completions/xengage
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Request(args) => cmd::request::run(&args),
+        Command::Collect(args) => cmd::collect::run(&args),
+        Command::Parse(args) => cmd::parse::run(&args),
+        Command::Emulate(args) => cmd::emulate::run(&args),
+        Command::Demo(args) => cmd::demo::run(&args),
+        Command::Proxy(args) => cmd::proxy::run(&args),
+        Command::Oauth1(c) => cmd::oauth1::run(&c),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "xengage",
+                &mut std::io::stdout(),
+            );
+            Ok(Outcome::Ok)
+        }
     };
     match result {
         Ok(code) => code.into(),
@@ -45,7 +83,6 @@ pub(crate) enum Outcome {
     /// Everything asked was done.
     Ok,
     /// Some posts were not served (exit 3).
-    #[allow(dead_code)] // Used once commands send requests.
     Partial,
 }
 
@@ -58,7 +95,10 @@ impl From<Outcome> for std::process::ExitCode {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_error_type(e: &CliError) -> u8 {
-    e.exit_code()
+/// A tokio runtime for the commands that do network IO.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, error::CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(error::CliError::Serve)
 }

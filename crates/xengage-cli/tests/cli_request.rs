@@ -3,10 +3,18 @@
 use std::process::{Command, Output};
 
 fn xengage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xengage"))
-        .args(args)
-        .output()
-        .unwrap()
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xengage"));
+    for var in [
+        "X_BEARER_TOKEN",
+        "X_USER_TOKEN",
+        "X_CONSUMER_KEY",
+        "X_CONSUMER_SECRET",
+        "X_ACCESS_TOKEN",
+        "X_ACCESS_TOKEN_SECRET",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.args(args).output().unwrap()
 }
 
 fn stdout_json(out: &Output) -> serde_json::Value {

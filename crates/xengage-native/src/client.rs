@@ -193,8 +193,7 @@ impl Client {
     pub async fn send(&self, spec: &RequestSpec) -> Result<Outcome, SendError> {
         spec.validate(self.now(), &self.validation())?;
         let collected = self.collect_all(spec).await?;
-        let failed = collected.summary.progress.requests_failed > 0;
-        if failed {
+        if collected.summary.progress.requests_failed > 0 {
             let message = collected
                 .summary
                 .ledger
@@ -224,10 +223,11 @@ impl Client {
                 parse: self.options.parse.clone(),
             },
         );
+        let planned = collector.plan().len();
         let (tx, rx) = mpsc::channel(self.options.event_buffer.max(1));
         let client = self.clone();
         let task = tokio::spawn(async move { client.drive(collector, tx).await });
-        Ok(Collection { rx, task })
+        Ok(Collection { rx, task, planned })
     }
 
     /// Runs a bulk job to its end and merges every batch.
@@ -240,10 +240,15 @@ impl Client {
             }
         }
         let summary = job.finish().await;
-        let mut outcome = merge(outcomes).map_err(|e: MergeError| SendError::Failed {
-            message: e.to_string(),
-            summary: Box::new(summary.clone()),
-        })?;
+        let endpoint = spec.endpoint;
+        let mut outcome = if outcomes.is_empty() {
+            Outcome::empty(endpoint)
+        } else {
+            merge(outcomes).map_err(|e: MergeError| SendError::Failed {
+                message: e.to_string(),
+                summary: Box::new(summary.clone()),
+            })?
+        };
         outcome.ledger = summary.ledger.clone();
         Ok(Collected { outcome, summary })
     }
@@ -313,6 +318,15 @@ impl Client {
         }
     }
 
+    /// Signs and sends one request once, without pacing, retries or parsing, and returns the
+    /// answer as it came (decompressed): what a proxy forwards.
+    pub async fn exchange(
+        &self,
+        request: &xengage_core::Request,
+    ) -> Result<RawAnswer, ExchangeError> {
+        self.attempt(request).await
+    }
+
     async fn attempt(&self, request: &xengage_core::Request) -> Result<RawAnswer, ExchangeError> {
         let prepared = request.prepare_authorized(
             &self.options.send_to,
@@ -335,9 +349,15 @@ impl Client {
 pub struct Collection {
     rx: mpsc::Receiver<Event>,
     task: tokio::task::JoinHandle<Summary>,
+    planned: usize,
 }
 
 impl Collection {
+    /// The number of requests the job plans (retries and narrowed batches come on top).
+    pub fn planned(&self) -> usize {
+        self.planned
+    }
+
     /// The next event, or `None` when the job has ended.
     pub async fn next(&mut self) -> Option<Event> {
         self.rx.recv().await

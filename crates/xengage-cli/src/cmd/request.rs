@@ -1,17 +1,25 @@
-//! `xengage request`: build one request and, with `--dry-run`, print it as JSON.
+//! `xengage request`: send one request and print its rows, or with `--dry-run` print the
+//! request as JSON (its Authorization header included, bearer tokens masked).
 
 use serde_json::value::RawValue;
-use xengage_core::{BaseUrls, Endpoint, GroupingSpec, RequestSpec, ValidationOptions, notice_json};
+use xengage_core::auth::{Credentials, FixedNonce};
+use xengage_core::response::Outcome;
+use xengage_core::{Endpoint, GroupingSpec, RequestSpec, ValidationOptions, notice_json};
+use xengage_native::SendError;
 
-use crate::Outcome;
+use crate::Outcome as ExitOutcome;
+use crate::client::TransportArgs;
+use crate::credentials::CredentialArgs;
 use crate::error::CliError;
 use crate::input;
+use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
 
-/// Build one request to an endpoint.
+/// Send one request to an endpoint and print its rows; with --dry-run, print the request.
 ///
-/// Example:
+/// Examples:
 ///   xengage request totals --ids 1070059276213702656,1021817816134156288 \
 ///     --metrics favorites,retweets --group-by by-post=tweet.id,engagement.type --dry-run
+///   X_BEARER_TOKEN=... xengage request totals --ids @ids.txt --metrics favorites --format csv
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct Args {
@@ -40,18 +48,22 @@ pub(crate) struct Args {
     /// v2 engagement.fields, comma-separated: errors, measurement.
     #[arg(long)]
     pub(crate) fields: Option<String>,
-    /// Send to this base URL instead of the documented hosts (an emulator or a proxy).
-    #[arg(long)]
-    pub(crate) base_url: Option<String>,
-    /// Fix the clock (a date or an RFC 3339 time) for reproducible output.
-    #[arg(long)]
-    pub(crate) now: Option<String>,
-    /// Do not refuse historical windows starting more than 365 days ago.
-    #[arg(long)]
-    pub(crate) no_lookback_check: bool,
-    /// Print the request as JSON instead of sending it.
+    #[command(flatten)]
+    pub(crate) transport: TransportArgs,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    /// Print the request as JSON (Authorization included, bearer tokens masked) instead of
+    /// sending it.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// The OAuth 1.0a nonce of a dry run (default: random), for reproducible output.
+    #[arg(long, requires = "dry_run")]
+    pub(crate) nonce: Option<String>,
+    /// The OAuth 1.0a timestamp of a dry run (default: now).
+    #[arg(long, requires = "dry_run")]
+    pub(crate) timestamp: Option<u64>,
 }
 
 fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
@@ -78,46 +90,114 @@ pub(crate) fn parse_group_by(s: &str) -> Result<GroupingSpec, CliError> {
     })
 }
 
+/// The fields of a request that `request` and `collect` share.
+pub(crate) struct SpecArgs<'a> {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) ids: &'a str,
+    pub(crate) metrics: &'a str,
+    pub(crate) group_by: &'a [String],
+    pub(crate) start: Option<&'a String>,
+    pub(crate) end: Option<&'a String>,
+    pub(crate) granularity: Option<&'a String>,
+    pub(crate) fields: Option<&'a String>,
+}
+
 /// Builds the unchecked spec from the flags.
-pub(crate) fn spec(args: &Args) -> Result<RequestSpec, CliError> {
+pub(crate) fn spec(args: &SpecArgs<'_>) -> Result<RequestSpec, CliError> {
     let mut spec = RequestSpec::new(args.endpoint);
-    spec.post_ids = input::list(&args.ids)?;
-    spec.metrics = input::list(&args.metrics)?;
+    spec.post_ids = input::list(args.ids)?;
+    spec.metrics = input::list(args.metrics)?;
     spec.groupings = args
         .group_by
         .iter()
         .map(|g| parse_group_by(g))
         .collect::<Result<_, _>>()?;
-    spec.start.clone_from(&args.start);
-    spec.end.clone_from(&args.end);
-    spec.granularity.clone_from(&args.granularity);
-    if let Some(f) = &args.fields {
+    spec.start = args.start.cloned();
+    spec.end = args.end.cloned();
+    spec.granularity = args.granularity.cloned();
+    if let Some(f) = args.fields {
         spec.fields = input::list(f)?;
     }
     Ok(spec)
 }
 
-pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
-    let now = input::now(args.now.as_deref())?;
-    let options = ValidationOptions {
-        enforce_lookback: !args.no_lookback_check,
-        ..Default::default()
-    };
-    let request = spec(args)?.validate(now, &options)?;
-    let base = match &args.base_url {
-        Some(url) => BaseUrls::single(url)?,
-        None => BaseUrls::default(),
-    };
-    let prepared = request.prepare(&base);
-    if !args.dry_run {
-        return Err(CliError::Usage(
-            "sending needs the native transport, which this build does not have yet; add --dry-run to print the request".to_owned(),
-        ));
+impl Args {
+    fn spec_args(&self) -> SpecArgs<'_> {
+        SpecArgs {
+            endpoint: self.endpoint,
+            ids: &self.ids,
+            metrics: &self.metrics,
+            group_by: &self.group_by,
+            start: self.start.as_ref(),
+            end: self.end.as_ref(),
+            granularity: self.granularity.as_ref(),
+            fields: self.fields.as_ref(),
+        }
     }
+}
+
+/// Writes every row of `outcome`, then its ledger and notices to stderr.
+pub(crate) fn print_outcome(
+    outcome: &Outcome,
+    output: &OutputArgs,
+) -> Result<ExitOutcome, CliError> {
+    let mut writer = RowWriter::new(output)?;
+    for g in &outcome.groupings {
+        for row in &g.rows {
+            writer.write(&g.name, row)?;
+        }
+    }
+    writer.finish()?;
+    for n in &outcome.notices {
+        eprintln!("notice: {n}");
+    }
+    report_ledger(&outcome.ledger);
+    Ok(outcome_of(&outcome.ledger))
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
+    let spec = spec(&args.spec_args())?;
+    if args.dry_run {
+        return dry_run(args, &spec);
+    }
+    let credentials = args.credentials.for_endpoint(args.endpoint)?;
+    let client = args.transport.client(credentials)?;
+    let outcome = crate::runtime()?
+        .block_on(client.send(&spec))
+        .map_err(|e| match e {
+            SendError::Invalid(invalid) => CliError::Invalid(invalid),
+            other => CliError::Network(other.to_string()),
+        })?;
+    print_outcome(&outcome, &args.output)
+}
+
+fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
+    let now = args.transport.now()?;
+    // Credentials are optional for a dry run; when given, the request shows their header and
+    // is validated for their kind.
+    let credentials = args.credentials.for_endpoint(args.endpoint).ok();
+    let options = ValidationOptions {
+        credential: credentials.as_ref().map(Credentials::kind),
+        ..args.transport.validation()
+    };
+    let request = spec.validate(now, &options)?;
+    let (send_to, sign_for) = args.transport.base_urls()?;
+    let prepared = match &credentials {
+        Some(c) => {
+            let mut nonces = FixedNonce {
+                nonce: args.nonce.clone().unwrap_or_else(random_nonce),
+                timestamp: args
+                    .timestamp
+                    .unwrap_or_else(|| u64::try_from(now.unix_timestamp()).unwrap_or(0)),
+            };
+            request.prepare_authorized(&send_to, &sign_for, c, &mut nonces)
+        }
+        None => request.prepare(&send_to),
+    };
     let headers: serde_json::Map<String, serde_json::Value> = prepared
-        .headers
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").into()))
+        .redacted_headers()
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
         .collect();
     let body = prepared
         .body_text()
@@ -127,18 +207,25 @@ pub(crate) fn run(args: &Args) -> Result<Outcome, CliError> {
     let out = DryRun {
         method: prepared.method.as_str(),
         url: &prepared.url,
+        credential: credentials.as_ref().map(|c| c.kind().to_string()),
         headers,
         body,
         notices: request.notices().iter().map(notice_json).collect(),
     };
     println!("{}", serde_json::to_string(&out).unwrap_or_default());
-    Ok(Outcome::Ok)
+    Ok(ExitOutcome::Ok)
+}
+
+fn random_nonce() -> String {
+    (0..32).map(|_| fastrand::alphanumeric()).collect()
 }
 
 #[derive(serde::Serialize)]
 struct DryRun<'a> {
     method: &'a str,
     url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<String>,
     headers: serde_json::Map<String, serde_json::Value>,
     body: Option<Box<RawValue>>,
     notices: Vec<serde_json::Value>,

@@ -302,7 +302,8 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub(crate) fn empty(endpoint: Endpoint) -> Outcome {
+    /// An outcome with nothing in it yet (no rows, an empty ledger).
+    pub fn empty(endpoint: Endpoint) -> Outcome {
         Outcome {
             endpoint,
             groupings: Vec::new(),

@@ -1,0 +1,92 @@
+//! Flags shared by the commands that talk to the API, and the native client they build.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use xengage_core::auth::Credentials;
+use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::{BaseUrls, ValidationOptions};
+use xengage_native::{Client, ClientOptions};
+
+use crate::error::CliError;
+use crate::input;
+
+/// Where to send, how patiently, and against which clock.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct TransportArgs {
+    /// Send to this base URL instead of the API (an emulator or `xengage proxy`).
+    #[arg(long, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Sign OAuth 1.0a requests for this base URL (default: --base-url if given, else the API's).
+    #[arg(long, value_name = "URL")]
+    pub(crate) sign_for: Option<String>,
+    /// Fix the clock (a date or an RFC 3339 time) for reproducible output.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) now: Option<String>,
+    /// Do not refuse historical windows starting more than 365 days ago.
+    #[arg(long)]
+    pub(crate) no_lookback_check: bool,
+    /// Seconds allowed for one attempt.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub(crate) timeout: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub(crate) concurrency: usize,
+    /// The quota's window in milliseconds (60000 on the API; shorter against an emulator).
+    #[arg(long, default_value_t = 60_000, value_name = "MS")]
+    pub(crate) quota_window_ms: u64,
+    /// Retries after server errors, timeouts and dropped connections.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub(crate) retries: u32,
+}
+
+impl TransportArgs {
+    /// The clock: `--now`, or the system's.
+    pub(crate) fn now(&self) -> Result<OffsetDateTime, CliError> {
+        input::now(self.now.as_deref())
+    }
+
+    /// Validation options with the credential's kind.
+    pub(crate) fn validation(&self) -> ValidationOptions {
+        ValidationOptions {
+            enforce_lookback: !self.no_lookback_check,
+            ..ValidationOptions::default()
+        }
+    }
+
+    /// Where requests go and what they are signed for.
+    pub(crate) fn base_urls(&self) -> Result<(BaseUrls, BaseUrls), CliError> {
+        let send_to = match &self.base_url {
+            Some(url) => BaseUrls::single(url)?,
+            None => BaseUrls::default(),
+        };
+        let sign_for = match (&self.sign_for, &self.base_url) {
+            (Some(url), _) | (None, Some(url)) => BaseUrls::single(url)?,
+            (None, None) => BaseUrls::default(),
+        };
+        Ok((send_to, sign_for))
+    }
+
+    /// The native client for `credentials`.
+    pub(crate) fn client(&self, credentials: Credentials) -> Result<Client, CliError> {
+        let (send_to, sign_for) = self.base_urls()?;
+        let options = ClientOptions {
+            send_to,
+            sign_for,
+            timeout: Duration::from_secs(self.timeout.max(1)),
+            max_in_flight: self.concurrency.max(1),
+            retry: RetryPolicy {
+                max_retries: self.retries,
+                ..RetryPolicy::default()
+            },
+            pacing: PacingOptions {
+                window: Duration::from_millis(self.quota_window_ms.max(1)),
+                ..PacingOptions::default()
+            },
+            validation: self.validation(),
+            now: self.now.as_ref().map(|_| self.now()).transpose()?,
+            ..ClientOptions::default()
+        };
+        Client::new(credentials, options).map_err(|e| CliError::Usage(e.to_string()))
+    }
+}

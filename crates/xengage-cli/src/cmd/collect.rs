@@ -1,0 +1,142 @@
+//! `xengage collect`: a bulk job of any number of posts (and any historical range), paced by the
+//! quota, retried as the core decides, streamed to csv or jsonl, ending with a summary.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use xengage_core::Endpoint;
+use xengage_core::collect::Event;
+
+use crate::Outcome as ExitOutcome;
+use crate::client::TransportArgs;
+use crate::cmd::request::{SpecArgs, spec};
+use crate::credentials::CredentialArgs;
+use crate::error::CliError;
+use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
+
+/// Collect any number of posts with pacing and retries.
+///
+/// Examples:
+///   xengage collect totals --ids @ids.txt --metrics impressions,engagements --format csv -o totals.csv
+///   xengage collect historical --ids @ids.txt --metrics impressions \
+///     --group-by daily=tweet.id,engagement.type,engagement.day \
+///     --start 2026-08-01 --end 2026-11-01 --format jsonl -o daily.jsonl
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct Args {
+    /// totals, 28hr, historical, insights-28hr or insights-historical.
+    #[arg(value_parser = parse_endpoint)]
+    pub(crate) endpoint: Endpoint,
+    /// Post ids: @FILE with one id a line, or comma-separated.
+    #[arg(long)]
+    pub(crate) ids: String,
+    /// Metrics, comma-separated, in either spelling.
+    #[arg(long)]
+    pub(crate) metrics: String,
+    /// A v1 grouping NAME=DIM,DIM,... (repeatable).
+    #[arg(long = "group-by", value_name = "NAME=DIMS")]
+    pub(crate) group_by: Vec<String>,
+    /// Range start (historical; any length: split into 4-week windows).
+    #[arg(long)]
+    pub(crate) start: Option<String>,
+    /// Range end (historical).
+    #[arg(long)]
+    pub(crate) end: Option<String>,
+    /// v2 granularity: Daily, Hourly, Weekly or Total.
+    #[arg(long)]
+    pub(crate) granularity: Option<String>,
+    /// v2 engagement.fields, comma-separated.
+    #[arg(long)]
+    pub(crate) fields: Option<String>,
+    #[command(flatten)]
+    pub(crate) transport: TransportArgs,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    /// No progress line on stderr, even on a terminal.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
+
+fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+    Endpoint::from_name(s).ok_or_else(|| format!("unknown endpoint `{s}`"))
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
+    let spec = spec(&SpecArgs {
+        endpoint: args.endpoint,
+        ids: &args.ids,
+        metrics: &args.metrics,
+        group_by: &args.group_by,
+        start: args.start.as_ref(),
+        end: args.end.as_ref(),
+        granularity: args.granularity.as_ref(),
+        fields: args.fields.as_ref(),
+    })?;
+    let credentials = args.credentials.for_endpoint(args.endpoint)?;
+    let client = args.transport.client(credentials)?;
+    let progress = !args.quiet && std::io::stderr().is_terminal();
+    let mut writer = RowWriter::new(&args.output)?;
+    let started = Instant::now();
+    let summary = crate::runtime()?.block_on(async {
+        let mut job = client.collect(&spec)?;
+        let planned = job.planned();
+        let mut done = 0usize;
+        while let Some(event) = job.next().await {
+            match event {
+                Event::BatchDone { outcome, .. } => {
+                    done += 1;
+                    for g in &outcome.groupings {
+                        for row in &g.rows {
+                            writer.write(&g.name, row)?;
+                        }
+                    }
+                }
+                Event::BatchFailed { message, .. } => {
+                    done += 1;
+                    eprintln!("\rbatch failed: {message}");
+                }
+                Event::Retrying {
+                    failure,
+                    message,
+                    after,
+                    ..
+                } if progress => {
+                    eprintln!("\rretrying after {after:?} ({failure:?}): {message}");
+                }
+                _ => {}
+            }
+            if progress {
+                eprint!("\r{done}/{planned} requests");
+            }
+        }
+        Ok::<_, CliError>(job.finish().await)
+    })?;
+    if progress {
+        eprintln!();
+    }
+    writer.finish()?;
+    report_ledger(&summary.ledger);
+    let c = summary.ledger.counts();
+    let p = summary.progress;
+    eprintln!(
+        "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed",
+        c.served + c.partial,
+        c.partial,
+        c.unavailable,
+        c.unsupported,
+        c.forbidden,
+        c.failed + c.pending
+    );
+    eprintln!(
+        "requests: {} sent ({} planned), {} retries, {} answered 429; waited {:.1} s for quota; {:.1} s in all",
+        p.attempts,
+        p.requests_planned,
+        p.retries,
+        p.rate_limited,
+        summary.pacing.waited.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(outcome_of(&summary.ledger))
+}

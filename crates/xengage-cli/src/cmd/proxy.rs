@@ -1,0 +1,222 @@
+//! `xengage proxy`: holds the credentials for web frontends and forwards their requests to the
+//! five engagement endpoints of one upstream, signed for the upstream's own URL. Not an open
+//! proxy: other paths, other hosts, origins not allowed and invalid requests are refused before
+//! anything is forwarded.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::response::Response;
+use http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, CONTENT_TYPE, ORIGIN, VARY,
+};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+
+use crate::Outcome as ExitOutcome;
+use crate::client::TransportArgs;
+use crate::credentials::CredentialArgs;
+use crate::error::CliError;
+
+/// Hold credentials for web frontends and forward their requests to the API.
+///
+/// The X API does not answer browsers (no CORS) and OAuth secrets must never ship to a page:
+/// the page (the npm package's Client with `baseUrl` pointing here) sends unsigned requests,
+/// the proxy checks them with the core, signs them with the credentials of its environment
+/// and forwards them to --upstream. Prints one JSON line when ready: {"url": ...}.
+///
+/// Example:
+///   X_CONSUMER_KEY=... X_CONSUMER_SECRET=... X_ACCESS_TOKEN=... X_ACCESS_TOKEN_SECRET=... \
+///     xengage proxy --listen 127.0.0.1:8787 --allow-origin https://dashboard.example.com
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub(crate) struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub(crate) listen: SocketAddr,
+    /// An origin allowed to call the proxy (repeatable; required).
+    #[arg(long = "allow-origin", value_name = "ORIGIN", required = true)]
+    pub(crate) allow_origin: Vec<String>,
+    /// The upstream: the API (default) or an emulator's URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) upstream: Option<String>,
+    #[command(flatten)]
+    pub(crate) credentials: CredentialArgs,
+    /// Seconds allowed for one upstream request.
+    #[arg(long, default_value_t = 30)]
+    pub(crate) timeout: u64,
+}
+
+struct Proxy {
+    origins: Vec<String>,
+    credentials: CredentialArgs,
+    transport: TransportArgs,
+}
+
+fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [message] }).to_string();
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn with_cors(mut r: Response, origin: &HeaderValue) -> Response {
+    let h = r.headers_mut();
+    h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    h.insert(VARY, HeaderValue::from_static("Origin"));
+    h.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("x-per-minute-limit, x-per-minute-remaining"),
+    );
+    r
+}
+
+async fn handle(
+    State(proxy): State<Arc<Proxy>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // A request naming a host of its own (absolute form, CONNECT) asks for an open proxy.
+    if uri.authority().is_some() || method == Method::CONNECT {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "not an open proxy: requests go to the configured upstream only",
+        );
+    }
+    let allowed = headers
+        .get(ORIGIN)
+        .filter(|o| {
+            o.to_str()
+                .is_ok_and(|o| proxy.origins.iter().any(|a| a == o))
+        })
+        .cloned();
+    let Some(origin) = allowed else {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "origin not allowed: start the proxy with --allow-origin for it",
+        );
+    };
+    if method == Method::OPTIONS {
+        let mut r = with_cors(Response::new(Body::empty()), &origin);
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        let h = r.headers_mut();
+        h.insert(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type"),
+        );
+        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        return r;
+    }
+    let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
+        return with_cors(
+            json_error(
+                StatusCode::NOT_FOUND,
+                "only the five engagement endpoints are forwarded",
+            ),
+            &origin,
+        );
+    };
+    with_cors(
+        forward(&proxy, endpoint, &method, &uri, &body).await,
+        &origin,
+    )
+}
+
+async fn forward(
+    proxy: &Proxy,
+    endpoint: Endpoint,
+    method: &Method,
+    uri: &Uri,
+    body: &[u8],
+) -> Response {
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let body = (!body.is_empty()).then_some(body);
+    let spec = match RequestSpec::from_http(method.as_str(), path_and_query, body) {
+        Ok(s) => s,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    let credentials = match proxy.credentials.for_endpoint(endpoint) {
+        Ok(c) => c,
+        Err(e) => {
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("the proxy cannot serve this: {e}"),
+            );
+        }
+    };
+    let options = ValidationOptions {
+        credential: Some(credentials.kind()),
+        ..ValidationOptions::default()
+    };
+    let request = match spec.validate(time::OffsetDateTime::now_utc(), &options) {
+        Ok(r) => r,
+        Err(invalid) => {
+            let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
+            let body = serde_json::json!({ "errors": messages }).to_string();
+            let mut r = Response::new(Body::from(body));
+            *r.status_mut() = StatusCode::BAD_REQUEST;
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            return r;
+        }
+    };
+    let client = match proxy.transport.client(credentials) {
+        Ok(c) => c,
+        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    match client.exchange(&request).await {
+        Ok(answer) => {
+            let mut r = Response::new(Body::from(answer.body));
+            *r.status_mut() =
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            for name in [
+                "content-type",
+                "x-per-minute-limit",
+                "x-per-minute-remaining",
+            ] {
+                if let Some(v) = answer.headers.get(name) {
+                    r.headers_mut().insert(name, v.clone());
+                }
+            }
+            r
+        }
+        Err(e) => json_error(StatusCode::BAD_GATEWAY, &format!("upstream: {e}")),
+    }
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
+    let transport = TransportArgs {
+        base_url: args.upstream.clone(),
+        timeout: args.timeout,
+        ..TransportArgs::default()
+    };
+    // Fail at start, not at the first request, when the upstream URL is unusable.
+    transport.base_urls()?;
+    let proxy = Arc::new(Proxy {
+        origins: args.allow_origin.clone(),
+        credentials: args.credentials.clone(),
+        transport,
+    });
+    crate::runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(CliError::Serve)?;
+        let addr = listener.local_addr().map_err(CliError::Serve)?;
+        println!("{}", serde_json::json!({ "url": format!("http://{addr}") }));
+        let app = Router::new().fallback(handle).with_state(proxy);
+        axum::serve(listener, app).await.map_err(CliError::Serve)?;
+        Ok(ExitOutcome::Ok)
+    })
+}

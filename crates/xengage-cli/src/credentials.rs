@@ -1,0 +1,133 @@
+//! Credentials from flags or the environment, and which one a request uses.
+//!
+//! Every secret is read into a [`Secret`]; `--help` never shows environment values.
+
+use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+use xengage_core::{Endpoint, Generation};
+
+use crate::error::CliError;
+
+/// Credential flags, each also read from its environment variable.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(crate) struct CredentialArgs {
+    /// App-only OAuth 2.0 bearer token (v1 totals, public metrics).
+    #[arg(
+        long,
+        env = "X_BEARER_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub(crate) bearer_token: Option<String>,
+    /// OAuth 2.0 user token (v2 insights).
+    #[arg(
+        long,
+        env = "X_USER_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub(crate) user_token: Option<String>,
+    /// OAuth 1.0a consumer (API) key.
+    #[arg(
+        long,
+        env = "X_CONSUMER_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub(crate) consumer_key: Option<String>,
+    /// OAuth 1.0a consumer secret.
+    #[arg(
+        long,
+        env = "X_CONSUMER_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub(crate) consumer_secret: Option<String>,
+    /// OAuth 1.0a access token of the posts' owner.
+    #[arg(
+        long,
+        env = "X_ACCESS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub(crate) access_token: Option<String>,
+    /// OAuth 1.0a access token secret.
+    #[arg(
+        long,
+        env = "X_ACCESS_TOKEN_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub(crate) access_token_secret: Option<String>,
+}
+
+fn given(v: Option<&String>) -> Option<&str> {
+    v.map(String::as_str).filter(|s| !s.trim().is_empty())
+}
+
+impl CredentialArgs {
+    fn oauth1(&self) -> Result<Option<Credentials>, CliError> {
+        let parts = [
+            ("X_CONSUMER_KEY", given(self.consumer_key.as_ref())),
+            ("X_CONSUMER_SECRET", given(self.consumer_secret.as_ref())),
+            ("X_ACCESS_TOKEN", given(self.access_token.as_ref())),
+            (
+                "X_ACCESS_TOKEN_SECRET",
+                given(self.access_token_secret.as_ref()),
+            ),
+        ];
+        if parts.iter().all(|(_, v)| v.is_none()) {
+            return Ok(None);
+        }
+        let missing: Vec<&str> = parts
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(CliError::Credentials(format!(
+                "OAuth 1.0a needs all four of X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (or their --flags); missing: {}",
+                missing.join(", ")
+            )));
+        }
+        let [
+            (_, Some(key)),
+            (_, Some(secret)),
+            (_, Some(token)),
+            (_, Some(token_secret)),
+        ] = parts
+        else {
+            unreachable!("checked above")
+        };
+        Ok(Some(Credentials::OAuth1User(OAuth1Credentials {
+            consumer_key: key.to_owned(),
+            consumer_secret: Secret::new(secret),
+            token: Some(token.to_owned()),
+            token_secret: Some(Secret::new(token_secret)),
+        })))
+    }
+
+    /// The credential for `endpoint`: OAuth 1.0a where it is needed or given; on totals an
+    /// app-only bearer token otherwise; on v2 an OAuth 2.0 user token first.
+    pub(crate) fn for_endpoint(&self, endpoint: Endpoint) -> Result<Credentials, CliError> {
+        let oauth1 = self.oauth1()?;
+        let bearer = given(self.bearer_token.as_ref()).map(|t| Credentials::AppOnly {
+            bearer_token: Secret::new(t),
+        });
+        let user = given(self.user_token.as_ref()).map(|t| Credentials::OAuth2User {
+            access_token: Secret::new(t),
+        });
+        let found = match endpoint.generation() {
+            Generation::V2 => user.or(oauth1),
+            Generation::Enterprise if endpoint == Endpoint::Totals => oauth1.or(bearer),
+            Generation::Enterprise => oauth1,
+        };
+        found.ok_or_else(|| {
+            let needed = match endpoint {
+                Endpoint::Totals => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a, every metric), or X_BEARER_TOKEN (app-only: favorites, retweets, quote_tweets, replies, video_views)",
+                Endpoint::Last28Hours | Endpoint::Historical => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a user context of the posts' owner)",
+                Endpoint::Insights28Hours | Endpoint::InsightsHistorical => "X_USER_TOKEN (an OAuth 2.0 user token), or the four OAuth 1.0a variables",
+            };
+            CliError::Credentials(format!("{endpoint} needs credentials: set {needed}"))
+        })
+    }
+}

@@ -1,0 +1,408 @@
+//! End-to-end tests of every command against an emulator process: rows, formats, files, the
+//! ledger on stderr, and each documented exit code.
+
+mod common;
+
+use common::{NOW, Server, env_refs, text, xengage_with};
+
+fn ids_arg(ids: &[String]) -> String {
+    ids.join(",")
+}
+
+#[test]
+fn request_sends_and_prints_rows_as_jsonl() {
+    let emu = Server::emulator();
+    let env = emu.oauth1_env();
+    let ids = emu.post_ids(0);
+    let out = xengage_with(
+        &[
+            "request",
+            "totals",
+            "--ids",
+            &ids_arg(&ids[..3]),
+            "--metrics",
+            "favorites,retweets",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+            "--format",
+            "jsonl",
+        ],
+        &env_refs(&env),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[0]["bucket"], "total");
+    assert!(
+        rows.iter()
+            .all(|r| r["value"].as_u64().is_some() && r["grouping"] == "by-post")
+    );
+}
+
+#[test]
+fn some_posts_not_served_exit_3_and_say_why_on_stderr() {
+    let emu = Server::emulator();
+    let env = emu.oauth1_env();
+    let deleted = emu.ready["accounts"][0]["deleted_post_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ids = format!("{},{deleted}", emu.post_ids(0)[0]);
+    let out = xengage_with(
+        &[
+            "request",
+            "28hr",
+            "--ids",
+            &ids,
+            "--metrics",
+            "favorites",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+            "--format",
+            "csv",
+        ],
+        &env_refs(&env),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("post {deleted}: unavailable")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).starts_with("grouping,post_id,metric,bucket,time,value\n"));
+}
+
+#[test]
+fn an_api_failure_exits_1_with_the_status_and_the_fix() {
+    let emu = Server::emulator();
+    let mut env = emu.oauth1_env();
+    env[1].1 = "wrong-secret".to_owned();
+    let out = xengage_with(
+        &[
+            "request",
+            "totals",
+            "--ids",
+            &emu.post_ids(0)[0],
+            "--metrics",
+            "favorites",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+        ],
+        &env_refs(&env),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("401") && err.contains("check the credentials"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong-secret"), "{err}");
+}
+
+#[test]
+fn a_missing_credential_exits_2_and_names_the_variables() {
+    let out = xengage_with(
+        &[
+            "request",
+            "historical",
+            "--ids",
+            "1990000000000000001",
+            "--metrics",
+            "impressions",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("X_CONSUMER_KEY") && err.contains("X_ACCESS_TOKEN_SECRET"),
+        "{err}"
+    );
+    let out = xengage_with(
+        &[
+            "request",
+            "totals",
+            "--ids",
+            "1990000000000000001",
+            "--metrics",
+            "favorites",
+        ],
+        &[("X_CONSUMER_KEY", "k")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("missing: X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn collect_writes_a_csv_file_and_a_summary() {
+    let emu = Server::emulator();
+    let env = emu.oauth1_env();
+    let dir = std::env::temp_dir().join(format!("xengage-collect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ids_file = dir.join("ids.txt");
+    let mut ids = emu.post_ids(0);
+    ids.extend(emu.post_ids(0)); // duplicates are sent once
+    std::fs::write(&ids_file, ids.join("\n")).unwrap();
+    let out_file = dir.join("out.csv");
+    let out = xengage_with(
+        &[
+            "collect",
+            "historical",
+            "--ids",
+            &format!("@{}", ids_file.display()),
+            "--metrics",
+            "impressions",
+            "--group-by",
+            "daily=tweet.id,engagement.type,engagement.day",
+            "--start",
+            "2026-09-01",
+            "--end",
+            "2026-11-20",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+            "--quota-window-ms",
+            "1000",
+            "--format",
+            "csv",
+            "-o",
+            &out_file.display().to_string(),
+        ],
+        &env_refs(&env),
+    );
+    let err = text(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{err}");
+    let csv = std::fs::read_to_string(&out_file).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "grouping,post_id,metric,bucket,time,value");
+    assert!(lines.len() > 25 * 70, "{} lines", lines.len());
+    assert!(
+        err.contains("posts: ") && err.contains("requests: ") && err.contains("(3 planned)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn parse_reads_a_saved_answer_with_its_dry_run_request() {
+    let dir = std::env::temp_dir().join(format!("xengage-parse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dry = xengage_with(
+        &[
+            "request",
+            "28hr",
+            "--ids",
+            "123456789",
+            "--metrics",
+            "impressions",
+            "--group-by",
+            "h=tweet.id,engagement.type,engagement.day,engagement.hour",
+            "--now",
+            "2015-09-15T22:00:00Z",
+            "--dry-run",
+        ],
+        &[],
+    );
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    let req = dir.join("req.json");
+    std::fs::write(&req, &dry.stdout).unwrap();
+    let resp = dir.join("resp.json");
+    std::fs::write(&resp, r#"{"start":"2015-09-14T17:00:00Z","end":"2015-09-15T22:00:00Z","h":{"123456789":{"impressions":{"2015-09-14":{"17":"551","18":412}}}}}"#).unwrap();
+    let args = |status: &str| {
+        vec![
+            "parse".to_owned(),
+            "--request".into(),
+            req.display().to_string(),
+            "--response".into(),
+            resp.display().to_string(),
+            "--status".into(),
+            status.into(),
+            "--now".into(),
+            "2015-09-15T22:00:00Z".into(),
+            "--format".into(),
+            "csv".into(),
+        ]
+    };
+    let a = args("200");
+    let out = xengage_with(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "grouping,post_id,metric,bucket,time,value\nh,123456789,impressions,hour,2015-09-14T17:00:00Z,551\nh,123456789,impressions,hour,2015-09-14T18:00:00Z,412\n"
+    );
+    std::fs::write(
+        &resp,
+        r#"{"errors":["Forbidden to access tweets: 123456789"]}"#,
+    )
+    .unwrap();
+    let a = args("403");
+    let out = xengage_with(&a.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("403: Forbidden to access tweets"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn oauth1_sign_prints_every_step_of_the_worked_example_and_no_secret() {
+    let out = xengage_with(
+        &[
+            "oauth1",
+            "sign",
+            "--method",
+            "POST",
+            "--url",
+            "https://api.twitter.com/1.1/statuses/update.json?include_entities=true",
+            "--param",
+            "status=Hello Ladies + Gentlemen, a signed OAuth request!",
+            "--consumer-key",
+            "xvz1evFS4wEEPTGEFPHBog",
+            "--consumer-secret",
+            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+            "--token",
+            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+            "--token-secret",
+            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+            "--nonce",
+            "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+            "--timestamp",
+            "1318622958",
+        ],
+        &[],
+    );
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["signature"], "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
+    assert_eq!(v["signing_key_masked"], "***&***");
+    for key in ["parameter_string", "base_string", "authorization_header"] {
+        assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}");
+    }
+    let all = text(&out.stdout);
+    assert!(
+        !all.contains("kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw")
+            && !all.contains("LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")
+    );
+}
+
+#[test]
+fn dry_runs_show_the_oauth1_header_in_full_and_bearer_tokens_masked() {
+    let env = [
+        ("X_CONSUMER_KEY", "ck"),
+        ("X_CONSUMER_SECRET", "cs-secret"),
+        ("X_ACCESS_TOKEN", "at"),
+        ("X_ACCESS_TOKEN_SECRET", "ats-secret"),
+    ];
+    let args = [
+        "request",
+        "totals",
+        "--ids",
+        "1990000000000000001",
+        "--metrics",
+        "impressions",
+        "--now",
+        NOW,
+        "--dry-run",
+        "--nonce",
+        "n0nce",
+        "--timestamp",
+        "1795348800",
+    ];
+    let out = xengage_with(&args, &env);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let auth = v["headers"]["authorization"].as_str().unwrap();
+    assert!(
+        auth.starts_with("OAuth oauth_consumer_key=\"ck\", oauth_nonce=\"n0nce\""),
+        "{auth}"
+    );
+    assert_eq!(v["credential"], "OAuth 1.0a user context");
+    let again = xengage_with(&args, &env);
+    assert_eq!(
+        again.stdout, out.stdout,
+        "fixed nonce and timestamp give the same bytes"
+    );
+    let out = xengage_with(
+        &[
+            "request",
+            "totals",
+            "--ids",
+            "1990000000000000001",
+            "--metrics",
+            "favorites",
+            "--dry-run",
+        ],
+        &[("X_BEARER_TOKEN", "bearer-secret")],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["headers"]["authorization"], "Bearer ***");
+    // The credential is checked: an app-only token cannot ask for impressions.
+    let out = xengage_with(
+        &[
+            "request",
+            "totals",
+            "--ids",
+            "1990000000000000001",
+            "--metrics",
+            "impressions",
+            "--dry-run",
+        ],
+        &[("X_BEARER_TOKEN", "bearer-secret")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("needs user context"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn every_command_has_help_with_an_example_and_completions_exist() {
+    for cmd in [
+        "request",
+        "collect",
+        "parse",
+        "emulate",
+        "demo",
+        "proxy",
+        "completions",
+    ] {
+        let out = xengage_with(&[cmd, "--help"], &[]);
+        assert!(out.status.success(), "{cmd}");
+        assert!(
+            text(&out.stdout).contains("Example"),
+            "{cmd} --help has no example"
+        );
+    }
+    let out = xengage_with(&["oauth1", "sign", "--help"], &[]);
+    assert!(text(&out.stdout).contains("Example"));
+    let out = xengage_with(&["completions", "bash"], &[]);
+    assert!(out.status.success() && text(&out.stdout).contains("xengage"));
+    let out = xengage_with(&["--help"], &[]);
+    assert!(text(&out.stdout).contains("3 partial"));
+}
+
+#[test]
+fn the_demo_output_is_its_snapshot() {
+    let out = xengage_with(&["demo"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("demo", text(&out.stdout));
+}

@@ -1,0 +1,132 @@
+//! `xengage proxy`: each refusal, and a request forwarded end to end to the emulator.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use common::{NOW, Server, env_refs};
+
+const ORIGIN: &str = "http://app.test";
+
+fn proxy(emu: &Server) -> Server {
+    let env = emu.oauth1_env();
+    Server::start(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-origin",
+            ORIGIN,
+            "--upstream",
+            &emu.url(),
+        ],
+        &env_refs(&env),
+    )
+}
+
+fn body(ids: &[String]) -> String {
+    serde_json::json!({
+        "tweet_ids": ids,
+        "engagement_types": ["favorites", "impressions"],
+        "groupings": {"by-post": {"group_by": ["tweet.id", "engagement.type"]}},
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_request_from_an_allowed_origin_is_signed_and_forwarded() {
+    let emu = Server::emulator();
+    let proxy = proxy(&emu);
+    let ids = emu.post_ids(0)[..2].to_vec();
+    let http = common::http();
+    let r = http
+        .post(format!("{}/insights/engagement/totals", proxy.url()))
+        .header("origin", ORIGIN)
+        .header("content-type", "application/json")
+        .body(body(&ids))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
+    assert!(r.headers().contains_key("x-per-minute-limit"));
+    let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert!(v["by-post"][&ids[0]]["favorites"].is_string(), "{v}");
+    // v2 through the proxy: the query is checked and signed too.
+    let r = http
+        .get(format!(
+            "{}/2/insights/28hr?tweet_ids={}&granularity=Total&requested_metrics=Likes",
+            proxy.url(),
+            ids[0]
+        ))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let _ = NOW;
+}
+
+#[tokio::test]
+async fn everything_else_is_refused() {
+    let emu = Server::emulator();
+    let proxy = proxy(&emu);
+    let ids = emu.post_ids(0)[..1].to_vec();
+    let http = common::http();
+    let url = format!("{}/insights/engagement/totals", proxy.url());
+    // An origin not allowed, and no origin at all.
+    for origin in [Some("http://evil.test"), None] {
+        let mut req = http.post(&url).body(body(&ids));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 403, "{origin:?}");
+        assert!(!r.headers().contains_key("access-control-allow-origin"));
+    }
+    // Another path, and an endpoint with the wrong method.
+    for (method, path) in [
+        ("GET", "/1.1/statuses/home_timeline.json"),
+        ("GET", "/insights/engagement/totals"),
+        ("POST", "/2/insights/28hr"),
+    ] {
+        let r = http
+            .request(method.parse().unwrap(), format!("{}{path}", proxy.url()))
+            .header("origin", ORIGIN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{method} {path}");
+    }
+    // An invalid request is refused by the core before anything is forwarded.
+    let r = http
+        .post(&url)
+        .header("origin", ORIGIN)
+        .body(r#"{"tweet_ids":["12x"],"engagement_types":["media_clicks"]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{v}");
+    assert!(v.to_string().contains("media_engagements"));
+    // Another host: an absolute-form request line asks for an open proxy.
+    let addr = proxy.url().trim_start_matches("http://").to_owned();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(s, "GET http://example.com/insights/engagement/totals HTTP/1.1\r\nHost: example.com\r\nOrigin: {ORIGIN}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("not an open proxy"));
+    // A preflight from an allowed origin is answered.
+    let r = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", ORIGIN)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["access-control-allow-methods"], "GET, POST");
+}

@@ -1,0 +1,110 @@
+//! Every credential type, every signed request and every error that involves a credential,
+//! formatted with `{:?}` and `{}`: no secret string appears.
+
+use time::macros::datetime;
+use xengage_core::auth::oauth1::{self, VerifyError};
+use xengage_core::auth::{Credentials, FixedNonce, OAuth1Credentials, Secret};
+use xengage_core::{BaseUrls, Endpoint, RequestSpec, ValidationOptions};
+
+const SECRETS: [&str; 4] = [
+    "cs-0123456789",
+    "ts-9876543210",
+    "bearer-abcdef",
+    "user-fedcba",
+];
+
+fn assert_clean(what: &str, text: &str) {
+    for s in SECRETS {
+        assert!(!text.contains(s), "{what} shows {s}: {text}");
+    }
+}
+
+fn all_credentials() -> Vec<Credentials> {
+    vec![
+        Credentials::OAuth1User(OAuth1Credentials {
+            consumer_key: "ck".into(),
+            consumer_secret: Secret::new(SECRETS[0]),
+            token: Some("at".into()),
+            token_secret: Some(Secret::new(SECRETS[1])),
+        }),
+        Credentials::AppOnly {
+            bearer_token: Secret::new(SECRETS[2]),
+        },
+        Credentials::OAuth2User {
+            access_token: Secret::new(SECRETS[3]),
+        },
+    ]
+}
+
+#[test]
+fn credentials_requests_and_errors_never_show_a_secret() {
+    for s in SECRETS {
+        let secret = Secret::new(s);
+        assert_clean("Secret", &format!("{secret:?} {secret}"));
+    }
+    let now = datetime!(2026-11-22 12:00 UTC);
+    for credentials in all_credentials() {
+        assert_clean("Credentials", &format!("{credentials:?}"));
+        if let Credentials::OAuth1User(c) = &credentials {
+            assert_clean("OAuth1Credentials", &format!("{c:?}"));
+            let steps = oauth1::sign(
+                "POST",
+                "https://data-api.x.com/insights/engagement/totals",
+                &[],
+                c,
+                "n",
+                1,
+            )
+            .unwrap();
+            assert_clean(
+                "SignatureSteps",
+                &format!("{steps:?} {}", serde_json::to_string(&steps).unwrap()),
+            );
+            let err = oauth1::verify(
+                "POST",
+                "https://data-api.x.com/x",
+                &[],
+                &steps.authorization_header,
+                SECRETS[0],
+                Some(SECRETS[1]),
+            )
+            .unwrap_err();
+            assert_eq!(err, VerifyError::Mismatch);
+            assert_clean("VerifyError", &format!("{err:?} {err}"));
+            let err = oauth1::sign("POST", "no-scheme", &[], c, "n", 1).unwrap_err();
+            assert_clean("AuthError", &format!("{err:?} {err}"));
+        }
+        for endpoint in Endpoint::ALL {
+            let mut spec = RequestSpec::new(endpoint)
+                .post_ids(["1990000000000000001"])
+                .metrics(["impressions"]);
+            if endpoint.generation() == xengage_core::Generation::V2 {
+                spec = spec.granularity("Total").window("2026-11-01", "2026-11-02");
+            }
+            let options = ValidationOptions {
+                credential: Some(credentials.kind()),
+                ..ValidationOptions::default()
+            };
+            match spec.validate(now, &options) {
+                Ok(request) => {
+                    let mut nonces = FixedNonce {
+                        nonce: "n".into(),
+                        timestamp: 1,
+                    };
+                    let prepared = request.prepare_authorized(
+                        &BaseUrls::default(),
+                        &BaseUrls::default(),
+                        &credentials,
+                        &mut nonces,
+                    );
+                    assert_clean("PreparedRequest", &format!("{prepared:?}"));
+                    assert_clean(
+                        "redacted headers",
+                        &format!("{:?}", prepared.redacted_headers()),
+                    );
+                }
+                Err(invalid) => assert_clean("InvalidRequest", &format!("{invalid:?} {invalid}")),
+            }
+        }
+    }
+}
