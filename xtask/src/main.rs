@@ -11,6 +11,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   ci      format check, clippy with -D warnings, and every test of the workspace
   wasm    release wasm, wasm-bindgen, wasm-opt -Oz into bindings/npm/dist; prints the size
+  bench parse [RUNS]
+          parse a ~300k-count hourly answer; prints ratios against serde_json baselines
+  bench collect [QUOTA [MINUTE_MS [POSTS]]]
+          collect 5,000 posts from the emulator; prints wall time against the quota-bound ideal
   fuzz [--seconds N] [TARGET...]
           every cargo-fuzz target of fuzz/ for N seconds each (default 60)";
 
@@ -20,6 +24,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("wasm") => wasm::wasm(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
+        Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             Ok(())
@@ -62,6 +67,26 @@ fn workspace_root() -> std::path::PathBuf {
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// `cargo xtask bench parse|collect [ARGS]`: the benchmark programs, built with optimizations.
+fn bench(args: &[String]) -> Result<(), String> {
+    let (package, example) = match args.first().map(String::as_str) {
+        Some("parse") => ("xengage-core", "bench_parse"),
+        Some("collect") => ("xengage-native", "bench_collect"),
+        _ => return Err(format!("bench what? `parse` or `collect`\n\n{USAGE}")),
+    };
+    let mut run_args = vec![
+        "run",
+        "--release",
+        "-p",
+        package,
+        "--example",
+        example,
+        "--",
+    ];
+    run_args.extend(args[1..].iter().map(String::as_str));
+    run(&cargo(), &run_args)
 }
 
 /// How long `cargo xtask ci` runs each fuzz target: enough to catch a target that no longer

@@ -17,14 +17,34 @@ const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 /// A count written as a string: ASCII digits only, within `u64`.
 pub(crate) fn count_from_str(s: &str) -> Result<u64, MalformedKind> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    // One pass: digits only, and no overflow.
+    let mut value: u64 = 0;
+    let mut overflow = false;
+    for b in s.bytes() {
+        if !b.is_ascii_digit() {
+            return Err(MalformedKind::NotACount {
+                found: format!("{s:?}"),
+            });
+        }
+        match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(b - b'0')))
+        {
+            Some(v) => value = v,
+            None => overflow = true,
+        }
+    }
+    if s.is_empty() {
         return Err(MalformedKind::NotACount {
             found: format!("{s:?}"),
         });
     }
-    s.parse::<u64>().map_err(|_| MalformedKind::Overflow {
-        found: format!("{s:?}"),
-    })
+    if overflow {
+        return Err(MalformedKind::Overflow {
+            found: format!("{s:?}"),
+        });
+    }
+    Ok(value)
 }
 
 /// A count written as a JSON number that is not an integer to serde_json.

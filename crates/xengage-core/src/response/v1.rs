@@ -110,10 +110,12 @@ fn parse_day(key: &str) -> Option<Date> {
 }
 
 fn parse_hour(key: &str) -> Option<u8> {
-    if key.is_empty() || key.len() > 2 || !key.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    key.parse::<u8>().ok().filter(|h| *h < 24)
+    let hour = match key.as_bytes() {
+        [d] if d.is_ascii_digit() => d - b'0',
+        [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => (a - b'0') * 10 + (b - b'0'),
+        _ => return None,
+    };
+    (hour < 24).then_some(hour)
 }
 
 /// What a key is, at a level.
@@ -553,6 +555,26 @@ impl<'de> Visitor<'de> for Leaf<'_, 'de, '_> {
     }
 }
 
+/// How many counts a full answer for a grouping holds: posts x metrics x days or hours of the
+/// window. Reserving them up front spares the parser every reallocation of a large answer.
+fn expected_rows(request: &Request, group_by: &[Dimension]) -> usize {
+    let hours = request
+        .covered_window()
+        .map_or(1, |w| usize::try_from(w.hours()).unwrap_or(1));
+    let mut n = 1usize;
+    for d in group_by {
+        n = n.saturating_mul(match d {
+            Dimension::TweetId => request.post_ids().len(),
+            Dimension::EngagementType => request.metrics().len(),
+            Dimension::EngagementDay => hours.div_ceil(24) + 1,
+            Dimension::EngagementHour if group_by.contains(&Dimension::EngagementDay) => 24,
+            Dimension::EngagementHour => 24,
+        });
+    }
+    // A bound, not a promise: the answer may hold less (or, liberally, more).
+    n.min(1 << 22)
+}
+
 /// Reads a 2xx v1 answer to `request`.
 pub(crate) fn parse(
     request: &Request,
@@ -564,7 +586,11 @@ pub(crate) fn parse(
     outcome.groupings = request
         .groupings()
         .iter()
-        .map(|g| GroupingResult::new(&g.name, &g.group_by))
+        .map(|g| {
+            let mut result = GroupingResult::new(&g.name, &g.group_by);
+            result.rows.reserve(expected_rows(request, &g.group_by));
+            result
+        })
         .collect();
     let mut ctx = Ctx {
         request,

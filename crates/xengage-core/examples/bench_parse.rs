@@ -1,0 +1,173 @@
+//! `cargo xtask bench parse`: parses a 4-level hourly answer (25 posts x 18 metrics x 28 days x
+//! 24 hours, about 300k counts) into rows, and in the same run the two baselines: a
+//! `serde_json::Value` tree plus a plain walk to the same rows, and `serde::de::IgnoredAny`
+//! (the cost of reading the bytes at all). Prints throughputs and ratios.
+#![allow(clippy::disallowed_methods, clippy::cast_precision_loss)] // a benchmark reads the clock and prints ratios
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use time::macros::datetime;
+use time::{Date, Duration as TimeDuration};
+use xengage_core::response::{ParseOptions, parse_response};
+use xengage_core::{Endpoint, Metric, RequestSpec, ValidationOptions};
+
+const POSTS: u64 = 25;
+const DAYS: i64 = 28;
+
+fn metrics() -> Vec<Metric> {
+    Metric::all()
+        .filter(|m| m.available_on(Endpoint::Historical))
+        .take(18)
+        .collect()
+}
+
+fn answer(ids: &[String], metrics: &[Metric], start: Date) -> Vec<u8> {
+    let mut grouping = Map::new();
+    let mut n = 0u64;
+    for id in ids {
+        let mut by_metric = Map::new();
+        for m in metrics {
+            let mut by_day = Map::new();
+            for d in 0..DAYS {
+                let mut by_hour = Map::new();
+                for h in 0..24 {
+                    n = n
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    let v = (n >> 33) % 5000;
+                    // Most counts are strings, some numbers, as the API sends them.
+                    let leaf = if v % 7 == 0 {
+                        Value::from(v)
+                    } else {
+                        Value::String(v.to_string())
+                    };
+                    by_hour.insert(format!("{h:02}"), leaf);
+                }
+                by_day.insert(
+                    (start + TimeDuration::days(d)).to_string(),
+                    Value::Object(by_hour),
+                );
+            }
+            by_metric.insert(
+                m.v1_name().unwrap_or(m.name()).to_owned(),
+                Value::Object(by_day),
+            );
+        }
+        grouping.insert(id.clone(), Value::Object(by_metric));
+    }
+    let mut top = Map::new();
+    top.insert("start".into(), Value::String(format!("{start}T00:00:00Z")));
+    top.insert(
+        "end".into(),
+        Value::String(format!("{}T00:00:00Z", start + TimeDuration::days(DAYS))),
+    );
+    top.insert("hourly".into(), Value::Object(grouping));
+    serde_json::to_vec(&Value::Object(top)).unwrap()
+}
+
+/// The baseline walk: a `Value` tree to the same rows (post, metric, day, hour, count).
+fn value_walk(body: &[u8]) -> usize {
+    let v: Value = serde_json::from_slice(body).unwrap();
+    let mut rows: Vec<(String, Metric, Date, u8, u64)> = Vec::new();
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    for (id, metrics) in v["hourly"].as_object().unwrap() {
+        for (m, days) in metrics.as_object().unwrap() {
+            let metric = Metric::parse(m).unwrap();
+            for (d, hours) in days.as_object().unwrap() {
+                let day = Date::parse(d, fmt).unwrap();
+                for (h, leaf) in hours.as_object().unwrap() {
+                    let value = match leaf {
+                        Value::String(s) => s.parse().unwrap(),
+                        other => other.as_u64().unwrap(),
+                    };
+                    rows.push((id.clone(), metric, day, h.parse().unwrap(), value));
+                }
+            }
+        }
+    }
+    rows.len()
+}
+
+fn time_it(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
+    let mut times = Vec::with_capacity(runs);
+    let mut out = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        out = std::hint::black_box(f());
+        times.push(t.elapsed());
+    }
+    times.sort();
+    (times[runs / 2], out)
+}
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(15);
+    let start = datetime!(2026-10-01 00:00 UTC).date();
+    let ids: Vec<String> = (0..POSTS)
+        .map(|i| (1_990_000_000_000_000_000 + i).to_string())
+        .collect();
+    let metrics = metrics();
+    let request = RequestSpec::new(Endpoint::Historical)
+        .post_ids(ids.clone())
+        .metrics(metrics.iter().map(|m| m.name()))
+        .grouping(
+            "hourly",
+            [
+                "tweet.id",
+                "engagement.type",
+                "engagement.day",
+                "engagement.hour",
+            ],
+        )
+        .window("2026-10-01", "2026-10-29")
+        .validate(
+            datetime!(2026-11-22 12:00 UTC),
+            &ValidationOptions::default(),
+        )
+        .unwrap();
+    let body = answer(&ids, &metrics, start);
+    let headers = http::HeaderMap::new();
+    let options = ParseOptions::default();
+    let (ours, rows) = time_it(runs, || {
+        parse_response(&request, 200, &headers, &body, &options)
+            .unwrap()
+            .row_count()
+    });
+    let (walk, walked) = time_it(runs, || value_walk(&body));
+    let (scan, _) = time_it(runs, || {
+        serde_json::from_slice::<serde::de::IgnoredAny>(&body).unwrap();
+        0
+    });
+    assert_eq!(rows, walked, "both paths give every count");
+    let mb = body.len() as f64 / 1e6;
+    let rate = |d: Duration| mb / d.as_secs_f64();
+    println!(
+        "answer: {:.1} MB, {rows} counts ({POSTS} posts x {} metrics x {DAYS} days x 24 hours); median of {runs} runs",
+        mb,
+        metrics.len()
+    );
+    println!(
+        "  xengage parse_response -> rows   {:>8.1} ms  {:>7.1} MB/s",
+        ours.as_secs_f64() * 1e3,
+        rate(ours)
+    );
+    println!(
+        "  serde_json Value + walk -> rows  {:>8.1} ms  {:>7.1} MB/s",
+        walk.as_secs_f64() * 1e3,
+        rate(walk)
+    );
+    println!(
+        "  serde_json IgnoredAny (scan)     {:>8.1} ms  {:>7.1} MB/s",
+        scan.as_secs_f64() * 1e3,
+        rate(scan)
+    );
+    println!(
+        "ratios: ours / IgnoredAny = {:.2}x (target <= 2), Value+walk / ours = {:.2}x (target >= 2)",
+        ours.as_secs_f64() / scan.as_secs_f64(),
+        walk.as_secs_f64() / ours.as_secs_f64()
+    );
+}

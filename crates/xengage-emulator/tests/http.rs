@@ -1,0 +1,693 @@
+//! The emulator over real HTTP: every documented rule and status, signatures, quota, each fault
+//! kind, CORS, gzip, and counts that agree across endpoints and with the world's ground truth.
+#![allow(clippy::many_single_char_names)]
+
+use std::io::Read;
+use std::time::Duration;
+
+use http::HeaderMap;
+use time::macros::datetime;
+use time::{Duration as TimeDuration, OffsetDateTime};
+use xengage_core::auth::{Credentials, FixedNonce};
+use xengage_core::response::{Bucket, Outcome, ParseOptions, parse_response};
+use xengage_core::window::{TimeWindow, floor_hour};
+use xengage_core::{BaseUrls, Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
+use xengage_emulator::{
+    Clock, Emulator, EmulatorConfig, FaultKind, Faults, PostState, RunningEmulator,
+};
+
+const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
+
+struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_gzip().build().unwrap()
+}
+
+async fn start(config: EmulatorConfig) -> RunningEmulator {
+    Emulator::start(EmulatorConfig {
+        now: Clock::Fixed(NOW),
+        posts_per_account: 80,
+        ..config
+    })
+    .await
+    .unwrap()
+}
+
+#[allow(clippy::needless_pass_by_value)] // reads best at the call sites
+fn validate(spec: RequestSpec) -> Request {
+    let options = ValidationOptions {
+        enforce_lookback: false,
+        ..ValidationOptions::default()
+    };
+    spec.validate(NOW, &options).unwrap()
+}
+
+/// Sends `request` signed with `credentials`, as a client would, and decompresses the answer.
+async fn send(emu: &RunningEmulator, request: &Request, credentials: &Credentials) -> Answer {
+    let base = BaseUrls::single(&emu.url()).unwrap();
+    let mut nonces = FixedNonce {
+        nonce: format!("{:?}", std::time::Instant::now()),
+        timestamp: 1,
+    };
+    let prepared = request.prepare_authorized(&base, &base, credentials, &mut nonces);
+    raw(
+        prepared.method,
+        &prepared.url,
+        prepared.headers,
+        prepared.body,
+    )
+    .await
+}
+
+async fn raw(method: http::Method, url: &str, headers: HeaderMap, body: Option<Vec<u8>>) -> Answer {
+    let mut req = http().request(method, url).headers(headers);
+    if let Some(b) = body {
+        req = req.body(b);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let body = if headers.get("content-encoding").is_some_and(|v| v == "gzip") {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    } else {
+        bytes
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn json(a: &Answer) -> serde_json::Value {
+    serde_json::from_slice(&a.body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&a.body)))
+}
+
+fn parse(request: &Request, a: &Answer) -> Outcome {
+    parse_response(
+        request,
+        a.status,
+        &a.headers,
+        &a.body,
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&a.body)))
+}
+
+fn public(emu: &RunningEmulator, account: usize, max_age_days: i64) -> Vec<PostId> {
+    emu.world()
+        .posts()
+        .iter()
+        .filter(|p| {
+            p.owner == account
+                && p.state == PostState::Public
+                && NOW - p.created_at < TimeDuration::days(max_age_days)
+        })
+        .map(|p| p.id)
+        .collect()
+}
+
+fn ids(list: &[PostId]) -> Vec<String> {
+    list.iter().map(|p| p.as_str().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn counts_agree_across_endpoints_and_with_the_ground_truth() {
+    let emu = start(EmulatorConfig::default()).await;
+    let oauth1 = emu.credentials().oauth1(0);
+    let posts = public(&emu, 0, 80);
+    let asked = &posts[..5];
+    // Totals: the sum of every hour since creation.
+    let totals = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(asked))
+            .metrics(["impressions", "favorites"]),
+    );
+    let o = parse(&totals, &send(&emu, &totals, &oauth1).await);
+    for r in o.rows() {
+        assert_eq!(
+            r.value,
+            emu.world()
+                .lifetime(&r.post_id.unwrap(), r.metric.unwrap(), NOW)
+        );
+    }
+    // 28hr by hour: the last 28 hours, each equal to the world's hour.
+    let last = validate(
+        RequestSpec::new(Endpoint::Last28Hours)
+            .post_ids(ids(asked))
+            .metrics(["impressions"])
+            .grouping(
+                "h",
+                [
+                    "tweet.id",
+                    "engagement.type",
+                    "engagement.day",
+                    "engagement.hour",
+                ],
+            )
+            .grouping("hod", ["tweet.id", "engagement.type", "engagement.hour"]),
+    );
+    let o = parse(&last, &send(&emu, &last, &oauth1).await);
+    let hourly = o.grouping("h").unwrap();
+    assert_eq!(hourly.rows.len(), 5 * 28);
+    for r in &hourly.rows {
+        let Bucket::Hour(t) = r.bucket else {
+            panic!("{r:?}")
+        };
+        assert_eq!(
+            r.value,
+            emu.world()
+                .hourly_count(&r.post_id.unwrap(), Metric::Impressions, t)
+        );
+    }
+    // Hour-of-day buckets are the sum over the window's days.
+    for r in &o.grouping("hod").unwrap().rows {
+        let Bucket::HourOfDay(h) = r.bucket else {
+            panic!("{r:?}")
+        };
+        let sum: u64 = hourly
+            .rows
+            .iter()
+            .filter(|x| {
+                x.post_id == r.post_id && matches!(x.bucket, Bucket::Hour(t) if t.hour() == h)
+            })
+            .map(|x| x.value)
+            .sum();
+        assert_eq!(r.value, sum);
+    }
+    // Historical by day: days are sums of hours, and the window is rounded as documented.
+    let hist = validate(
+        RequestSpec::new(Endpoint::Historical)
+            .post_ids(ids(asked))
+            .metrics(["engagements"])
+            .grouping("d", ["tweet.id", "engagement.type", "engagement.day"])
+            .window("2026-11-01T12:24:00Z", "2026-11-08T08:37:00Z"),
+    );
+    let a = send(&emu, &hist, &oauth1).await;
+    assert_eq!(json(&a)["start"], "2026-11-01T12:00:00Z");
+    assert_eq!(json(&a)["end"], "2026-11-08T09:00:00Z");
+    let o = parse(&hist, &a);
+    let window = TimeWindow::new(
+        datetime!(2026-11-01 12:00 UTC),
+        datetime!(2026-11-08 09:00 UTC),
+    )
+    .unwrap();
+    for id in asked {
+        let sum: u64 = o
+            .rows()
+            .filter(|r| r.post_id == Some(*id))
+            .map(|r| r.value)
+            .sum();
+        assert_eq!(sum, emu.world().sum(id, Metric::Engagements, window));
+    }
+    // v2 over the same 28 hours gives the same totals.
+    let v2 = validate(
+        RequestSpec::new(Endpoint::Insights28Hours)
+            .post_ids(ids(asked))
+            .metrics(["Impressions"])
+            .granularity("Total"),
+    );
+    let o2 = parse(&v2, &send(&emu, &v2, &emu.credentials().oauth2(0)).await);
+    for r in o2.rows() {
+        let sum: u64 = hourly
+            .rows
+            .iter()
+            .filter(|x| x.post_id == r.post_id)
+            .map(|x| x.value)
+            .sum();
+        assert_eq!(r.value, sum);
+    }
+}
+
+#[tokio::test]
+async fn credentials_signatures_and_scope_are_enforced() {
+    let emu = start(EmulatorConfig::default()).await;
+    let mine = public(&emu, 0, 80);
+    let theirs = public(&emu, 1, 80);
+    let totals = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&mine[..1]))
+            .metrics(["favorites"]),
+    );
+    // A good signature is accepted; the same request with one byte changed is not.
+    assert_eq!(
+        send(&emu, &totals, &emu.credentials().oauth1(0))
+            .await
+            .status,
+        200
+    );
+    let base = BaseUrls::single(&emu.url()).unwrap();
+    let mut nonces = FixedNonce {
+        nonce: "n".into(),
+        timestamp: 1,
+    };
+    let prepared =
+        totals.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
+    let tampered = prepared.url.replace("totals", "totals/");
+    let a = raw(
+        prepared.method.clone(),
+        &tampered,
+        prepared.headers.clone(),
+        prepared.body.clone(),
+    )
+    .await;
+    assert_eq!(a.status, 401, "{}", String::from_utf8_lossy(&a.body));
+    // Signed for the API's own URL and sent here, as through a proxy: accepted too.
+    let prepared = totals.prepare_authorized(
+        &base,
+        &BaseUrls::default(),
+        &emu.credentials().oauth1(0),
+        &mut nonces,
+    );
+    assert_eq!(
+        raw(
+            prepared.method,
+            &prepared.url,
+            prepared.headers,
+            prepared.body
+        )
+        .await
+        .status,
+        200
+    );
+    // No credentials; an unknown token.
+    let unsigned = totals.prepare(&base);
+    let a = raw(
+        unsigned.method,
+        &unsigned.url,
+        unsigned.headers,
+        unsigned.body,
+    )
+    .await;
+    assert_eq!(a.status, 401);
+    assert!(
+        json(&a)["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("could not be authenticated")
+    );
+    let stranger = Credentials::AppOnly {
+        bearer_token: xengage_core::auth::Secret::new("nope"),
+    };
+    assert_eq!(send(&emu, &totals, &stranger).await.status, 401);
+    // App-only: public metrics of anyone's public posts on totals, nothing else.
+    let app = emu.credentials().app_only();
+    let anyone = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&theirs[..1]))
+            .metrics(["favorites"]),
+    );
+    assert_eq!(send(&emu, &anyone, &app).await.status, 200);
+    let owned_metric = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&mine[..1]))
+            .metrics(["impressions"]),
+    );
+    let a = send(&emu, &owned_metric, &app).await;
+    assert_eq!(a.status, 400);
+    assert!(json(&a).to_string().contains("needs user context"));
+    let last = validate(
+        RequestSpec::new(Endpoint::Last28Hours)
+            .post_ids(ids(&mine[..1]))
+            .metrics(["favorites"]),
+    );
+    assert_eq!(send(&emu, &last, &app).await.status, 400);
+    // Ownership: another account's posts are forbidden, by id.
+    let mixed = validate(
+        RequestSpec::new(Endpoint::Last28Hours)
+            .post_ids(ids(&[mine[0], theirs[0]]))
+            .metrics(["favorites"]),
+    );
+    let a = send(&emu, &mixed, &emu.credentials().oauth1(0)).await;
+    assert_eq!(a.status, 403);
+    assert_eq!(
+        json(&a)["errors"][0],
+        format!("Forbidden to access tweets: {}", theirs[0])
+    );
+}
+
+#[tokio::test]
+async fn posts_states_age_rules_and_request_rules() {
+    let emu = start(EmulatorConfig::default()).await;
+    let oauth1 = emu.credentials().oauth1(0);
+    let of = |state: PostState| {
+        emu.world()
+            .posts()
+            .iter()
+            .find(|p| p.owner == 0 && p.state == state)
+            .unwrap()
+            .id
+    };
+    let young = public(&emu, 0, 80)[0];
+    // Deleted: listed, the rest served. Protected: the request is refused, naming it.
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&[young, of(PostState::Deleted)]))
+            .metrics(["favorites"]),
+    );
+    let a = send(&emu, &r, &oauth1).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        json(&a)["unavailable_tweet_ids"][0],
+        of(PostState::Deleted).as_str()
+    );
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&[young, of(PostState::Protected)]))
+            .metrics(["favorites"]),
+    );
+    let a = send(&emu, &r, &oauth1).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        json(&a)["unavailable_tweet_ids"][0],
+        of(PostState::Protected).as_str()
+    );
+    // Age rules: impressions after 90 days on totals, video views after 1800 days anywhere.
+    let old = emu
+        .world()
+        .posts()
+        .iter()
+        .find(|p| {
+            p.owner == 0
+                && p.state == PostState::Public
+                && NOW - p.created_at > TimeDuration::days(1800)
+        })
+        .unwrap()
+        .id;
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&[young, old]))
+            .metrics(["impressions", "video_views", "favorites"]),
+    );
+    let v = json(&send(&emu, &r, &oauth1).await);
+    assert_eq!(
+        v["unsupported_for_impressions_engagements_tweet_ids"][0],
+        old.as_str()
+    );
+    assert_eq!(v["unsupported_for_video_views_tweet_ids"][0], old.as_str());
+    assert!(v["by-post"][old.as_str()]["favorites"].is_string());
+    assert!(v["by-post"][old.as_str()].get("impressions").is_none());
+    // The core's rules, server side: 26 ids on 28hr, a future end, a bad grouping.
+    let base = BaseUrls::single(&emu.url()).unwrap();
+    let mut nonces = FixedNonce {
+        nonce: "n".into(),
+        timestamp: 1,
+    };
+    let mut body_of = |body: serde_json::Value, endpoint: &str| {
+        let r = validate(
+            RequestSpec::new(Endpoint::Totals)
+                .post_ids(ids(&[young]))
+                .metrics(["favorites"]),
+        );
+        let mut p = r.prepare_authorized(&base, &base, &oauth1, &mut nonces);
+        p.url = format!("{}/insights/engagement/{endpoint}", emu.url());
+        p.body = Some(body.to_string().into_bytes());
+        // Re-sign for the changed URL.
+        let Credentials::OAuth1User(c) = &oauth1 else {
+            unreachable!("OAuth 1.0a credentials")
+        };
+        let steps = xengage_core::auth::oauth1::sign("POST", &p.url, &[], c, "n2", 2).unwrap();
+        p.headers
+            .insert("authorization", steps.authorization_header.parse().unwrap());
+        p
+    };
+    let many: Vec<String> = (0..26)
+        .map(|i| format!("19900000000000000{i:02}"))
+        .collect();
+    for (body, endpoint, says) in [
+        (
+            serde_json::json!({"tweet_ids": many, "engagement_types": ["favorites"]}),
+            "28hr",
+            "at most 25",
+        ),
+        (
+            serde_json::json!({"tweet_ids": [young.as_str()], "engagement_types": ["favorites"], "start": "2026-11-20", "end": "2026-12-01"}),
+            "historical",
+            "after now",
+        ),
+        (
+            serde_json::json!({"tweet_ids": [young.as_str()], "engagement_types": ["favorites"], "groupings": {"g": {"group_by": ["engagement.day"]}}}),
+            "totals",
+            "engagement.day",
+        ),
+        (
+            serde_json::json!({"tweet_ids": [12], "engagement_types": ["favorites"]}),
+            "totals",
+            "expected a string",
+        ),
+    ] {
+        let p = body_of(body, endpoint);
+        let a = raw(p.method, &p.url, p.headers, p.body).await;
+        assert_eq!(
+            a.status,
+            400,
+            "{endpoint}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        assert!(
+            json(&a).to_string().contains(says),
+            "{says}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+    }
+    // Wrong paths are 404.
+    let a = raw(
+        http::Method::GET,
+        &format!("{}/1.1/statuses/show.json", emu.url()),
+        HeaderMap::new(),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 404);
+}
+
+#[tokio::test]
+async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
+    let emu = start(EmulatorConfig {
+        numbers_as_json_numbers: 1.0,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&public(&emu, 0, 80)[..2]))
+            .metrics(["favorites"]),
+    );
+    let base = BaseUrls::single(&emu.url()).unwrap();
+    let mut nonces = FixedNonce {
+        nonce: "n".into(),
+        timestamp: 1,
+    };
+    let mut p = r.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
+    let a = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+    assert_eq!(a.headers["content-encoding"], "gzip");
+    let v = json(&a);
+    assert!(
+        v["by-post"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|m| m["favorites"].is_u64()),
+        "{v}"
+    );
+    p.headers.remove("accept-encoding");
+    let a = raw(p.method, &p.url, p.headers, p.body).await;
+    assert_eq!(a.status, 406);
+    assert!(
+        json(&a)["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("Accept-Encoding: gzip")
+    );
+}
+
+#[tokio::test]
+async fn the_quota_is_reported_and_enforced_per_minute() {
+    let emu = start(EmulatorConfig {
+        quota_per_minute: 3,
+        minute: Duration::from_secs(30),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&public(&emu, 0, 80)[..1]))
+            .metrics(["favorites"]),
+    );
+    let c = emu.credentials().oauth1(0);
+    let mut remaining = Vec::new();
+    for _ in 0..4 {
+        let a = send(&emu, &r, &c).await;
+        assert_eq!(a.headers["x-per-minute-limit"], "3");
+        remaining.push((
+            a.status,
+            a.headers["x-per-minute-remaining"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        ));
+    }
+    assert_eq!(
+        remaining,
+        [
+            (200, "2".into()),
+            (200, "1".into()),
+            (200, "0".into()),
+            (429, "0".into())
+        ]
+    );
+    assert_eq!(emu.stats().rate_limited, 1);
+}
+
+#[tokio::test]
+async fn every_fault_kind_can_be_scheduled() {
+    let schedule = vec![
+        (0, FaultKind::Status500),
+        (1, FaultKind::Status502),
+        (2, FaultKind::Status503),
+        (3, FaultKind::RateLimited),
+        (4, FaultKind::Slow(Duration::from_millis(50))),
+        (5, FaultKind::InvalidJson),
+        (6, FaultKind::Drop),
+        (7, FaultKind::Truncate),
+    ];
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            rate: 0.0,
+            kinds: vec![],
+            schedule,
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&public(&emu, 0, 80)[..3]))
+            .metrics(["favorites"]),
+    );
+    let c = emu.credentials().oauth1(0);
+    let statuses: Vec<u16> = {
+        let mut s = Vec::new();
+        for _ in 0..6 {
+            s.push(send(&emu, &r, &c).await.status);
+        }
+        s
+    };
+    assert_eq!(statuses, [500, 502, 503, 429, 200, 200]);
+    // Request 5 was invalid JSON: the parser says so (the 200 above).
+    // Requests 6 and 7 drop the connection before the body is whole.
+    let base = BaseUrls::single(&emu.url()).unwrap();
+    for _ in 0..2 {
+        let mut nonces = FixedNonce {
+            nonce: "n".into(),
+            timestamp: 1,
+        };
+        let p = r.prepare_authorized(&base, &base, &c, &mut nonces);
+        let result = http()
+            .request(p.method, &p.url)
+            .headers(p.headers)
+            .body(p.body.unwrap())
+            .send()
+            .await;
+        let whole = match result {
+            Ok(resp) => resp.bytes().await.is_ok(),
+            Err(_) => false,
+        };
+        assert!(!whole, "a dropped or truncated answer reads whole");
+    }
+    let a = send(&emu, &r, &c).await;
+    assert_eq!(a.status, 200);
+    parse(&r, &a);
+    assert_eq!(emu.stats().faults, 8);
+}
+
+#[tokio::test]
+async fn invalid_json_faults_are_malformed_answers() {
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            rate: 0.0,
+            kinds: vec![],
+            schedule: vec![(0, FaultKind::InvalidJson)],
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&public(&emu, 0, 80)[..1]))
+            .metrics(["favorites"]),
+    );
+    let a = send(&emu, &r, &emu.credentials().oauth1(0)).await;
+    let e =
+        parse_response(&r, a.status, &a.headers, &a.body, &ParseOptions::default()).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+}
+
+#[tokio::test]
+async fn cors_is_answered_for_configured_origins_only() {
+    let emu = start(EmulatorConfig {
+        cors_origins: vec!["http://app.test".into()],
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let url = format!("{}/insights/engagement/totals", emu.url());
+    let preflight = |origin: &'static str| {
+        let url = url.clone();
+        async move {
+            http()
+                .request(reqwest::Method::OPTIONS, &url)
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let ok = preflight("http://app.test").await;
+    assert_eq!(ok.status(), 204);
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://app.test"
+    );
+    assert!(
+        ok.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
+    assert_eq!(preflight("http://evil.test").await.status(), 403);
+    let r = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&public(&emu, 0, 80)[..1]))
+            .metrics(["favorites"]),
+    );
+    let base = BaseUrls::single(&emu.url()).unwrap();
+    let mut nonces = FixedNonce {
+        nonce: "n".into(),
+        timestamp: 1,
+    };
+    let mut p = r.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
+    p.headers
+        .insert("origin", "http://app.test".parse().unwrap());
+    let a = raw(p.method, &p.url, p.headers, p.body).await;
+    assert_eq!(a.headers["access-control-allow-origin"], "http://app.test");
+    assert!(
+        a.headers["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("x-per-minute-remaining")
+    );
+    let _ = floor_hour(NOW);
+}
