@@ -291,3 +291,201 @@ pub(crate) fn pacing_bytes(data: &[u8]) {
         pacing(&input);
     }
 }
+
+/// The v1 answer to a request (chosen from the structured input), as random bytes: parsing
+/// never panics, and whatever parses has a row per count and a ledger entry per post asked.
+pub(crate) fn response_v1(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let groupings: [&[&str]; 6] = [
+        &["tweet.id", "engagement.type"],
+        &["engagement.type", "tweet.id"],
+        &[
+            "tweet.id",
+            "engagement.type",
+            "engagement.day",
+            "engagement.hour",
+        ],
+        &[
+            "engagement.type",
+            "tweet.id",
+            "engagement.day",
+            "engagement.hour",
+        ],
+        &["tweet.id", "engagement.type", "engagement.hour"],
+        &["engagement.day"],
+    ];
+    let endpoint = [
+        Endpoint::Totals,
+        Endpoint::Last28Hours,
+        Endpoint::Historical,
+    ][usize::from(selector % 3)];
+    let grouping = groupings[usize::from(selector / 3) % groupings.len()];
+    let grouping = if endpoint == Endpoint::Totals {
+        groupings[usize::from(selector / 3) % 2]
+    } else {
+        grouping
+    };
+    let now = now_of(40_000_000);
+    let request = RequestSpec::new(endpoint)
+        .post_ids(["1", "17", "1990000000000000001"])
+        .metrics(["impressions", "favorites"])
+        .grouping("g", grouping.iter().copied())
+        .validate(
+            now,
+            &ValidationOptions {
+                enforce_lookback: false,
+                ..ValidationOptions::default()
+            },
+        );
+    let Ok(request) = request else { return };
+    let options = xengage_core::response::ParseOptions {
+        max_body_bytes: 1 << 20,
+        max_depth: 16,
+    };
+    let status = if selector & 0x80 == 0 { 200 } else { 403 };
+    match xengage_core::response::parse_response(
+        &request,
+        status,
+        &http::HeaderMap::new(),
+        body,
+        &options,
+    ) {
+        Ok(outcome) => {
+            for id in request.post_ids() {
+                assert!(
+                    outcome.ledger.get(id).is_some(),
+                    "post {id} not in the ledger"
+                );
+            }
+            for g in &outcome.groupings {
+                let _ = g.tree();
+            }
+        }
+        Err(e) => {
+            let _ = (e.to_string(), e.is_retryable(), e.refused_post_ids());
+        }
+    }
+}
+
+/// The v2 answer as random bytes: never panics.
+pub(crate) fn response_v2(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let granularity = ["Hourly", "Daily", "Weekly", "Total"][usize::from(selector % 4)];
+    let request = RequestSpec::new(Endpoint::Insights28Hours)
+        .post_ids(["1346889436626259968", "17"])
+        .metrics(["Impressions", "Likes"])
+        .granularity(granularity)
+        .validate(now_of(40_000_000), &ValidationOptions::default());
+    let Ok(request) = request else { return };
+    let options = xengage_core::response::ParseOptions {
+        max_body_bytes: 1 << 20,
+        max_depth: 16,
+    };
+    let status = if selector & 0x80 == 0 { 200 } else { 401 };
+    if let Ok(outcome) = xengage_core::response::parse_response(
+        &request,
+        status,
+        &http::HeaderMap::new(),
+        body,
+        &options,
+    ) {
+        for id in request.post_ids() {
+            assert!(outcome.ledger.get(id).is_some());
+        }
+    }
+}
+
+/// The OAuth 1.0a encoder and base string: encoding keeps exactly the unreserved characters,
+/// decodes back to the input, and a signature verifies, for any strings.
+pub(crate) fn oauth1(data: &[u8]) {
+    use xengage_core::auth::oauth1;
+    let text = String::from_utf8_lossy(data);
+    let encoded = oauth1::percent_encode(&text);
+    assert!(
+        encoded
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+        "{encoded}"
+    );
+    let decoded = percent_encoding::percent_decode_str(&encoded)
+        .decode_utf8()
+        .expect("UTF-8 back");
+    assert_eq!(decoded, text);
+    let (name, value) = text.split_once('=').unwrap_or((&text, ""));
+    let params = vec![(name.to_owned(), value.to_owned())];
+    let credentials = xengage_core::auth::OAuth1Credentials {
+        consumer_key: "ck".into(),
+        consumer_secret: xengage_core::auth::Secret::new(value),
+        token: Some("t".into()),
+        token_secret: Some(xengage_core::auth::Secret::new(name)),
+    };
+    let url = format!(
+        "https://api.x.com/2/insights/28hr?q={}",
+        oauth1::percent_encode(&text)
+    );
+    if let Ok(steps) = oauth1::sign("GET", &url, &params, &credentials, "n", 1) {
+        assert!(
+            steps
+                .base_string
+                .starts_with("GET&https%3A%2F%2Fapi.x.com%2F2%2Finsights%2F28hr&")
+        );
+        oauth1::verify(
+            "GET",
+            &url,
+            &params,
+            &steps.authorization_header,
+            value,
+            Some(name),
+        )
+        .expect("a signature verifies");
+    }
+    let _ = oauth1::parse_authorization_header(&text);
+}
+
+/// Rate-limit headers and the retry decisions built on them: any header values parse or are
+/// ignored, and a pacer fed them never panics.
+pub(crate) fn headers(data: &[u8]) {
+    use xengage_core::pace::{Pacer, PacingOptions};
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\n');
+    let mut headers = http::HeaderMap::new();
+    for name in ["x-per-minute-limit", "x-per-minute-remaining"] {
+        if let Some(v) = parts
+            .next()
+            .and_then(|v| http::HeaderValue::from_str(v).ok())
+        {
+            headers.insert(name, v);
+        }
+    }
+    let mut pacer = Pacer::new(PacingOptions::default());
+    let _ = pacer.reserve(std::time::Duration::ZERO);
+    match xengage_core::response::RateLimit::from_headers(&headers) {
+        Some(rl) => {
+            assert_eq!(
+                headers["x-per-minute-limit"]
+                    .to_str()
+                    .unwrap()
+                    .trim()
+                    .parse::<u32>()
+                    .ok(),
+                Some(rl.limit)
+            );
+            pacer.observe(std::time::Duration::from_millis(5), rl.limit, rl.remaining);
+        }
+        None => pacer.observe_without_quota(std::time::Duration::from_millis(5)),
+    }
+    let _ = pacer.reserve(std::time::Duration::from_millis(6));
+    let status = parts
+        .next()
+        .and_then(|s| s.trim().parse::<u16>().ok())
+        .unwrap_or(200);
+    let failure = xengage_core::pace::Failure::from_status(status);
+    assert_eq!(
+        failure.is_retryable(),
+        status == 429 || (500..=599).contains(&status)
+    );
+}

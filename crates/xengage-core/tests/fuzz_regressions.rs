@@ -57,3 +57,23 @@ fn request_http_regressions() {
 fn pacing_regressions() {
     replay("pacing", checks::pacing_bytes);
 }
+
+#[test]
+fn response_v1_regressions() {
+    replay("response_v1", checks::response_v1);
+}
+
+#[test]
+fn response_v2_regressions() {
+    replay("response_v2", checks::response_v2);
+}
+
+#[test]
+fn oauth1_regressions() {
+    replay("oauth1", checks::oauth1);
+}
+
+#[test]
+fn headers_regressions() {
+    replay("headers", checks::headers);
+}
