@@ -22,6 +22,14 @@
 //! # Ok::<(), xengage_core::InvalidRequest>(())
 //! ```
 //!
+//! The modules, in the order a request lives:
+//! [`RequestSpec`] → [`RequestSpec::validate`] → [`Request`] → [`auth`] (signing,
+//! [`Request::prepare_authorized`]) → a transport sends it → [`response::parse_response`] →
+//! rows, result trees and a [`response::Ledger`] of every post → [`response::merge`]. Bulk jobs:
+//! [`plan::Plan`] splits any number of ids and any range into requests, [`collect::Collector`]
+//! drives them with [`pace`]'s pacing and retry decisions; [`handles`] counts unique @handles.
+//! [`facts`] is the one table of the API's documented limits and metrics.
+//!
 //! Invalid requests report every problem at once:
 //!
 //! ```
