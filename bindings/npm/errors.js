@@ -1,10 +1,14 @@
-// The error thrown by every xengage function: an Error subclass with a stable `code` and, for
-// `invalid_request`, every problem of the request at once.
+// The error thrown by every xengage function: an Error subclass with a stable `code`; for
+// `invalid_request`, every problem of the request at once; for errors of an answer, its HTTP
+// `status`, whether retrying can help, and the posts it refused by name.
 export class XengageError extends Error {
-  constructor(code, message, problems) {
+  constructor(code, message, problems, details) {
     super(message);
     this.name = 'XengageError';
     this.code = code;
     this.problems = problems ?? [];
+    this.status = details?.status ?? null;
+    this.retryable = details?.retryable ?? false;
+    this.postIds = details?.postIds ?? [];
   }
 }

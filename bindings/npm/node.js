@@ -1,8 +1,7 @@
 // Node: reads and compiles the wasm next to this file synchronously, on import.
 import { readFileSync } from 'node:fs';
-import { initSync, buildRequest, checkRequest } from './dist/xengage_wasm.js';
+import { initSync } from './dist/xengage_wasm.js';
 
 initSync({ module: readFileSync(new URL('./dist/xengage_wasm_bg.wasm', import.meta.url)) });
 
-export { buildRequest, checkRequest };
-export { XengageError } from './errors.js';
+export { buildRequest, checkRequest, parseResponse, toRows, Client, XengageError } from './api.js';

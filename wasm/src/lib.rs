@@ -5,9 +5,13 @@
 //! `XengageError` (an `Error` subclass with a `code` and the list of `problems`, defined in the
 //! npm package's `errors.js`).
 //!
-//! Exports, in JS spelling: `buildRequest(spec, options?)` and `checkRequest(spec, options?)`.
-//! The JSON-level functions ([`build_request_json`], [`check_request_json`]) hold all the logic
-//! and run on any target, so they are tested natively:
+//! Exports, in JS spelling: `buildRequest(spec, options?)`, `checkRequest(spec, options?)`,
+//! `parseResponseRaw` and `RawClient` (wrapped by the npm package's `api.js` as
+//! `parseResponse` and `Client`). Outcomes cross to JS as columns of typed arrays
+//! ([`outcome::Columns`]) plus JSON for the rest. The JSON-level functions
+//! ([`build_request_json`], [`check_request_json`], [`parse_response_parts`],
+//! [`ClientConfig::from_json`]) hold the logic and run on any target, so they are tested
+//! natively:
 //!
 //! ```
 //! let out = xengage_wasm::build_request_json(
@@ -18,9 +22,15 @@
 //! assert!(out.contains(r#""method":"POST""#));
 //! ```
 
+mod client;
+pub mod outcome;
+
+pub use client::ClientConfig;
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use wasm_bindgen::prelude::*;
+use xengage_core::response::{Outcome, ParseOptions, parse_response};
 use xengage_core::time::OffsetDateTime;
 use xengage_core::time::format_description::well_known::Rfc3339;
 use xengage_core::{
@@ -106,14 +116,17 @@ pub struct Failure {
     pub message: String,
     /// Every problem, as `{ field, value, rule }` objects (empty unless `invalid_request`).
     pub problems: Value,
+    /// More about a response error: `{ status, retryable, postIds }`; `null` otherwise.
+    pub details: Value,
 }
 
 impl Failure {
-    fn new(code: &'static str, message: impl Into<String>) -> Failure {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Failure {
         Failure {
             code,
             message: message.into(),
             problems: Value::Array(Vec::new()),
+            details: Value::Null,
         }
     }
 }
@@ -124,6 +137,7 @@ impl From<InvalidRequest> for Failure {
             code: "invalid_request",
             message: e.to_string(),
             problems: serde_json::to_value(&e.problems).unwrap_or(Value::Null),
+            details: Value::Null,
         }
     }
 }
@@ -152,6 +166,13 @@ fn now_of(options: &JsOptions, clock_ms: f64) -> Result<OffsetDateTime, Failure>
         Some(JsTime::Text(s)) => OffsetDateTime::parse(s, &Rfc3339)
             .map_err(|_| bad(&format!("`{s}` is not an RFC 3339 time or a Date"))),
     }
+}
+
+/// An RFC 3339 time as milliseconds since the epoch.
+fn parse_time_millis(text: &str) -> Option<f64> {
+    let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    #[allow(clippy::cast_precision_loss)]
+    Some((t.unix_timestamp_nanos() / 1_000_000) as f64)
 }
 
 fn millis_to_time(ms: f64) -> Option<OffsetDateTime> {
@@ -237,17 +258,62 @@ pub fn check_request_json(spec: &str, options: &str) -> Result<String, Failure> 
     check_with_clock(spec, options, 0.0)
 }
 
+/// The request `spec` stands for, validated as `buildRequest` does.
+pub(crate) fn request_of(spec: &str, options: &str, clock_ms: f64) -> Result<Request, Failure> {
+    let options = parse_options(options)?;
+    validate(spec, &options, clock_ms)
+}
+
+/// Headers given as a JSON object of names to values.
+fn header_map(headers: &str) -> Result<http::HeaderMap, Failure> {
+    let bad = |what: String| Failure::new("invalid_response", format!("answer.headers: {what}"));
+    let map: Map<String, Value> = if headers.trim().is_empty() {
+        Map::new()
+    } else {
+        serde_json::from_str(headers).map_err(|e| bad(e.to_string()))?
+    };
+    let mut out = http::HeaderMap::new();
+    for (name, value) in map {
+        let Value::String(value) = value else {
+            return Err(bad(format!("the value of `{name}` is not a string")));
+        };
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| bad(format!("`{name}` is not a header name")))?;
+        let value = http::HeaderValue::from_str(&value)
+            .map_err(|_| bad(format!("the value of `{name}` is not a header value")))?;
+        out.append(name, value);
+    }
+    Ok(out)
+}
+
+/// `parseResponse` on JSON-level inputs: the spec and options as for `buildRequest`, the
+/// answer's status, headers (a JSON object) and body bytes.
+pub fn parse_response_parts(
+    spec: &str,
+    options: &str,
+    status: u16,
+    headers: &str,
+    body: &[u8],
+    clock_ms: f64,
+) -> Result<Outcome, Failure> {
+    let request = request_of(spec, options, clock_ms)?;
+    let headers = header_map(headers)?;
+    parse_response(&request, status, &headers, body, &ParseOptions::default())
+        .map_err(|e| outcome::response_failure(&e))
+}
+
 #[wasm_bindgen(raw_module = "../errors.js")]
 extern "C" {
     /// The package's `XengageError` class (`errors.js`).
     type XengageError;
     #[wasm_bindgen(constructor)]
-    fn new(code: &str, message: &str, problems: JsValue) -> XengageError;
+    fn new(code: &str, message: &str, problems: JsValue, details: JsValue) -> XengageError;
 }
 
-fn to_js_error(f: &Failure) -> JsValue {
+pub(crate) fn to_js_error(f: &Failure) -> JsValue {
     let problems = js_sys::JSON::parse(&f.problems.to_string()).unwrap_or(JsValue::NULL);
-    XengageError::new(f.code, &f.message, problems).into()
+    let details = js_sys::JSON::parse(&f.details.to_string()).unwrap_or(JsValue::NULL);
+    XengageError::new(f.code, &f.message, problems, details).into()
 }
 
 fn to_json_text(value: &JsValue) -> Result<String, JsValue> {
@@ -282,6 +348,91 @@ pub fn build_request(spec: &JsValue, options: &JsValue) -> Result<JsValue, JsVal
 #[wasm_bindgen(js_name = checkRequest, skip_typescript)]
 pub fn check_request(spec: &JsValue, options: &JsValue) -> Result<JsValue, JsValue> {
     js_call(check_with_clock, spec, options)
+}
+
+/// `parseResponse`'s raw half (`outcome.js` wraps it): the outcome's columns as typed arrays
+/// and the rest as JSON text in `meta`.
+#[wasm_bindgen(js_name = parseResponseRaw, skip_typescript)]
+pub fn parse_response_raw(
+    spec: &JsValue,
+    options: &JsValue,
+    status: u16,
+    headers: &str,
+    body: &[u8],
+) -> Result<JsValue, JsValue> {
+    let spec = to_json_text(spec)?;
+    let options = to_json_text(options)?;
+    let outcome = parse_response_parts(&spec, &options, status, headers, body, js_sys::Date::now())
+        .map_err(|e| to_js_error(&e))?;
+    Ok(outcome_to_js(&outcome, None))
+}
+
+/// An outcome as `{ columns, meta, summary }` for `outcome.js`.
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn outcome_to_js(outcome: &Outcome, summary: Option<&Value>) -> JsValue {
+    let c = outcome::Columns::of(outcome);
+    let strings =
+        |list: &[String]| -> js_sys::Array { list.iter().map(|s| JsValue::from_str(s)).collect() };
+    let columns = js_sys::Object::new();
+    let set = |obj: &js_sys::Object, key: &str, value: &JsValue| {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+    };
+    set(&columns, "length", &JsValue::from_f64(c.len() as f64));
+    set(&columns, "groupings", &strings(&c.groupings));
+    set(
+        &columns,
+        "grouping",
+        &js_sys::Uint8Array::from(c.grouping.as_slice()),
+    );
+    set(&columns, "postIds", &strings(&c.post_ids));
+    set(
+        &columns,
+        "post",
+        &js_sys::Int32Array::from(c.post.as_slice()),
+    );
+    set(&columns, "metrics", &strings(&c.metrics));
+    set(
+        &columns,
+        "metric",
+        &js_sys::Int32Array::from(c.metric.as_slice()),
+    );
+    set(
+        &columns,
+        "bucketKinds",
+        &strings(&outcome::BUCKET_KINDS.map(String::from)),
+    );
+    set(
+        &columns,
+        "bucket",
+        &js_sys::Uint8Array::from(c.bucket.as_slice()),
+    );
+    set(
+        &columns,
+        "time",
+        &js_sys::Float64Array::from(c.time.as_slice()),
+    );
+    set(
+        &columns,
+        "hourOfDay",
+        &js_sys::Uint8Array::from(c.hour_of_day.as_slice()),
+    );
+    set(
+        &columns,
+        "value",
+        &js_sys::Float64Array::from(c.value.as_slice()),
+    );
+    let out = js_sys::Object::new();
+    set(&out, "columns", &columns);
+    set(
+        &out,
+        "meta",
+        &JsValue::from_str(&outcome::meta(outcome).to_string()),
+    );
+    if let Some(summary) = summary {
+        set(&out, "summary", &JsValue::from_str(&summary.to_string()));
+    }
+    out.into()
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ commands:
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines
   bench collect [QUOTA [MINUTE_MS [POSTS]]]
           collect 5,000 posts from the emulator; prints wall time against the quota-bound ideal
+  bench wasm [RUNS]
+          the same answer in Node: parseResponse against JSON.parse plus a JS walk; package size
   fuzz [--seconds N] [TARGET...]
           every cargo-fuzz target of fuzz/ for N seconds each (default 60)";
 
@@ -74,7 +76,12 @@ fn bench(args: &[String]) -> Result<(), String> {
     let (package, example) = match args.first().map(String::as_str) {
         Some("parse") => ("xengage-core", "bench_parse"),
         Some("collect") => ("xengage-native", "bench_collect"),
-        _ => return Err(format!("bench what? `parse` or `collect`\n\n{USAGE}")),
+        Some("wasm") => return wasm::bench(&args[1..]),
+        _ => {
+            return Err(format!(
+                "bench what? `parse`, `collect` or `wasm`\n\n{USAGE}"
+            ));
+        }
     };
     let mut run_args = vec![
         "run",

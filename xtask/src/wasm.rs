@@ -17,10 +17,21 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Runs `program args` in `dir`, echoing it, and fails if it fails.
 fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    run_in_with(dir, program, args, &[])
+}
+
+/// [`run_in`] with environment variables.
+fn run_in_with(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &Path)],
+) -> Result<(), String> {
     eprintln!("\n$ (cd {}) {program} {}", dir.display(), args.join(" "));
     let status = Command::new(program)
         .args(args)
         .current_dir(dir)
+        .envs(env.iter().copied())
         .status()
         .map_err(|e| format!("cannot start `{program}`: {e}"))?;
     if status.success() {
@@ -101,6 +112,7 @@ pub(crate) fn package_size() -> Result<(Size, Size), String> {
         "dist/xengage_wasm_bg.wasm",
         "dist/xengage_wasm.js",
         "errors.js",
+        "api.js",
         "web.js",
         "node.js",
     ];
@@ -204,8 +216,41 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
         run("apt-get", &["update"])?;
         run("apt-get", &["install", "-y", "chromium", "chromium-driver"])?;
     }
-    run_in(&npm_dir, "node", &["test/run.mjs"])?;
+    // The Node and Chromium tests start `xengage emulate` and `xengage proxy`.
+    run(&cargo(), &["build", "-p", "xengage-cli"])?;
+    let bin = workspace_root().join("target/debug/xengage");
+    run_in_with(
+        &npm_dir,
+        "node",
+        &["test/run.mjs"],
+        &[("XENGAGE_BIN", bin.as_path())],
+    )?;
     web_tests()
+}
+
+/// `cargo xtask bench wasm [RUNS]`: builds the package, writes the parse benchmark's answer,
+/// and times `parseResponse` against `JSON.parse` plus a JS walk in Node (`bench/parse.mjs`).
+pub(crate) fn bench(args: &[String]) -> Result<(), String> {
+    wasm()?;
+    let dir = workspace_root().join("target/bench-wasm");
+    let dir_text = dir.to_string_lossy().into_owned();
+    run(
+        &cargo(),
+        &[
+            "run",
+            "--release",
+            "-p",
+            "xengage-core",
+            "--example",
+            "bench_parse",
+            "--",
+            "--write",
+            &dir_text,
+        ],
+    )?;
+    let mut node_args = vec!["bench/parse.mjs", dir_text.as_str()];
+    node_args.extend(args.iter().map(String::as_str));
+    run_in(&workspace_root().join(NPM_DIR), "node", &node_args)
 }
 
 /// `wasm-bindgen-test` tests of `xengage-web` in Node, in a Chromium page and in a Chromium

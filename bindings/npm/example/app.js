@@ -1,22 +1,26 @@
-// The example: build a historical request with the wasm package, fetch it through a base URL
-// that holds no secrets (the CLI's proxy, or the emulator), and chart hourly impressions.
-// Query parameters: api (base URL), post (post id), start, end, now.
-import { buildRequest, XengageError } from 'xengage';
+// The example: collect a historical range with the wasm package's Client through a base URL
+// that holds no secrets (the CLI's proxy, which signs and forwards to the API or the emulator),
+// and chart hourly impressions straight from the typed columns.
+// Query parameters: api (the proxy's URL), post (post id), start, end.
+import { Client, XengageError } from 'xengage';
 
 const q = new URLSearchParams(location.search);
 const post = q.get('post') ?? '1855000000000000000';
 const $ = (id) => document.getElementById(id);
 
-function hourlySeries(answer, grouping) {
-  // { grouping: { post: { metric: { day: { hour: count } } } } }, counts as strings or numbers.
+// One point per hour of the post's impressions, from the columns (no object per count).
+function hourlySeries(result) {
+  const c = result.columns;
+  const p = c.postIds.indexOf(post);
+  const m = c.metrics.indexOf('impressions');
+  const hour = c.bucketKinds.indexOf('hour');
   const series = [];
-  const byMetric = answer[grouping]?.[post]?.impressions ?? {};
-  for (const day of Object.keys(byMetric).sort()) {
-    for (const hour of Object.keys(byMetric[day]).sort()) {
-      series.push({ at: `${day}T${hour}:00Z`, value: Number(byMetric[day][hour]) });
+  for (let i = 0; i < c.length; i++) {
+    if (c.post[i] === p && c.metric[i] === m && c.bucket[i] === hour) {
+      series.push({ at: new Date(c.time[i]).toISOString().slice(0, 19) + 'Z', value: c.value[i] });
     }
   }
-  return series;
+  return series.sort((a, b) => (a.at < b.at ? -1 : 1));
 }
 
 function draw(series) {
@@ -45,33 +49,28 @@ function draw(series) {
 }
 
 async function main() {
-  const grouping = 'hourly';
-  let request;
+  // No credentials here: the proxy at `api` holds them and signs every request.
+  const client = new Client({ baseUrl: q.get('api') ?? location.origin });
+  let result;
   try {
-    request = buildRequest(
-      {
-        endpoint: 'historical',
-        postIds: [post],
-        metrics: ['impressions'],
-        groupings: [{ name: grouping, groupBy: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] }],
-        start: q.get('start') ?? undefined,
-        end: q.get('end') ?? undefined,
-      },
-      { baseUrl: q.get('api') ?? location.origin, now: q.get('now') ?? new Date() },
-    );
+    result = await client.historical({
+      postIds: [post],
+      metrics: ['impressions'],
+      groupings: [{ name: 'hourly', groupBy: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] }],
+      start: q.get('start') ?? new Date(Date.now() - 24 * 3600e3),
+      end: q.get('end') ?? new Date(),
+    }, {
+      onProgress: (e) => ($('progress').textContent = `${e.kind}: ${e.progress.requestsDone}/${e.progress.requestsPlanned}`),
+    });
   } catch (e) {
     if (!(e instanceof XengageError)) throw e;
     $('status').textContent = `invalid request (${e.code})`;
     for (const p of e.problems) $('problems').insertAdjacentHTML('beforeend', `<li>${p.field}: ${p.rule}</li>`);
     return;
   }
-  $('request').textContent = `${request.method} ${request.url}`;
-  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
-  if (!res.ok) {
-    $('status').textContent = `HTTP ${res.status}`;
-    return;
-  }
-  const series = hourlySeries(await res.json(), grouping);
+  const entry = result.ledger.find((x) => x.post_id === post);
+  $('ledger').textContent = `${post}: ${entry?.status}${entry?.failures.length ? ` (${entry.failures.join('; ')})` : ''}`;
+  const series = hourlySeries(result);
   draw(series);
   $('status').textContent = `ok: ${series.length} hours`;
 }

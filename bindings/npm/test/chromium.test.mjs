@@ -1,14 +1,18 @@
 // The example page in a real headless Chromium (Debian's /usr/bin/chromium driven by
-// playwright-core): the page loads the installed package's browser build, builds a request,
-// fetches it cross-origin from an API stand-in serving a committed fixture, and charts it. The
-// test checks the numbers shown and saves a screenshot to test-results/example.png.
-// XENGAGE_CONSUMER names the consumer project where run.mjs installed the packed tarball.
+// playwright-core): the page loads the installed package's browser build and collects a
+// historical range with its Client through `xengage proxy` (which holds the credentials and
+// signs) from `xengage emulate`, and charts it. The test checks the numbers shown against the
+// `xengage` CLI asking the emulator directly, and saves a screenshot to
+// test-results/example.png. XENGAGE_CONSUMER names the consumer project where run.mjs
+// installed the packed tarball; XENGAGE_BIN the xengage binary.
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -16,9 +20,17 @@ const pkg = resolve(fileURLToPath(import.meta.url), '../..');
 const installed = process.env.XENGAGE_CONSUMER
   ? join(process.env.XENGAGE_CONSUMER, 'node_modules/xengage')
   : pkg;
-const fixture = JSON.parse(readFileSync(join(pkg, 'test/fixtures/hourly.json'), 'utf8'));
+const bin = process.env.XENGAGE_BIN;
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-const seen = [];
+const children = [];
+
+// Starts `xengage ARGS` and resolves to the JSON line it prints when ready.
+async function server(args, env) {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH, ...env } });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout });
+  return JSON.parse(await new Promise((ok) => lines.once('line', ok)));
+}
 
 function listen(handler) {
   return new Promise((ok) => {
@@ -40,7 +52,9 @@ function serveFile(res, root, rel) {
 }
 
 let site;
-let api;
+let emulator;
+let proxy;
+let credentials;
 let context;
 let profile;
 
@@ -50,20 +64,19 @@ before(async () => {
     if (url.pathname.startsWith('/xengage/')) return serveFile(res, installed, url.pathname.slice(9));
     serveFile(res, join(pkg, 'example'), url.pathname === '/' ? 'index.html' : url.pathname);
   });
-  api = await listen((req, res) => {
-    const cors = {
-      'access-control-allow-origin': origin(site),
-      'access-control-allow-headers': 'content-type, accept-encoding',
-      'access-control-allow-methods': 'GET, POST',
-    };
-    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      seen.push({ method: req.method, path: req.url, body: JSON.parse(body || 'null') });
-      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(fixture));
-    });
-  });
+  assert.ok(bin, 'XENGAGE_BIN must name the xengage binary (cargo xtask ci sets it)');
+  emulator = await server(['emulate', '--seed', '11']);
+  const a = emulator.accounts[0];
+  credentials = {
+    X_CONSUMER_KEY: emulator.consumer_key,
+    X_CONSUMER_SECRET: emulator.consumer_secret,
+    X_ACCESS_TOKEN: a.access_token,
+    X_ACCESS_TOKEN_SECRET: a.access_token_secret,
+  };
+  proxy = await server(
+    ['proxy', '--listen', '127.0.0.1:0', '--allow-origin', origin(site), '--upstream', emulator.url],
+    credentials,
+  );
   profile = mkdtempSync(join(tmpdir(), 'xengage-chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -78,38 +91,47 @@ before(async () => {
 after(async () => {
   await context?.close();
   site?.close();
-  api?.close();
+  for (const child of children) child.kill();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
-test('the example page charts the hourly impressions it fetched', async () => {
+// A post created well before the window, and a window of 12 whole hours two days ago (UTC).
+function windowAndPost() {
+  const created = (id) => Number((BigInt(id) >> 22n) + 1288834974657n);
+  const day = new Date(Date.now() - 2 * 24 * 3600e3).toISOString().slice(0, 10);
+  const start = `${day}T00:00:00Z`;
+  const post = emulator.accounts[0].post_ids.find((id) => created(id) < Date.parse(start) - 24 * 3600e3);
+  assert.ok(post, 'the emulator world has an old enough post');
+  return { post, start, end: `${day}T12:00:00Z` };
+}
+
+test('the example page charts the hourly impressions it collected through the proxy', async () => {
+  const { post, start, end } = windowAndPost();
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const q = new URLSearchParams({
-    api: origin(api),
-    start: '2026-11-20T00:00:00Z',
-    end: '2026-11-20T12:00:00Z',
-    now: '2026-11-22T12:00:00Z',
-  });
-  await page.goto(`${origin(site)}/?${q}`);
-  await page.waitForFunction(() => document.getElementById('status').textContent !== 'loading');
+  await page.goto(`${origin(site)}/?${new URLSearchParams({ api: proxy.url, post, start, end })}`);
+  await page.waitForFunction(() => document.getElementById('status').textContent !== 'loading', null, { timeout: 60_000 });
   assert.deepEqual(errors, []);
   assert.equal(await page.textContent('#status'), 'ok: 12 hours');
+  assert.equal(await page.textContent('#ledger'), `${post}: served`);
 
-  const hours = fixture.hourly['1855000000000000000'].impressions['2026-11-20'];
-  const expected = Object.keys(hours).sort().map((h) => Number(hours[h]));
+  const cli = execFileSync(
+    bin,
+    ['request', 'historical', '--ids', post, '--metrics', 'impressions',
+      '--group-by', 'hourly=tweet.id,engagement.type,engagement.day,engagement.hour',
+      '--start', start, '--end', end, '--base-url', emulator.url, '--format', 'jsonl'],
+    { env: { PATH: process.env.PATH, ...credentials }, encoding: 'utf8' },
+  );
+  const expected = cli.trim().split('\n').map((l) => JSON.parse(l))
+    .sort((x, y) => (x.time < y.time ? -1 : 1)).map((r) => r.value);
+  assert.equal(expected.length, 12);
   const shown = await page.$$eval('#rows tbody tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
   assert.deepEqual(shown, expected);
   const bars = await page.$$eval('#chart rect', (rs) => rs.map((r) => Number(r.dataset.value)));
   assert.deepEqual(bars, expected);
   assert.equal(Number(await page.textContent('#total')), expected.reduce((a, b) => a + b, 0));
-
-  assert.equal(seen.length, 1);
-  assert.equal(seen[0].method, 'POST');
-  assert.equal(seen[0].path, '/insights/engagement/historical');
-  assert.deepEqual(seen[0].body.tweet_ids, ['1855000000000000000']);
-  assert.equal(seen[0].body.start, '2026-11-20T00:00:00Z');
+  assert.match(await page.textContent('#progress'), /1\/1/);
 
   mkdirSync(join(pkg, 'test-results'), { recursive: true });
   await page.screenshot({ path: join(pkg, 'test-results/example.png'), fullPage: true });
@@ -117,7 +139,7 @@ test('the example page charts the hourly impressions it fetched', async () => {
 
 test('the example page lists every problem of an invalid request', async () => {
   const page = await context.newPage();
-  await page.goto(`${origin(site)}/?${new URLSearchParams({ api: origin(api), post: '12x', now: '2026-11-22T12:00:00Z' })}`);
+  await page.goto(`${origin(site)}/?${new URLSearchParams({ api: proxy.url, post: '12x' })}`);
   await page.waitForFunction(() => document.getElementById('status').textContent !== 'loading');
   assert.equal(await page.textContent('#status'), 'invalid request (invalid_request)');
   const problems = await page.$$eval('#problems li', (lis) => lis.map((li) => li.textContent));

@@ -130,6 +130,23 @@ fn main() {
         )
         .unwrap();
     let body = answer(&ids, &metrics, start);
+    // `--write DIR`: the answer and its request for `cargo xtask bench wasm`, nothing timed.
+    if std::env::args().nth(1).as_deref() == Some("--write") {
+        let dir = std::path::PathBuf::from(std::env::args().nth(2).expect("--write DIR"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("hourly.json"), &body).unwrap();
+        let spec = serde_json::json!({
+            "endpoint": "historical",
+            "postIds": ids,
+            "metrics": metrics.iter().map(|m| m.name()).collect::<Vec<_>>(),
+            "groupings": [{"name": "hourly", "groupBy": ["tweet.id", "engagement.type", "engagement.day", "engagement.hour"]}],
+            "start": "2026-10-01",
+            "end": "2026-10-29",
+        });
+        std::fs::write(dir.join("spec.json"), spec.to_string()).unwrap();
+        println!("wrote {} bytes of answer to {}", body.len(), dir.display());
+        return;
+    }
     let headers = http::HeaderMap::new();
     let options = ParseOptions::default();
     let (ours, rows) = time_it(runs, || {

@@ -22,6 +22,8 @@
 //! # }
 //! ```
 
+pub mod collect;
+
 use std::time::Duration;
 
 use gloo_net::http::RequestBuilder;
@@ -124,17 +126,48 @@ pub async fn send(request: &PreparedRequest) -> Result<RawResponse, SendError> {
 extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// A wait on the global `setTimeout`; dropping it clears the timer, so a timeout that lost its
+/// race keeps neither a page busy nor Node's event loop alive.
+#[derive(Debug)]
+pub struct Sleep {
+    handle: JsValue,
+    done: JsFuture,
+}
+
+impl std::future::Future for Sleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        // The promise only resolves.
+        std::pin::Pin::new(&mut self.done).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        clear_timeout(&self.handle);
+    }
 }
 
 /// Waits `duration` with the global `setTimeout` (pages, workers and Node alike); the pacing
 /// and retry waits the core decides go through here.
-pub async fn sleep(duration: Duration) {
+pub fn sleep(duration: Duration) -> Sleep {
     let ms = duration.as_secs_f64() * 1000.0;
+    let mut handle = JsValue::UNDEFINED;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms);
+        handle = set_timeout(&resolve, ms);
     });
-    // The promise only resolves.
-    let _ = JsFuture::from(promise).await;
+    Sleep {
+        handle,
+        done: JsFuture::from(promise),
+    }
 }
 
 /// Milliseconds since the Unix epoch from the platform's clock (`Date.now()`), the `now` the

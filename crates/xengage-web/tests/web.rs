@@ -5,8 +5,13 @@
 use std::time::Duration;
 
 use wasm_bindgen_test::wasm_bindgen_test;
+use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+use xengage_core::collect::{CollectOptions, Event};
+use xengage_core::pace::RetryPolicy;
+use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::time::OffsetDateTime;
 use xengage_core::{BaseUrls, Endpoint, PreparedRequest, RequestSpec, ValidationOptions};
+use xengage_web::collect::{Target, collect};
 use xengage_web::{SendError, now_millis, send, sleep};
 
 fn prepared(base: &str) -> PreparedRequest {
@@ -55,4 +60,100 @@ async fn sleep_resolves_through_set_timeout() {
     sleep(Duration::from_millis(5)).await;
     sleep(Duration::ZERO).await;
     assert!(now_millis() >= before);
+}
+
+#[wasm_bindgen_test]
+fn oauth1_signing_uses_the_platform_for_nonces_and_time() {
+    let request = RequestSpec::new(Endpoint::Totals)
+        .post_ids(["1070059276213702656"])
+        .metrics(["impressions"])
+        .validate(
+            OffsetDateTime::from_unix_timestamp(1_795_348_800).unwrap(),
+            &ValidationOptions::default(),
+        )
+        .unwrap();
+    let mut target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
+    target.credentials = Some(Credentials::OAuth1User(OAuth1Credentials {
+        consumer_key: "ck".into(),
+        consumer_secret: Secret::new("cs"),
+        token: Some("at".into()),
+        token_secret: Some(Secret::new("ats")),
+    }));
+    let header = |p: &PreparedRequest| {
+        p.headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (a, b) = (
+        header(&target.prepare(&request)),
+        header(&target.prepare(&request)),
+    );
+    assert!(a.starts_with("OAuth "), "{a}");
+    let nonce = |h: &str| {
+        h.split("oauth_nonce=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(nonce(&a).len(), 32);
+    assert_ne!(nonce(&a), nonce(&b), "a fresh nonce for every request");
+    let timestamp: u64 = a
+        .split("oauth_timestamp=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(timestamp > 1_700_000_000, "{timestamp}");
+}
+
+#[wasm_bindgen_test]
+async fn collect_accounts_for_every_post_when_the_server_is_unreachable() {
+    let ids: Vec<String> = (0..30)
+        .map(|i| (1_855_000_000_000_000_000u64 + i).to_string())
+        .collect();
+    let spec = RequestSpec::new(Endpoint::Historical)
+        .post_ids(ids.clone())
+        .metrics(["impressions"])
+        .window("2026-11-01", "2026-11-02");
+    let plan = Plan::new(
+        &spec,
+        OffsetDateTime::from_unix_timestamp(1_795_348_800).unwrap(),
+        &ValidationOptions::default(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let options = CollectOptions {
+        retry: RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            ..RetryPolicy::default()
+        },
+        ..CollectOptions::default()
+    };
+    let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
+    let mut events = Vec::new();
+    let summary = collect(plan, options, &target, |e, _| events.push(e.clone())).await;
+    assert_eq!(summary.ledger.len(), ids.len());
+    assert_eq!(summary.ledger.counts().failed, ids.len());
+    assert_eq!(summary.progress.requests_planned, 2);
+    assert_eq!(summary.progress.requests_failed, 2);
+    assert_eq!(
+        summary.progress.retries, 4,
+        "two retries per batch, no more"
+    );
+    let failed = events
+        .iter()
+        .filter(|e| matches!(e, Event::BatchFailed { .. }))
+        .count();
+    assert_eq!(failed, 2);
 }

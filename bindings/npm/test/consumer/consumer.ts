@@ -3,7 +3,29 @@
 import {
   buildRequest,
   checkRequest,
+  parseResponse,
+  toRows,
+  Client,
   XengageError,
+  type Answer,
+  type BucketKind,
+  type ClientOptions,
+  type Collected,
+  type CollectOptions,
+  type Columns,
+  type Credentials,
+  type ErrorDetails,
+  type LedgerCounts,
+  type LedgerEntry,
+  type Outcome,
+  type PostStatus,
+  type Progress,
+  type ProgressEvent,
+  type Query,
+  type ResponseNotice,
+  type Row,
+  type Summary,
+  type Unsupported,
   type BuildOptions,
   type BuiltRequest,
   type CheckResult,
@@ -41,3 +63,45 @@ try {
   }
 }
 console.log(method, body, headers, notices, firstProblem?.rule.length, new XengageError('invalid_spec', 'x').code);
+
+const answer: Answer = { status: 200, headers: new Map([['x-per-minute-limit', '60']]), body: '{}' };
+const outcome: Outcome = parseResponse(spec, answer, { now: 0 });
+const columns: Columns = outcome.columns;
+const values: Float64Array = columns.value;
+const kinds: BucketKind[] = columns.bucketKinds;
+const rows: Row[] = toRows(columns);
+const firstValue: number | undefined = outcome.rows[0]?.value;
+const entry: LedgerEntry | undefined = outcome.ledger[0];
+const status: PostStatus | undefined = entry?.status;
+const unsupported: Unsupported[] = entry?.unsupported ?? [];
+const counts: LedgerCounts = outcome.counts;
+const responseNotices: ResponseNotice[] = outcome.notices;
+const credentials: Credentials = { consumerKey: 'k', consumerSecret: 's', accessToken: 't', accessTokenSecret: 'ts' };
+const clientOptions: ClientOptions = { baseUrl: 'http://127.0.0.1:8787', signingBaseUrl: 'https://data-api.x.com', credentials, timeoutMs: 10_000, quotaWindowMs: 60_000 };
+const client = new Client(clientOptions);
+const query: Query = { postIds: ['1855000000000000000'], metrics: ['impressions'] };
+const collectOptions: CollectOptions = {
+  onProgress: (e: ProgressEvent) => {
+    const p: Progress = e.progress;
+    if (e.kind === 'batch_done') console.log(e.rows, p.requestsDone);
+  },
+};
+async function jobs(): Promise<number> {
+  const a: Collected = await client.totals(query);
+  const b: Collected = await client.last28Hours(query, collectOptions);
+  const c: Collected = await client.historical({ ...query, start: '2026-11-01', end: '2026-11-08' });
+  const d: Collected = await client.insights28Hours({ ...query, granularity: 'Hourly' });
+  const e: Collected = await client.insightsHistorical({ ...query, granularity: 'Daily', start: '2026-11-01', end: '2026-11-08' });
+  const f: Collected = await client.collect({ ...query, endpoint: 'totals' }, collectOptions);
+  const summary: Summary = f.summary;
+  return a.rows.length + b.rows.length + c.rows.length + d.rows.length + e.rows.length + summary.progress.requestsDone;
+}
+try {
+  parseResponse(spec, { status: 503, body: new Uint8Array() });
+} catch (e) {
+  if (e instanceof XengageError) {
+    const details: ErrorDetails = { status: e.status, retryable: e.retryable, postIds: e.postIds };
+    console.log(details);
+  }
+}
+console.log(values.length, kinds, rows.length, firstValue, status, unsupported, counts.served, responseNotices, jobs);

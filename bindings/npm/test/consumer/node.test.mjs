@@ -1,7 +1,9 @@
 // Node's test runner over the package installed from its packed tarball (see ../run.mjs).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { buildRequest, checkRequest, XengageError } from 'xengage';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { buildRequest, checkRequest, Client, parseResponse, toRows, XengageError } from 'xengage';
 
 const now = '2026-11-22T12:00:00Z';
 
@@ -89,4 +91,205 @@ test('checkRequest returns problems as data while the user types', () => {
   assert.equal(done.ok, true);
   assert.deepEqual(done.problems, []);
   assert.deepEqual(done.notices.map((n) => n.code), ['default_grouping']);
+});
+
+// ---- parseResponse -------------------------------------------------------------------------
+
+const hourlySpec = {
+  endpoint: 'historical',
+  postIds: ['1855000000000000000', '1855000000000000001'],
+  metrics: ['impressions', 'engagements'],
+  groupings: [{ name: 'hourly', groupBy: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] }],
+  start: '2026-11-20T00:00:00Z',
+  end: '2026-11-20T02:00:00Z',
+};
+const hourlyBody = JSON.stringify({
+  start: '2026-11-20T00:00:00Z',
+  end: '2026-11-20T02:00:00Z',
+  hourly: {
+    '1855000000000000000': {
+      impressions: { '2026-11-20': { '00': '5', '01': 7 } },
+      engagements: { '2026-11-20': { '00': '1', '01': '0' } },
+    },
+  },
+  unavailable_tweet_ids: ['1855000000000000001'],
+  something_new: { kept: true },
+});
+
+test('parseResponse gives rows as objects and as typed columns, and a ledger of every post', () => {
+  const headers = new Headers({ 'x-per-minute-limit': '60', 'x-per-minute-remaining': '59' });
+  const r = parseResponse(hourlySpec, { status: 200, headers, body: hourlyBody }, { now });
+  assert.equal(r.endpoint, 'historical');
+  assert.equal(r.columns.length, 4);
+  assert.ok(r.columns.value instanceof Float64Array);
+  assert.ok(r.columns.time instanceof Float64Array);
+  assert.ok(r.columns.post instanceof Int32Array);
+  assert.deepEqual([...r.columns.value].sort((a, b) => a - b), [0, 1, 5, 7]);
+  const rows = r.rows;
+  assert.equal(rows, r.rows, 'rows are built once');
+  assert.deepEqual(
+    rows.filter((x) => x.metric === 'impressions').map((x) => [x.time, x.value]),
+    [['2026-11-20T00:00:00Z', 5], ['2026-11-20T01:00:00Z', 7]],
+  );
+  assert.ok(rows.every((x) => x.grouping === 'hourly' && x.bucket === 'hour' && x.postId === '1855000000000000000'));
+  assert.deepEqual(toRows(r.columns), rows);
+  const byPost = Object.fromEntries(r.ledger.map((e) => [e.post_id, e.status]));
+  assert.deepEqual(byPost, { '1855000000000000000': 'served', '1855000000000000001': 'unavailable' });
+  assert.deepEqual(r.extra, { something_new: { kept: true } });
+  assert.ok(r.notices.some((n) => n.code === 'unknown_key' && n.message.includes('something_new')));
+  assert.deepEqual(r.rateLimit, { limit: 60, remaining: 59 });
+  // The same answer as bytes, with headers as pairs.
+  const again = parseResponse(hourlySpec, { status: 200, headers: [['X-Per-Minute-Limit', '60']], body: new TextEncoder().encode(hourlyBody) }, { now });
+  assert.deepEqual(again.rows, rows);
+});
+
+test('parseResponse throws typed errors with status, retryability and the posts refused', () => {
+  const forbidden = JSON.stringify({ errors: ['Forbidden to access tweets: 1855000000000000001'] });
+  assert.throws(
+    () => parseResponse(hourlySpec, { status: 403, headers: {}, body: forbidden }, { now }),
+    (e) =>
+      e instanceof XengageError &&
+      e.code === 'api_error' &&
+      e.status === 403 &&
+      e.retryable === false &&
+      e.postIds.join() === '1855000000000000001',
+  );
+  assert.throws(
+    () => parseResponse(hourlySpec, { status: 503, headers: {}, body: 'Service Unavailable' }, { now }),
+    (e) => e.code === 'api_error' && e.status === 503 && e.retryable === true,
+  );
+  assert.throws(
+    () => parseResponse(hourlySpec, { status: 200, headers: {}, body: '{"hourly":{"1855000000000000000":{"impressions":{"2026-11-20":{"00":"-3"}}}}}' }, { now }),
+    (e) => e.code === 'malformed_response' && /hourly/.test(e.message),
+  );
+  assert.throws(() => parseResponse(hourlySpec, { status: 200, body: 42 }, { now }), { code: 'invalid_response' });
+});
+
+// ---- Client against the emulator (the xengage CLI's `emulate`, started here) ---------------
+
+const bin = process.env.XENGAGE_BIN;
+let emulator;
+let ready;
+
+before(async () => {
+  assert.ok(bin, 'XENGAGE_BIN must name the xengage binary (cargo xtask ci sets it)');
+  emulator = spawn(bin, ['emulate', '--seed', '5', '--now', now, '--quota', '600', '--minute-ms', '1000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: emulator.stdout });
+  ready = JSON.parse(await new Promise((ok) => lines.once('line', ok)));
+});
+
+after(() => emulator?.kill());
+
+function oauth1() {
+  const a = ready.accounts[0];
+  return {
+    consumerKey: ready.consumer_key,
+    consumerSecret: ready.consumer_secret,
+    accessToken: a.access_token,
+    accessTokenSecret: a.access_token_secret,
+  };
+}
+
+function cli(args, env) {
+  const out = execFileSync(bin, [...args, '--base-url', ready.url, '--now', now, '--format', 'jsonl'], {
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
+  return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function cliEnv() {
+  const a = ready.accounts[0];
+  return {
+    X_CONSUMER_KEY: ready.consumer_key,
+    X_CONSUMER_SECRET: ready.consumer_secret,
+    X_ACCESS_TOKEN: a.access_token,
+    X_ACCESS_TOKEN_SECRET: a.access_token_secret,
+  };
+}
+
+const key = (r) => `${r.grouping}|${r.postId ?? r.post_id}|${r.metric}|${r.time}`;
+
+test('Client.totals signs with OAuth 1.0a for the canonical URL and matches the CLI', async () => {
+  const a = ready.accounts[0];
+  const ids = [...a.post_ids.slice(0, 5), a.deleted_post_ids[0], ready.accounts[1].post_ids[0]];
+  const client = new Client({ baseUrl: ready.url, credentials: oauth1(), now, quotaWindowMs: 1000 });
+  const r = await client.totals({ postIds: ids, metrics: ['impressions', 'favorites'] });
+  const status = Object.fromEntries(r.ledger.map((e) => [e.post_id, e.status]));
+  assert.deepEqual(Object.keys(status).sort(), [...ids].sort(), 'every id accounted for');
+  assert.equal(status[a.deleted_post_ids[0]], 'unavailable');
+  assert.equal(status[ready.accounts[1].post_ids[0]], 'forbidden');
+  // Posts older than 90 days get no impressions on totals: partial, with the reason.
+  const created = (id) => Number((BigInt(id) >> 22n) + 1288834974657n);
+  for (const id of a.post_ids.slice(0, 5)) {
+    const old = created(id) < Date.parse(now) - 90 * 24 * 3600e3;
+    assert.equal(status[id], old ? 'partial' : 'served', id);
+    const entry = r.ledger.find((e) => e.post_id === id);
+    assert.deepEqual(entry.unsupported.map((u) => [u.metric, u.max_days]), old ? [['impressions', 90]] : []);
+  }
+  assert.equal(r.summary.progress.narrowed, 1);
+  const fromCli = cli(['request', 'totals', '--ids', a.post_ids.slice(0, 5).join(','), '--metrics', 'impressions,favorites'], cliEnv());
+  assert.equal(r.rows.length, fromCli.length);
+  const expected = new Map(fromCli.map((x) => [key(x), x.value]));
+  for (const row of r.rows) assert.equal(row.value, expected.get(key(row)), key(row));
+});
+
+test('Client.historical splits a 6-week range into windows, merges them and reports progress', async () => {
+  const a = ready.accounts[0];
+  const events = [];
+  const client = new Client({ baseUrl: ready.url, credentials: oauth1(), now, quotaWindowMs: 1000 });
+  const spec = {
+    postIds: a.post_ids.slice(0, 3),
+    metrics: ['impressions'],
+    groupings: [{ name: 'daily', groupBy: ['tweet.id', 'engagement.type', 'engagement.day'] }],
+    start: '2026-10-01',
+    end: '2026-11-12',
+  };
+  const r = await client.collect({ ...spec, endpoint: 'historical' }, { onProgress: (e) => events.push(e) });
+  assert.equal(r.summary.progress.requestsPlanned, 2);
+  assert.equal(r.summary.progress.requestsDone, 2);
+  assert.equal(events.filter((e) => e.kind === 'batch_done').length, 2);
+  assert.ok(events.every((e) => typeof e.progress.requestsPlanned === 'number'));
+  assert.equal(new Set(r.rows.map(key)).size, r.rows.length, 'no day twice across windows');
+  assert.ok(r.rows.some((x) => x.time === '2026-10-01') && r.rows.some((x) => x.time === '2026-11-11'));
+  const fromCli = cli(
+    ['collect', 'historical', '--ids', spec.postIds.join(','), '--metrics', 'impressions', '--group-by', 'daily=tweet.id,engagement.type,engagement.day', '--quiet', '--start', spec.start, '--end', spec.end],
+    cliEnv(),
+  );
+  assert.equal(r.rows.length, fromCli.length);
+  const expected = new Map(fromCli.map((x) => [`${x.post_id}|${x.time}`, x.value]));
+  for (const row of r.rows) assert.equal(row.value, expected.get(`${row.postId}|${row.time}`), `${row.postId} ${row.time}`);
+});
+
+test('Client.insights28Hours with an OAuth 2.0 user token; an app-only token is refused before sending', async () => {
+  const a = ready.accounts[0];
+  const client = new Client({ baseUrl: ready.url, credentials: { userToken: a.user_token }, now });
+  const r = await client.insights28Hours({ postIds: a.post_ids.slice(0, 2), metrics: ['impressions', 'likes'], granularity: 'Hourly' });
+  assert.ok(r.rows.length > 0);
+  assert.ok(r.rows.every((x) => x.grouping === 'metrics_time_series' || x.grouping === 'metrics_total'));
+  assert.ok(r.ledger.every((e) => e.status === 'served'));
+  const appOnly = new Client({ baseUrl: ready.url, credentials: { bearerToken: ready.bearer_token }, now });
+  await assert.rejects(appOnly.last28Hours({ postIds: a.post_ids.slice(0, 1), metrics: ['impressions'] }), {
+    code: 'invalid_request',
+  });
+});
+
+test('a wrong secret ends as failed posts with the 401 message, not a hang', async () => {
+  const a = ready.accounts[0];
+  const client = new Client({ baseUrl: ready.url, credentials: { ...oauth1(), consumerSecret: 'wrong' }, now });
+  const r = await client.totals({ postIds: a.post_ids.slice(0, 2), metrics: ['favorites'] });
+  assert.ok(r.ledger.every((e) => e.status === 'failed' && e.failures.some((f) => f.includes('401'))));
+  assert.equal(r.summary.progress.requestsFailed, 1);
+  assert.equal(r.rows.length, 0);
+});
+
+test('client options are checked, and secrets never appear in errors', () => {
+  assert.throws(() => new Client({ credentials: { consumerKey: 'k' } }), { code: 'invalid_options', message: /consumerSecret/ });
+  assert.throws(
+    () => new Client({ credentials: { bearerToken: 'sekrit-123', userToken: 'sekrit-456' } }),
+    (e) => e.code === 'invalid_options' && !e.message.includes('sekrit'),
+  );
+  assert.throws(() => new Client({ baseUrl: 'ftp://x' }), { code: 'invalid_options' });
 });

@@ -1,0 +1,113 @@
+// The package's API over the wasm exports, shared by web.js and node.js (which load the wasm
+// first): parseResponse and Client wrap the raw exports; outcomes get their `rows` from the
+// columns on first use.
+import { buildRequest, checkRequest, parseResponseRaw, RawClient } from './dist/xengage_wasm.js';
+import { XengageError } from './errors.js';
+
+export { buildRequest, checkRequest, XengageError };
+
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/** Rows as objects, built from the columns. */
+export function toRows(columns) {
+  const { length, groupings, grouping, postIds, post, metrics, metric, bucketKinds, bucket, time, hourOfDay, value } = columns;
+  const rows = new Array(length);
+  for (let i = 0; i < length; i++) {
+    const kind = bucketKinds[bucket[i]];
+    let text = null;
+    if (kind === 'hour') text = new Date(time[i]).toISOString().slice(0, 19) + 'Z';
+    else if (kind === 'day' || kind === 'week') text = new Date(time[i]).toISOString().slice(0, 10);
+    else if (kind === 'hour_of_day') text = pad2(hourOfDay[i]);
+    rows[i] = {
+      grouping: groupings[grouping[i]],
+      postId: post[i] < 0 ? null : postIds[post[i]],
+      metric: metric[i] < 0 ? null : metrics[metric[i]],
+      bucket: kind,
+      time: text,
+      value: value[i],
+    };
+  }
+  return rows;
+}
+
+function wrapOutcome(raw) {
+  const result = JSON.parse(raw.meta);
+  result.columns = raw.columns;
+  if (raw.summary) result.summary = JSON.parse(raw.summary);
+  Object.defineProperty(result, 'rows', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const rows = toRows(raw.columns);
+      Object.defineProperty(result, 'rows', { value: rows, enumerable: true });
+      return rows;
+    },
+  });
+  return result;
+}
+
+function headersJson(headers) {
+  const out = {};
+  if (headers == null) return '{}';
+  const entries =
+    typeof headers.entries === 'function' && !Array.isArray(headers)
+      ? headers.entries()
+      : Array.isArray(headers)
+        ? headers
+        : Object.entries(headers);
+  for (const [name, value] of entries) out[String(name).toLowerCase()] = String(value);
+  return JSON.stringify(out);
+}
+
+const encoder = new TextEncoder();
+
+function bodyBytes(body) {
+  if (typeof body === 'string') return encoder.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  throw new XengageError('invalid_response', 'answer.body must be a string, a Uint8Array or an ArrayBuffer');
+}
+
+/** Parses an answer of the API to the request `spec` stands for. */
+export function parseResponse(spec, answer, options) {
+  if (answer == null || !Number.isInteger(answer.status)) {
+    throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an integer status');
+  }
+  return wrapOutcome(parseResponseRaw(spec, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
+}
+
+/** Sends requests (any number of posts, any range) with pacing and retries, merging the batches. */
+export class Client {
+  #raw;
+
+  constructor(options = {}) {
+    this.#raw = new RawClient(JSON.stringify(options ?? {}));
+  }
+
+  totals(query, options) {
+    return this.collect({ ...query, endpoint: 'totals' }, options);
+  }
+
+  last28Hours(query, options) {
+    return this.collect({ ...query, endpoint: '28hr' }, options);
+  }
+
+  historical(query, options) {
+    return this.collect({ ...query, endpoint: 'historical' }, options);
+  }
+
+  insights28Hours(query, options) {
+    return this.collect({ ...query, endpoint: 'insights-28hr' }, options);
+  }
+
+  insightsHistorical(query, options) {
+    return this.collect({ ...query, endpoint: 'insights-historical' }, options);
+  }
+
+  async collect(spec, options = {}) {
+    const onProgress = options?.onProgress;
+    const callback = typeof onProgress === 'function' ? (text) => onProgress(JSON.parse(text)) : undefined;
+    return wrapOutcome(await this.#raw.collect(JSON.stringify(spec), callback));
+  }
+}

@@ -1,0 +1,95 @@
+// `cargo xtask bench wasm`: for the same ~300k-count hourly answer as `cargo xtask bench parse`
+// (written by that example with --write), times in one run
+//   - parseResponse to columns (the body as bytes, as `fetch`'s arrayBuffer() gives it),
+//   - parseResponse with the body as a string (as `text()` gives it),
+//   - JSON.parse plus a hand-written JS walk to the same columns (the baseline),
+// and prints the medians, the ratio, and the package's size raw and gzipped.
+// Usage: node bench/parse.mjs DIR [RUNS]   (DIR holds hourly.json and spec.json)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { parseResponse } from '../node.js';
+
+const dir = process.argv[2];
+const runs = Number(process.argv[3] ?? 15);
+const bytes = new Uint8Array(readFileSync(join(dir, 'hourly.json')));
+const text = new TextDecoder().decode(bytes);
+const spec = JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8'));
+const options = { now: '2026-11-22T12:00:00Z' };
+
+// The baseline: what a careful JS developer writes without the SDK.
+function walk(body) {
+  const answer = JSON.parse(body);
+  const grouping = answer.hourly;
+  let n = 0;
+  for (const id in grouping) for (const m in grouping[id]) for (const d in grouping[id][m]) n += Object.keys(grouping[id][m][d]).length;
+  const postIds = [];
+  const metrics = [];
+  const post = new Int32Array(n);
+  const metric = new Int32Array(n);
+  const time = new Float64Array(n);
+  const value = new Float64Array(n);
+  let i = 0;
+  for (const id in grouping) {
+    const p = postIds.push(id) - 1;
+    for (const m in grouping[id]) {
+      let mi = metrics.indexOf(m);
+      if (mi < 0) mi = metrics.push(m) - 1;
+      const days = grouping[id][m];
+      for (const d in days) {
+        const day = Date.parse(`${d}T00:00:00Z`);
+        const hours = days[d];
+        for (const h in hours) {
+          const v = Number(hours[h]);
+          if (!Number.isInteger(v) || v < 0) throw new Error(`bad count at ${id}.${m}.${d}.${h}`);
+          post[i] = p;
+          metric[i] = mi;
+          time[i] = day + Number(h) * 3600e3;
+          value[i] = v;
+          i++;
+        }
+      }
+    }
+  }
+  return { length: n, postIds, metrics, post, metric, time, value };
+}
+
+function median(f) {
+  const times = [];
+  let out;
+  for (let r = 0; r < runs; r++) {
+    const t = process.hrtime.bigint();
+    out = f();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)], out };
+}
+
+const ours = median(() => parseResponse(spec, { status: 200, body: bytes }, options).columns);
+const oursText = median(() => parseResponse(spec, { status: 200, body: text }, options).columns);
+const base = median(() => walk(text));
+const sum = (v) => v.reduce((a, b) => a + b, 0);
+if (ours.out.length !== base.out.length || sum(ours.out.value) !== sum(base.out.value)) {
+  throw new Error(`different rows: ${ours.out.length} vs ${base.out.length}`);
+}
+const mb = bytes.length / 1e6;
+console.log(`answer: ${mb.toFixed(1)} MB, ${ours.out.length} counts, median of ${runs} runs (Node ${process.version})`);
+console.log(`parseResponse -> columns (bytes):   ${ours.ms.toFixed(1)} ms (${(mb / (ours.ms / 1000)).toFixed(0)} MB/s)`);
+console.log(`parseResponse -> columns (string):  ${oursText.ms.toFixed(1)} ms`);
+console.log(`JSON.parse + JS walk -> columns:    ${base.ms.toFixed(1)} ms (baseline)`);
+console.log(`ratio parseResponse(bytes) / baseline: ${(ours.ms / base.ms).toFixed(2)} (target <= 1.00)`);
+console.log(`ratio parseResponse(string) / baseline: ${(oursText.ms / base.ms).toFixed(2)}`);
+
+const pkg = fileURLToPath(new URL('..', import.meta.url));
+const files = ['dist/xengage_wasm_bg.wasm', 'dist/xengage_wasm.js', 'api.js', 'errors.js', 'web.js', 'node.js'];
+let raw = 0;
+let gz = 0;
+for (const f of files) {
+  const b = readFileSync(join(pkg, f));
+  raw += b.length;
+  gz += gzipSync(b, { level: 9 }).length;
+}
+const wasm = readFileSync(join(pkg, files[0]));
+console.log(`package: wasm ${(wasm.length / 1024).toFixed(0)} KiB raw, ${(gzipSync(wasm, { level: 9 }).length / 1024).toFixed(0)} KiB gzipped; all files ${(raw / 1024).toFixed(0)} KiB raw, ${(gz / 1024).toFixed(0)} KiB gzipped (target <= 100 KB gzipped)`);

@@ -1,0 +1,314 @@
+//! `new Client(options)`: bulk collection from JS through `xengage-web`. `client.js` in the npm
+//! package wraps this raw class with the five endpoint methods and the outcome helpers.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+use xengage_core::collect::{CollectOptions, Event};
+use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::plan::{Plan, PlanOptions};
+use xengage_core::response::{MergeError, Outcome, merge};
+use xengage_core::{BaseUrls, ValidationOptions};
+use xengage_web::collect::Target;
+
+use crate::outcome::{event_json, summary_json};
+use crate::{Failure, JsTime, millis_to_time, outcome_to_js, parse_spec, to_js_error};
+
+/// Credentials as JS writes them: exactly one of a bearer token, a user token, or OAuth 1.0a
+/// keys. Values never appear in messages.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsCredentials {
+    bearer_token: Option<String>,
+    user_token: Option<String>,
+    consumer_key: Option<String>,
+    consumer_secret: Option<String>,
+    access_token: Option<String>,
+    access_token_secret: Option<String>,
+}
+
+impl std::fmt::Debug for JsCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsCredentials { .. }")
+    }
+}
+
+impl JsCredentials {
+    fn into_credentials(self) -> Result<Credentials, Failure> {
+        let bad = |m: &str| Failure::new("invalid_options", format!("options.credentials: {m}"));
+        match (self.bearer_token, self.user_token, self.consumer_key) {
+            (Some(token), None, None) => Ok(Credentials::AppOnly {
+                bearer_token: Secret::new(token),
+            }),
+            (None, Some(token), None) => Ok(Credentials::OAuth2User {
+                access_token: Secret::new(token),
+            }),
+            (None, None, Some(consumer_key)) => {
+                let consumer_secret = self
+                    .consumer_secret
+                    .ok_or_else(|| bad("consumerKey needs consumerSecret"))?;
+                if self.access_token.is_some() != self.access_token_secret.is_some() {
+                    return Err(bad("accessToken and accessTokenSecret go together"));
+                }
+                Ok(Credentials::OAuth1User(OAuth1Credentials {
+                    consumer_key,
+                    consumer_secret: Secret::new(consumer_secret),
+                    token: self.access_token,
+                    token_secret: self.access_token_secret.map(Secret::new),
+                }))
+            }
+            (None, None, None) => Err(bad(
+                "give bearerToken, userToken, or consumerKey and consumerSecret with accessToken and accessTokenSecret; or leave credentials out when a proxy signs",
+            )),
+            _ => Err(bad(
+                "give one kind of credential: bearerToken, userToken, or the OAuth 1.0a keys",
+            )),
+        }
+    }
+}
+
+/// Options of `new Client(options)` as JS writes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsClientOptions {
+    base_url: Option<String>,
+    signing_base_url: Option<String>,
+    credentials: Option<JsCredentials>,
+    timeout_ms: Option<f64>,
+    now: Option<JsTime>,
+    enforce_lookback: Option<bool>,
+    max_retries: Option<u32>,
+    retry_base_delay_ms: Option<f64>,
+    quota_window_ms: Option<f64>,
+}
+
+/// A client's settings, checked: where to send, what to sign for, with which credentials.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Sending, signing and credentials.
+    pub target: Target,
+    /// A fixed `now` (tests, emulators with a fixed clock); `None` reads the platform clock.
+    pub now_ms: Option<f64>,
+    /// Refuse windows starting more than 365 days ago.
+    pub enforce_lookback: bool,
+    /// Retries and pacing.
+    pub collect: CollectOptions,
+}
+
+fn millis(ms: f64, what: &str) -> Result<Duration, Failure> {
+    if ms.is_finite() && ms >= 0.0 {
+        Ok(Duration::from_secs_f64(ms / 1000.0))
+    } else {
+        Err(Failure::new(
+            "invalid_options",
+            format!("options.{what} must be a number of milliseconds >= 0"),
+        ))
+    }
+}
+
+impl ClientConfig {
+    /// Reads `new Client(options)`'s options given as JSON.
+    pub fn from_json(options: &str) -> Result<ClientConfig, Failure> {
+        let o: JsClientOptions = if options.trim().is_empty() || options.trim() == "null" {
+            JsClientOptions::default()
+        } else {
+            serde_json::from_str(options).map_err(|e| {
+                // serde names the field, never echoes a credential's value for these shapes.
+                Failure::new("invalid_options", format!("bad client options: {e}"))
+            })?
+        };
+        let url_error =
+            |e: xengage_core::BaseUrlError| Failure::new("invalid_options", e.to_string());
+        let send_to = match &o.base_url {
+            Some(url) => BaseUrls::single(url).map_err(url_error)?,
+            None => BaseUrls::default(),
+        };
+        let sign_for = match &o.signing_base_url {
+            Some(url) => BaseUrls::single(url).map_err(url_error)?,
+            None => BaseUrls::default(),
+        };
+        let credentials = o
+            .credentials
+            .map(JsCredentials::into_credentials)
+            .transpose()?;
+        let now_ms = match o.now {
+            None => None,
+            Some(JsTime::Millis(ms)) => Some(ms),
+            Some(JsTime::Text(text)) => Some(crate::parse_time_millis(&text).ok_or_else(|| {
+                Failure::new(
+                    "invalid_options",
+                    format!("options.now `{text}` is not an RFC 3339 time or a Date"),
+                )
+            })?),
+        };
+        if let Some(ms) = now_ms {
+            millis_to_time(ms)
+                .ok_or_else(|| Failure::new("invalid_options", "options.now is out of range"))?;
+        }
+        let mut collect = CollectOptions::default();
+        if let Some(n) = o.max_retries {
+            collect.retry = RetryPolicy {
+                max_retries: n,
+                ..collect.retry
+            };
+        }
+        if let Some(ms) = o.retry_base_delay_ms {
+            collect.retry.base_delay = millis(ms, "retryBaseDelayMs")?;
+            collect.retry.max_delay = collect.retry.max_delay.max(collect.retry.base_delay);
+        }
+        if let Some(ms) = o.quota_window_ms {
+            collect.pacing = PacingOptions {
+                window: millis(ms, "quotaWindowMs")?,
+                ..collect.pacing
+            };
+        }
+        let timeout = match o.timeout_ms {
+            Some(ms) => millis(ms, "timeoutMs")?,
+            None => Duration::from_secs(30),
+        };
+        Ok(ClientConfig {
+            target: Target {
+                send_to,
+                sign_for,
+                credentials,
+                timeout,
+            },
+            now_ms,
+            enforce_lookback: o.enforce_lookback.unwrap_or(true),
+            collect,
+        })
+    }
+
+    /// Plans `spec` (JSON of a request spec, any number of posts, any range) at `clock_ms`
+    /// unless the client has a fixed `now`.
+    pub fn plan(&self, spec: &str, clock_ms: f64) -> Result<Plan, Failure> {
+        let spec = parse_spec(spec)?;
+        let now = millis_to_time(self.now_ms.unwrap_or(clock_ms))
+            .ok_or_else(|| Failure::new("invalid_options", "the clock is out of range"))?;
+        let validation = ValidationOptions {
+            credential: self.target.credentials.as_ref().map(Credentials::kind),
+            enforce_lookback: self.enforce_lookback,
+        };
+        Ok(Plan::new(&spec, now, &validation, &PlanOptions::default())?)
+    }
+}
+
+/// Merges the batches of a job; an empty job is an empty outcome of its endpoint.
+pub(crate) fn merge_batches(
+    endpoint: xengage_core::Endpoint,
+    outcomes: Vec<Outcome>,
+) -> Result<Outcome, MergeError> {
+    if outcomes.is_empty() {
+        Ok(Outcome::empty(endpoint))
+    } else {
+        merge(outcomes)
+    }
+}
+
+/// The raw client; `client.js` exports `Client` over it.
+#[wasm_bindgen(js_name = RawClient, skip_typescript)]
+#[derive(Debug)]
+pub struct RawClient {
+    config: Rc<ClientConfig>,
+}
+
+#[wasm_bindgen(js_class = RawClient)]
+impl RawClient {
+    /// Checks the options (JSON text); throws `XengageError` with code `invalid_options`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str) -> Result<RawClient, JsValue> {
+        let config = ClientConfig::from_json(options).map_err(|e| to_js_error(&e))?;
+        Ok(RawClient {
+            config: Rc::new(config),
+        })
+    }
+
+    /// Collects `spec` (JSON text); resolves to `{ columns, meta, summary }`. `on_event`, if a
+    /// function, gets each event as JSON text, as it happens.
+    pub fn collect(&self, spec: &str, on_event: JsValue) -> js_sys::Promise {
+        let config = Rc::clone(&self.config);
+        let spec = spec.to_owned();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let plan = config
+                .plan(&spec, js_sys::Date::now())
+                .map_err(|e| to_js_error(&e))?;
+            let endpoint = plan.endpoint();
+            let callback = on_event.dyn_into::<js_sys::Function>().ok();
+            let mut outcomes = Vec::new();
+            let summary = xengage_web::collect::collect(
+                plan,
+                config.collect.clone(),
+                &config.target,
+                |event, progress| {
+                    if let Some(f) = &callback {
+                        let text = event_json(event, progress).to_string();
+                        // A throwing callback must not stop the job.
+                        let _ = f.call1(&JsValue::NULL, &JsValue::from_str(&text));
+                    }
+                    if let Event::BatchDone { outcome, .. } = event {
+                        outcomes.push((**outcome).clone());
+                    }
+                },
+            )
+            .await;
+            let mut outcome = merge_batches(endpoint, outcomes)
+                .map_err(|e| to_js_error(&Failure::new("merge_failed", e.to_string())))?;
+            outcome.ledger = summary.ledger.clone();
+            let summary: Value = summary_json(&summary);
+            Ok(outcome_to_js(&outcome, Some(&summary)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_checked_and_secrets_stay_out_of_messages() {
+        let c = ClientConfig::from_json(
+            r#"{"baseUrl":"http://127.0.0.1:8787","credentials":{"consumerKey":"ck","consumerSecret":"very-secret-1","accessToken":"at","accessTokenSecret":"very-secret-2"},"timeoutMs":500,"now":"2026-11-22T12:00:00Z","quotaWindowMs":1000}"#,
+        )
+        .unwrap();
+        assert_eq!(c.target.timeout, Duration::from_millis(500));
+        assert_eq!(c.collect.pacing.window, Duration::from_secs(1));
+        assert!(!format!("{c:?}").contains("very-secret"));
+        let f = ClientConfig::from_json(r#"{"credentials":{"consumerKey":"ck"}}"#).unwrap_err();
+        assert!(f.message.contains("consumerSecret"), "{}", f.message);
+        let f = ClientConfig::from_json(
+            r#"{"credentials":{"bearerToken":"very-secret-3","userToken":"very-secret-4"}}"#,
+        )
+        .unwrap_err();
+        assert!(!f.message.contains("very-secret"), "{}", f.message);
+        let f =
+            ClientConfig::from_json(r#"{"credentials":{"password":"very-secret-5"}}"#).unwrap_err();
+        assert!(!f.message.contains("very-secret"), "{}", f.message);
+        let f = ClientConfig::from_json(r#"{"timeoutMs":-1}"#).unwrap_err();
+        assert_eq!(f.code, "invalid_options");
+    }
+
+    #[test]
+    fn plans_with_the_fixed_now_and_the_credential_kind() {
+        let c = ClientConfig::from_json(
+            r#"{"credentials":{"bearerToken":"t"},"now":"2026-11-22T12:00:00Z"}"#,
+        )
+        .unwrap();
+        let f = c
+            .plan(
+                r#"{"endpoint":"28hr","postIds":["1855000000000000000"],"metrics":["impressions"]}"#,
+                0.0,
+            )
+            .unwrap_err();
+        assert_eq!(f.code, "invalid_request");
+        let ids: Vec<String> = (0..300)
+            .map(|i| format!("{}", 1_855_000_000_000_000_000u64 + i))
+            .collect();
+        let spec = serde_json::json!({"endpoint":"totals","postIds":ids,"metrics":["favorites"]});
+        let plan = c.plan(&spec.to_string(), 0.0).unwrap();
+        assert_eq!(plan.len(), 2);
+    }
+}

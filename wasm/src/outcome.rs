@@ -1,0 +1,336 @@
+//! Outcomes as JavaScript sees them: rows as columns (typed arrays, so a large answer is a few
+//! copies, not one object per count) and everything else as plain JSON.
+//!
+//! The npm package's `outcome.js` adds `rows`, the same counts as objects, built from the
+//! columns on first use.
+
+use serde_json::{Value, json};
+use xengage_core::collect::{Event, Progress, Summary};
+use xengage_core::response::{Bucket, Outcome, ResponseError};
+
+use crate::Failure;
+
+/// Bucket kinds, indexed by the `bucket` column.
+pub const BUCKET_KINDS: [&str; 5] = ["total", "day", "week", "hour", "hour_of_day"];
+
+/// The rows of an outcome, one entry per count in every column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns {
+    /// Grouping names; the `grouping` column indexes them.
+    pub groupings: Vec<String>,
+    /// Per row: its grouping.
+    pub grouping: Vec<u8>,
+    /// Distinct post ids; the `post` column indexes them.
+    pub post_ids: Vec<String>,
+    /// Per row: its post, or -1 where the grouping sums over posts.
+    pub post: Vec<i32>,
+    /// Distinct metric names (v1 spelling where v1 has one); the `metric` column indexes them.
+    pub metrics: Vec<String>,
+    /// Per row: its metric, or -1 where the grouping sums over metrics.
+    pub metric: Vec<i32>,
+    /// Per row: an index into [`BUCKET_KINDS`].
+    pub bucket: Vec<u8>,
+    /// Per row: the bucket's start in milliseconds since the epoch (days and weeks at UTC
+    /// midnight), NaN for totals and hours of the day.
+    pub time: Vec<f64>,
+    /// Per row: the hour of the day `0..=23` for `hour_of_day` buckets, 255 otherwise.
+    pub hour_of_day: Vec<u8>,
+    /// Per row: the count (exact up to 2^53; no count of the API comes near).
+    pub value: Vec<f64>,
+}
+
+fn index_of(list: &mut Vec<String>, name: &str) -> usize {
+    if let Some(i) = list.iter().position(|x| x == name) {
+        return i;
+    }
+    list.push(name.to_owned());
+    list.len() - 1
+}
+
+impl Columns {
+    /// The columns of every row of `outcome`, grouping by grouping.
+    pub fn of(outcome: &Outcome) -> Columns {
+        let rows = outcome.row_count();
+        let mut c = Columns {
+            grouping: Vec::with_capacity(rows),
+            post: Vec::with_capacity(rows),
+            metric: Vec::with_capacity(rows),
+            bucket: Vec::with_capacity(rows),
+            time: Vec::with_capacity(rows),
+            hour_of_day: Vec::with_capacity(rows),
+            value: Vec::with_capacity(rows),
+            ..Columns::default()
+        };
+        // Posts and metrics repeat in runs; remember the last one to skip the lookup.
+        let mut last_post: Option<(xengage_core::PostId, i32)> = None;
+        let mut last_metric: Option<(xengage_core::Metric, i32)> = None;
+        for (index, grouping) in outcome.groupings.iter().enumerate() {
+            c.groupings.push(grouping.name.clone());
+            let index = u8::try_from(index).unwrap_or(u8::MAX);
+            for row in &grouping.rows {
+                c.grouping.push(index);
+                let post = match row.post_id {
+                    None => -1,
+                    Some(id) => match last_post {
+                        Some((last, i)) if last == id => i,
+                        _ => {
+                            let i = to_i32(index_of(&mut c.post_ids, id.as_str()));
+                            last_post = Some((id, i));
+                            i
+                        }
+                    },
+                };
+                c.post.push(post);
+                let metric = match row.metric {
+                    None => -1,
+                    Some(m) => match last_metric {
+                        Some((last, i)) if last == m => i,
+                        _ => {
+                            let i = to_i32(index_of(&mut c.metrics, m.name()));
+                            last_metric = Some((m, i));
+                            i
+                        }
+                    },
+                };
+                c.metric.push(metric);
+                let kind = BUCKET_KINDS
+                    .iter()
+                    .position(|k| *k == row.bucket.kind())
+                    .unwrap_or(0);
+                c.bucket.push(u8::try_from(kind).unwrap_or(0));
+                #[allow(clippy::cast_precision_loss)]
+                let ms = row
+                    .bucket
+                    .start()
+                    .map_or(f64::NAN, |t| (t.unix_timestamp() * 1000) as f64);
+                c.time.push(ms);
+                c.hour_of_day.push(match row.bucket {
+                    Bucket::HourOfDay(h) => h,
+                    _ => u8::MAX,
+                });
+                #[allow(clippy::cast_precision_loss)]
+                c.value.push(row.value as f64);
+            }
+        }
+        c
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+}
+
+fn to_i32(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+/// Everything of an outcome but its rows, as JSON: `endpoint`, `groupings` (name and
+/// dimensions), `ledger`, `notices` (with messages), `windows`, `errors`, `problems`, `extra`,
+/// `unknown`, `rateLimit`.
+pub fn meta(outcome: &Outcome) -> Value {
+    let groupings: Vec<Value> = outcome
+        .groupings
+        .iter()
+        .map(|g| {
+            json!({
+                "name": g.name,
+                "groupBy": g.group_by.iter().map(|d| d.name()).collect::<Vec<_>>(),
+                "rows": g.rows.len(),
+            })
+        })
+        .collect();
+    let notices: Vec<Value> = outcome
+        .notices
+        .iter()
+        .map(|n| {
+            let mut v = serde_json::to_value(n).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut v {
+                map.insert("message".into(), Value::String(n.to_string()));
+            }
+            v
+        })
+        .collect();
+    json!({
+        "endpoint": outcome.endpoint,
+        "groupings": groupings,
+        "ledger": outcome.ledger,
+        "counts": outcome.ledger.counts(),
+        "notices": notices,
+        "windows": outcome.windows,
+        "errors": outcome.errors,
+        "problems": outcome.problems,
+        "extra": outcome.extra,
+        "unknown": outcome.unknown,
+        "rateLimit": outcome.rate_limit,
+    })
+}
+
+/// A response error as thrown to JS: `api_error` with its status, or what was wrong with the
+/// body; with `retryable` and the posts it refused by name.
+pub fn response_failure(error: &ResponseError) -> Failure {
+    let code = match error {
+        ResponseError::Api(_) => "api_error",
+        ResponseError::Malformed(_) => "malformed_response",
+        ResponseError::TooLarge { .. } => "response_too_large",
+        ResponseError::TooDeep { .. } => "response_too_deep",
+        ResponseError::Compressed => "compressed_response",
+        _ => "response_error",
+    };
+    let mut f = Failure::new(code, error.to_string());
+    f.details = json!({
+        "status": error.status(),
+        "retryable": error.is_retryable(),
+        "postIds": error.refused_post_ids().iter().map(|p| p.as_str().to_owned()).collect::<Vec<_>>(),
+    });
+    f
+}
+
+/// A collection event as JS sees it, with the progress after it.
+pub fn event_json(event: &Event, progress: Progress) -> Value {
+    let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let mut v = match event {
+        Event::Sent {
+            index,
+            attempt,
+            after,
+        } => json!({ "kind": "sent", "index": index, "attempt": attempt, "afterMs": ms(*after) }),
+        Event::BatchDone {
+            index,
+            request,
+            outcome,
+        } => json!({
+            "kind": "batch_done",
+            "index": index,
+            "postIds": request.post_ids().iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
+            "rows": outcome.row_count(),
+        }),
+        Event::BatchNarrowed {
+            index,
+            removed,
+            error,
+        } => json!({
+            "kind": "batch_narrowed",
+            "index": index,
+            "removed": removed.iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
+            "message": error.to_string(),
+        }),
+        Event::Retrying {
+            index,
+            attempt,
+            failure,
+            message,
+            after,
+        } => json!({
+            "kind": "retrying",
+            "index": index,
+            "attempt": attempt,
+            "failure": format!("{failure:?}").to_lowercase(),
+            "message": message,
+            "afterMs": ms(*after),
+        }),
+        Event::BatchFailed {
+            index,
+            request,
+            failure,
+            message,
+            ..
+        } => json!({
+            "kind": "batch_failed",
+            "index": index,
+            "postIds": request.post_ids().iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
+            "failure": format!("{failure:?}").to_lowercase(),
+            "message": message,
+        }),
+        _ => json!({ "kind": "other" }),
+    };
+    if let Value::Object(map) = &mut v {
+        map.insert("progress".into(), progress_json(progress));
+    }
+    v
+}
+
+fn progress_json(p: Progress) -> Value {
+    json!({
+        "requestsPlanned": p.requests_planned,
+        "requestsDone": p.requests_done,
+        "requestsFailed": p.requests_failed,
+        "attempts": p.attempts,
+        "retries": p.retries,
+        "rateLimited": p.rate_limited,
+        "narrowed": p.narrowed,
+    })
+}
+
+/// A job's summary: progress, pacing and the ledger's counts.
+pub fn summary_json(summary: &Summary) -> Value {
+    json!({
+        "progress": progress_json(summary.progress),
+        "counts": summary.ledger.counts(),
+        "pacing": summary.pacing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xengage_core::response::{ParseOptions, parse_response};
+    use xengage_core::time::OffsetDateTime;
+    use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+
+    #[test]
+    fn columns_hold_every_count_with_dictionaries() {
+        let request = RequestSpec::new(Endpoint::Historical)
+            .post_ids(["1855000000000000000", "1855000000000000001"])
+            .metrics(["impressions", "engagements"])
+            .grouping(
+                "h",
+                [
+                    "tweet.id",
+                    "engagement.type",
+                    "engagement.day",
+                    "engagement.hour",
+                ],
+            )
+            .window("2026-11-20T00:00:00Z", "2026-11-20T02:00:00Z")
+            .validate(
+                OffsetDateTime::from_unix_timestamp(1_795_348_800).unwrap(),
+                &ValidationOptions::default(),
+            )
+            .unwrap();
+        let body = br#"{"start":"2026-11-20T00:00:00Z","end":"2026-11-20T02:00:00Z","h":{
+            "1855000000000000000":{"impressions":{"2026-11-20":{"00":"5","01":7}},"engagements":{"2026-11-20":{"00":"1","01":"0"}}},
+            "1855000000000000001":{"impressions":{"2026-11-20":{"00":"2","01":"3"}}}}}"#;
+        let outcome = parse_response(
+            &request,
+            200,
+            &http::HeaderMap::new(),
+            body,
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        let c = Columns::of(&outcome);
+        assert_eq!(c.len(), 6);
+        assert_eq!(c.groupings, ["h"]);
+        assert_eq!(c.post_ids, ["1855000000000000000", "1855000000000000001"]);
+        assert_eq!(c.metrics.len(), 2);
+        assert!((c.value.iter().sum::<f64>() - 18.0).abs() < f64::EPSILON);
+        assert!(
+            c.bucket
+                .iter()
+                .all(|b| BUCKET_KINDS[usize::from(*b)] == "hour")
+        );
+        // 2026-11-20T00:00:00Z
+        let t0 = 1_795_132_800_000.0;
+        assert!(c.time.contains(&t0) && c.time.contains(&(t0 + 3_600_000.0)));
+        assert!(c.hour_of_day.iter().all(|h| *h == u8::MAX));
+        let m = meta(&outcome);
+        assert_eq!(m["ledger"].as_array().unwrap().len(), 2);
+        assert_eq!(m["groupings"][0]["rows"], 6);
+    }
+}
