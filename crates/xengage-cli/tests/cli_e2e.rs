@@ -406,3 +406,130 @@ fn the_demo_output_is_its_snapshot() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     insta::assert_snapshot!("demo", text(&out.stdout));
 }
+
+/// `xengage request ENDPOINT --ids IDS --metrics METRICS [EXTRA..]` against `url` with exactly
+/// the credentials in `env`: its exit code, stdout (jsonl rows) and stderr.
+fn send(
+    url: &str,
+    endpoint: &str,
+    ids: &[String],
+    metrics: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let ids = ids_arg(ids);
+    let mut args = vec![
+        "request",
+        endpoint,
+        "--ids",
+        &ids,
+        "--metrics",
+        metrics,
+        "--base-url",
+        url,
+        "--now",
+        NOW,
+        "--format",
+        "jsonl",
+    ];
+    args.extend(extra);
+    let out = xengage_with(&args, env);
+    let rows = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code(), rows, text(&out.stderr))
+}
+
+fn str_list(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn posts_of(rows: &[serde_json::Value]) -> std::collections::BTreeSet<String> {
+    rows.iter()
+        .map(|r| r["post_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_emulate_ready_line_has_account_0_at_the_top_level_and_its_keys_work() {
+    let emu = Server::emulator();
+    let r = &emu.ready;
+    let a0 = &r["accounts"][0];
+    let key = |k: &str| {
+        r[k].as_str()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| panic!("ready line has no {k}: {r}"))
+            .to_owned()
+    };
+    let url = key("url");
+    let (bearer, user) = (key("bearer_token"), key("user_token"));
+    let oauth1 = [
+        ("X_CONSUMER_KEY", key("consumer_key")),
+        ("X_CONSUMER_SECRET", key("consumer_secret")),
+        ("X_ACCESS_TOKEN", key("access_token")),
+        ("X_ACCESS_TOKEN_SECRET", key("access_token_secret")),
+    ];
+    // The top level is account 0, and the per-account keys are still there.
+    assert_eq!(r["access_token"], a0["access_token"]);
+    assert_eq!(r["access_token_secret"], a0["access_token_secret"]);
+    assert_eq!(r["user_token"], a0["user_token"]);
+    assert_ne!(r["access_token"], r["accounts"][1]["access_token"]);
+    let owned = str_list(&r["owned_post_ids"]);
+    let public = str_list(&r["public_post_ids"]);
+    assert_eq!(owned, emu.post_ids(0));
+    assert!(!owned.is_empty() && owned.len() <= 25, "{}", owned.len());
+    assert!(!public.is_empty() && public.len() <= 25, "{}", public.len());
+    // Public posts belong to another account and are neither deleted nor protected.
+    let mut not_public = Vec::new();
+    for list in ["post_ids", "deleted_post_ids", "protected_post_ids"] {
+        not_public.extend(str_list(&a0[list]));
+    }
+    for list in ["deleted_post_ids", "protected_post_ids"] {
+        not_public.extend(str_list(&r["accounts"][1][list]));
+    }
+    assert!(
+        public.iter().all(|id| !not_public.contains(id)),
+        "{public:?}"
+    );
+
+    // The app-only bearer token reads public metrics of the public posts.
+    let (code, rows, err) = send(
+        &url,
+        "totals",
+        &public,
+        "favorites",
+        &[],
+        &[("X_BEARER_TOKEN", &bearer)],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(posts_of(&rows), public.iter().cloned().collect());
+    // OAuth 1.0a of account 0 reads every metric of its own posts...
+    let env = env_refs(&oauth1);
+    let (code, rows, err) = send(&url, "28hr", &owned, "impressions", &[], &env);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(posts_of(&rows), owned.iter().cloned().collect());
+    // ...and is refused the other account's posts.
+    let (code, rows, err) = send(&url, "totals", &public[..1], "favorites", &[], &env);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(rows.is_empty(), "{rows:?}");
+    assert!(
+        err.contains(&format!("post {}: forbidden", public[0])),
+        "{err}"
+    );
+    // The OAuth 2.0 user token reads v2 insights of account 0's posts.
+    let (code, rows, err) = send(
+        &url,
+        "insights-28hr",
+        &owned,
+        "Impressions",
+        &["--granularity", "Total"],
+        &[("X_USER_TOKEN", &user)],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(posts_of(&rows), owned.iter().cloned().collect());
+}

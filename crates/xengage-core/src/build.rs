@@ -281,8 +281,9 @@ pub enum RequestReadError {
     /// A v1 request came without a body.
     #[error("{0} needs a JSON body")]
     MissingBody(Endpoint),
-    /// The v1 body is not the documented JSON.
-    #[error("the request body is not valid for {endpoint}: {source} (at line {}, column {})", source.line(), source.column())]
+    /// The v1 body is not the documented JSON. serde_json's message ends with the location
+    /// (`at line L column C`), so it is not repeated here.
+    #[error("the request body is not valid for {endpoint}: {source}")]
     Body {
         /// The endpoint.
         endpoint: Endpoint,
@@ -439,6 +440,38 @@ fn read_query(spec: &mut RequestSpec, query: &str) -> Result<(), RequestReadErro
         seen.push(key);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body_error(body: &str) -> String {
+        let err = RequestSpec::from_http(
+            "POST",
+            "https://data-api.x.com/insights/engagement/totals",
+            Some(body.as_bytes()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, RequestReadError::Body { .. }), "{err:?}");
+        err.to_string()
+    }
+
+    #[test]
+    fn a_bad_body_names_its_location_once() {
+        let message = body_error("{\n  \"tweet_ids\": [\"1\"],\n  \"colour\": \"red\"\n}");
+        assert!(
+            message.starts_with("the request body is not valid for totals: unknown field `colour`"),
+            "{message}"
+        );
+        assert!(message.ends_with(" at line 3 column 10"), "{message}");
+        assert_eq!(message.matches("line").count(), 1, "{message}");
+        assert_eq!(message.matches("column").count(), 1, "{message}");
+        let message = body_error("{\"tweet_ids\": [\"1\",");
+        assert!(message.contains("EOF while parsing"), "{message}");
+        assert!(message.ends_with(" at line 1 column 19"), "{message}");
+        assert_eq!(message.matches("line").count(), 1, "{message}");
+    }
 }
 
 #[cfg(test)]

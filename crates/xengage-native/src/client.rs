@@ -271,15 +271,21 @@ impl Client {
                         (out.id, result)
                     });
                 }
+                // While waiting, a consumer that goes away (cancel, drop) ends the job at once:
+                // attempts in flight are abandoned, not waited for.
                 Action::Wait(wait) => {
                     tokio::select! {
                         Some(done) = flights.join_next() => Self::report(&mut collector, start, done),
                         () = tokio::time::sleep(wait) => {}
+                        () = tx.closed() => break 'job,
                     }
                 }
-                Action::AwaitAnswer => match flights.join_next().await {
-                    Some(done) => Self::report(&mut collector, start, done),
-                    None => break 'job, // Nothing in flight: cannot happen, but never hang.
+                Action::AwaitAnswer => tokio::select! {
+                    done = flights.join_next() => match done {
+                        Some(done) => Self::report(&mut collector, start, done),
+                        None => break 'job, // Nothing in flight: cannot happen, but never hang.
+                    },
+                    () = tx.closed() => break 'job,
                 },
                 Action::Done => {
                     while let Some(event) = collector.next_event() {
@@ -291,7 +297,9 @@ impl Client {
                 }
             }
         }
-        flights.abort_all();
+        // Abort every attempt and wait until each task has stopped, so none sends anything
+        // once the job has ended.
+        flights.shutdown().await;
         collector.finish()
     }
 
@@ -370,8 +378,8 @@ impl Collection {
         self.join().await
     }
 
-    /// Stops the job: nothing more is sent, attempts in flight are abandoned, and their posts,
-    /// like those never sent, are in the ledger as failed ("cancelled").
+    /// Stops the job: nothing more is sent, attempts in flight are abandoned (not waited for),
+    /// and their posts, like those never sent, are in the ledger as failed ("cancelled").
     pub async fn cancel(mut self) -> Summary {
         self.rx.close();
         while self.rx.recv().await.is_some() {}

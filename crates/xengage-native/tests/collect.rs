@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use time::macros::datetime;
 use xengage_core::collect::Event;
-use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::pace::{Failure, PacingOptions, RetryPolicy};
 use xengage_core::response::{Bucket, PostStatus};
 use xengage_core::window::TimeWindow;
 use xengage_core::{Endpoint, Metric, PostId, RequestSpec};
@@ -282,4 +282,227 @@ async fn one_request_with_send() {
         client.send(&too_many).await,
         Err(xengage_native::SendError::Invalid(_))
     ));
+}
+
+/// How long a test waits for something that should happen at once: a guard against hangs,
+/// not a timing assertion.
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Reads events until `batches` batches have been answered; returns their posts.
+async fn read_batches(job: &mut xengage_native::Collection, batches: usize) -> Vec<PostId> {
+    let mut served = Vec::new();
+    let mut done = 0;
+    while done < batches {
+        let event = tokio::time::timeout(HANG_GUARD, job.next())
+            .await
+            .expect("no batch answered")
+            .expect("the job ended early");
+        if let Event::BatchDone { request, .. } = event {
+            served.extend_from_slice(request.post_ids());
+            done += 1;
+        }
+    }
+    served
+}
+
+/// After a cancel: every post asked about is served or failed as "cancelled", the posts of the
+/// batches read are served, and nothing is pending. Returns the number cancelled.
+fn assert_accounted_after_cancel(
+    summary: &xengage_core::collect::Summary,
+    asked: &[PostId],
+    served: &[PostId],
+) -> usize {
+    let ledger = &summary.ledger;
+    assert_eq!(ledger.len(), asked.len());
+    assert_eq!(ledger.counts().pending, 0);
+    for id in served {
+        assert_eq!(ledger.status(id), Some(PostStatus::Served), "{id}");
+    }
+    let mut cancelled = 0;
+    for id in asked {
+        let entry = ledger.get(id).unwrap();
+        match entry.status() {
+            PostStatus::Served => {}
+            PostStatus::Failed => {
+                assert_eq!(entry.failures, vec!["cancelled".to_owned()], "{id}");
+                cancelled += 1;
+            }
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+    assert_eq!(summary.progress.requests_failed, 0, "no batch gave up");
+    cancelled
+}
+
+#[tokio::test]
+async fn cancel_abandons_slow_attempts_at_once_and_accounts_for_every_post() {
+    // The first request (the probe of the quota) is answered at once; every later one only
+    // after a minute, far beyond the test: a cancelled job must not wait for them.
+    let slow = FaultKind::Slow(Duration::from_secs(60));
+    let emu = emulator(EmulatorConfig {
+        posts_per_account: 600,
+        faults: Faults {
+            rate: 0.0,
+            kinds: vec![],
+            schedule: (1..10_000).map(|n| (n, slow)).collect(),
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let asked = emu.world().public_post_ids(0);
+    let client = client(&emu, 0, |o| {
+        o.timeout = Duration::from_secs(120);
+        o.max_in_flight = 4;
+    });
+    let spec = RequestSpec::new(Endpoint::Last28Hours)
+        .post_ids(ids(&asked))
+        .metrics(["favorites"]);
+    let mut job = client.collect(&spec).unwrap();
+    let planned = job.planned();
+    assert!(planned > 20, "{planned} batches");
+    let served = read_batches(&mut job, 1).await;
+    // The probe and the four slow attempts in flight after it have all reached the emulator,
+    // and no more can go until one is answered.
+    tokio::time::timeout(HANG_GUARD, async {
+        while emu.stats().requests < 5 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the attempts in flight never reached the emulator");
+    let before = emu.stats().requests;
+    assert_eq!(before, 5);
+
+    let summary = tokio::time::timeout(HANG_GUARD, job.cancel())
+        .await
+        .expect("cancel waited for the attempts in flight");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(emu.stats().requests, before, "requests sent after cancel");
+    let cancelled = assert_accounted_after_cancel(&summary, &asked, &served);
+    // Only the probe's batch was answered: the rest, in flight or never sent, is cancelled.
+    assert_eq!(summary.progress.requests_done, 1);
+    assert_eq!(cancelled, asked.len() - served.len());
+}
+
+#[tokio::test]
+async fn a_job_paced_by_a_short_quota_sends_nothing_once_cancelled() {
+    // Two requests per 2-second "minute": the job sends one about every second.
+    let emu = emulator(EmulatorConfig {
+        quota_per_minute: 2,
+        minute: Duration::from_secs(2),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let asked = emu.world().public_post_ids(0);
+    let client = client(&emu, 0, |o| {
+        o.pacing = PacingOptions {
+            window: Duration::from_secs(2),
+            ..PacingOptions::default()
+        };
+    });
+    let spec = RequestSpec::new(Endpoint::Last28Hours)
+        .post_ids(ids(&asked))
+        .metrics(["favorites"]);
+    let mut job = client.collect(&spec).unwrap();
+    assert!(job.planned() > 5, "{} batches", job.planned());
+    let served = read_batches(&mut job, 2).await;
+    let summary = tokio::time::timeout(HANG_GUARD, job.cancel())
+        .await
+        .expect("cancel hung");
+
+    // A job still running would send its next request within a second or so.
+    let sent = emu.stats().requests;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(emu.stats().requests, sent, "requests sent after cancel");
+    assert!(
+        sent < summary.progress.requests_planned as u64,
+        "the job was not cut short"
+    );
+    let cancelled = assert_accounted_after_cancel(&summary, &asked, &served);
+    assert!(cancelled > 0);
+}
+
+#[tokio::test]
+async fn attempts_slower_than_the_timeout_fail_as_timeouts_after_bounded_retries() {
+    // Every answer comes after 2 s; the client waits 200 ms.
+    let emu = emulator(EmulatorConfig {
+        posts_per_account: 60,
+        faults: Faults {
+            rate: 1.0,
+            kinds: vec![FaultKind::Slow(Duration::from_secs(2))],
+            schedule: vec![],
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let asked = emu.world().public_post_ids(0);
+    let policy = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    };
+    let client = client(&emu, 0, |o| {
+        o.timeout = Duration::from_millis(200);
+        o.retry = policy;
+    });
+    let spec = RequestSpec::new(Endpoint::Last28Hours)
+        .post_ids(ids(&asked))
+        .metrics(["favorites"]);
+    let mut job = client.collect(&spec).unwrap();
+    let planned = job.planned();
+    assert!(planned >= 2, "{planned} batches");
+    let (retried, gave_up, summary) = tokio::time::timeout(Duration::from_secs(60), async {
+        let (mut retried, mut gave_up) = (0u64, 0usize);
+        while let Some(event) = job.next().await {
+            match event {
+                Event::Retrying { failure, .. } => {
+                    assert_eq!(failure, Failure::Timeout);
+                    retried += 1;
+                }
+                Event::BatchFailed {
+                    failure, attempts, ..
+                } => {
+                    assert_eq!(failure, Failure::Timeout);
+                    assert_eq!(attempts.retries, policy.max_retries);
+                    gave_up += 1;
+                }
+                Event::BatchDone { .. } => panic!("a batch was answered despite the timeout"),
+                _ => {}
+            }
+        }
+        (retried, gave_up, job.finish().await)
+    })
+    .await
+    .expect("the job hung on slow answers");
+
+    // Bounded: each batch is tried once and retried exactly max_retries times, then given up.
+    let retries_per_batch = u64::from(policy.max_retries);
+    assert_eq!(gave_up, planned);
+    assert_eq!(retried, planned as u64 * retries_per_batch);
+    assert_eq!(summary.progress.requests_failed, planned);
+    assert_eq!(summary.progress.requests_done, 0);
+    assert_eq!(summary.progress.retries, planned as u64 * retries_per_batch);
+    assert_eq!(
+        summary.progress.attempts,
+        planned as u64 * (retries_per_batch + 1)
+    );
+    assert!(emu.stats().requests <= summary.progress.attempts);
+    // Every post is failed, with the timeout as its reason.
+    let ledger = &summary.ledger;
+    assert_eq!(ledger.len(), asked.len());
+    assert_eq!(ledger.counts().failed, asked.len());
+    for id in &asked {
+        let entry = ledger.get(id).unwrap();
+        assert_eq!(entry.status(), PostStatus::Failed, "{id}");
+        assert!(
+            !entry.failures.is_empty()
+                && entry
+                    .failures
+                    .iter()
+                    .all(|f| f.starts_with("no answer within the timeout for ")),
+            "{id}: {:?}",
+            entry.failures
+        );
+    }
 }

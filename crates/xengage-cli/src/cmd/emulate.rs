@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use xengage_emulator::{Clock, Emulator, EmulatorConfig, FaultKind, Faults, PostState};
+use xengage_core::PostId;
+use xengage_emulator::{
+    Clock, Emulator, EmulatorConfig, EmulatorCredentials, FaultKind, Faults, PostState, World,
+};
 
 use crate::Outcome as ExitOutcome;
 use crate::error::CliError;
@@ -14,6 +17,21 @@ use crate::input;
 /// Prints one JSON line when ready: its URL, the credentials it accepts (secrets included:
 /// they are the emulator's own, made from the seed), and for each account up to 25 public post
 /// ids and every deleted and protected one.
+///
+/// Top-level keys, for account 0, to copy as they are:
+///   url                    the base URL (both generations are served under it)
+///   bearer_token           app-only bearer token (X_BEARER_TOKEN: totals, public metrics)
+///   user_token             OAuth 2.0 user token (X_USER_TOKEN: v2 insights)
+///   consumer_key           OAuth 1.0a consumer key (X_CONSUMER_KEY)
+///   consumer_secret        OAuth 1.0a consumer secret (X_CONSUMER_SECRET)
+///   access_token           OAuth 1.0a access token (X_ACCESS_TOKEN)
+///   access_token_secret    OAuth 1.0a access token secret (X_ACCESS_TOKEN_SECRET)
+///   owned_post_ids         up to 25 posts account 0 owns that are served (not deleted or
+///                          protected): every endpoint, every credential of account 0
+///   public_post_ids        up to 25 public posts of the other account (not deleted or
+///                          protected): bearer_token on totals; 403 with account 0's user tokens
+/// And `accounts`, one object per account (0 and 1): access_token, access_token_secret,
+/// user_token, post_ids (up to 25 served posts it owns), deleted_post_ids, protected_post_ids.
 ///
 /// Example:
 ///   xengage emulate --port 8080 --seed 7 --quota 60 --minute-ms 1000 --fault-rate 0.05
@@ -87,12 +105,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
             .enumerate()
             .map(|(i, a)| {
                 let world = emulator.world();
-                let ids: Vec<String> = world
-                    .public_post_ids(i)
-                    .iter()
-                    .take(25)
-                    .map(|p| p.as_str().to_owned())
-                    .collect();
+                let ids = strings(&world.public_post_ids(i));
                 let of_state = |state: PostState| -> Vec<String> {
                     world
                         .posts()
@@ -111,16 +124,51 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
                 })
             })
             .collect();
-        let ready = serde_json::json!({
-            "url": emulator.url(),
-            "consumer_key": c.consumer_key,
-            "consumer_secret": c.consumer_secret.expose_secret(),
-            "bearer_token": c.bearer_token.expose_secret(),
-            "accounts": accounts,
-        });
+        let ready = ready_line(&emulator.url(), c, emulator.world(), &accounts);
         println!("{ready}");
         tokio::signal::ctrl_c().await.map_err(CliError::Serve)?;
         emulator.shutdown().await;
         Ok(ExitOutcome::Ok)
+    })
+}
+
+/// Post ids listed per key of the ready line: enough for one request of any endpoint.
+const LISTED: usize = 25;
+
+/// Up to [`LISTED`] ids, as strings.
+fn strings(ids: &[PostId]) -> Vec<String> {
+    ids.iter()
+        .take(LISTED)
+        .map(|p| p.as_str().to_owned())
+        .collect()
+}
+
+/// The ready line: account 0's URL, credentials and posts at the top level, then every account.
+fn ready_line(
+    url: &str,
+    c: &EmulatorCredentials,
+    world: &World,
+    accounts: &[serde_json::Value],
+) -> serde_json::Value {
+    let a = &c.accounts[0];
+    // Public posts of every other account: servable to the app-only token, forbidden (403) to
+    // account 0's user tokens.
+    let others: Vec<PostId> = world
+        .posts()
+        .iter()
+        .filter(|p| p.owner != 0 && p.state == PostState::Public)
+        .map(|p| p.id)
+        .collect();
+    serde_json::json!({
+        "url": url,
+        "bearer_token": c.bearer_token.expose_secret(),
+        "user_token": a.user_token.expose_secret(),
+        "consumer_key": c.consumer_key,
+        "consumer_secret": c.consumer_secret.expose_secret(),
+        "access_token": a.access_token,
+        "access_token_secret": a.access_token_secret.expose_secret(),
+        "owned_post_ids": strings(&world.public_post_ids(0)),
+        "public_post_ids": strings(&others),
+        "accounts": accounts,
     })
 }

@@ -72,7 +72,10 @@ fn overlaps(a: Option<TimeWindow>, b: Option<TimeWindow>) -> bool {
     }
 }
 
-/// Merges `outcomes` into one. See the [module docs](self).
+/// Merges `outcomes` into one outcome and one ledger: batches of different posts and
+/// consecutive windows of the same posts. Counts of the same post, metric and bucket add up (a
+/// day split across two windows is whole again); a post answered twice over overlapping windows
+/// is an error ([`MergeError::Overlap`]), never a silent double count.
 pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, MergeError> {
     let mut iter = outcomes.into_iter();
     let mut merged = iter.next().ok_or(MergeError::Empty)?;
