@@ -130,7 +130,7 @@ pub(crate) fn package_size() -> Result<(Size, Size), String> {
 }
 
 /// `cargo xtask wasm`: release wasm, wasm-bindgen (web target, loaded by `web.js` in browsers
-/// and by `node.js` with `initSync` in Node), `wasm-opt -Oz`, and the size.
+/// and by `node.js` with `initSync` in Node), `wasm-opt -O3`, and the size.
 pub(crate) fn wasm() -> Result<(), String> {
     ensure_tools()?;
     let root = workspace_root();
@@ -168,7 +168,7 @@ pub(crate) fn wasm() -> Result<(), String> {
         "node",
         &[
             "node_modules/binaryen/bin/wasm-opt",
-            "-Oz",
+            "-O3",
             "--enable-bulk-memory",
             "--enable-nontrapping-float-to-int",
             "--enable-sign-ext",
