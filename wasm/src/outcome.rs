@@ -39,12 +39,42 @@ pub struct Columns {
     pub value: Vec<f64>,
 }
 
-fn index_of(list: &mut Vec<String>, name: &str) -> usize {
-    if let Some(i) = list.iter().position(|x| x == name) {
-        return i;
+/// Distinct keys in the order first seen, as names; rows come in runs of one post and metric,
+/// so the last lookup is remembered.
+struct Dictionary<K> {
+    keys: Vec<K>,
+    names: Vec<String>,
+    last: Option<(K, i32)>,
+}
+
+impl<K> Default for Dictionary<K> {
+    fn default() -> Self {
+        Dictionary {
+            keys: Vec::new(),
+            names: Vec::new(),
+            last: None,
+        }
     }
-    list.push(name.to_owned());
-    list.len() - 1
+}
+
+impl<K: Copy + PartialEq> Dictionary<K> {
+    /// The index of `key`, or -1 for none.
+    fn index(&mut self, key: Option<K>, name: impl Fn(K) -> String) -> i32 {
+        let Some(key) = key else { return -1 };
+        if let Some((last, i)) = self.last
+            && last == key
+        {
+            return i;
+        }
+        let i = self.keys.iter().position(|k| *k == key).unwrap_or_else(|| {
+            self.keys.push(key);
+            self.names.push(name(key));
+            self.keys.len() - 1
+        });
+        let i = i32::try_from(i).unwrap_or(i32::MAX);
+        self.last = Some((key, i));
+        i
+    }
 }
 
 impl Columns {
@@ -61,38 +91,17 @@ impl Columns {
             value: Vec::with_capacity(rows),
             ..Columns::default()
         };
-        // Posts and metrics repeat in runs; remember the last one to skip the lookup.
-        let mut last_post: Option<(xengage_core::PostId, i32)> = None;
-        let mut last_metric: Option<(xengage_core::Metric, i32)> = None;
+        let mut posts = Dictionary::default();
+        let mut metrics = Dictionary::default();
         for (index, grouping) in outcome.groupings.iter().enumerate() {
             c.groupings.push(grouping.name.clone());
             let index = u8::try_from(index).unwrap_or(u8::MAX);
             for row in &grouping.rows {
                 c.grouping.push(index);
-                let post = match row.post_id {
-                    None => -1,
-                    Some(id) => match last_post {
-                        Some((last, i)) if last == id => i,
-                        _ => {
-                            let i = to_i32(index_of(&mut c.post_ids, id.as_str()));
-                            last_post = Some((id, i));
-                            i
-                        }
-                    },
-                };
-                c.post.push(post);
-                let metric = match row.metric {
-                    None => -1,
-                    Some(m) => match last_metric {
-                        Some((last, i)) if last == m => i,
-                        _ => {
-                            let i = to_i32(index_of(&mut c.metrics, m.name()));
-                            last_metric = Some((m, i));
-                            i
-                        }
-                    },
-                };
-                c.metric.push(metric);
+                c.post
+                    .push(posts.index(row.post_id, |id| id.as_str().to_owned()));
+                c.metric
+                    .push(metrics.index(row.metric, |m| m.name().to_owned()));
                 let kind = BUCKET_KINDS
                     .iter()
                     .position(|k| *k == row.bucket.kind())
@@ -112,6 +121,8 @@ impl Columns {
                 c.value.push(row.value as f64);
             }
         }
+        c.post_ids = posts.names;
+        c.metrics = metrics.names;
         c
     }
 
@@ -124,10 +135,6 @@ impl Columns {
     pub fn is_empty(&self) -> bool {
         self.value.is_empty()
     }
-}
-
-fn to_i32(i: usize) -> i32 {
-    i32::try_from(i).unwrap_or(i32::MAX)
 }
 
 /// Everything of an outcome but its rows, as JSON: `endpoint`, `groupings` (name and

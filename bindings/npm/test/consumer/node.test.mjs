@@ -200,13 +200,14 @@ function cli(args, env) {
   return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
+// The same credentials as the CLI's environment.
 function cliEnv() {
-  const a = ready.accounts[0];
+  const c = oauth1();
   return {
-    X_CONSUMER_KEY: ready.consumer_key,
-    X_CONSUMER_SECRET: ready.consumer_secret,
-    X_ACCESS_TOKEN: a.access_token,
-    X_ACCESS_TOKEN_SECRET: a.access_token_secret,
+    X_CONSUMER_KEY: c.consumerKey,
+    X_CONSUMER_SECRET: c.consumerSecret,
+    X_ACCESS_TOKEN: c.accessToken,
+    X_ACCESS_TOKEN_SECRET: c.accessTokenSecret,
   };
 }
 
