@@ -70,6 +70,9 @@ async function main() {
   }
   const entry = result.ledger.find((x) => x.post_id === post);
   $('ledger').textContent = `${post}: ${entry?.status}${entry?.failures.length ? ` (${entry.failures.join('; ')})` : ''}`;
+  // The proxy exposes the quota headers to the page, so the Client paces itself by them.
+  const quota = result.rateLimit;
+  $('quota').textContent = quota ? `${quota.remaining} of ${quota.limit} requests left this minute` : 'not reported';
   const series = hourlySeries(result);
   draw(series);
   $('status').textContent = `ok: ${series.length} hours`;

@@ -132,6 +132,7 @@ test('the example page charts the hourly impressions it collected through the pr
   assert.deepEqual(bars, expected);
   assert.equal(Number(await page.textContent('#total')), expected.reduce((a, b) => a + b, 0));
   assert.match(await page.textContent('#progress'), /1\/1/);
+  assert.match(await page.textContent('#quota'), /^\d+ of \d+ requests left this minute$/);
 
   mkdirSync(join(pkg, 'test-results'), { recursive: true });
   await page.screenshot({ path: join(pkg, 'test-results/example.png'), fullPage: true });
