@@ -251,13 +251,16 @@ export interface Progress {
   narrowed: number;
 }
 
+/** Why an attempt failed. */
+export type FailureKind = 'rate_limited' | 'server' | 'timeout' | 'connection' | 'broken_body' | 'permanent';
+
 /** Something that happened in a job, with the progress after it. */
 export type ProgressEvent =
   | { kind: 'sent'; index: number; attempt: number; afterMs: number; progress: Progress }
   | { kind: 'batch_done'; index: number; postIds: string[]; rows: number; progress: Progress }
   | { kind: 'batch_narrowed'; index: number; removed: string[]; message: string; progress: Progress }
-  | { kind: 'retrying'; index: number; attempt: number; failure: string; message: string; afterMs: number; progress: Progress }
-  | { kind: 'batch_failed'; index: number; postIds: string[]; failure: string; message: string; progress: Progress }
+  | { kind: 'retrying'; index: number; attempt: number; failure: FailureKind; message: string; afterMs: number; progress: Progress }
+  | { kind: 'batch_failed'; index: number; postIds: string[]; failure: FailureKind; message: string; progress: Progress }
   | { kind: 'other'; progress: Progress };
 
 /** The end of a job. */

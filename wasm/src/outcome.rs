@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 use xengage_core::collect::{Event, Progress, Summary};
+use xengage_core::pace::Failure as FailureKind;
 use xengage_core::response::{Bucket, Outcome, ResponseError};
 
 use crate::Failure;
@@ -237,7 +238,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
             "kind": "retrying",
             "index": index,
             "attempt": attempt,
-            "failure": format!("{failure:?}").to_lowercase(),
+            "failure": failure_name(*failure),
             "message": message,
             "afterMs": ms(*after),
         }),
@@ -251,7 +252,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
             "kind": "batch_failed",
             "index": index,
             "postIds": request.post_ids().iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
-            "failure": format!("{failure:?}").to_lowercase(),
+            "failure": failure_name(*failure),
             "message": message,
         }),
         _ => json!({ "kind": "other" }),
@@ -260,6 +261,18 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
         map.insert("progress".into(), progress_json(progress));
     }
     v
+}
+
+/// A failure class as JS sees it.
+fn failure_name(failure: FailureKind) -> &'static str {
+    match failure {
+        FailureKind::RateLimited => "rate_limited",
+        FailureKind::Server => "server",
+        FailureKind::Timeout => "timeout",
+        FailureKind::Connection => "connection",
+        FailureKind::BrokenBody => "broken_body",
+        FailureKind::Permanent => "permanent",
+    }
 }
 
 fn progress_json(p: Progress) -> Value {

@@ -280,8 +280,12 @@ test('Client.insights28Hours with an OAuth 2.0 user token; an app-only token is 
 test('a wrong secret ends as failed posts with the 401 message, not a hang', async () => {
   const a = ready.accounts[0];
   const client = new Client({ baseUrl: ready.url, credentials: { ...oauth1(), consumerSecret: 'wrong' }, now });
-  const r = await client.totals({ postIds: a.post_ids.slice(0, 2), metrics: ['favorites'] });
+  const events = [];
+  const r = await client.totals({ postIds: a.post_ids.slice(0, 2), metrics: ['favorites'] }, { onProgress: (e) => events.push(e) });
   assert.ok(r.ledger.every((e) => e.status === 'failed' && e.failures.some((f) => f.includes('401'))));
+  const failed = events.filter((e) => e.kind === 'batch_failed');
+  assert.deepEqual(failed.map((e) => e.failure), ['permanent'], 'a 401 is not retried');
+  assert.ok(!events.some((e) => e.kind === 'retrying'));
   assert.equal(r.summary.progress.requestsFailed, 1);
   assert.equal(r.rows.length, 0);
 });
