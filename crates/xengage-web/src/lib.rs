@@ -1,6 +1,9 @@
 //! The web transport of xengage: sends what the core builds with the platform's `fetch`
 //! (through `gloo-net`), unchanged, and hands the answer back as status, headers and bytes for
-//! the core to parse. Timers use the global `setTimeout`.
+//! the core to parse. Timers use the global `setTimeout`. [`collect`] signs requests (nonces from
+//! `crypto.getRandomValues`), bounds each by a timeout, and drives the core's bulk
+//! [`Collector`](xengage_core::collect::Collector): batches, windows, pacing by the quota
+//! headers, retries, and a ledger of every post.
 //!
 //! Everything here binds globals that exist in a page, in a Web Worker and in Node 20 (`fetch`,
 //! `Headers`, `setTimeout`), never `window`, so the same code runs in all three. URLs must be
