@@ -355,3 +355,61 @@ fn v2_shape_errors_name_their_path() {
     );
     assert!(matches!(kind, MalformedKind::NotACount { .. }), "{kind:?}");
 }
+
+#[test]
+fn a_bad_hourly_count_names_its_day_and_hour() {
+    let hourly = request(
+        Endpoint::Last28Hours,
+        &[
+            "tweet.id",
+            "engagement.type",
+            "engagement.day",
+            "engagement.hour",
+        ],
+    );
+    let at = |hours: &str| {
+        let body = format!(
+            r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-20":{{"23":"4"}},"2026-11-21":{hours}}}}}}}}}"#
+        );
+        parse(&hourly, &body).unwrap_err().to_string()
+    };
+    let path = format!("$.g.{A}.impressions.2026-11-21");
+    assert_eq!(
+        at(r#"{"00":"1","07":"x7"}"#),
+        format!(
+            "malformed answer (status 200) at {path}.07: \"x7\" is not a count (a non-negative whole number)"
+        )
+    );
+    assert_eq!(
+        at(r#"{"00":"1","07":-2}"#),
+        format!(
+            "malformed answer (status 200) at {path}.07: -2 is not a count (a non-negative whole number)"
+        )
+    );
+    assert_eq!(
+        at(r#"{"00":"1","07":{"x":1}}"#),
+        format!(
+            "malformed answer (status 200) at {path}.07: expected a count, found an object (a level deeper than the grouping)"
+        )
+    );
+    assert_eq!(
+        at(r#"{"00":"1","7h":"1"}"#),
+        format!(
+            "malformed answer (status 200) at {path}.7h: key \"7h\" is not a key of engagement.hour"
+        )
+    );
+    let cut = at(r#"{"00":"1","07":"#);
+    assert!(
+        cut.starts_with(&format!(
+            "malformed answer (status 200) at {path}.07: not valid JSON"
+        )),
+        "{cut}"
+    );
+    let escaped = at(r#"{"0\u0037":"1","07":"x"}"#);
+    assert_eq!(
+        escaped,
+        format!(
+            "malformed answer (status 200) at {path}.07: \"x\" is not a count (a non-negative whole number)"
+        )
+    );
+}
