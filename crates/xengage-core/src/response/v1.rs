@@ -90,6 +90,16 @@ impl Prefix {
         self
     }
 
+    /// The levels read so far, outermost first.
+    fn levels(&self) -> Vec<Level> {
+        self.levels
+            .iter()
+            .take(usize::from(self.depth))
+            .flatten()
+            .copied()
+            .collect()
+    }
+
     fn bucket(&self) -> Bucket {
         match (self.day, self.hour) {
             (Some(d), Some(h)) => Time::from_hms(h, 0, 0).map_or(Bucket::Day(d), |t| {
@@ -354,134 +364,76 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
             .iter()
             .copied()
             .find(|d| prefix.used & bit(*d) == 0);
+        let unread = group_by
+            .iter()
+            .filter(|d| prefix.used & bit(**d) == 0)
+            .count();
+        // The innermost level: each key of the dimension still to read completes a row, so the row
+        // is built here from the prefix, without the bookkeeping of the levels above; any other
+        // key takes the general way below.
+        let last = expected.filter(|_| unread == 1);
+        let template = Row {
+            post_id: prefix.post,
+            metric: prefix.metric,
+            bucket: prefix.bucket(),
+            value: 0,
+        };
+        // Hours of a known day: the 24 buckets are made once per day, not once per count.
+        let hours = match (last, prefix.day, prefix.hour) {
+            (Some(Dimension::EngagementHour), Some(day), None) => Some(hour_buckets(day)),
+            _ => None,
+        };
+        let mut levels_noted = false;
         while let Some(key) = map.next_key_seed(CowStr)? {
-            ctx.path.push(key.clone());
-            // The dimension the request says comes next, else (liberally) any other dimension of
-            // the grouping not read yet that the key fits.
-            let read = expected
-                .and_then(|d| read_as(d, &key, &prefix).map(|r| (d, r)))
-                .or_else(|| {
-                    group_by
-                        .iter()
-                        .copied()
-                        .filter(|d| prefix.used & bit(*d) == 0 && Some(*d) != expected)
-                        .find_map(|d| read_as(d, &key, &prefix).map(|r| (d, r)))
-                });
-            let Some((dim, read)) = read else {
-                let metric_like = group_by
-                    .iter()
-                    .any(|d| *d == Dimension::EngagementType && prefix.used & bit(*d) == 0)
-                    && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                    && key.bytes().any(|b| b.is_ascii_alphabetic());
-                if metric_like {
-                    let value = map.next_value_seed(DepthValue {
-                        remaining: ctx.options.max_depth,
-                    })?;
-                    let grouping = ctx.request.groupings()[g].name.clone();
-                    ctx.outcome.push_notice(ResponseNotice::UnknownMetric {
-                        grouping,
-                        name: key.clone().into_owned(),
-                    });
-                    let path = ctx.path_string();
-                    ctx.outcome.unknown.push(UnknownPart { path, value });
-                    ctx.path.pop();
-                    continue;
+            let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
+                Some(Read::Hour(h)) => Some(Row {
+                    bucket: match &hours {
+                        Some(hours) => hours[usize::from(h)],
+                        None => Prefix {
+                            hour: Some(h),
+                            ..prefix
+                        }
+                        .bucket(),
+                    },
+                    ..template
+                }),
+                Some(Read::Day(d)) => Some(Row {
+                    bucket: Prefix {
+                        day: Some(d),
+                        ..prefix
+                    }
+                    .bucket(),
+                    ..template
+                }),
+                Some(Read::Post(id)) => {
+                    note_post(ctx, g, id);
+                    Some(Row {
+                        post_id: Some(id),
+                        ..template
+                    })
                 }
-                let expected_names: Vec<&str> = group_by
-                    .iter()
-                    .filter(|d| prefix.used & bit(**d) == 0)
-                    .map(|d| d.name())
-                    .collect();
-                return Err(ctx.fail(MalformedKind::UnexpectedKey {
-                    key: key.into_owned(),
-                    expected: format!("a key of {}", expected_names.join(" or ")),
-                }));
+                Some(Read::Metric(m)) => {
+                    note_metric(ctx, g, m);
+                    Some(Row {
+                        metric: Some(m),
+                        ..template
+                    })
+                }
+                Some(Read::DayAboveHours(_)) | None => None,
             };
-            if Some(dim) != expected {
-                let grouping = &ctx.request.groupings()[g];
-                let mut answered: Vec<Level> = prefix
-                    .levels
-                    .iter()
-                    .take(usize::from(prefix.depth))
-                    .flatten()
-                    .copied()
-                    .collect();
-                answered.push(Level::from(dim));
-                ctx.outcome.push_notice(ResponseNotice::LevelsReordered {
-                    grouping: grouping.name.clone(),
-                    requested: grouping.group_by.clone(),
-                    answered,
-                });
-            }
-            let mut next = prefix;
-            match read {
-                Read::Post(id) => {
-                    next.post = Some(id);
-                    next.used |= bit(dim);
-                    next = next.with_level(Level::Post);
-                    if ctx.seen[g].insert(id) && !ctx.request.post_ids().contains(&id) {
-                        let grouping = ctx.request.groupings()[g].name.clone();
-                        ctx.outcome.push_notice(ResponseNotice::PostNotRequested {
-                            grouping,
-                            post_id: id,
-                        });
-                    }
-                }
-                Read::Metric(m) => {
-                    next.metric = Some(m);
-                    next.used |= bit(dim);
-                    next = next.with_level(Level::Metric);
-                    if !ctx.request.metrics().contains(&m) {
-                        let grouping = ctx.request.groupings()[g].name.clone();
-                        ctx.outcome.push_notice(ResponseNotice::MetricNotRequested {
-                            grouping,
-                            metric: m,
-                        });
-                    }
-                }
-                Read::Day(d) => {
-                    next.day = Some(d);
-                    next.used |= bit(dim);
-                    next = next.with_level(Level::Day);
-                }
-                Read::Hour(h) => {
-                    next.hour = Some(h);
-                    next.used |= bit(dim);
-                    next = next.with_level(Level::Hour);
-                }
-                Read::DayAboveHours(d) => {
-                    next.day = Some(d);
-                    next = next.with_level(Level::Day);
-                }
-            }
-            let done = group_by.iter().all(|d| next.used & bit(*d) != 0);
-            if done {
-                let value = map.next_value_seed(Leaf { ctx: &mut *ctx })?;
-                let grouping = &mut ctx.outcome.groupings[g];
+            let (Some(row), Some(dim)) = (row, last) else {
+                read_key(ctx, g, prefix, expected, &mut map, key)?;
+                continue;
+            };
+            let value = read_count(ctx, &mut map, key)?;
+            let grouping = &mut ctx.outcome.groupings[g];
+            if !levels_noted {
+                levels_noted = true;
                 if grouping.levels.is_none() {
-                    grouping.levels = Some(
-                        next.levels
-                            .iter()
-                            .take(usize::from(next.depth))
-                            .flatten()
-                            .copied()
-                            .collect(),
-                    );
+                    grouping.levels = Some(prefix.with_level(Level::from(dim)).levels());
                 }
-                grouping.rows.push(Row {
-                    post_id: next.post,
-                    metric: next.metric,
-                    bucket: next.bucket(),
-                    value,
-                });
-            } else {
-                map.next_value_seed(LevelSeed {
-                    ctx: &mut *ctx,
-                    g,
-                    prefix: next,
-                })?;
             }
-            ctx.path.pop();
+            grouping.rows.push(Row { value, ..row });
         }
         Ok(())
     }
@@ -509,19 +461,199 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
     }
 }
 
-/// A count: a decimal string or a JSON number.
-struct Leaf<'a, 'de, 'r> {
-    ctx: &'a mut Ctx<'de, 'r>,
+/// Reads one key of a level the general way: the dimension the request says comes next, else
+/// (liberally) any other dimension of the grouping not read yet that the key fits; a key that
+/// fits none is an unknown metric kept aside, or an error.
+fn read_key<'de, A: MapAccess<'de>>(
+    ctx: &mut Ctx<'de, '_>,
+    g: usize,
+    prefix: Prefix,
+    expected: Option<Dimension>,
+    map: &mut A,
+    key: Cow<'de, str>,
+) -> Result<(), A::Error> {
+    let group_by = &ctx.request.groupings()[g].group_by;
+    let read = expected
+        .and_then(|d| read_as(d, &key, &prefix).map(|r| (d, r)))
+        .or_else(|| {
+            group_by
+                .iter()
+                .copied()
+                .filter(|d| prefix.used & bit(*d) == 0 && Some(*d) != expected)
+                .find_map(|d| read_as(d, &key, &prefix).map(|r| (d, r)))
+        });
+    let Some((dim, read)) = read else {
+        let metric_like = group_by
+            .iter()
+            .any(|d| *d == Dimension::EngagementType && prefix.used & bit(*d) == 0)
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && key.bytes().any(|b| b.is_ascii_alphabetic());
+        ctx.path.push(key.clone());
+        if metric_like {
+            let value = map.next_value_seed(DepthValue {
+                remaining: ctx.options.max_depth,
+            })?;
+            let grouping = ctx.request.groupings()[g].name.clone();
+            ctx.outcome.push_notice(ResponseNotice::UnknownMetric {
+                grouping,
+                name: key.into_owned(),
+            });
+            let path = ctx.path_string();
+            ctx.outcome.unknown.push(UnknownPart { path, value });
+            ctx.path.pop();
+            return Ok(());
+        }
+        let expected_names: Vec<&str> = ctx.request.groupings()[g]
+            .group_by
+            .iter()
+            .filter(|d| prefix.used & bit(**d) == 0)
+            .map(|d| d.name())
+            .collect();
+        let expected = format!("a key of {}", expected_names.join(" or "));
+        return Err(ctx.fail(MalformedKind::UnexpectedKey {
+            key: key.into_owned(),
+            expected,
+        }));
+    };
+    if Some(dim) != expected {
+        let grouping = &ctx.request.groupings()[g];
+        let mut answered = prefix.levels();
+        answered.push(Level::from(dim));
+        ctx.outcome.push_notice(ResponseNotice::LevelsReordered {
+            grouping: grouping.name.clone(),
+            requested: grouping.group_by.clone(),
+            answered,
+        });
+    }
+    let mut next = prefix;
+    match read {
+        Read::Post(id) => {
+            next.post = Some(id);
+            next.used |= bit(dim);
+            next = next.with_level(Level::Post);
+            note_post(ctx, g, id);
+        }
+        Read::Metric(m) => {
+            next.metric = Some(m);
+            next.used |= bit(dim);
+            next = next.with_level(Level::Metric);
+            note_metric(ctx, g, m);
+        }
+        Read::Day(d) => {
+            next.day = Some(d);
+            next.used |= bit(dim);
+            next = next.with_level(Level::Day);
+        }
+        Read::Hour(h) => {
+            next.hour = Some(h);
+            next.used |= bit(dim);
+            next = next.with_level(Level::Hour);
+        }
+        Read::DayAboveHours(d) => {
+            next.day = Some(d);
+            next = next.with_level(Level::Day);
+        }
+    }
+    let done = ctx.request.groupings()[g]
+        .group_by
+        .iter()
+        .all(|d| next.used & bit(*d) != 0);
+    if done {
+        let value = read_count(ctx, map, key)?;
+        let grouping = &mut ctx.outcome.groupings[g];
+        if grouping.levels.is_none() {
+            grouping.levels = Some(next.levels());
+        }
+        grouping.rows.push(Row {
+            post_id: next.post,
+            metric: next.metric,
+            bucket: next.bucket(),
+            value,
+        });
+    } else {
+        ctx.path.push(key);
+        map.next_value_seed(LevelSeed {
+            ctx: &mut *ctx,
+            g,
+            prefix: next,
+        })?;
+        ctx.path.pop();
+    }
+    Ok(())
 }
 
-impl<'de> DeserializeSeed<'de> for Leaf<'_, 'de, '_> {
+/// Notes a post of grouping `g`: seen, and noticed if the request did not ask for it.
+fn note_post(ctx: &mut Ctx<'_, '_>, g: usize, id: PostId) {
+    if ctx.seen[g].insert(id) && !ctx.request.post_ids().contains(&id) {
+        let grouping = ctx.request.groupings()[g].name.clone();
+        ctx.outcome.push_notice(ResponseNotice::PostNotRequested {
+            grouping,
+            post_id: id,
+        });
+    }
+}
+
+/// Notes a metric of grouping `g`: noticed if the request did not ask for it.
+fn note_metric(ctx: &mut Ctx<'_, '_>, g: usize, m: Metric) {
+    if !ctx.request.metrics().contains(&m) {
+        let grouping = ctx.request.groupings()[g].name.clone();
+        ctx.outcome.push_notice(ResponseNotice::MetricNotRequested {
+            grouping,
+            metric: m,
+        });
+    }
+}
+
+/// The 24 hour buckets of `day`.
+fn hour_buckets(day: Date) -> [Bucket; 24] {
+    std::array::from_fn(|h| {
+        Prefix {
+            day: Some(day),
+            hour: u8::try_from(h).ok(),
+            ..Prefix::default()
+        }
+        .bucket()
+    })
+}
+
+/// Reads the count under `key`. The path gains `key` only when the count is bad, so a good count
+/// costs no path bookkeeping.
+fn read_count<'de, A: MapAccess<'de>>(
+    ctx: &mut Ctx<'de, '_>,
+    map: &mut A,
+    key: Cow<'de, str>,
+) -> Result<u64, A::Error> {
+    let mut bad = None;
+    map.next_value_seed(Leaf { bad: &mut bad }).map_err(|e| {
+        ctx.path.push(key);
+        match bad {
+            Some(kind) => ctx.fail(kind),
+            None => e,
+        }
+    })
+}
+
+/// A count: a decimal string or a JSON number. What is wrong with a bad one is left in `bad`
+/// for the caller, which knows where it is.
+struct Leaf<'a> {
+    bad: &'a mut Option<MalformedKind>,
+}
+
+impl Leaf<'_> {
+    fn refuse<E: de::Error>(self, kind: MalformedKind) -> E {
+        *self.bad = Some(kind);
+        E::custom("malformed")
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Leaf<'_> {
     type Value = u64;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Leaf<'_, 'de, '_> {
+impl<'de> Visitor<'de> for Leaf<'_> {
     type Value = u64;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a count")
@@ -530,28 +662,28 @@ impl<'de> Visitor<'de> for Leaf<'_, 'de, '_> {
         Ok(v)
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-        count_from_i64(v).map_err(|k| self.ctx.fail(k))
+        count_from_i64(v).map_err(|k| self.refuse(k))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
-        count_from_f64(v).map_err(|k| self.ctx.fail(k))
+        count_from_f64(v).map_err(|k| self.refuse(k))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
-        count_from_str(v).map_err(|k| self.ctx.fail(k))
+        count_from_str(v).map_err(|k| self.refuse(k))
     }
     fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<u64, A::Error> {
-        Err(self.ctx.fail(unexpected(
+        Err(self.refuse(unexpected(
             "a count",
             "an object (a level deeper than the grouping)",
         )))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<u64, A::Error> {
-        Err(self.ctx.fail(unexpected("a count", "a list")))
+        Err(self.refuse(unexpected("a count", "a list")))
     }
     fn visit_bool<E: de::Error>(self, _v: bool) -> Result<u64, E> {
-        Err(self.ctx.fail(unexpected("a count", "a boolean")))
+        Err(self.refuse(unexpected("a count", "a boolean")))
     }
     fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
-        Err(self.ctx.fail(unexpected("a count", "null")))
+        Err(self.refuse(unexpected("a count", "null")))
     }
 }
 
