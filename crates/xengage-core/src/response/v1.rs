@@ -385,7 +385,13 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
         };
         let mut levels_noted = false;
         while let Some(key) = map.next_key_seed(CowStr)? {
-            let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
+            // Below a known day, a key of the hour level is an hour or nothing.
+            let read = match (&hours, last) {
+                (Some(_), _) => parse_hour(&key).map(Read::Hour),
+                (None, Some(d)) => read_as(d, &key, &prefix),
+                (None, None) => None,
+            };
+            let row = match read {
                 Some(Read::Hour(h)) => Some(Row {
                     bucket: match &hours {
                         Some(hours) => hours[usize::from(h)],
