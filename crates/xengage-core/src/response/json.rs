@@ -16,21 +16,26 @@ use super::error::{ApiError, ApiErrorKind, MalformedKind, ProblemDetails, forbid
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
 /// A count written as a string: ASCII digits only, within `u64`.
+#[inline]
 pub(crate) fn count_from_str(s: &str) -> Result<u64, MalformedKind> {
-    // Up to 19 digits always fit a u64: the common short count needs no overflow checks.
-    if (1..=19).contains(&s.len()) {
-        let mut value: u64 = 0;
-        for b in s.bytes() {
-            let digit = b.wrapping_sub(b'0');
-            if digit > 9 {
-                return Err(MalformedKind::NotACount {
-                    found: format!("{s:?}"),
-                });
-            }
-            value = value * 10 + u64::from(digit);
-        }
-        return Ok(value);
+    // Up to 19 digits always fit a u64: the common short count needs no overflow checks, and is
+    // read inline; the rest, and every error, out of line.
+    if s.is_empty() || s.len() > 19 {
+        return long_count_from_str(s);
     }
+    let mut value: u64 = 0;
+    for b in s.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return long_count_from_str(s);
+        }
+        value = value * 10 + u64::from(digit);
+    }
+    Ok(value)
+}
+
+#[cold]
+fn long_count_from_str(s: &str) -> Result<u64, MalformedKind> {
     // One pass: digits only, and no overflow.
     let mut value: u64 = 0;
     let mut overflow = false;
