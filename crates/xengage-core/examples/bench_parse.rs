@@ -1,5 +1,5 @@
-//! `cargo xtask bench parse`: parses a 4-level hourly answer (25 posts x 18 metrics x 28 days x
-//! 24 hours, about 300k counts) into rows, and in the same run the two baselines: a
+//! `cargo xtask bench parse`: parses a 4-level hourly answer (25 posts x 17 metrics x 28 days x
+//! 24 hours, 285,600 counts) into rows, and in the same run the two baselines: a
 //! `serde_json::Value` tree plus a plain walk to the same rows, and `serde::de::IgnoredAny`
 //! (the cost of reading the bytes at all). Prints throughputs and ratios.
 #![allow(clippy::disallowed_methods, clippy::cast_precision_loss)] // a benchmark reads the clock and prints ratios
