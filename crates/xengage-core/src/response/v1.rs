@@ -378,29 +378,19 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
             bucket: prefix.bucket(),
             value: 0,
         };
-        // Hours of a known day: the 24 buckets are made once per day, not once per count.
-        let hours = match (last, prefix.day, prefix.hour) {
-            (Some(Dimension::EngagementHour), Some(day), None) => Some(hour_buckets(day)),
-            _ => None,
-        };
+        if let (Some(Dimension::EngagementHour), Some(day), None) = (last, prefix.day, prefix.hour)
+        {
+            return read_hours(ctx, g, prefix, expected, day, template, &mut map);
+        }
         let mut levels_noted = false;
         while let Some(key) = map.next_key_seed(CowStr)? {
-            // Below a known day, a key of the hour level is an hour or nothing.
-            let read = match (&hours, last) {
-                (Some(_), _) => parse_hour(&key).map(Read::Hour),
-                (None, Some(d)) => read_as(d, &key, &prefix),
-                (None, None) => None,
-            };
-            let row = match read {
+            let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
                 Some(Read::Hour(h)) => Some(Row {
-                    bucket: match &hours {
-                        Some(hours) => hours[usize::from(h)],
-                        None => Prefix {
-                            hour: Some(h),
-                            ..prefix
-                        }
-                        .bucket(),
-                    },
+                    bucket: Prefix {
+                        hour: Some(h),
+                        ..prefix
+                    }
+                    .bucket(),
                     ..template
                 }),
                 Some(Read::Day(d)) => Some(Row {
@@ -467,9 +457,45 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
     }
 }
 
+/// The hours of a known day, the bulk of an hourly answer: each key is an hour (or read the
+/// general way), each value a count, and the 24 buckets of the day are made once.
+fn read_hours<'de, A: MapAccess<'de>>(
+    ctx: &mut Ctx<'de, '_>,
+    g: usize,
+    prefix: Prefix,
+    expected: Option<Dimension>,
+    day: Date,
+    template: Row,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    let hours = hour_buckets(day);
+    let mut levels_noted = false;
+    while let Some(key) = map.next_key_seed(CowStr)? {
+        let Some(bucket) = parse_hour(&key).and_then(|h| hours.get(usize::from(h))) else {
+            read_key(ctx, g, prefix, expected, map, key)?;
+            continue;
+        };
+        let value = read_count(ctx, map, key)?;
+        let grouping = &mut ctx.outcome.groupings[g];
+        if !levels_noted {
+            levels_noted = true;
+            if grouping.levels.is_none() {
+                grouping.levels = Some(prefix.with_level(Level::Hour).levels());
+            }
+        }
+        grouping.rows.push(Row {
+            bucket: *bucket,
+            value,
+            ..template
+        });
+    }
+    Ok(())
+}
+
 /// Reads one key of a level the general way: the dimension the request says comes next, else
 /// (liberally) any other dimension of the grouping not read yet that the key fits; a key that
 /// fits none is an unknown metric kept aside, or an error.
+#[inline(never)]
 fn read_key<'de, A: MapAccess<'de>>(
     ctx: &mut Ctx<'de, '_>,
     g: usize,
