@@ -189,6 +189,35 @@ fn metrics_not_asked_are_kept_with_a_notice() {
 }
 
 #[test]
+fn posts_not_asked_join_the_ledger_in_the_order_the_answer_names_them() {
+    // Many ids, so that an order taken from a hash set would show: the ledger lists the asked
+    // posts, then the others as the answer first names them, the same on every run.
+    let extra: Vec<String> = (0..40)
+        .rev()
+        .map(|i| format!("19800000000000000{i:02}"))
+        .collect();
+    let posts: Vec<String> = extra
+        .iter()
+        .map(|id| format!(r#""{id}":{{"impressions":"1"}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"g":{{"{A}":{{"impressions":"2"}},{}}}}}"#,
+        posts.join(",")
+    );
+    let o = parse(&totals(), &body).unwrap();
+    let ledger: Vec<&str> = o.ledger.iter().map(|(id, _)| id.as_str()).collect();
+    let mut expected = vec![A, B];
+    expected.extend(extra.iter().map(String::as_str));
+    assert_eq!(ledger, expected);
+    assert!(
+        o.ledger
+            .iter()
+            .skip(2)
+            .all(|(_, e)| e.status() == PostStatus::Served)
+    );
+}
+
+#[test]
 fn levels_in_another_order_are_read_by_their_keys() {
     let body = format!(r#"{{"g":{{"impressions":{{"{A}":"7"}}}}}}"#);
     let o = parse(&totals(), &body).unwrap();

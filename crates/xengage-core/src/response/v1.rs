@@ -36,6 +36,8 @@ struct Ctx<'de, 'r> {
     outcome: Outcome,
     /// Per grouping: the posts its answer mentions.
     seen: Vec<HashSet<PostId>>,
+    /// Posts the answer mentions that the request did not ask for, in order of first mention.
+    unasked: Vec<PostId>,
     start: Option<OffsetDateTime>,
     end: Option<OffsetDateTime>,
     unavailable: Vec<PostId>,
@@ -617,6 +619,14 @@ fn read_key<'de, A: MapAccess<'de>>(
 /// Notes a post of grouping `g`: seen, and noticed if the request did not ask for it.
 fn note_post(ctx: &mut Ctx<'_, '_>, g: usize, id: PostId) {
     if ctx.seen[g].insert(id) && !ctx.request.post_ids().contains(&id) {
+        let first_mention = ctx
+            .seen
+            .iter()
+            .enumerate()
+            .all(|(h, ids)| h == g || !ids.contains(&id));
+        if first_mention {
+            ctx.unasked.push(id);
+        }
         let grouping = ctx.request.groupings()[g].name.clone();
         ctx.outcome.push_notice(ResponseNotice::PostNotRequested {
             grouping,
@@ -764,6 +774,7 @@ pub(crate) fn parse(
         failure: None,
         outcome,
         seen: vec![HashSet::new(); request.groupings().len()],
+        unasked: Vec::new(),
         start: None,
         end: None,
         unavailable: Vec::new(),
@@ -800,6 +811,7 @@ fn finish(ctx: Ctx<'_, '_>) -> Outcome {
         request,
         mut outcome,
         seen,
+        unasked,
         start,
         end,
         unavailable,
@@ -898,10 +910,8 @@ fn finish(ctx: Ctx<'_, '_>) -> Outcome {
             entry.answers = 1;
         }
     }
-    for id in seen.iter().flatten() {
-        if !request.post_ids().contains(id) {
-            ledger.entry(*id).answers = 1;
-        }
+    for id in unasked {
+        ledger.entry(id).answers = 1;
     }
     for id in request.post_ids() {
         let served = ledger.get(id).is_some_and(|e| e.answers > 0);
