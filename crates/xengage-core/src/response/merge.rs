@@ -92,7 +92,10 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 second: next.endpoint,
             });
         }
-        for (post, windows) in &next.coverage {
+        // In post order, so that an overlap names the same post on every run.
+        let mut coverage: Vec<_> = next.coverage.iter().collect();
+        coverage.sort_unstable_by_key(|(post, _)| **post);
+        for (post, windows) in coverage {
             let known = merged.coverage.entry(*post).or_default();
             for &w in windows {
                 if let Some(&old) = known.iter().find(|&&old| overlaps(old, w)) {
