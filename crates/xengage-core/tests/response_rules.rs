@@ -24,6 +24,19 @@ fn request(endpoint: Endpoint, group_by: &[&str]) -> Request {
     spec.validate(NOW, &ValidationOptions::default()).unwrap()
 }
 
+/// A 28hr request grouped by post, metric, day and hour.
+fn hourly_28hr() -> Request {
+    request(
+        Endpoint::Last28Hours,
+        &[
+            "tweet.id",
+            "engagement.type",
+            "engagement.day",
+            "engagement.hour",
+        ],
+    )
+}
+
 fn totals() -> Request {
     request(Endpoint::Totals, &["tweet.id", "engagement.type"])
 }
@@ -113,15 +126,7 @@ fn keys_that_fit_no_dimension_are_refused() {
         matches!(kind, MalformedKind::UnexpectedKey { .. }),
         "{kind:?}"
     );
-    let hourly = request(
-        Endpoint::Last28Hours,
-        &[
-            "tweet.id",
-            "engagement.type",
-            "engagement.day",
-            "engagement.hour",
-        ],
-    );
+    let hourly = hourly_28hr();
     let body = format!(r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"24":"1"}}}}}}}}}}"#);
     let (path, _) = malformed(&hourly, &body);
     assert_eq!(path, format!("$.g.{A}.impressions.2026-11-21.24"));
@@ -342,15 +347,7 @@ fn statuses_say_whether_retrying_helps() {
 
 #[test]
 fn a_v1_answer_and_a_v2_answer_for_the_same_data_give_the_same_rows() {
-    let v1 = request(
-        Endpoint::Last28Hours,
-        &[
-            "tweet.id",
-            "engagement.type",
-            "engagement.day",
-            "engagement.hour",
-        ],
-    );
+    let v1 = hourly_28hr();
     let v1_body = format!(
         r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"17":"5","18":"6"}}}},"favorites":{{"2026-11-21":{{"17":"1","18":"0"}}}}}}}}}}"#
     );
@@ -387,15 +384,7 @@ fn v2_shape_errors_name_their_path() {
 
 #[test]
 fn a_bad_hourly_count_names_its_day_and_hour() {
-    let hourly = request(
-        Endpoint::Last28Hours,
-        &[
-            "tweet.id",
-            "engagement.type",
-            "engagement.day",
-            "engagement.hour",
-        ],
-    );
+    let hourly = hourly_28hr();
     let at = |hours: &str| {
         let body = format!(
             r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-20":{{"23":"4"}},"2026-11-21":{hours}}}}}}}}}"#
