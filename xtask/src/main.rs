@@ -10,7 +10,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci      format check, clippy with -D warnings, and every test of the workspace
-  wasm    release wasm, wasm-bindgen, wasm-opt -Oz into bindings/npm/dist; prints the size
+  wasm    release wasm, wasm-bindgen, wasm-opt -O3 into bindings/npm/dist; prints the size
   bench parse [RUNS]
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines
   bench collect [QUOTA [MINUTE_MS [POSTS]]]
