@@ -384,7 +384,8 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
         {
             return read_hours(ctx, g, prefix, expected, day, template, &mut map);
         }
-        let mut levels_noted = false;
+        // The levels of a row completed here.
+        let levels = last.map(|d| prefix.with_level(Level::from(d)));
         while let Some(key) = map.next_key_seed(CowStr)? {
             let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
                 Some(Read::Hour(h)) => Some(Row {
@@ -419,18 +420,13 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
                 }
                 Some(Read::DayAboveHours(_)) | None => None,
             };
-            let (Some(row), Some(dim)) = (row, last) else {
+            let (Some(row), Some(levels)) = (row, levels) else {
                 read_key(ctx, g, prefix, expected, &mut map, key)?;
                 continue;
             };
             let value = read_count(ctx, &mut map, key)?;
             let grouping = &mut ctx.outcome.groupings[g];
-            if !levels_noted {
-                levels_noted = true;
-                if grouping.levels.is_none() {
-                    grouping.levels = Some(prefix.with_level(Level::from(dim)).levels());
-                }
-            }
+            note_levels(grouping, levels);
             grouping.rows.push(Row { value, ..row });
         }
         Ok(())
@@ -471,7 +467,7 @@ fn read_hours<'de, A: MapAccess<'de>>(
     map: &mut A,
 ) -> Result<(), A::Error> {
     let hours = hour_buckets(day);
-    let mut levels_noted = false;
+    let levels = prefix.with_level(Level::Hour);
     while let Some(key) = map.next_key_seed(CowStr)? {
         let Some(bucket) = parse_hour(&key).and_then(|h| hours.get(usize::from(h))) else {
             read_key(ctx, g, prefix, expected, map, key)?;
@@ -479,12 +475,7 @@ fn read_hours<'de, A: MapAccess<'de>>(
         };
         let value = read_count(ctx, map, key)?;
         let grouping = &mut ctx.outcome.groupings[g];
-        if !levels_noted {
-            levels_noted = true;
-            if grouping.levels.is_none() {
-                grouping.levels = Some(prefix.with_level(Level::Hour).levels());
-            }
-        }
+        note_levels(grouping, levels);
         grouping.rows.push(Row {
             bucket: *bucket,
             value,
@@ -595,9 +586,7 @@ fn read_key<'de, A: MapAccess<'de>>(
     if done {
         let value = read_count(ctx, map, key)?;
         let grouping = &mut ctx.outcome.groupings[g];
-        if grouping.levels.is_none() {
-            grouping.levels = Some(next.levels());
-        }
+        note_levels(grouping, next);
         grouping.rows.push(Row {
             post_id: next.post,
             metric: next.metric,
@@ -643,6 +632,13 @@ fn note_metric(ctx: &mut Ctx<'_, '_>, g: usize, m: Metric) {
             grouping,
             metric: m,
         });
+    }
+}
+
+/// Records the levels the answer used, from its first count: `prefix` holds them all.
+fn note_levels(grouping: &mut GroupingResult, prefix: Prefix) {
+    if grouping.levels.is_none() {
+        grouping.levels = Some(prefix.levels());
     }
 }
 
