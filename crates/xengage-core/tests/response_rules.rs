@@ -373,13 +373,108 @@ fn a_v1_answer_and_a_v2_answer_for_the_same_data_give_the_same_rows() {
 #[test]
 fn v2_shape_errors_name_their_path() {
     let v2 = request(Endpoint::Insights28Hours, &[]);
-    let body = r#"{"data":[{"measurement":{"metrics_total":[{"tweet_id":"1","value":[{"metric_type":"Impressions","metric_value":-3}]}]}}]}"#;
-    let (path, kind) = malformed(&v2, body);
-    assert!(
-        path.starts_with("$.data[0].measurement.metrics_total[0]"),
-        "{path}"
+    let total = |pair: &str| {
+        format!(
+            r#"{{"data":[{{"measurement":{{"metrics_total":[{{"tweet_id":"{A}","value":[{pair}]}}]}}}}]}}"#
+        )
+    };
+    let point = |value: &str| {
+        format!(
+            r#"{{"data":[{{}},{{"measurement":{{"metrics_time_series":[{{"tweet_id":"{A}","value":{value}}}]}}}}]}}"#
+        )
+    };
+    let cases: Vec<(String, &str, String)> = vec![
+        (
+            total(r#"{"metric_type":"Impressions","metric_value":-3}"#),
+            "$.data.0.measurement.metrics_total.0.value.0.metric_value",
+            "-3 is not a count (a non-negative whole number)".to_owned(),
+        ),
+        (
+            total(r#"{"metric_type":"Impressions","metric_value":"18446744073709551616"}"#),
+            "$.data.0.measurement.metrics_total.0.value.0.metric_value",
+            format!(
+                "\"18446744073709551616\" is larger than the largest count, {}",
+                u64::MAX
+            ),
+        ),
+        (
+            total(r#"{"metric_type":"Impressions","metric_value":[1]}"#),
+            "$.data.0.measurement.metrics_total.0.value.0.metric_value",
+            "expected a count, found a list".to_owned(),
+        ),
+        (
+            total(r#"{"metric_type":"Impressions"}"#),
+            "$.data.0.measurement.metrics_total.0.value.0",
+            "missing field `metric_value`".to_owned(),
+        ),
+        (
+            total(r#"{"metric_type":7,"metric_value":1}"#),
+            "$.data.0.measurement.metrics_total.0.value.0.metric_type",
+            "expected a string, found a number".to_owned(),
+        ),
+        (
+            r#"{"data":[{"measurement":{"metrics_total":[{"tweet_id":"x1","value":[]}]}}]}"#
+                .to_owned(),
+            "$.data.0.measurement.metrics_total.0.tweet_id",
+            "key \"x1\" is not a post id".to_owned(),
+        ),
+        (
+            r#"{"data":[{"measurement":{"metrics_total":{}}}]}"#.to_owned(),
+            "$.data.0.measurement.metrics_total",
+            "expected a list, found an object".to_owned(),
+        ),
+        (
+            point(r#"{"metric_values":[],"timestamp":{"iso8601_time":"yesterday"}}"#),
+            "$.data.1.measurement.metrics_time_series.0.value.timestamp.iso8601_time",
+            "\"yesterday\" is not an RFC 3339 time".to_owned(),
+        ),
+        (
+            point(r#"{"metric_values":[]}"#),
+            "$.data.1.measurement.metrics_time_series.0.value",
+            "missing field `timestamp`".to_owned(),
+        ),
+        (
+            r#"{"data":[1]}"#.to_owned(),
+            "$.data.0",
+            "expected an object, found a number".to_owned(),
+        ),
+        (
+            r#"["data"]"#.to_owned(),
+            "$",
+            "expected an object, found a list".to_owned(),
+        ),
+        (
+            r#"{"errors":[{"status":"x"}]}"#.to_owned(),
+            "$.errors.0",
+            "expected an RFC 7807 problem, found invalid type".to_owned(),
+        ),
+    ];
+    for (body, path, message) in cases {
+        let e = parse(&v2, &body).unwrap_err().to_string();
+        let want = format!("malformed answer (status 200) at {path}: {message}");
+        assert!(e.starts_with(&want), "{body}\n got: {e}\nwant: {want}");
+    }
+}
+
+#[test]
+fn v2_answers_keep_unknown_keys_and_read_null_parts_as_absent() {
+    let v2 = request(Endpoint::Insights28Hours, &[]);
+    let body = format!(
+        r#"{{"data":[{{"measurement":null}},{{"errors":null,"measurement":{{"metrics_total":[{{"tweet_id":{A},"value":[{{"metric_type":"Impressions","metric_value":4}},{{"metric_type":"Bookmarks2","metric_value":"1"}}]}}],"metrics_time_series":null}}}}],"meta":{{"n":1}}}}"#
     );
-    assert!(matches!(kind, MalformedKind::NotACount { .. }), "{kind:?}");
+    let o = parse(&v2, &body).unwrap();
+    let rows: Vec<_> = o.rows().map(|r| (r.post_id, r.value)).collect();
+    assert_eq!(rows, vec![(Some(A.parse().unwrap()), 4)]);
+    assert_eq!(o.extra.get("meta"), Some(&serde_json::json!({"n": 1})));
+    assert_eq!(o.unknown.len(), 1);
+    assert_eq!(
+        o.unknown[0].path,
+        "$.data.1.measurement.metrics_total.0.value.1"
+    );
+    assert_eq!(
+        o.unknown[0].value,
+        serde_json::json!({"metric_type": "Bookmarks2", "metric_value": 1})
+    );
 }
 
 #[test]

@@ -188,6 +188,18 @@ impl DepthValue {
     }
 }
 
+/// What kind of JSON value `v` is, in words for an error message.
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// Renders a path of keys as `$.a."b c".0`.
 pub(crate) fn render_path<'a>(segments: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::from("$");

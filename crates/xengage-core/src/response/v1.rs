@@ -20,7 +20,7 @@ use crate::window::{TimeWindow, is_on_hour};
 
 use super::error::{MalformedKind, MalformedResponse, ResponseError, forbidden_ids_in};
 use super::json::{
-    CowStr, DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str, ids_of,
+    CowStr, DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str, ids_of, kind_of,
     render_path,
 };
 use super::rows::{Bucket, Level, Row};
@@ -301,17 +301,6 @@ fn unexpected(expected: &str, found: &str) -> MalformedKind {
     MalformedKind::UnexpectedType {
         expected: expected.to_owned(),
         found: found.to_owned(),
-    }
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

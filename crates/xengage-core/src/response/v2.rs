@@ -2,10 +2,7 @@
 //! per-post `data[].errors`, top-level RFC 7807 problems. Its rows are the rows a v1 answer
 //! gives for the same data: totals as `Total`, an hourly series as UTC hours, a daily one as days.
 
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Visitor};
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -17,7 +14,9 @@ use crate::request::{Granularity, Request};
 use crate::window::{TimeWindow, floor_hour};
 
 use super::error::{MalformedKind, MalformedResponse, ProblemDetails, ResponseError};
-use super::json::{DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str};
+use super::json::{
+    DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str, kind_of, render_path,
+};
 use super::rows::{Bucket, Level, Row};
 use super::{GroupingResult, Ledger, Outcome, ParseOptions, ResponseNotice, UnknownPart};
 
@@ -26,178 +25,187 @@ pub const TOTAL: &str = "metrics_total";
 /// See [`TOTAL`].
 pub const TIME_SERIES: &str = "metrics_time_series";
 
-#[derive(Deserialize)]
-struct Body {
-    #[serde(default)]
-    data: Vec<Data>,
-    #[serde(default)]
-    errors: Vec<ProblemDetails>,
-    #[serde(flatten)]
-    extra: Map<String, Value>,
+/// Where a value of the answer is: rendered as a JSON path only when something is wrong there.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
 }
 
-#[derive(Deserialize)]
-struct Data {
-    #[serde(default)]
-    errors: Vec<PostError>,
-    #[serde(default)]
-    measurement: Option<Measurement>,
-}
+impl<'a> At<'a> {
+    fn key(&'a self, key: &'a str) -> At<'a> {
+        At::Key(self, key)
+    }
 
-#[derive(Deserialize)]
-struct PostError {
-    #[serde(default)]
-    error: String,
-    #[serde(default)]
-    tweets: Vec<IdText>,
-}
+    fn index(&'a self, i: usize) -> At<'a> {
+        At::Index(self, i)
+    }
 
-#[derive(Deserialize)]
-struct Measurement {
-    #[serde(default)]
-    metrics_time_series: Vec<Series>,
-    #[serde(default)]
-    metrics_total: Vec<Total>,
-}
-
-#[derive(Deserialize)]
-struct Series {
-    tweet_id: IdText,
-    value: SeriesValue,
-}
-
-#[derive(Deserialize)]
-struct SeriesValue {
-    #[serde(default)]
-    metric_values: Vec<MetricValue>,
-    timestamp: Timestamp,
-}
-
-#[derive(Deserialize)]
-struct Timestamp {
-    iso8601_time: String,
-}
-
-#[derive(Deserialize)]
-struct Total {
-    tweet_id: IdText,
-    #[serde(default)]
-    value: Vec<MetricValue>,
-}
-
-#[derive(Deserialize)]
-struct MetricValue {
-    metric_type: String,
-    metric_value: Count,
-}
-
-/// A post id as a string (or a number, losing nothing below 2^53).
-struct IdText(String);
-
-impl<'de> Deserialize<'de> for IdText {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(IdText(s)),
-            Value::Number(n) => Ok(IdText(n.to_string())),
-            other => Err(de::Error::custom(format!(
-                "expected a post id, found {other}"
-            ))),
+    fn render(&self) -> String {
+        let mut segments = Vec::new();
+        let mut at = self;
+        loop {
+            match at {
+                At::Root => break,
+                At::Key(up, key) => {
+                    segments.push((*key).to_owned());
+                    at = up;
+                }
+                At::Index(up, i) => {
+                    segments.push(i.to_string());
+                    at = up;
+                }
+            }
         }
+        segments.reverse();
+        render_path(segments.iter().map(String::as_str))
     }
 }
 
-/// A count: a JSON number or a decimal string.
-struct Count(u64);
+/// Reads the parts of a v2 answer, each error naming its JSON path.
+struct Reader {
+    status: u16,
+}
 
-impl<'de> Deserialize<'de> for Count {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Count;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a count")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Count, E> {
-                Ok(Count(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Count, E> {
-                count_from_i64(v).map(Count).map_err(E::custom)
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Count, E> {
-                count_from_f64(v).map(Count).map_err(E::custom)
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Count, E> {
-                count_from_str(v).map(Count).map_err(E::custom)
-            }
+impl Reader {
+    fn fail(&self, at: &At<'_>, kind: MalformedKind) -> ResponseError {
+        malformed(self.status, at.render(), kind)
+    }
+
+    fn wrong(&self, at: &At<'_>, expected: &str, found: &Value) -> ResponseError {
+        self.fail(
+            at,
+            MalformedKind::UnexpectedType {
+                expected: expected.to_owned(),
+                found: kind_of(found).to_owned(),
+            },
+        )
+    }
+
+    fn object<'v>(
+        &self,
+        v: &'v Value,
+        at: &At<'_>,
+    ) -> Result<&'v Map<String, Value>, ResponseError> {
+        v.as_object().ok_or_else(|| self.wrong(at, "an object", v))
+    }
+
+    /// An optional list: absent or null is empty.
+    fn list<'v>(
+        &self,
+        object: &'v Map<String, Value>,
+        key: &str,
+        at: &At<'_>,
+    ) -> Result<&'v [Value], ResponseError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(&[]),
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(self.wrong(&at.key(key), "a list", other)),
         }
-        d.deserialize_any(V)
+    }
+
+    /// A required field: absent or null is missing.
+    fn field<'v>(
+        &self,
+        object: &'v Map<String, Value>,
+        key: &str,
+        at: &At<'_>,
+    ) -> Result<&'v Value, ResponseError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Err(self.fail(
+                at,
+                MalformedKind::MissingField {
+                    field: key.to_owned(),
+                },
+            )),
+            Some(v) => Ok(v),
+        }
+    }
+
+    fn text<'v>(&self, v: &'v Value, at: &At<'_>) -> Result<&'v str, ResponseError> {
+        v.as_str().ok_or_else(|| self.wrong(at, "a string", v))
+    }
+
+    /// A post id: a string, or a number (exact below 2^53).
+    fn post_id(&self, v: &Value, at: &At<'_>) -> Result<PostId, ResponseError> {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            other => return Err(self.wrong(at, "a post id", other)),
+        };
+        PostId::parse(&text).map_err(|e| {
+            self.fail(
+                at,
+                MalformedKind::UnexpectedKey {
+                    key: text.clone(),
+                    expected: format!("a post id ({e})"),
+                },
+            )
+        })
+    }
+
+    /// A count: a JSON number or a decimal string.
+    fn count(&self, v: &Value, at: &At<'_>) -> Result<u64, ResponseError> {
+        let count = match v {
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(c), _) => Ok(c),
+                (None, Some(i)) => count_from_i64(i),
+                (None, None) => count_from_f64(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => count_from_str(s),
+            other => return Err(self.wrong(at, "a count", other)),
+        };
+        count.map_err(|kind| self.fail(at, kind))
+    }
+
+    /// A `{metric_type, metric_value}` pair.
+    fn metric_value<'v>(&self, v: &'v Value, at: &At<'_>) -> Result<(&'v str, u64), ResponseError> {
+        let pair = self.object(v, at)?;
+        let name = self.text(self.field(pair, "metric_type", at)?, &at.key("metric_type"))?;
+        let value = self.count(
+            self.field(pair, "metric_value", at)?,
+            &at.key("metric_value"),
+        )?;
+        Ok((name, value))
     }
 }
 
-/// Reads a 2xx v2 answer to `request`.
+/// Reads a 2xx v2 answer to `request`: the body once into a depth-bounded JSON value, then its
+/// parts, each error naming its JSON path.
 pub(crate) fn parse(
     request: &Request,
     status: u16,
     body: &[u8],
     options: &ParseOptions,
 ) -> Result<Outcome, ResponseError> {
-    // Bound the nesting first, without building anything the typed pass would not.
-    let mut probe = serde_json::Deserializer::from_slice(body);
-    if let Err(e) = (DepthValue {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = (DepthValue {
         remaining: options.max_depth,
     })
-    .deserialize(&mut probe)
-    .and_then(|_| probe.end())
-    {
+    .deserialize(&mut de)
+    .and_then(|value| de.end().map(|()| value))
+    .map_err(|e| {
         let message = e.to_string();
-        return Err(
-            if message.contains(TOO_DEEP) || message.contains("recursion limit") {
-                ResponseError::TooDeep {
-                    limit: options.max_depth,
-                    path: "$".to_owned(),
-                }
-            } else {
-                malformed(status, "$".to_owned(), MalformedKind::Syntax { message })
-            },
-        );
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed: Body = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = format!("$.{}", e.path())
-            .replace("$..", "$.")
-            .replace(".?", "");
-        let path = if path == "$." { "$".to_owned() } else { path };
-        let inner = e.into_inner();
-        let message = inner.to_string();
-        let found = message
-            .split(" at line")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
-        let kind = if message.contains("larger than the largest count") {
-            MalformedKind::Overflow { found }
-        } else if message.contains("not a count") {
-            MalformedKind::NotACount { found }
-        } else if message.starts_with("missing field") {
-            MalformedKind::MissingField {
-                field: message.split('`').nth(1).unwrap_or_default().to_owned(),
+        if message.contains(TOO_DEEP) || message.contains("recursion limit") {
+            ResponseError::TooDeep {
+                limit: options.max_depth,
+                path: "$".to_owned(),
             }
         } else {
-            MalformedKind::UnexpectedType {
-                expected: "the v2 insights shape".to_owned(),
-                found,
-            }
-        };
-        malformed(status, path, kind)
+            malformed(status, "$".to_owned(), MalformedKind::Syntax { message })
+        }
     })?;
-    build(request, status, parsed)
+    build(request, &Reader { status }, &value)
 }
 
 fn malformed(status: u16, path: String, kind: MalformedKind) -> ResponseError {
     ResponseError::Malformed(MalformedResponse { status, path, kind })
 }
 
-fn build(request: &Request, status: u16, body: Body) -> Result<Outcome, ResponseError> {
+fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, ResponseError> {
+    let root = At::Root;
+    let top = r.object(body, &root)?;
     let mut outcome = Outcome::empty(request.endpoint());
     let total_dims = [Dimension::TweetId, Dimension::EngagementType];
     let series_dims: Vec<Dimension> = match request.granularity() {
@@ -220,63 +228,96 @@ fn build(request: &Request, status: u16, body: Body) -> Result<Outcome, Response
     series.levels = Some(series_dims.iter().map(|&d| Level::from(d)).collect());
     let mut ledger = Ledger::new(request.post_ids());
     let mut measured = false;
-    for (i, data) in body.data.into_iter().enumerate() {
-        for e in data.errors {
-            for t in &e.tweets {
-                if let Ok(id) = PostId::parse(&t.0) {
+    let data_at = root.key("data");
+    for (i, data) in r.list(top, "data", &root)?.iter().enumerate() {
+        let at = data_at.index(i);
+        let data = r.object(data, &at)?;
+        let errors_at = at.key("errors");
+        for (j, e) in r.list(data, "errors", &at)?.iter().enumerate() {
+            let at = errors_at.index(j);
+            let e = r.object(e, &at)?;
+            let error = match e.get("error") {
+                None | Some(Value::Null) => "",
+                Some(v) => r.text(v, &at.key("error"))?,
+            };
+            let tweets_at = at.key("tweets");
+            for (k, t) in r.list(e, "tweets", &at)?.iter().enumerate() {
+                // A post id the API got wrong in an error cannot be charged to any post.
+                if let Ok(id) = r.post_id(t, &tweets_at.index(k)) {
                     let entry = ledger.entry(id);
-                    if !entry.failures.contains(&e.error) {
-                        entry.failures.push(e.error.clone());
+                    if !entry.failures.iter().any(|f| f == error) {
+                        entry.failures.push(error.to_owned());
                     }
                 }
             }
         }
-        let Some(m) = data.measurement else { continue };
+        let m = match data.get("measurement") {
+            None | Some(Value::Null) => continue,
+            Some(m) => m,
+        };
+        let at = at.key("measurement");
+        let m = r.object(m, &at)?;
         measured = true;
-        for (j, t) in m.metrics_total.into_iter().enumerate() {
-            let path = format!("$.data.{i}.measurement.{TOTAL}.{j}");
-            let id = post_id(&t.tweet_id, status, &path)?;
-            for (k, mv) in t.value.into_iter().enumerate() {
-                let path = format!("{path}.value.{k}");
-                if let Some(metric) = metric(&mut outcome, request, TOTAL, &mv, path) {
+        let totals_at = at.key(TOTAL);
+        for (j, t) in r.list(m, TOTAL, &at)?.iter().enumerate() {
+            let at = totals_at.index(j);
+            let t = r.object(t, &at)?;
+            let id = r.post_id(r.field(t, "tweet_id", &at)?, &at.key("tweet_id"))?;
+            let values_at = at.key("value");
+            for (k, mv) in r.list(t, "value", &at)?.iter().enumerate() {
+                let at = values_at.index(k);
+                let (name, value) = r.metric_value(mv, &at)?;
+                if let Some(metric) = metric(&mut outcome, request, TOTAL, name, value, &at) {
                     total.rows.push(Row {
                         post_id: Some(id),
                         metric: Some(metric),
                         bucket: Bucket::Total,
-                        value: mv.metric_value.0,
+                        value,
                     });
                 }
             }
             ledger.entry(id).answers = 1;
         }
-        for (j, s) in m.metrics_time_series.into_iter().enumerate() {
-            let path = format!("$.data.{i}.measurement.{TIME_SERIES}.{j}");
-            let id = post_id(&s.tweet_id, status, &path)?;
-            let time = &s.value.timestamp.iso8601_time;
-            let Ok(at) = OffsetDateTime::parse(time, &Rfc3339) else {
-                return Err(malformed(
-                    status,
-                    format!("{path}.value.timestamp.iso8601_time"),
+        let series_at = at.key(TIME_SERIES);
+        for (j, s) in r.list(m, TIME_SERIES, &at)?.iter().enumerate() {
+            let at = series_at.index(j);
+            let s = r.object(s, &at)?;
+            let id = r.post_id(r.field(s, "tweet_id", &at)?, &at.key("tweet_id"))?;
+            let value_at = at.key("value");
+            let value = r.object(r.field(s, "value", &at)?, &value_at)?;
+            let stamp_at = value_at.key("timestamp");
+            let stamp = r.object(r.field(value, "timestamp", &value_at)?, &stamp_at)?;
+            let time_at = stamp_at.key("iso8601_time");
+            let time = r.text(r.field(stamp, "iso8601_time", &stamp_at)?, &time_at)?;
+            let Ok(at_time) = OffsetDateTime::parse(time, &Rfc3339) else {
+                return Err(r.fail(
+                    &time_at,
                     MalformedKind::BadTime {
-                        found: time.clone(),
+                        found: time.to_owned(),
                     },
                 ));
             };
-            let at = at.to_offset(time::UtcOffset::UTC);
+            let at_time = at_time.to_offset(time::UtcOffset::UTC);
             let bucket = match request.granularity() {
-                Some(Granularity::Hourly) => Bucket::Hour(floor_hour(at)),
-                Some(Granularity::Weekly) => Bucket::Week(at.date()),
+                Some(Granularity::Hourly) => Bucket::Hour(floor_hour(at_time)),
+                Some(Granularity::Weekly) => Bucket::Week(at_time.date()),
                 Some(Granularity::Total) => Bucket::Total,
-                _ => Bucket::Day(at.date()),
+                _ => Bucket::Day(at_time.date()),
             };
-            for (k, mv) in s.value.metric_values.into_iter().enumerate() {
-                let path = format!("{path}.value.metric_values.{k}");
-                if let Some(metric) = metric(&mut outcome, request, TIME_SERIES, &mv, path) {
+            let pairs_at = value_at.key("metric_values");
+            for (k, mv) in r
+                .list(value, "metric_values", &value_at)?
+                .iter()
+                .enumerate()
+            {
+                let at = pairs_at.index(k);
+                let (name, value) = r.metric_value(mv, &at)?;
+                if let Some(metric) = metric(&mut outcome, request, TIME_SERIES, name, value, &at) {
                     series.rows.push(Row {
                         post_id: Some(id),
                         metric: Some(metric),
                         bucket,
-                        value: mv.metric_value.0,
+                        value,
                     });
                 }
             }
@@ -314,36 +355,38 @@ fn build(request: &Request, status: u16, body: Body) -> Result<Outcome, Response
     }
     outcome.groupings = vec![total, series];
     outcome.ledger = ledger;
-    outcome.problems = body.errors;
-    for (key, value) in body.extra {
-        outcome.push_notice(ResponseNotice::UnknownKey { key: key.clone() });
-        outcome.extra.insert(key, value);
+    let problems_at = root.key("errors");
+    for (i, problem) in r.list(top, "errors", &root)?.iter().enumerate() {
+        let problem = serde_json::from_value::<ProblemDetails>(problem.clone()).map_err(|e| {
+            r.fail(
+                &problems_at.index(i),
+                MalformedKind::UnexpectedType {
+                    expected: "an RFC 7807 problem".to_owned(),
+                    found: e.to_string(),
+                },
+            )
+        })?;
+        outcome.problems.push(problem);
+    }
+    for (key, value) in top {
+        if key != "data" && key != "errors" {
+            outcome.push_notice(ResponseNotice::UnknownKey { key: key.clone() });
+            outcome.extra.insert(key.clone(), value.clone());
+        }
     }
     Ok(outcome)
 }
 
-fn post_id(id: &IdText, status: u16, path: &str) -> Result<PostId, ResponseError> {
-    PostId::parse(&id.0).map_err(|e| {
-        malformed(
-            status,
-            format!("{path}.tweet_id"),
-            MalformedKind::UnexpectedKey {
-                key: id.0.clone(),
-                expected: format!("a post id ({e})"),
-            },
-        )
-    })
-}
-
-/// The metric of `mv`; unknown names are kept in [`Outcome::unknown`] with a notice.
+/// The metric named `name`; unknown names are kept in [`Outcome::unknown`] with a notice.
 fn metric(
     outcome: &mut Outcome,
     request: &Request,
     grouping: &str,
-    mv: &MetricValue,
-    path: String,
+    name: &str,
+    value: u64,
+    at: &At<'_>,
 ) -> Option<Metric> {
-    if let Ok(m) = Metric::parse(&mv.metric_type) {
+    if let Ok(m) = Metric::parse(name) {
         if !request.metrics().contains(&m) {
             outcome.push_notice(ResponseNotice::MetricNotRequested {
                 grouping: grouping.to_owned(),
@@ -354,14 +397,14 @@ fn metric(
     } else {
         outcome.push_notice(ResponseNotice::UnknownMetric {
             grouping: grouping.to_owned(),
-            name: mv.metric_type.clone(),
+            name: name.to_owned(),
         });
-        let mut value = Map::new();
-        value.insert("metric_type".into(), Value::String(mv.metric_type.clone()));
-        value.insert("metric_value".into(), Value::from(mv.metric_value.0));
+        let mut pair = Map::new();
+        pair.insert("metric_type".into(), Value::String(name.to_owned()));
+        pair.insert("metric_value".into(), Value::from(value));
         outcome.unknown.push(UnknownPart {
-            path,
-            value: Value::Object(value),
+            path: at.render(),
+            value: Value::Object(pair),
         });
         None
     }
