@@ -9,14 +9,13 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
 use crate::grouping::Dimension;
 use crate::id::PostId;
 use crate::metric::Metric;
 use crate::request::Request;
-use crate::window::{TimeWindow, is_on_hour};
+use crate::window::{TimeWindow, is_on_hour, parse_date};
 
 use super::error::{MalformedKind, MalformedResponse, ResponseError, forbidden_ids_in};
 use super::json::{
@@ -114,13 +113,6 @@ impl Prefix {
     }
 }
 
-fn parse_day(key: &str) -> Option<Date> {
-    if key.len() != 10 {
-        return None;
-    }
-    Date::parse(key, format_description!("[year]-[month]-[day]")).ok()
-}
-
 fn parse_hour(key: &str) -> Option<u8> {
     let hour = match key.as_bytes() {
         [d] if d.is_ascii_digit() => d - b'0',
@@ -144,10 +136,10 @@ fn read_as(d: Dimension, key: &str, prefix: &Prefix) -> Option<Read> {
     match d {
         Dimension::TweetId => PostId::parse(key).ok().map(Read::Post),
         Dimension::EngagementType => Metric::parse(key).ok().map(Read::Metric),
-        Dimension::EngagementDay => parse_day(key).map(Read::Day),
+        Dimension::EngagementDay => parse_date(key).map(Read::Day),
         Dimension::EngagementHour => parse_hour(key).map(Read::Hour).or_else(|| {
             (prefix.day.is_none())
-                .then(|| parse_day(key))
+                .then(|| parse_date(key))
                 .flatten()
                 .map(Read::DayAboveHours)
         }),
