@@ -92,21 +92,35 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 second: next.endpoint,
             });
         }
-        // In post order, so that an overlap names the same post on every run.
-        let mut coverage: Vec<_> = next.coverage.iter().collect();
-        coverage.sort_unstable_by_key(|(post, _)| **post);
-        for (post, windows) in coverage {
-            let known = merged.coverage.entry(*post).or_default();
-            for &w in windows {
-                if let Some(&old) = known.iter().find(|&&old| overlaps(old, w)) {
-                    return Err(MergeError::Overlap {
-                        post_id: *post,
-                        first: describe(old),
-                        second: describe(w),
-                    });
-                }
+        // The overlap of the lowest post id, so that the error is the same on every run.
+        let mut overlap = None;
+        for (post, windows) in &next.coverage {
+            let Some(known) = merged.coverage.get(post) else {
+                continue;
+            };
+            let found = windows.iter().find_map(|&w| {
+                known
+                    .iter()
+                    .find(|&&old| overlaps(old, w))
+                    .map(|&old| (*post, old, w))
+            });
+            if found.is_some_and(|f| overlap.is_none_or(|(lowest, _, _)| f.0 < lowest)) {
+                overlap = found;
             }
-            known.extend(windows.iter().copied());
+        }
+        if let Some((post_id, old, w)) = overlap {
+            return Err(MergeError::Overlap {
+                post_id,
+                first: describe(old),
+                second: describe(w),
+            });
+        }
+        for (post, windows) in &next.coverage {
+            merged
+                .coverage
+                .entry(*post)
+                .or_default()
+                .extend(windows.iter().copied());
         }
         for grouping in next.groupings {
             let g = if let Some(g) = merged
