@@ -42,11 +42,15 @@ fn totals() -> Request {
 }
 
 fn parse(r: &Request, body: &str) -> Result<xengage_core::response::Outcome, ResponseError> {
+    parse_bytes(r, body.as_bytes())
+}
+
+fn parse_bytes(r: &Request, body: &[u8]) -> Result<xengage_core::response::Outcome, ResponseError> {
     parse_response(
         r,
         200,
         &http::HeaderMap::new(),
-        body.as_bytes(),
+        body,
         &ParseOptions::default(),
     )
 }
@@ -525,4 +529,113 @@ fn a_bad_hourly_count_names_its_day_and_hour() {
             "malformed answer (status 200) at {path}.07: \"x\" is not a count (a non-negative whole number)"
         )
     );
+}
+
+#[test]
+fn a_key_that_is_not_text_is_a_syntax_error_at_its_object() {
+    let hourly = hourly_28hr();
+    // Each answer is given as bytes, to hold what a `&str` cannot; `{A}` stands for post A.
+    let at = |body: &[u8]| {
+        let mut with_a = Vec::new();
+        let mut rest = body;
+        while let Some(i) = rest.windows(3).position(|w| w == b"{A}") {
+            with_a.extend_from_slice(&rest[..i]);
+            with_a.extend_from_slice(A.as_bytes());
+            rest = &rest[i + 3..];
+        }
+        with_a.extend_from_slice(rest);
+        let body = with_a;
+        match parse_bytes(&hourly, &body) {
+            Err(ResponseError::Malformed(m)) => (m.path, m.kind),
+            other => panic!("expected a malformed answer, got {other:?}"),
+        }
+    };
+    let syntax = |message: &str| MalformedKind::Syntax {
+        message: message.to_owned(),
+    };
+    let day = format!("$.g.{A}.impressions.2026-11-21");
+    // Not UTF-8: in an hour key, a day key, a post id key and an unknown metric's key.
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\xff\":\"2\"}}}}}"),
+        (
+            day.clone(),
+            syntax("invalid unicode code point at line 1 column 70")
+        )
+    );
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-2\xff\":{\"00\":\"1\"}}}}}"),
+        (
+            format!("$.g.{A}.impressions"),
+            syntax("invalid unicode code point at line 1 column 55")
+        )
+    );
+    assert_eq!(
+        at(b"{\"g\":{\"19900\xff\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\"}}}}}"),
+        (
+            "$.g".to_owned(),
+            syntax("invalid unicode code point at line 1 column 13")
+        )
+    );
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"brand_new\xff\":{\"x\":\"2\"}}}}"),
+        (
+            format!("$.g.{A}"),
+            syntax("invalid unicode code point at line 1 column 40")
+        )
+    );
+    // Escapes decoded, then not UTF-8: serde_json's column is approximate there, but the same.
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"\\u0030\xff\":\"2\"}}}}}"),
+        (
+            day.clone(),
+            syntax("invalid unicode code point at line 1 column 75")
+        )
+    );
+    // A lone surrogate escape.
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\\ud800\":\"2\"}}}}}"),
+        (
+            day.clone(),
+            syntax("unexpected end of hex escape at line 1 column 76")
+        )
+    );
+    // A raw control character, and a raw line break (which moves the line serde_json names).
+    let control = "control character (\\u0000-\\u001F) found while parsing a string";
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\x01\":\"2\"}}}}}"),
+        (
+            day.clone(),
+            syntax(&format!("{control} at line 1 column 70"))
+        )
+    );
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\n\"0\n7\":\"2\"}}}}}"),
+        (
+            day.clone(),
+            syntax(&format!("{control} at line 3 column 0"))
+        )
+    );
+    // An escaped control character is text: the key is read, and fits no dimension.
+    assert_eq!(
+        at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\\u0001\":\"2\"}}}}}"),
+        (
+            format!("{day}.\"0\u{1}\""),
+            MalformedKind::UnexpectedKey {
+                key: "0\u{1}".to_owned(),
+                expected: "a key of engagement.hour".to_owned(),
+            }
+        )
+    );
+}
+
+#[test]
+fn escaped_keys_are_read_as_their_text() {
+    let hourly = hourly_28hr();
+    let body = format!(
+        r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"00":"1","\u00307":"2"}}}},"brand\u005fnew":{{"x":"2"}}}}}}}}"#
+    );
+    let o = parse(&hourly, &body).unwrap();
+    assert_eq!(o.row_count(), 2);
+    assert_eq!(o.unknown.len(), 1);
+    assert_eq!(o.unknown[0].path, format!("$.g.{A}.brand_new"));
 }
