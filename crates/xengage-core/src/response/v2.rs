@@ -2,6 +2,8 @@
 //! per-post `data[].errors`, top-level RFC 7807 problems. Its rows are the rows a v1 answer
 //! gives for the same data: totals as `Total`, an hourly series as UTC hours, a daily one as days.
 
+use std::borrow::Cow;
+
 use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -130,15 +132,15 @@ impl Reader {
     /// A post id: a string, or a number (exact below 2^53).
     fn post_id(&self, v: &Value, at: &At<'_>) -> Result<PostId, ResponseError> {
         let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
+            Value::String(s) => Cow::Borrowed(s.as_str()),
+            Value::Number(n) => Cow::Owned(n.to_string()),
             other => return Err(self.wrong(at, "a post id", other)),
         };
         PostId::parse(&text).map_err(|e| {
             self.fail(
                 at,
                 MalformedKind::UnexpectedKey {
-                    key: text.clone(),
+                    key: text.to_string(),
                     expected: format!("a post id ({e})"),
                 },
             )
