@@ -45,7 +45,7 @@
 //! # Ok::<(), xengage_core::InvalidRequest>(())
 //! ```
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -226,7 +226,8 @@ pub struct Collector {
     pacer: Pacer,
     next_index: usize,
     next_id: u64,
-    in_flight: BTreeMap<AttemptId, Flight>,
+    /// Attempts sent and not answered, oldest first (a handful: `max_in_flight`).
+    in_flight: Vec<(AttemptId, Flight)>,
     /// Work ready again at the given time (retries after a backoff, narrowed batches).
     queue: Vec<(Duration, Work)>,
     ledger: Ledger,
@@ -249,7 +250,7 @@ impl Collector {
             options,
             next_index: 0,
             next_id: 0,
-            in_flight: BTreeMap::new(),
+            in_flight: Vec::new(),
             queue: Vec::new(),
             ledger,
             events: VecDeque::new(),
@@ -332,10 +333,16 @@ impl Collector {
                     send_after: after,
                     request: work.request.clone(),
                 };
-                self.in_flight.insert(id, Flight { work, attempt });
+                self.in_flight.push((id, Flight { work, attempt }));
                 Action::Send(outgoing)
             }
         }
+    }
+
+    /// Takes attempt `id` out of the flights, if it is one.
+    fn take_flight(&mut self, id: AttemptId) -> Option<Flight> {
+        let i = self.in_flight.iter().position(|(f, _)| *f == id)?;
+        Some(self.in_flight.remove(i).1)
     }
 
     /// Reports the answer to attempt `id`, received at `now`. `jitter` in `[0, 1)`, drawn by the
@@ -349,7 +356,7 @@ impl Collector {
         body: &[u8],
         jitter: f64,
     ) {
-        let Some(flight) = self.in_flight.remove(&id) else {
+        let Some(flight) = self.take_flight(id) else {
             return;
         };
         match RateLimit::from_headers(headers) {
@@ -385,7 +392,7 @@ impl Collector {
         message: &str,
         jitter: f64,
     ) {
-        let Some(flight) = self.in_flight.remove(&id) else {
+        let Some(flight) = self.take_flight(id) else {
             return;
         };
         self.pacer.observe_without_quota(now);
@@ -502,8 +509,8 @@ impl Collector {
     /// waiting count as failed (the job was cancelled).
     pub fn finish(mut self) -> Summary {
         let pending: Vec<Work> = std::mem::take(&mut self.in_flight)
-            .into_values()
-            .map(|f| f.work)
+            .into_iter()
+            .map(|(_, f)| f.work)
             .chain(std::mem::take(&mut self.queue).into_iter().map(|(_, w)| w))
             .collect();
         for work in pending {
