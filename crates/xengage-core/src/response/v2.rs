@@ -265,19 +265,18 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
             let at = totals_at.index(j);
             let t = r.object(t, &at)?;
             let id = r.post_id(r.field(t, "tweet_id", &at)?, &at.key("tweet_id"))?;
-            let values_at = at.key("value");
-            for (k, mv) in r.list(t, "value", &at)?.iter().enumerate() {
-                let at = values_at.index(k);
-                let (name, value) = r.metric_value(mv, &at)?;
-                if let Some(metric) = metric(&mut outcome, request, TOTAL, name, value, &at) {
-                    total.rows.push(Row {
-                        post_id: Some(id),
-                        metric: Some(metric),
-                        bucket: Bucket::Total,
-                        value,
-                    });
-                }
-            }
+            let pairs = r.list(t, "value", &at)?;
+            let pairs_at = at.key("value");
+            read_pairs(
+                r,
+                request,
+                &mut outcome,
+                &mut total,
+                pairs,
+                &pairs_at,
+                id,
+                Bucket::Total,
+            )?;
             ledger.entry(id).answers = 1;
         }
         let series_at = at.key(TIME_SERIES);
@@ -306,23 +305,18 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
                 Some(Granularity::Total) => Bucket::Total,
                 _ => Bucket::Day(at_time.date()),
             };
+            let pairs = r.list(value, "metric_values", &value_at)?;
             let pairs_at = value_at.key("metric_values");
-            for (k, mv) in r
-                .list(value, "metric_values", &value_at)?
-                .iter()
-                .enumerate()
-            {
-                let at = pairs_at.index(k);
-                let (name, value) = r.metric_value(mv, &at)?;
-                if let Some(metric) = metric(&mut outcome, request, TIME_SERIES, name, value, &at) {
-                    series.rows.push(Row {
-                        post_id: Some(id),
-                        metric: Some(metric),
-                        bucket,
-                        value,
-                    });
-                }
-            }
+            read_pairs(
+                r,
+                request,
+                &mut outcome,
+                &mut series,
+                pairs,
+                &pairs_at,
+                id,
+                bucket,
+            )?;
             ledger.entry(id).answers = 1;
         }
     }
@@ -377,6 +371,34 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
         }
     }
     Ok(outcome)
+}
+
+/// Reads the `{metric_type, metric_value}` pairs of post `id` (the list at `at`) into rows of
+/// `bucket` in `result`.
+#[allow(clippy::too_many_arguments)]
+fn read_pairs(
+    r: &Reader,
+    request: &Request,
+    outcome: &mut Outcome,
+    result: &mut GroupingResult,
+    pairs: &[Value],
+    at: &At<'_>,
+    id: PostId,
+    bucket: Bucket,
+) -> Result<(), ResponseError> {
+    for (k, pair) in pairs.iter().enumerate() {
+        let at = at.index(k);
+        let (name, value) = r.metric_value(pair, &at)?;
+        if let Some(metric) = metric(outcome, request, &result.name, name, value, &at) {
+            result.rows.push(Row {
+                post_id: Some(id),
+                metric: Some(metric),
+                bucket,
+                value,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The metric named `name`; unknown names are kept in [`Outcome::unknown`] with a notice.
