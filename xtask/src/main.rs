@@ -12,7 +12,8 @@ commands:
   ci      format check, clippy with -D warnings, and every test of the workspace
   wasm    release wasm, wasm-bindgen, wasm-opt -O3 into bindings/npm/dist; prints the size
   bench parse [RUNS]
-          parse a ~300k-count hourly answer; prints ratios against serde_json baselines
+          parse a ~300k-count hourly answer; prints ratios against serde_json baselines,
+          with each of the core's JSON readers (sonic-rs, then serde_json as on wasm)
   bench collect [QUOTA [MINUTE_MS [POSTS]]]
           collect 5,000 posts from the emulator; prints wall time against the quota-bound ideal
   bench wasm [RUNS]
@@ -71,7 +72,8 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-/// `cargo xtask bench parse|collect [ARGS]`: the benchmark programs, built with optimizations.
+/// `cargo xtask bench parse|collect [ARGS]`: the benchmark programs, built with optimizations;
+/// `parse` twice, with each of the core's JSON readers.
 fn bench(args: &[String]) -> Result<(), String> {
     let (package, example) = match args.first().map(String::as_str) {
         Some("parse") => ("xengage-core", "bench_parse"),
@@ -93,7 +95,13 @@ fn bench(args: &[String]) -> Result<(), String> {
         "--",
     ];
     run_args.extend(args[1..].iter().map(String::as_str));
-    run(&cargo(), &run_args)
+    run(&cargo(), &run_args)?;
+    if example == "bench_parse" {
+        // Again with serde_json as the core's JSON reader, the one wasm builds use.
+        run_args.insert(1, "--no-default-features");
+        run(&cargo(), &run_args)?;
+    }
+    Ok(())
 }
 
 /// How long `cargo xtask ci` runs each fuzz target: enough to catch a target that no longer
@@ -116,6 +124,24 @@ fn ci() -> Result<(), String> {
     )?;
     run(&cargo, &["test", "--workspace", "--all-targets"])?;
     run(&cargo, &["test", "--workspace", "--doc"])?;
+    // The core again with serde_json as its JSON reader, as on wasm: the same results, paths and
+    // error kinds as with sonic-rs (the default on native).
+    let serde_json_reader = [
+        "-p",
+        "xengage-core",
+        "--no-default-features",
+        "--all-targets",
+    ];
+    run(
+        &cargo,
+        &[
+            &["clippy"][..],
+            &serde_json_reader,
+            &["--", "-D", "warnings"],
+        ]
+        .concat(),
+    )?;
+    run(&cargo, &[&["test"][..], &serde_json_reader].concat())?;
     fuzz::fuzz(&["--seconds".to_owned(), FUZZ_SMOKE_SECONDS.to_owned()])?;
     wasm::ci_wasm()?;
     eprintln!("\nxtask ci: all steps passed");

@@ -178,12 +178,61 @@ fn gzip_huge_and_deep_bodies_are_refused_before_reading() {
         "{:?}",
         parse(&r, &deep)
     );
-    // Raising the limit is the user's call; serde_json's own limit still stands far below the stack.
+    // Raising the limit is the user's call, up to ParseOptions::MAX_DEPTH, far below the stack.
     let raised = ParseOptions {
         max_depth: 10_000,
         ..ParseOptions::default()
     };
     assert!(parse_response(&r, 200, &http::HeaderMap::new(), deep.as_bytes(), &raised).is_err());
+}
+
+/// Every place a value of any shape is kept (unknown keys, `errors`, id lists, a metric's
+/// unexpected value, v2 parts, error bodies) refuses deep nesting as `TooDeep`, with the limit
+/// raised as far as it goes too, and never overflows the stack of a 2 MiB test thread.
+#[test]
+fn deep_nesting_anywhere_is_too_deep_not_a_crash() {
+    let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    let raised = ParseOptions {
+        max_depth: 1_000_000,
+        ..ParseOptions::default()
+    };
+    let v2 = request(Endpoint::Insights28Hours, &[]);
+    let cases = [
+        (totals(), format!(r#"{{"x":{}}}"#, nest(5000))),
+        (totals(), format!(r#"{{"errors":{}}}"#, nest(5000))),
+        (
+            totals(),
+            format!(r#"{{"unavailable_tweet_ids":{}}}"#, nest(5000)),
+        ),
+        (
+            totals(),
+            format!(r#"{{"g":{{"{A}":{{"brand_new":{}}}}}}}"#, nest(5000)),
+        ),
+        (v2.clone(), format!(r#"{{"data":{}}}"#, nest(5000))),
+        (v2, format!(r#"{{"x":{{"y":{}}}}}"#, nest(70))),
+    ];
+    for (r, body) in &cases {
+        for (options, limit) in [
+            (&ParseOptions::default(), 32),
+            (&raised, ParseOptions::MAX_DEPTH),
+        ] {
+            match parse_response(r, 200, &http::HeaderMap::new(), body.as_bytes(), options) {
+                Err(ResponseError::TooDeep { limit: l, .. }) => assert_eq!(l, limit, "{body:.40}"),
+                other => panic!("{body:.40}: expected TooDeep, got {other:?}"),
+            }
+            // An error body just as deep: read as text, not a crash.
+            let failed = parse_response(r, 500, &http::HeaderMap::new(), body.as_bytes(), options);
+            assert!(matches!(failed, Err(ResponseError::Api(_))), "{failed:?}");
+        }
+    }
+    // Where a count belongs, a list is refused at once, without reading into it.
+    let count = format!(r#"{{"g":{{"{A}":{{"impressions":{}}}}}}}"#, nest(5000));
+    let (path, kind) = malformed(&totals(), &count);
+    assert_eq!(path, format!("$.g.{A}.impressions"));
+    assert!(
+        matches!(&kind, MalformedKind::UnexpectedType { found, .. } if found == "a list"),
+        "{kind:?}"
+    );
 }
 
 #[test]
@@ -550,8 +599,15 @@ fn a_key_that_is_not_text_is_a_syntax_error_at_its_object() {
             other => panic!("expected a malformed answer, got {other:?}"),
         }
     };
-    let syntax = |message: &str| MalformedKind::Syntax {
-        message: message.to_owned(),
+    // The words are the JSON reader's: sonic-rs with the default `sonic` feature, serde_json
+    // without it (and on wasm). The paths are the same.
+    let syntax = |serde_json: &str, sonic: &str| MalformedKind::Syntax {
+        message: if cfg!(feature = "sonic") {
+            sonic
+        } else {
+            serde_json
+        }
+        .to_owned(),
     };
     let day = format!("$.g.{A}.impressions.2026-11-21");
     // Not UTF-8: in an hour key, a day key, a post id key and an unknown metric's key.
@@ -559,36 +615,51 @@ fn a_key_that_is_not_text_is_a_syntax_error_at_its_object() {
         at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\xff\":\"2\"}}}}}"),
         (
             day.clone(),
-            syntax("invalid unicode code point at line 1 column 70")
+            syntax(
+                "invalid unicode code point at line 1 column 70",
+                "Invalid UTF-8 characters in json at line 1 column 70"
+            )
         )
     );
     assert_eq!(
         at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-2\xff\":{\"00\":\"1\"}}}}}"),
         (
             format!("$.g.{A}.impressions"),
-            syntax("invalid unicode code point at line 1 column 55")
+            syntax(
+                "invalid unicode code point at line 1 column 55",
+                "Invalid UTF-8 characters in json at line 1 column 55"
+            )
         )
     );
     assert_eq!(
         at(b"{\"g\":{\"19900\xff\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\"}}}}}"),
         (
             "$.g".to_owned(),
-            syntax("invalid unicode code point at line 1 column 13")
+            syntax(
+                "invalid unicode code point at line 1 column 13",
+                "Invalid UTF-8 characters in json at line 1 column 13"
+            )
         )
     );
     assert_eq!(
         at(b"{\"g\":{\"{A}\":{\"brand_new\xff\":{\"x\":\"2\"}}}}"),
         (
             format!("$.g.{A}"),
-            syntax("invalid unicode code point at line 1 column 40")
+            syntax(
+                "invalid unicode code point at line 1 column 40",
+                "Invalid UTF-8 characters in json at line 1 column 40"
+            )
         )
     );
-    // Escapes decoded, then not UTF-8: serde_json's column is approximate there, but the same.
+    // Escapes decoded, then not UTF-8: serde_json's column is approximate there.
     assert_eq!(
         at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"\\u0030\xff\":\"2\"}}}}}"),
         (
             day.clone(),
-            syntax("invalid unicode code point at line 1 column 75")
+            syntax(
+                "invalid unicode code point at line 1 column 75",
+                "Invalid UTF-8 characters in json at line 1 column 75"
+            )
         )
     );
     // A lone surrogate escape.
@@ -596,23 +667,32 @@ fn a_key_that_is_not_text_is_a_syntax_error_at_its_object() {
         at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\\ud800\":\"2\"}}}}}"),
         (
             day.clone(),
-            syntax("unexpected end of hex escape at line 1 column 76")
+            syntax(
+                "unexpected end of hex escape at line 1 column 76",
+                "Invalid surrogate Unicode code point at line 1 column 81"
+            )
         )
     );
-    // A raw control character, and a raw line break (which moves the line serde_json names).
+    // A raw control character, and a raw line break (which moves the line named).
     let control = "control character (\\u0000-\\u001F) found while parsing a string";
     assert_eq!(
         at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\"0\x01\":\"2\"}}}}}"),
         (
             day.clone(),
-            syntax(&format!("{control} at line 1 column 70"))
+            syntax(
+                &format!("{control} at line 1 column 70"),
+                "Control character found while parsing a string at line 1 column 69"
+            )
         )
     );
     assert_eq!(
         at(b"{\"g\":{\"{A}\":{\"impressions\":{\"2026-11-21\":{\"00\":\"1\",\n\"0\n7\":\"2\"}}}}}"),
         (
             day.clone(),
-            syntax(&format!("{control} at line 3 column 0"))
+            syntax(
+                &format!("{control} at line 3 column 0"),
+                "Control character found while parsing a string at line 2 column 2"
+            )
         )
     );
     // An escaped control character is text: the key is read, and fits no dimension.

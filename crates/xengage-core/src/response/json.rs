@@ -115,6 +115,49 @@ impl<'de> Visitor<'de> for CowStr {
     }
 }
 
+/// Why a body could not be read as JSON at all.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// Nested deeper than the caller's limit or the reader's own (see
+    /// [`ParseOptions::depth_limit`]).
+    TooDeep,
+    /// Not JSON: the reader's message, one line, with its line and column.
+    Syntax(String),
+}
+
+/// Reads all of `body` (one JSON value, then only whitespace) through `seed`: the one place that
+/// picks the JSON reader. Native builds with the default `sonic` feature read with `sonic-rs`
+/// (SIMD); every other build, wasm among them, with `serde_json`. Both give the seed the same
+/// calls, so results, paths and error kinds are the same; only the wording of a syntax message
+/// differs.
+pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
+    body: &'de [u8],
+    seed: S,
+) -> Result<S::Value, ReadError> {
+    #[cfg(all(feature = "sonic", not(target_arch = "wasm32")))]
+    let (result, deep) = {
+        let mut de = sonic_rs::Deserializer::from_slice(body);
+        let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        (result, "layers deep")
+    };
+    #[cfg(not(all(feature = "sonic", not(target_arch = "wasm32"))))]
+    let (result, deep) = {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        (result, "recursion limit")
+    };
+    result.map_err(|e| {
+        let message = e.to_string();
+        if message.contains(TOO_DEEP) || message.contains(deep) {
+            ReadError::TooDeep
+        } else {
+            // sonic-rs appends the text around the error on further lines: keep the first.
+            let first = message.lines().next().unwrap_or_default();
+            ReadError::Syntax(first.to_owned())
+        }
+    })
+}
+
 /// A JSON value, refused past `limit` levels of nesting so hostile input cannot exhaust the
 /// stack. Fails with the message [`TOO_DEEP`].
 pub(crate) struct DepthValue {
@@ -247,13 +290,13 @@ pub(crate) fn api_error(status: u16, body: &[u8], options: &ParseOptions) -> Api
         unsupported_impressions_ids: Vec::new(),
         unsupported_video_views_ids: Vec::new(),
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed = DepthValue {
-        remaining: options.max_depth,
-    }
-    .deserialize(&mut de)
-    .ok()
-    .filter(|_| de.end().is_ok());
+    let parsed = read(
+        body,
+        DepthValue {
+            remaining: options.depth_limit(),
+        },
+    )
+    .ok();
     match parsed {
         Some(Value::Object(map)) => {
             if let Some(Value::Array(errors)) = map.get("errors") {

@@ -6,7 +6,9 @@
 //! groupings give each nesting level its meaning), streaming over the bytes without building a
 //! JSON tree, and the list-shaped v2 answers into the same rows. It is liberal where the API is
 //! inconsistent and says so in [`ResponseNotice`]s; it never panics, and every malformed body is
-//! an error naming the JSON path.
+//! an error naming the JSON path. The bytes are read by `sonic-rs` or `serde_json`, as the
+//! `sonic` feature says (see the crate's features); nesting is refused past
+//! [`ParseOptions::max_depth`].
 //!
 //! ```
 //! use time::macros::datetime;
@@ -70,8 +72,20 @@ pub struct ParseOptions {
     /// The largest body read, in bytes (default 256 MiB; a 25-post, 18-metric, 4-week hourly
     /// answer is about 10 MiB).
     pub max_body_bytes: usize,
-    /// The deepest nesting read (default 32; the API's answers nest at most 8 deep).
+    /// The deepest nesting read (default 32; the API's answers nest at most 8 deep). A value
+    /// above [`ParseOptions::MAX_DEPTH`] counts as that, which keeps reading well within the
+    /// stack of a 2 MiB thread (a tokio worker's), debug builds included.
     pub max_depth: usize,
+}
+
+impl ParseOptions {
+    /// The deepest nesting read whatever [`ParseOptions::max_depth`] says.
+    pub const MAX_DEPTH: usize = 64;
+
+    /// The nesting limit in force: `max_depth`, at most [`ParseOptions::MAX_DEPTH`].
+    pub(crate) fn depth_limit(&self) -> usize {
+        self.max_depth.min(Self::MAX_DEPTH)
+    }
 }
 
 impl Default for ParseOptions {

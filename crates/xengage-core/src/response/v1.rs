@@ -19,8 +19,8 @@ use crate::window::{TimeWindow, is_on_hour, parse_date};
 
 use super::error::{MalformedKind, MalformedResponse, ResponseError, forbidden_ids_in};
 use super::json::{
-    CowStr, DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str, ids_of, kind_of,
-    render_path,
+    self, CowStr, DepthValue, ReadError, TOO_DEEP, count_from_f64, count_from_i64, count_from_str,
+    ids_of, kind_of, render_path,
 };
 use super::rows::{Bucket, Level, Row};
 use super::{GroupingResult, Outcome, ParseOptions, ResponseNotice, UnknownPart};
@@ -194,7 +194,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
                 | "unsupported_for_video_views_tweet_ids"
                 | "unsupported_for_impressions_engagements_tweet_ids" => {
                     let value = map.next_value_seed(DepthValue {
-                        remaining: ctx.options.max_depth,
+                        remaining: ctx.options.depth_limit(),
                     })?;
                     if !value.is_array() {
                         return Err(ctx.fail(MalformedKind::UnexpectedType {
@@ -213,7 +213,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
                 }
                 "errors" => {
                     let value = map.next_value_seed(DepthValue {
-                        remaining: ctx.options.max_depth,
+                        remaining: ctx.options.depth_limit(),
                     })?;
                     match value {
                         Value::Array(items) => {
@@ -238,7 +238,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
                         })?;
                     } else {
                         let value = map.next_value_seed(DepthValue {
-                            remaining: ctx.options.max_depth,
+                            remaining: ctx.options.depth_limit(),
                         })?;
                         ctx.outcome.push_notice(ResponseNotice::UnknownKey {
                             key: name.to_owned(),
@@ -335,9 +335,9 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let LevelSeed { ctx, g, prefix } = self;
-        if usize::from(prefix.depth) >= ctx.options.max_depth {
+        if usize::from(prefix.depth) >= ctx.options.depth_limit() {
             ctx.failure = Some(ResponseError::TooDeep {
-                limit: ctx.options.max_depth,
+                limit: ctx.options.depth_limit(),
                 path: ctx.path_string(),
             });
             return Err(de::Error::custom(TOO_DEEP));
@@ -497,7 +497,7 @@ fn read_key<'de, A: MapAccess<'de>>(
         ctx.path.push(key.clone());
         if metric_like {
             let value = map.next_value_seed(DepthValue {
-                remaining: ctx.options.max_depth,
+                remaining: ctx.options.depth_limit(),
             })?;
             let grouping = ctx.request.groupings()[g].name.clone();
             ctx.outcome.push_notice(ResponseNotice::UnknownMetric {
@@ -759,24 +759,19 @@ pub(crate) fn parse(
         unsupported_video_views: Vec::new(),
         answered_groupings: vec![false; request.groupings().len()],
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let result = Top(&mut ctx).deserialize(&mut de).and_then(|()| de.end());
-    if let Err(e) = result {
+    if let Err(e) = json::read(body, Top(&mut ctx)) {
         return Err(ctx.failure.take().unwrap_or_else(|| {
             let path = ctx.path_string();
-            if e.to_string().contains(TOO_DEEP) || e.to_string().contains("recursion limit") {
-                ResponseError::TooDeep {
-                    limit: options.max_depth,
+            match e {
+                ReadError::TooDeep => ResponseError::TooDeep {
+                    limit: options.depth_limit(),
                     path,
-                }
-            } else {
-                ResponseError::Malformed(MalformedResponse {
+                },
+                ReadError::Syntax(message) => ResponseError::Malformed(MalformedResponse {
                     status,
                     path,
-                    kind: MalformedKind::Syntax {
-                        message: e.to_string(),
-                    },
-                })
+                    kind: MalformedKind::Syntax { message },
+                }),
             }
         }));
     }

@@ -4,7 +4,6 @@
 
 use std::borrow::Cow;
 
-use serde::de::DeserializeSeed;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -17,7 +16,8 @@ use crate::window::{TimeWindow, floor_hour};
 
 use super::error::{MalformedKind, MalformedResponse, ProblemDetails, ResponseError};
 use super::json::{
-    DepthValue, TOO_DEEP, count_from_f64, count_from_i64, count_from_str, kind_of, render_path,
+    self, DepthValue, ReadError, count_from_f64, count_from_i64, count_from_str, kind_of,
+    render_path,
 };
 use super::rows::{Bucket, Level, Row};
 use super::{GroupingResult, Ledger, Outcome, ParseOptions, ResponseNotice, UnknownPart};
@@ -181,20 +181,18 @@ pub(crate) fn parse(
     body: &[u8],
     options: &ParseOptions,
 ) -> Result<Outcome, ResponseError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = (DepthValue {
-        remaining: options.max_depth,
-    })
-    .deserialize(&mut de)
-    .and_then(|value| de.end().map(|()| value))
-    .map_err(|e| {
-        let message = e.to_string();
-        if message.contains(TOO_DEEP) || message.contains("recursion limit") {
-            ResponseError::TooDeep {
-                limit: options.max_depth,
-                path: "$".to_owned(),
-            }
-        } else {
+    let value = json::read(
+        body,
+        DepthValue {
+            remaining: options.depth_limit(),
+        },
+    )
+    .map_err(|e| match e {
+        ReadError::TooDeep => ResponseError::TooDeep {
+            limit: options.depth_limit(),
+            path: "$".to_owned(),
+        },
+        ReadError::Syntax(message) => {
             malformed(status, "$".to_owned(), MalformedKind::Syntax { message })
         }
     })?;
