@@ -132,9 +132,7 @@ pub fn normalize_url(url: &str) -> Result<String, AuthError> {
         "https" => Some(":443"),
         _ => None,
     };
-    if let Some(port) = default
-        && host_port.ends_with(port)
-    {
+    if let Some(port) = default.filter(|port| host_port.ends_with(port)) {
         host_port.truncate(host_port.len() - port.len());
     }
     if host_port.is_empty() {
