@@ -125,37 +125,46 @@ pub(crate) enum ReadError {
     Syntax(String),
 }
 
+/// Which JSON reader reads an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JsonReader {
+    /// `sonic-rs` on native builds with the default `sonic` feature, else `serde_json`.
+    Default,
+    /// `serde_json`, whatever the features.
+    SerdeJson,
+}
+
 /// Reads all of `body` (one JSON value, then only whitespace) through `seed`: the one place that
 /// picks the JSON reader. Native builds with the default `sonic` feature read with `sonic-rs`
 /// (SIMD); every other build, wasm among them, with `serde_json`. Both give the seed the same
-/// calls, so results, paths and error kinds are the same; only the wording of a syntax message
-/// differs.
+/// calls, so results and errors are the same (the core's tests and the fuzz targets compare
+/// them), but for the words of a syntax error and, at times, its path (a level apart).
 pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
+    reader: JsonReader,
     body: &'de [u8],
     seed: S,
 ) -> Result<S::Value, ReadError> {
     #[cfg(all(feature = "sonic", not(target_arch = "wasm32")))]
-    let (result, deep) = {
+    if reader == JsonReader::Default {
         let mut de = sonic_rs::Deserializer::from_slice(body);
         let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-        (result, "layers deep")
-    };
-    #[cfg(not(all(feature = "sonic", not(target_arch = "wasm32"))))]
-    let (result, deep) = {
-        let mut de = serde_json::Deserializer::from_slice(body);
-        let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-        (result, "recursion limit")
-    };
-    result.map_err(|e| {
-        let message = e.to_string();
-        if message.contains(TOO_DEEP) || message.contains(deep) {
-            ReadError::TooDeep
-        } else {
-            // sonic-rs appends the text around the error on further lines: keep the first.
-            let first = message.lines().next().unwrap_or_default();
-            ReadError::Syntax(first.to_owned())
-        }
-    })
+        return result.map_err(|e| read_error(&e.to_string(), "layers deep"));
+    }
+    let _ = reader;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    result.map_err(|e| read_error(&e.to_string(), "recursion limit"))
+}
+
+/// The error of a reader whose own depth limit says `deep` in its message.
+fn read_error(message: &str, deep: &str) -> ReadError {
+    if message.contains(TOO_DEEP) || message.contains(deep) {
+        ReadError::TooDeep
+    } else {
+        // sonic-rs appends the text around the error on further lines: keep the first.
+        let first = message.lines().next().unwrap_or_default();
+        ReadError::Syntax(first.to_owned())
+    }
 }
 
 /// A JSON value, refused past `limit` levels of nesting so hostile input cannot exhaust the
@@ -279,7 +288,12 @@ pub(crate) fn ids_of(value: &Value) -> Vec<PostId> {
 
 /// The error of a non-2xx answer: its `errors` (strings or RFC 7807 problems), the id lists and
 /// the ids named in messages; a body that is not JSON becomes its (shortened) text.
-pub(crate) fn api_error(status: u16, body: &[u8], options: &ParseOptions) -> ApiError {
+pub(crate) fn api_error(
+    status: u16,
+    body: &[u8],
+    options: &ParseOptions,
+    reader: JsonReader,
+) -> ApiError {
     let mut e = ApiError {
         status,
         kind: ApiErrorKind::of(status),
@@ -291,6 +305,7 @@ pub(crate) fn api_error(status: u16, body: &[u8], options: &ParseOptions) -> Api
         unsupported_video_views_ids: Vec::new(),
     };
     let parsed = read(
+        reader,
         body,
         DepthValue {
             remaining: options.depth_limit(),
@@ -413,6 +428,7 @@ mod tests {
             403,
             br#"{"errors":["Forbidden to access tweets: 1060976163948904448"]}"#,
             &ParseOptions::default(),
+            JsonReader::Default,
         );
         assert_eq!(e.kind, ApiErrorKind::Forbidden);
         assert_eq!(e.forbidden_ids.len(), 1);
@@ -420,14 +436,21 @@ mod tests {
             400,
             br#"{"errors":["1 Tweet ID(s) are unavailable"],"unavailable_tweet_ids":["323456789"]}"#,
             &ParseOptions::default(),
+            JsonReader::Default,
         );
         assert_eq!(e.unavailable_ids[0].as_str(), "323456789");
-        let e = api_error(502, b"<html>Bad Gateway</html>", &ParseOptions::default());
+        let e = api_error(
+            502,
+            b"<html>Bad Gateway</html>",
+            &ParseOptions::default(),
+            JsonReader::Default,
+        );
         assert_eq!(e.messages, ["<html>Bad Gateway</html>"]);
         let e = api_error(
             401,
             br#"{"errors":[{"title":"Unauthorized","type":"about:blank","detail":"Unauthorized","status":401}]}"#,
             &ParseOptions::default(),
+            JsonReader::Default,
         );
         assert_eq!(e.problems.len(), 1);
         assert!(e.to_string().contains("check the credentials"));

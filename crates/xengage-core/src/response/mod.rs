@@ -65,6 +65,8 @@ pub use merge::{MergeError, merge};
 pub use rows::{Bucket, Key, Level, Node, Row};
 pub use v2::{TIME_SERIES as V2_TIME_SERIES, TOTAL as V2_TOTAL};
 
+use json::JsonReader;
+
 /// Limits of the parser, against hostile or broken answers. Raise them for unusual but genuine
 /// answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,6 +369,37 @@ pub fn parse_response(
     body: &[u8],
     options: &ParseOptions,
 ) -> Result<Outcome, ResponseError> {
+    parse_with(JsonReader::Default, request, status, headers, body, options)
+}
+
+/// [`parse_response`] with `serde_json` as the JSON reader, whatever the `sonic` feature says:
+/// for the tests and fuzz targets that check both readers agree.
+#[doc(hidden)]
+pub fn parse_response_with_serde_json(
+    request: &Request,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    options: &ParseOptions,
+) -> Result<Outcome, ResponseError> {
+    parse_with(
+        JsonReader::SerdeJson,
+        request,
+        status,
+        headers,
+        body,
+        options,
+    )
+}
+
+fn parse_with(
+    reader: JsonReader,
+    request: &Request,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+    options: &ParseOptions,
+) -> Result<Outcome, ResponseError> {
     if body.len() > options.max_body_bytes {
         return Err(ResponseError::TooLarge {
             size: body.len(),
@@ -378,12 +411,12 @@ pub fn parse_response(
     }
     if !(200..300).contains(&status) {
         return Err(ResponseError::Api(Box::new(json::api_error(
-            status, body, options,
+            status, body, options, reader,
         ))));
     }
     let mut outcome = match request.endpoint().generation() {
-        Generation::Enterprise => v1::parse(request, status, body, options)?,
-        Generation::V2 => v2::parse(request, status, body, options)?,
+        Generation::Enterprise => v1::parse(request, status, body, options, reader)?,
+        Generation::V2 => v2::parse(request, status, body, options, reader)?,
     };
     outcome.rate_limit = RateLimit::from_headers(headers);
     Ok(outcome)

@@ -19,8 +19,8 @@ use crate::window::{TimeWindow, is_on_hour, parse_date};
 
 use super::error::{MalformedKind, MalformedResponse, ResponseError, forbidden_ids_in};
 use super::json::{
-    self, CowStr, DepthValue, ReadError, TOO_DEEP, count_from_f64, count_from_i64, count_from_str,
-    ids_of, kind_of, render_path,
+    self, CowStr, DepthValue, JsonReader, ReadError, TOO_DEEP, count_from_f64, count_from_i64,
+    count_from_str, ids_of, kind_of, render_path,
 };
 use super::rows::{Bucket, Level, Row};
 use super::{GroupingResult, Outcome, ParseOptions, ResponseNotice, UnknownPart};
@@ -732,6 +732,7 @@ pub(crate) fn parse(
     status: u16,
     body: &[u8],
     options: &ParseOptions,
+    reader: JsonReader,
 ) -> Result<Outcome, ResponseError> {
     let mut outcome = Outcome::empty(request.endpoint());
     outcome.groupings = request
@@ -759,7 +760,7 @@ pub(crate) fn parse(
         unsupported_video_views: Vec::new(),
         answered_groupings: vec![false; request.groupings().len()],
     };
-    if let Err(e) = json::read(body, Top(&mut ctx)) {
+    if let Err(e) = json::read(reader, body, Top(&mut ctx)) {
         return Err(ctx.failure.take().unwrap_or_else(|| {
             let path = ctx.path_string();
             match e {

@@ -16,8 +16,8 @@ use crate::window::{TimeWindow, floor_hour};
 
 use super::error::{MalformedKind, MalformedResponse, ProblemDetails, ResponseError};
 use super::json::{
-    self, DepthValue, ReadError, count_from_f64, count_from_i64, count_from_str, kind_of,
-    render_path,
+    self, DepthValue, JsonReader, ReadError, count_from_f64, count_from_i64, count_from_str,
+    kind_of, render_path,
 };
 use super::rows::{Bucket, Level, Row};
 use super::{GroupingResult, Ledger, Outcome, ParseOptions, ResponseNotice, UnknownPart};
@@ -180,8 +180,10 @@ pub(crate) fn parse(
     status: u16,
     body: &[u8],
     options: &ParseOptions,
+    reader: JsonReader,
 ) -> Result<Outcome, ResponseError> {
     let value = json::read(
+        reader,
         body,
         DepthValue {
             remaining: options.depth_limit(),
