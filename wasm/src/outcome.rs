@@ -62,9 +62,7 @@ impl<K: Copy + PartialEq> Dictionary<K> {
     /// The index of `key`, or -1 for none.
     fn index(&mut self, key: Option<K>, name: impl Fn(K) -> String) -> i32 {
         let Some(key) = key else { return -1 };
-        if let Some((last, i)) = self.last
-            && last == key
-        {
+        if let Some((_, i)) = self.last.filter(|(last, _)| *last == key) {
             return i;
         }
         let i = self.keys.iter().position(|k| *k == key).unwrap_or_else(|| {

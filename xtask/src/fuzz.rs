@@ -25,7 +25,7 @@ fn targets(root: &Path) -> Result<Vec<String>, String> {
     for line in manifest.lines().map(str::trim) {
         if line.starts_with('[') {
             in_bin = line == "[[bin]]";
-        } else if in_bin && let Some(rest) = line.strip_prefix("name") {
+        } else if let Some(rest) = line.strip_prefix("name").filter(|_| in_bin) {
             let name = rest.trim_start_matches([' ', '=']).trim_matches('"');
             names.push(name.to_owned());
         }
