@@ -1,12 +1,16 @@
 //! Every response example of the API documentation (and the documented error bodies), parsed
-//! with the request that produced it and snapshotted: rows, ledger, notices, errors.
+//! with the request that produced it and snapshotted: rows, ledger, notices, errors. Each is
+//! parsed with both JSON readers (sonic-rs and serde_json), which must agree.
 #![allow(clippy::disallowed_methods)] // reads fixture files
+
+#[path = "../../../fuzz/checks.rs"]
+mod checks;
 
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use time::macros::datetime;
-use xengage_core::response::{ParseOptions, ResponseError, parse_response};
+use xengage_core::response::{ParseOptions, ResponseError};
 use xengage_core::{RequestSpec, ValidationOptions};
 
 #[derive(serde::Deserialize)]
@@ -24,13 +28,8 @@ fn snapshot_of(fixture: &Fixture, body: &[u8]) -> Value {
         .spec
         .validate(datetime!(2019-01-01 00:00 UTC), &options)
         .expect("fixture requests are valid");
-    match parse_response(
-        &request,
-        fixture.status,
-        &http::HeaderMap::new(),
-        body,
-        &ParseOptions::default(),
-    ) {
+    match checks::parse_with_both_readers(&request, fixture.status, body, &ParseOptions::default())
+    {
         Ok(outcome) => json!({
             "groupings": outcome.groupings.iter().map(|g| json!({
                 "name": g.name,
