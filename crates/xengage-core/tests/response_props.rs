@@ -9,6 +9,7 @@ use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
 use xengage_core::response::{
     Bucket, Key, Level, MergeError, ParseOptions, Row, merge, parse_response,
+    parse_response_with_serde_json,
 };
 use xengage_core::window::format_time;
 use xengage_core::{Dimension, Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
@@ -111,6 +112,9 @@ proptest! {
         top.insert("g".into(), Value::Object(tree));
         let body = serde_json::to_vec(&Value::Object(top)).unwrap();
         let outcome = parse_response(&request, 200, &http::HeaderMap::new(), &body, &ParseOptions::default()).unwrap();
+        // The other JSON reader (serde_json, when the default is sonic-rs) reads the same.
+        let other = parse_response_with_serde_json(&request, 200, &http::HeaderMap::new(), &body, &ParseOptions::default());
+        prop_assert_eq!(other.as_ref(), Ok(&outcome));
         let mut rows = outcome.groupings[0].rows.clone();
         sort(&mut rows);
         sort(&mut expected);
