@@ -51,9 +51,10 @@
 //!   taking about a third less time than `serde_json` on large answers (`cargo xtask bench parse` prints
 //!   both). Without it, and always on `wasm32`, they are read with `serde_json`. Both readers
 //!   give the parser the same calls, so results, rows and errors are the same (tests and fuzz
-//!   targets compare them), except a syntax error (`MalformedKind::Syntax`): its words differ,
-//!   and where the readers stop a token apart its path may be one level up (`01` is a bad
-//!   number to serde_json, and a 0 then a stray 1 to sonic-rs).
+//!   targets compare them), except on a body that is not JSON: both refuse it as malformed, but
+//!   the words of a syntax error (`MalformedKind::Syntax`) differ, and where the readers stop a
+//!   token apart they may name different faults a level apart (`01` is a bad number to
+//!   serde_json; to sonic-rs a 0, maybe of the wrong type where it stands, then a stray 1).
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

@@ -138,7 +138,7 @@ pub(crate) enum JsonReader {
 /// picks the JSON reader. Native builds with the default `sonic` feature read with `sonic-rs`
 /// (SIMD); every other build, wasm among them, with `serde_json`. Both give the seed the same
 /// calls, so results and errors are the same (the core's tests and the fuzz targets compare
-/// them), but for the words of a syntax error and, at times, its path (a level apart).
+/// them), but on a body that is not JSON, which both refuse, maybe naming different faults.
 pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
     reader: JsonReader,
     body: &'de [u8],
