@@ -198,7 +198,8 @@ impl<'de> Visitor<'de> for DepthValue {
         Ok(Value::from(v))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
+        // `-0` is 0.0 to sonic-rs and -0.0 to serde_json: 0.0 to both (adding 0.0 drops the sign).
+        Ok(Value::from(v + 0.0))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
