@@ -55,6 +55,9 @@
 //!   the words of a syntax error (`MalformedKind::Syntax`) differ, and where the readers stop a
 //!   token apart they may name different faults a level apart (`01` is a bad number to
 //!   serde_json; to sonic-rs a 0, maybe of the wrong type where it stands, then a stray 1).
+//!   sonic-rs picks its SIMD when it is compiled: SSE2 on any x86_64, AVX2 with
+//!   `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64, portable code elsewhere. To
+//!   build without it: `xengage-core = { version = "...", default-features = false }`.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
