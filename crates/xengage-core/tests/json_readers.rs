@@ -139,6 +139,21 @@ fn both_readers_agree_where_json_readers_differ() {
         b"{\"g\":{\"17\":{\"impressions\":{\"2026-11-21\":{\"17\":\"1\xff\"}}}}}".to_vec(),
     ));
     bodies.push((Endpoint::Insights28Hours, b"{\"x\":\"\xc3\"}".to_vec()));
+    // Too deep, and further on not UTF-8: the first fault read is the one named.
+    let mut deep_then_bad = format!("{{\"x\":{}", "[".repeat(40)).into_bytes();
+    deep_then_bad.extend_from_slice(b"\"\xff\"");
+    for endpoint in [Endpoint::Last28Hours, Endpoint::Insights28Hours] {
+        let result = parse_with_both_readers(
+            &request(endpoint),
+            200,
+            &deep_then_bad,
+            &ParseOptions::default(),
+        );
+        assert!(
+            matches!(result, Err(ResponseError::TooDeep { .. })),
+            "{result:?}"
+        );
+    }
     let mut syntax = 0;
     for (endpoint, body) in &bodies {
         let request = request(*endpoint);

@@ -144,9 +144,12 @@ pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
     body: &'de [u8],
     seed: S,
 ) -> Result<S::Value, ReadError> {
+    // sonic-rs reads UTF-8 text only. Given bytes that are not, it reports their bad UTF-8 in
+    // place of whatever error stopped it, even one before them (a nesting limit, say): such a
+    // body goes to serde_json, which reports the first fault in reading order.
     #[cfg(all(feature = "sonic", not(target_arch = "wasm32")))]
-    if reader == JsonReader::Default {
-        let mut de = sonic_rs::Deserializer::from_slice(body);
+    if let (JsonReader::Default, Ok(text)) = (reader, std::str::from_utf8(body)) {
+        let mut de = sonic_rs::Deserializer::from_str(text);
         let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
         return result.map_err(|e| read_error(&e.to_string(), "layers deep"));
     }
