@@ -190,6 +190,33 @@ fn gzip_huge_and_deep_bodies_are_refused_before_reading() {
 /// unexpected value, v2 parts, error bodies) refuses deep nesting as `TooDeep`, with the limit
 /// raised as far as it goes too, and never overflows the stack of a 2 MiB test thread.
 #[test]
+fn the_status_decides_before_the_body_on_errors() {
+    // A proxy that gzips without saying so, or an error page over the size limit, must not turn
+    // a 429 or a 503 into a final failure: the status alone says retry.
+    let r = totals();
+    let gz: &[u8] = &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    let small = ParseOptions {
+        max_body_bytes: 10,
+        ..ParseOptions::default()
+    };
+    let page = b"<html>Service Unavailable</html>";
+    for (status, retry) in [(429, true), (503, true), (400, false)] {
+        for (body, options, said) in [
+            (gz, &ParseOptions::default(), "gzip-compressed"),
+            (&page[..], &small, "over ParseOptions::max_body_bytes"),
+        ] {
+            let e = parse_response(&r, status, &http::HeaderMap::new(), body, options).unwrap_err();
+            let ResponseError::Api(api) = &e else {
+                panic!("{status}: {e:?}")
+            };
+            assert_eq!(api.status, status);
+            assert_eq!(e.is_retryable(), retry, "{status}");
+            assert!(api.messages[0].contains(said), "{:?}", api.messages);
+        }
+    }
+}
+
+#[test]
 fn deep_nesting_anywhere_is_too_deep_not_a_crash() {
     let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
     let raised = ParseOptions {

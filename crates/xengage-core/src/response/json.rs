@@ -308,6 +308,20 @@ pub(crate) fn api_error(
         unsupported_impressions_ids: Vec::new(),
         unsupported_video_views_ids: Vec::new(),
     };
+    // An error body is read only when it can be: its status decides what to do either way.
+    if body.len() > options.max_body_bytes {
+        e.messages.push(format!(
+            "the error body ({} bytes) is over ParseOptions::max_body_bytes ({}); it was not read",
+            body.len(),
+            options.max_body_bytes
+        ));
+        return e;
+    }
+    if body.starts_with(super::GZIP_MAGIC) {
+        e.messages
+            .push("the error body is gzip-compressed; decompress it to read the API's words".into());
+        return e;
+    }
     let parsed = read(
         reader,
         body,

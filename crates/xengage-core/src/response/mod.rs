@@ -392,6 +392,9 @@ pub fn parse_response_with_serde_json(
     )
 }
 
+/// The first bytes of a gzip stream.
+pub(crate) const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+
 fn parse_with(
     reader: JsonReader,
     request: &Request,
@@ -400,19 +403,20 @@ fn parse_with(
     body: &[u8],
     options: &ParseOptions,
 ) -> Result<Outcome, ResponseError> {
+    // The status first: a 429 or a 503 stays retryable whatever its body looks like.
+    if !(200..300).contains(&status) {
+        return Err(ResponseError::Api(Box::new(json::api_error(
+            status, body, options, reader,
+        ))));
+    }
     if body.len() > options.max_body_bytes {
         return Err(ResponseError::TooLarge {
             size: body.len(),
             limit: options.max_body_bytes,
         });
     }
-    if body.starts_with(&[0x1f, 0x8b]) {
+    if body.starts_with(GZIP_MAGIC) {
         return Err(ResponseError::Compressed);
-    }
-    if !(200..300).contains(&status) {
-        return Err(ResponseError::Api(Box::new(json::api_error(
-            status, body, options, reader,
-        ))));
     }
     let mut outcome = match request.endpoint().generation() {
         Generation::Enterprise => v1::parse(request, status, body, options, reader)?,
