@@ -258,7 +258,7 @@ export type FailureKind = 'rate_limited' | 'server' | 'timeout' | 'connection' |
 export type ProgressEvent =
   | { kind: 'sent'; index: number; attempt: number; afterMs: number; progress: Progress }
   | { kind: 'batch_done'; index: number; postIds: string[]; rows: number; progress: Progress }
-  | { kind: 'batch_narrowed'; index: number; removed: string[]; message: string; progress: Progress }
+  | { kind: 'batch_narrowed'; index: number; removed: string[]; askedAgain: string[]; message: string; progress: Progress }
   | { kind: 'retrying'; index: number; attempt: number; failure: FailureKind; message: string; afterMs: number; progress: Progress }
   | { kind: 'batch_failed'; index: number; postIds: string[]; failure: FailureKind; message: string; progress: Progress }
   | { kind: 'other'; progress: Progress };

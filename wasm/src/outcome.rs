@@ -219,11 +219,13 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
         Event::BatchNarrowed {
             index,
             removed,
+            asked_again,
             error,
         } => json!({
             "kind": "batch_narrowed",
             "index": index,
             "removed": removed.iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
+            "askedAgain": asked_again.iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
             "message": error.to_string(),
         }),
         Event::Retrying {

@@ -16,8 +16,10 @@
 //!
 //! Answers that refuse a whole batch because of some of its posts (403 "Forbidden to access
 //! tweets: ...", 400 with `unavailable_tweet_ids`) put those posts in the ledger and send the
-//! rest of the batch again, so one post never costs its batch. Every post asked about ends in
-//! the ledger with values or a reason.
+//! rest of the batch again, so one post never costs its batch. A post refused only some metrics
+//! (an error listing it in `unsupported_for_impressions_engagements_tweet_ids`) is asked again
+//! for the metrics left, in a request of its own. Every post asked about ends in the ledger
+//! with values or a reason.
 //!
 //! ```
 //! use std::time::Duration;
@@ -51,6 +53,7 @@ use std::time::Duration;
 use http::HeaderMap;
 
 use crate::id::PostId;
+use crate::metric::Metric;
 use crate::pace::{
     Attempts, Failure, Pacer, PacingOptions, PacingStats, RetryDecision, RetryPolicy, Slot,
 };
@@ -137,13 +140,16 @@ pub enum Event {
         /// What it answered.
         outcome: Box<Outcome>,
     },
-    /// Posts of a batch were refused by name (forbidden, unavailable); the rest of the batch is
-    /// sent again without them.
+    /// Posts of a batch were refused by name (forbidden, unavailable, or too old for some
+    /// metrics asked); the rest of the batch is sent again without them. Posts refused only
+    /// some metrics are asked again in a request of their own, for the metrics left.
     BatchNarrowed {
         /// Its place in the plan.
         index: usize,
         /// The posts taken out.
         removed: Vec<PostId>,
+        /// Those of `removed` asked again without the metrics refused for them.
+        asked_again: Vec<PostId>,
         /// The error that named them.
         error: ResponseError,
     },
@@ -178,7 +184,8 @@ pub enum Event {
 /// How far the job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Progress {
-    /// Requests in the plan.
+    /// Requests in the plan, plus one for each request split in two because the API refused
+    /// some metrics of some of its posts.
     pub requests_planned: usize,
     /// Requests answered.
     pub requests_done: usize,
@@ -203,6 +210,52 @@ pub struct Summary {
     pub progress: Progress,
     /// Slots, 429s and time spent waiting for the quota.
     pub pacing: PacingStats,
+}
+
+/// What an error that names posts of a batch means for the batch.
+struct Refusals {
+    /// Posts taken out: forbidden, unavailable, or refused a metric the batch asks for.
+    removed: Vec<PostId>,
+    /// Of those, the posts refused only some metrics, grouped by the metrics left to ask for.
+    asked_again: Vec<(Vec<Metric>, Vec<PostId>)>,
+}
+
+impl Refusals {
+    fn of(request: &Request, error: &ResponseError) -> Refusals {
+        let mut out = Refusals {
+            removed: Vec::new(),
+            asked_again: Vec::new(),
+        };
+        let ResponseError::Api(e) = error else {
+            return out;
+        };
+        for id in request.post_ids() {
+            if e.forbidden_ids.contains(id) || e.unavailable_ids.contains(id) {
+                out.removed.push(*id);
+                continue;
+            }
+            let refused = e.unsupported_metrics(id);
+            let left: Vec<Metric> = request
+                .metrics()
+                .iter()
+                .filter(|m| !refused.contains(m))
+                .copied()
+                .collect();
+            if left.len() == request.metrics().len() {
+                // Named, but for no metric the batch asks: it stays.
+                continue;
+            }
+            out.removed.push(*id);
+            if left.is_empty() {
+                continue;
+            }
+            match out.asked_again.iter_mut().find(|(m, _)| *m == left) {
+                Some((_, ids)) => ids.push(*id),
+                None => out.asked_again.push((left, vec![*id])),
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -400,50 +453,54 @@ impl Collector {
     }
 
     fn failed(&mut self, flight: Flight, now: Duration, error: ResponseError, jitter: f64) {
-        let named = error.refused_post_ids();
         let request = &flight.work.request;
-        if !named.is_empty() && !error.is_retryable() {
+        let refusals = Refusals::of(request, &error);
+        if !refusals.removed.is_empty() && !error.is_retryable() {
             let rest: Vec<PostId> = request
                 .post_ids()
                 .iter()
-                .filter(|id| !named.contains(id))
+                .filter(|id| !refusals.removed.contains(id))
                 .copied()
                 .collect();
-            let removed: Vec<PostId> = request
-                .post_ids()
-                .iter()
-                .filter(|id| named.contains(id))
-                .copied()
-                .collect();
-            if !removed.is_empty() {
-                self.ledger.absorb(&Ledger::refused(request, &error));
-                self.progress.narrowed += 1;
-                self.events.push_back(Event::BatchNarrowed {
-                    index: flight.work.index,
-                    removed,
-                    error,
-                });
-                if rest.is_empty() {
-                    self.progress.requests_done += 1;
-                } else {
-                    let work = Work {
-                        request: request.with_post_ids(&rest),
-                        ..flight.work
-                    };
-                    self.queue.push((now, work));
-                }
-                return;
+            self.ledger.absorb(&Ledger::refused(request, &error));
+            self.progress.narrowed += 1;
+            // The rest of the batch goes again as it was; each group of posts refused some
+            // metrics only goes again in a request of its own without them.
+            let mut pieces: Vec<Request> = Vec::new();
+            pieces.extend(request.with_post_ids(&rest));
+            for (metrics, ids) in &refusals.asked_again {
+                pieces.extend(
+                    request
+                        .with_post_ids(ids)
+                        .and_then(|r| r.with_metrics(metrics)),
+                );
             }
+            let asked_again = refusals.asked_again.into_iter().flat_map(|(_, ids)| ids);
+            self.events.push_back(Event::BatchNarrowed {
+                index: flight.work.index,
+                removed: refusals.removed,
+                asked_again: asked_again.collect(),
+                error,
+            });
+            if pieces.is_empty() {
+                self.progress.requests_done += 1;
+            }
+            // One request of the plan became several: each is answered on its own.
+            self.progress.requests_planned += pieces.len().saturating_sub(1);
+            for request in pieces {
+                let work = Work {
+                    request,
+                    ..flight.work.clone()
+                };
+                self.queue.push((now, work));
+            }
+            return;
         }
-        let failure = if error.status() == Some(429) {
-            Failure::RateLimited
-        } else if error.is_retryable() {
-            match error.status() {
-                Some(_) => Failure::Server,
-                None => Failure::BrokenBody,
-            }
-        } else {
-            Failure::Permanent
+        let failure = match &error {
+            ResponseError::Api(e) if e.status == 429 => Failure::RateLimited,
+            ResponseError::Api(_) if error.is_retryable() => Failure::Server,
+            _ if error.is_retryable() => Failure::BrokenBody,
+            _ => Failure::Permanent,
         };
         let message = error.to_string();
         self.retry_or_give_up(flight, now, failure, message, Some(&error), jitter);

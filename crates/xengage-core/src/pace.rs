@@ -6,7 +6,8 @@
 //! before the quota is known it lets one request out and holds the others until its answer
 //! arrives; from then on it spreads requests evenly, one every `window / limit` (plus a small
 //! margin), which uses the quota fully and never exceeds it in any window, fixed or sliding. A 429
-//! holds every request for one whole window.
+//! holds every request for one whole window, and so does an answer reporting
+//! `x-per-minute-remaining: 0` (another client of the same app may share the quota).
 //!
 //! A [`RetryPolicy`] decides, per request, whether and when to try again: 429s wait for the quota
 //! (a separate, larger budget), server errors, timeouts, dropped connections and broken bodies
@@ -152,8 +153,11 @@ impl Pacer {
         Slot::SendAfter(wait)
     }
 
-    /// Reports the rate-limit headers of an answer received at `now`.
-    pub fn observe(&mut self, _now: Duration, limit: u32, remaining: u32) {
+    /// Reports the rate-limit headers of an answer received at `now`. An answer that reports
+    /// no requests remaining (the quota spent, by this job or by another client of the same
+    /// app) holds every slot for one whole window, as a 429 would, without spending a request
+    /// on the 429: the API does not say when its window resets.
+    pub fn observe(&mut self, now: Duration, limit: u32, remaining: u32) {
         self.remaining = Some(remaining);
         if self.limit != Some(limit) {
             self.set_limit(limit);
@@ -161,6 +165,9 @@ impl Pacer {
         if let (Some(sent), Some(interval)) = (self.probe.take(), self.interval) {
             // The probe used the first slot of the quota.
             self.next = self.next.max(sent + interval);
+        }
+        if remaining == 0 {
+            self.next = self.next.max(now + self.options.window);
         }
     }
 
@@ -367,6 +374,21 @@ mod tests {
         assert_eq!(p.reserve(ms(400)), Slot::SendAfter(ms(60_300 - 400)));
         assert_eq!(p.stats().rate_limited, 1);
         assert_eq!(p.remaining(), Some(0));
+    }
+
+    #[test]
+    fn no_requests_remaining_holds_every_slot_for_a_whole_window() {
+        let mut p = Pacer::new(PacingOptions::default());
+        assert_eq!(p.reserve(ms(0)), Slot::SendAfter(ms(0)));
+        // Another client of the app spent the quota: the next request would be a sure 429.
+        p.observe(ms(100), 60, 0);
+        assert_eq!(p.reserve(ms(100)), Slot::SendAfter(ms(60_100 - 100)));
+        assert_eq!(p.stats().rate_limited, 0);
+        // Requests left: even spacing again.
+        let mut p = Pacer::new(PacingOptions::default());
+        p.reserve(ms(0));
+        p.observe(ms(100), 60, 1);
+        assert_eq!(p.reserve(ms(100)), Slot::SendAfter(ms(1020 - 100)));
     }
 
     #[test]

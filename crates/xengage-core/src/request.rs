@@ -753,9 +753,10 @@ impl Request {
     }
 
     /// The same request for a subset of its posts (bulk collection splits batches this way).
-    /// Ids that are not in this request are ignored, so the result stays valid.
+    /// Ids that are not in this request are ignored, so the result stays valid; `None` when
+    /// none of `post_ids` is in it (a request needs at least one post).
     #[must_use]
-    pub fn with_post_ids(&self, post_ids: &[PostId]) -> Request {
+    pub fn with_post_ids(&self, post_ids: &[PostId]) -> Option<Request> {
         let mut r = self.clone();
         r.post_ids = self
             .post_ids
@@ -763,9 +764,32 @@ impl Request {
             .filter(|id| post_ids.contains(id))
             .copied()
             .collect();
+        if r.post_ids.is_empty() {
+            return None;
+        }
         r.notices.clear();
         r.notices.extend(r.age_notices());
-        r
+        Some(r)
+    }
+
+    /// The same request for a subset of its metrics (bulk collection asks posts too old for
+    /// some metrics again without them). Metrics that are not in this request are ignored, so
+    /// the result stays valid; `None` when none of `metrics` is in it.
+    #[must_use]
+    pub fn with_metrics(&self, metrics: &[Metric]) -> Option<Request> {
+        let mut r = self.clone();
+        r.metrics = self
+            .metrics
+            .iter()
+            .filter(|m| metrics.contains(m))
+            .copied()
+            .collect();
+        if r.metrics.is_empty() {
+            return None;
+        }
+        r.notices.clear();
+        r.notices.extend(r.age_notices());
+        Some(r)
     }
 
     /// The same request for another window of whole hours (bulk collection splits long ranges

@@ -2,6 +2,7 @@
 //! sends (with the JSON path where it went wrong), or it is too big or deep to read safely.
 
 use crate::id::PostId;
+use crate::metric::Metric;
 
 /// An RFC 7807 problem of a v2 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -109,6 +110,21 @@ pub struct ApiError {
     pub unsupported_impressions_ids: Vec<PostId>,
     /// Posts listed in `unsupported_for_video_views_tweet_ids`.
     pub unsupported_video_views_ids: Vec<PostId>,
+}
+
+impl ApiError {
+    /// The metrics this error's `unsupported_*` lists say the API does not serve for `id`
+    /// (the post is too old for them); empty when it names `id` in neither.
+    pub fn unsupported_metrics(&self, id: &PostId) -> Vec<Metric> {
+        let mut metrics = Vec::new();
+        if self.unsupported_impressions_ids.contains(id) {
+            metrics.extend_from_slice(super::ledger::UNSUPPORTED_IMPRESSIONS);
+        }
+        if self.unsupported_video_views_ids.contains(id) {
+            metrics.extend_from_slice(super::ledger::UNSUPPORTED_VIDEO_VIEWS);
+        }
+        metrics
+    }
 }
 
 impl std::fmt::Display for ApiError {

@@ -318,8 +318,9 @@ pub(crate) fn api_error(
         return e;
     }
     if body.starts_with(super::GZIP_MAGIC) {
-        e.messages
-            .push("the error body is gzip-compressed; decompress it to read the API's words".into());
+        e.messages.push(
+            "the error body is gzip-compressed; decompress it to read the API's words".into(),
+        );
         return e;
     }
     let parsed = read(

@@ -11,6 +11,11 @@ use crate::request::Request;
 
 use super::error::{ApiError, ResponseError};
 
+/// The metrics an answer's `unsupported_for_impressions_engagements_tweet_ids` refuses.
+pub(crate) const UNSUPPORTED_IMPRESSIONS: &[Metric] = &[Metric::Impressions, Metric::Engagements];
+/// The metrics an answer's `unsupported_for_video_views_tweet_ids` refuses.
+pub(crate) const UNSUPPORTED_VIDEO_VIEWS: &[Metric] = &[Metric::VideoViews];
+
 /// Where the ledger learnt that a metric is unsupported for a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -234,37 +239,36 @@ impl Ledger {
         }
         self.note_unsupported(
             &e.unsupported_impressions_ids,
-            &[Metric::Impressions, Metric::Engagements],
-            90,
-            request,
-        );
-        self.note_unsupported(
             &e.unsupported_video_views_ids,
-            &[Metric::VideoViews],
-            1800,
             request,
         );
     }
 
+    /// Notes the metrics of `request` that an answer's `unsupported_*` lists refuse.
     pub(crate) fn note_unsupported(
         &mut self,
-        ids: &[PostId],
-        metrics: &[Metric],
-        max_days: i64,
+        impressions_ids: &[PostId],
+        video_views_ids: &[PostId],
         request: &Request,
     ) {
-        for id in ids {
-            for &metric in metrics {
-                if !request.metrics().contains(&metric) {
-                    continue;
-                }
-                let entry = self.entry(*id);
-                if !entry.unsupported.iter().any(|u| u.metric == metric) {
-                    entry.unsupported.push(Unsupported {
-                        metric,
-                        max_days,
-                        source: UnsupportedSource::Answer,
-                    });
+        for (ids, metrics) in [
+            (impressions_ids, UNSUPPORTED_IMPRESSIONS),
+            (video_views_ids, UNSUPPORTED_VIDEO_VIEWS),
+        ] {
+            for id in ids {
+                for &metric in metrics {
+                    if !request.metrics().contains(&metric) {
+                        continue;
+                    }
+                    let max_days = metric.facts().age_limit.map_or(0, |a| a.max_days);
+                    let entry = self.entry(*id);
+                    if !entry.unsupported.iter().any(|u| u.metric == metric) {
+                        entry.unsupported.push(Unsupported {
+                            metric,
+                            max_days,
+                            source: UnsupportedSource::Answer,
+                        });
+                    }
                 }
             }
         }

@@ -833,18 +833,7 @@ fn finish(ctx: Ctx<'_, '_>) -> Outcome {
     for id in &unavailable {
         ledger.entry(*id).unavailable = true;
     }
-    ledger.note_unsupported(
-        &unsupported_impressions,
-        &[Metric::Impressions, Metric::Engagements],
-        90,
-        request,
-    );
-    ledger.note_unsupported(
-        &unsupported_video_views,
-        &[Metric::VideoViews],
-        1800,
-        request,
-    );
+    ledger.note_unsupported(&unsupported_impressions, &unsupported_video_views, request);
     for message in &outcome.errors {
         for id in forbidden_ids_in(message) {
             ledger.entry(id).forbidden = true;
