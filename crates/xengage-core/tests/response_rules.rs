@@ -3,8 +3,8 @@
 
 use time::macros::datetime;
 use xengage_core::response::{
-    Bucket, Level, MalformedKind, ParseOptions, PostStatus, ResponseError, ResponseNotice,
-    parse_response,
+    Bucket, Level, MalformedKind, MergeError, ParseOptions, PostStatus, ResponseError,
+    ResponseNotice, merge, parse_response,
 };
 use xengage_core::{Endpoint, Metric, Request, RequestSpec, ValidationOptions};
 
@@ -732,4 +732,29 @@ fn escaped_keys_are_read_as_their_text() {
     assert_eq!(o.row_count(), 2);
     assert_eq!(o.unknown.len(), 1);
     assert_eq!(o.unknown[0].path, format!("$.g.{A}.brand_new"));
+}
+
+#[test]
+fn lifetime_totals_never_add_up_even_when_the_answer_names_a_window() {
+    // The documented totals answer with unavailable posts carries `start` and `end`; two such
+    // answers of the same post are two readings of one lifetime count, not two windows.
+    let r = totals();
+    let answer = |start: &str, end: &str, count: u32| {
+        parse(
+            &r,
+            &format!(
+                r#"{{"start":"{start}","end":"{end}","g":{{"{A}":{{"impressions":"{count}"}}}}}}"#
+            ),
+        )
+        .unwrap()
+    };
+    let d1 = answer("2026-11-20T22:00:00Z", "2026-11-21T02:00:00Z", 67);
+    let d2 = answer("2026-11-21T22:00:00Z", "2026-11-22T02:00:00Z", 70);
+    assert!(d1.windows.is_empty());
+    assert_eq!(d1.extra["start"], "2026-11-20T22:00:00Z");
+    assert_eq!(d1.extra["end"], "2026-11-21T02:00:00Z");
+    assert!(
+        matches!(merge([d1, d2]), Err(MergeError::Overlap { .. })),
+        "lifetime totals were summed"
+    );
 }

@@ -307,7 +307,8 @@ pub struct Outcome {
     pub errors: Vec<String>,
     /// Top-level problems of a successful v2 answer.
     pub problems: Vec<ProblemDetails>,
-    /// Unknown top-level keys, kept.
+    /// Unknown top-level keys, kept; also the `start` and `end` a totals answer may carry
+    /// (lifetime totals cover no window, so they are not in `windows`).
     pub extra: Map<String, Value>,
     /// Parts the SDK could not interpret (unknown metrics), kept.
     pub unknown: Vec<UnknownPart>,

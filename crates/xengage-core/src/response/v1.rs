@@ -11,6 +11,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 
+use crate::facts::TimeRange;
 use crate::grouping::Dimension;
 use crate::id::PostId;
 use crate::metric::Metric;
@@ -179,7 +180,12 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
                             found: text.into_owned(),
                         }));
                     };
-                    if key == "start" {
+                    if ctx.request.endpoint().facts().time_range == TimeRange::Lifetime {
+                        // Lifetime totals cover no window, whatever the answer says: kept as
+                        // said, never used to merge (two answers' totals cannot be added up).
+                        let text = Value::String(text.into_owned());
+                        ctx.outcome.extra.insert(key.into_owned(), text);
+                    } else if key == "start" {
                         ctx.start = Some(t);
                     } else {
                         if !is_on_hour(t) {
