@@ -157,7 +157,8 @@ fn a_post_refused_every_metric_asked_is_not_asked_again() {
 fn an_answer_cut_short_is_a_broken_body_and_a_503_a_server_failure() {
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids([aged(1)])
-        .metrics(["favorites"]);
+        .metrics(["favorites"])
+        .grouping("g", ["tweet.id", "engagement.type"]);
     let plan = Plan::new(
         &spec,
         NOW,

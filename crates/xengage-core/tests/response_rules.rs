@@ -758,3 +758,41 @@ fn lifetime_totals_never_add_up_even_when_the_answer_names_a_window() {
         "lifetime totals were summed"
     );
 }
+
+#[test]
+fn a_grouping_missing_from_the_answer_serves_no_post() {
+    let two = RequestSpec::new(Endpoint::Totals)
+        .post_ids([A, B])
+        .metrics(["favorites"])
+        .grouping("g1", ["tweet.id", "engagement.type"])
+        .grouping("g2", ["tweet.id"])
+        .validate(NOW, &ValidationOptions::default())
+        .unwrap();
+    // Neither grouping: nothing was served, and the ledger says which groupings were missing.
+    let o = parse(&two, r#"{"errors":["Something went wrong"]}"#).unwrap();
+    for id in [A, B] {
+        let entry = o.ledger.get(&id.parse().unwrap()).unwrap();
+        assert_eq!(entry.status(), PostStatus::Failed, "{entry:?}");
+        assert_eq!(entry.missing_from, ["g1", "g2"]);
+    }
+    // One of two: the posts it names have values, short of the other grouping.
+    let o = parse(&two, &format!(r#"{{"g1":{{"{A}":{{"favorites":"3"}}}}}}"#)).unwrap();
+    let a = o.ledger.get(&A.parse().unwrap()).unwrap();
+    assert_eq!(a.status(), PostStatus::Partial);
+    assert_eq!(a.missing_from, ["g2"]);
+    assert_eq!(
+        o.ledger.status(&B.parse().unwrap()),
+        Some(PostStatus::Failed)
+    );
+    // A grouping not by post serves every post when it is there, none when it is missing.
+    let by_type = RequestSpec::new(Endpoint::Totals)
+        .post_ids([A, B])
+        .metrics(["favorites"])
+        .grouping("types", ["engagement.type"])
+        .validate(NOW, &ValidationOptions::default())
+        .unwrap();
+    let o = parse(&by_type, r#"{"types":{"favorites":"9"}}"#).unwrap();
+    assert_eq!(o.ledger.counts().served, 2);
+    let o = parse(&by_type, "{}").unwrap();
+    assert_eq!(o.ledger.counts().failed, 2);
+}

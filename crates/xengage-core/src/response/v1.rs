@@ -845,15 +845,16 @@ fn finish(ctx: Ctx<'_, '_>) -> Outcome {
             ledger.entry(id).forbidden = true;
         }
     }
-    let by_post: Vec<usize> = request
-        .groupings()
-        .iter()
-        .enumerate()
-        .filter(|(g, grouping)| {
-            answered_groupings[*g] && grouping.group_by.contains(&Dimension::TweetId)
-        })
-        .map(|(g, _)| g)
+    // A grouping by post answers for the posts it names. One that is not by post answers for
+    // every post when it is there, and for none when it is missing.
+    let groupings = request.groupings();
+    let is_by_post = |g: usize| groupings[g].group_by.contains(&Dimension::TweetId);
+    let by_post: Vec<usize> = (0..groupings.len()).filter(|&g| is_by_post(g)).collect();
+    let missing_not_by_post: Vec<usize> = (0..groupings.len())
+        .filter(|&g| !is_by_post(g) && !answered_groupings[g])
         .collect();
+    let answered_not_by_post =
+        (0..groupings.len()).any(|g| !is_by_post(g) && answered_groupings[g]);
     for id in request.post_ids() {
         let entry = ledger.entry(*id);
         if entry.unavailable || entry.forbidden {
@@ -866,13 +867,16 @@ fn finish(ctx: Ctx<'_, '_>) -> Outcome {
         if all_unsupported {
             continue;
         }
-        let mut mentioned = by_post.is_empty();
+        let mut mentioned = by_post.is_empty() && answered_not_by_post;
         for &g in &by_post {
             if seen[g].contains(id) {
                 mentioned = true;
             } else {
-                entry.missing_from.push(request.groupings()[g].name.clone());
+                entry.missing_from.push(groupings[g].name.clone());
             }
+        }
+        for &g in &missing_not_by_post {
+            entry.missing_from.push(groupings[g].name.clone());
         }
         if mentioned {
             entry.answers = 1;
