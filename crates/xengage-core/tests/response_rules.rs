@@ -796,3 +796,44 @@ fn a_grouping_missing_from_the_answer_serves_no_post() {
     let o = parse(&by_type, "{}").unwrap();
     assert_eq!(o.ledger.counts().failed, 2);
 }
+
+#[test]
+fn a_v2_answer_without_values_leaves_no_post_pending() {
+    let request = |fields: &[&str]| {
+        RequestSpec::new(Endpoint::Insights28Hours)
+            .post_ids([A, B])
+            .metrics(["Impressions"])
+            .granularity("Hourly")
+            .fields(fields.iter().copied())
+            .validate(NOW, &ValidationOptions::default())
+            .unwrap()
+    };
+    let id = |s: &str| s.parse().unwrap();
+    // An error names A; nothing measured B.
+    let o = parse(
+        &request(&[]),
+        &format!(r#"{{"data":[{{"errors":[{{"error":"Post unavailable","tweets":["{A}"]}}]}}]}}"#),
+    )
+    .unwrap();
+    assert_eq!(o.ledger.get(&id(A)).unwrap().failures, ["Post unavailable"]);
+    let b = o.ledger.get(&id(B)).unwrap();
+    assert_eq!(b.status(), PostStatus::Failed);
+    assert_eq!(b.missing_from, ["data"]);
+    // Only top-level problems: they are every post's reason.
+    let o = parse(
+        &request(&[]),
+        r#"{"errors":[{"title":"Not Found Error","type":"about:blank","detail":"Could not find tweets","status":404}]}"#,
+    )
+    .unwrap();
+    for p in [A, B] {
+        let entry = o.ledger.get(&id(p)).unwrap();
+        assert_eq!(entry.status(), PostStatus::Failed);
+        assert_eq!(entry.failures, ["Not Found Error: Could not find tweets"]);
+    }
+    // Measurement not asked: no values, and the ledger says why.
+    let o = parse(&request(&["errors"]), r#"{"data":[{}]}"#).unwrap();
+    let entry = o.ledger.get(&id(A)).unwrap();
+    assert_eq!(entry.status(), PostStatus::Failed);
+    assert!(entry.failures[0].contains("engagement.fields"), "{entry:?}");
+    assert_eq!(o.ledger.counts().pending, 0);
+}

@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use crate::grouping::Dimension;
 use crate::id::PostId;
 use crate::metric::Metric;
-use crate::request::{Granularity, Request};
+use crate::request::{EngagementField, Granularity, Request};
 use crate::window::{TimeWindow, floor_hour};
 
 use super::error::{MalformedKind, MalformedResponse, ProblemDetails, ResponseError};
@@ -229,7 +229,6 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
     total.levels = Some(vec![Level::Post, Level::Metric]);
     series.levels = Some(series_dims.iter().map(|&d| Level::from(d)).collect());
     let mut ledger = Ledger::new(request.post_ids());
-    let mut measured = false;
     let data_at = root.key("data");
     for (i, data) in r.list(top, "data", &root)?.iter().enumerate() {
         let at = data_at.index(i);
@@ -259,7 +258,6 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
         };
         let at = at.key("measurement");
         let m = r.object(m, &at)?;
-        measured = true;
         let totals_at = at.key(TOTAL);
         for (j, t) in r.list(m, TOTAL, &at)?.iter().enumerate() {
             let at = totals_at.index(j);
@@ -320,15 +318,6 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
             ledger.entry(id).answers = 1;
         }
     }
-    // A post asked, measured by nobody and named by no error, is missing from the answer.
-    if measured {
-        for id in request.post_ids() {
-            let entry = ledger.entry(*id);
-            if entry.answers == 0 && entry.failures.is_empty() {
-                entry.missing_from.push("data".to_owned());
-            }
-        }
-    }
     for id in ledger
         .iter()
         .filter(|(_, e)| e.answers > 0)
@@ -368,6 +357,29 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
         if key != "data" && key != "errors" {
             outcome.push_notice(ResponseNotice::UnknownKey { key: key.clone() });
             outcome.extra.insert(key.clone(), value.clone());
+        }
+    }
+    // Every post asked ends with values or a reason. One measured by nobody and named by no
+    // error of `data` is missing from it, and the answer's top-level problems are its reasons.
+    let fields = request.fields();
+    let asks_measurement = fields.is_empty() || fields.contains(&EngagementField::Measurement);
+    let problems: Vec<String> = outcome.problems.iter().map(ToString::to_string).collect();
+    for id in request.post_ids() {
+        let entry = outcome.ledger.entry(*id);
+        if entry.answers > 0 || !entry.failures.is_empty() {
+            continue;
+        }
+        if asks_measurement {
+            entry.missing_from.push("data".to_owned());
+        } else {
+            entry
+                .failures
+                .push("no values: the request's engagement.fields leaves out measurement".into());
+        }
+        for problem in &problems {
+            if !entry.failures.contains(problem) {
+                entry.failures.push(problem.clone());
+            }
         }
     }
     Ok(outcome)
