@@ -466,12 +466,6 @@ fn answer(
         }
     };
     let quota = Some(quota);
-    if endpoint.generation() == Generation::Enterprise && !accepts_gzip(headers) {
-        let message =
-            "This endpoint answers gzip-compressed bodies only: send `Accept-Encoding: gzip`"
-                .to_owned();
-        return (error(StatusCode::NOT_ACCEPTABLE, &[message]), quota);
-    }
     let url = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());

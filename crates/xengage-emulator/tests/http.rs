@@ -474,7 +474,7 @@ async fn posts_states_age_rules_and_request_rules() {
 }
 
 #[tokio::test]
-async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
+async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
     let emu = start(EmulatorConfig {
         numbers_as_json_numbers: 1.0,
         ..EmulatorConfig::default()
@@ -491,9 +491,11 @@ async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
         timestamp: 1,
     };
     let mut p = r.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
-    let a = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
-    assert_eq!(a.headers["content-encoding"], "gzip");
-    let v = json(&a);
+    assert_eq!(p.headers["accept-encoding"], "gzip");
+    let gzipped = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+    assert_eq!(gzipped.status, 200);
+    assert_eq!(gzipped.headers["content-encoding"], "gzip");
+    let v = json(&gzipped);
     assert!(
         v["by-post"]
             .as_object()
@@ -502,15 +504,42 @@ async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
             .all(|m| m["favorites"].is_u64()),
         "{v}"
     );
+    // Gzip is opt-in: without `Accept-Encoding: gzip` the same answer comes as plain JSON.
     p.headers.remove("accept-encoding");
-    let a = raw(p.method, &p.url, p.headers, p.body).await;
-    assert_eq!(a.status, 406);
-    assert!(
-        json(&a)["errors"][0]
-            .as_str()
-            .unwrap()
-            .contains("Accept-Encoding: gzip")
+    let plain = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+    assert_eq!(
+        plain.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&plain.body)
     );
+    assert!(plain.headers.get("content-encoding").is_none());
+    assert_eq!(json(&plain), v);
+    parse(&r, &plain);
+    // An encoding list that names gzip among others is accepted; one without gzip is not.
+    for (accept, gzip) in [("br;q=1.0, GZIP;q=0.5", true), ("identity", false)] {
+        p.headers.insert("accept-encoding", accept.parse().unwrap());
+        let a = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.headers.contains_key("content-encoding"), gzip, "{accept}");
+        assert_eq!(json(&a), v);
+    }
+    // v2 likewise: a client that asks for gzip gets it.
+    let v2 = validate(
+        RequestSpec::new(Endpoint::Insights28Hours)
+            .post_ids(ids(&public(&emu, 0, 80)[..2]))
+            .metrics(["Likes"])
+            .granularity("Total"),
+    );
+    let p = v2.prepare_authorized(&base, &base, &emu.credentials().oauth2(0), &mut nonces);
+    let plain = raw(p.method.clone(), &p.url, p.headers.clone(), None).await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.headers.get("content-encoding").is_none());
+    let mut headers = p.headers.clone();
+    headers.insert("accept-encoding", "gzip".parse().unwrap());
+    let gzipped = raw(p.method, &p.url, headers, None).await;
+    assert_eq!(gzipped.headers["content-encoding"], "gzip");
+    assert_eq!(json(&gzipped), json(&plain));
 }
 
 #[tokio::test]
