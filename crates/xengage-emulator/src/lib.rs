@@ -10,6 +10,11 @@
 //! `Accept-Encoding: gzip` (plain JSON when it does not), counts as strings (some as numbers, if
 //! asked), and a per-minute quota with `x-per-minute-limit` and `x-per-minute-remaining`.
 //!
+//! Errors come in each generation's documented shape: v1 lists strings
+//! (`{"errors": ["..."]}`), v2 lists RFC 7807 problem details
+//! (`{"errors": [{"title": "...", "type": "...", "detail": "...", "status": 403}]}`), the
+//! message in `detail`. Faults and 404s take the shape of the path asked (`/2/...` is v2).
+//!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
 //! use xengage_emulator::{Emulator, EmulatorConfig};
