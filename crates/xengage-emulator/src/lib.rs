@@ -6,9 +6,14 @@
 //! It enforces what the API documents: the core's validation rules (id limits, metric
 //! availability per endpoint and credential, groupings, windows), OAuth 1.0a signatures checked
 //! against its secrets, bearer scope, ownership (403 "Forbidden to access tweets: ..."), deleted
-//! and protected posts, the 90-day and 1800-day rules, 406 without `Accept-Encoding: gzip`, gzip
-//! bodies, counts as strings (some as numbers, if asked), and a per-minute quota with
-//! `x-per-minute-limit` and `x-per-minute-remaining`.
+//! and protected posts, the 90-day and 1800-day rules, gzip bodies when the request sends
+//! `Accept-Encoding: gzip` (plain JSON when it does not), counts as strings (some as numbers, if
+//! asked), and a per-minute quota with `x-per-minute-limit` and `x-per-minute-remaining`.
+//!
+//! Errors come in each generation's documented shape: v1 lists strings
+//! (`{"errors": ["..."]}`), v2 lists RFC 7807 problem details
+//! (`{"errors": [{"title": "...", "type": "...", "detail": "...", "status": 403}]}`), the
+//! message in `detail`. Faults and 404s take the shape of the path asked (`/2/...` is v2).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -97,10 +97,39 @@ struct Answer {
     body: Value,
 }
 
-fn error(status: StatusCode, messages: &[String]) -> Answer {
+/// An error answer in the shape its generation documents: v1 lists the messages as strings
+/// (`{"errors": ["..."]}`); v2 lists RFC 7807 problem details, one per message, each carrying it
+/// as its `detail` (`{"errors": [{"title", "type", "detail", "status"}]}`).
+fn error(generation: Generation, status: StatusCode, messages: &[String]) -> Answer {
+    let errors: Vec<Value> = match generation {
+        Generation::Enterprise => messages.iter().map(|m| Value::from(m.as_str())).collect(),
+        Generation::V2 => messages.iter().map(|m| problem(status, m)).collect(),
+    };
     Answer {
         status,
-        body: json!({ "errors": messages }),
+        body: json!({ "errors": errors }),
+    }
+}
+
+/// One RFC 7807 problem. The vendor documents no problem types for these endpoints, so `type` is
+/// `about:blank`, which RFC 7807 defines as "nothing beyond the status": its `title` is then the
+/// status's reason phrase, and `detail` says what happened in this case.
+fn problem(status: StatusCode, detail: &str) -> Value {
+    json!({
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "type": "about:blank",
+        "detail": detail,
+        "status": status.as_u16(),
+    })
+}
+
+/// The generation a path belongs to, for the shape of its errors: what answers before (or
+/// instead of) routing, such as faults and 404s, still speaks the generation asked.
+fn generation_of(uri: &Uri) -> Generation {
+    if uri.path().starts_with("/2/") {
+        Generation::V2
+    } else {
+        Generation::Enterprise
     }
 }
 
@@ -117,6 +146,7 @@ async fn handle(
     if method == Method::OPTIONS {
         return preflight(cors.as_ref());
     }
+    let generation = generation_of(&uri);
     let fault = fault_for(&state, n);
     if let Some(FaultKind::Slow(delay)) = fault {
         tokio::time::sleep(delay).await;
@@ -126,6 +156,7 @@ async fn handle(
             &state,
             &headers,
             &error(
+                generation,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &["Internal error".into()],
             ),
@@ -144,6 +175,7 @@ async fn handle(
             &state,
             &headers,
             &error(
+                generation,
                 StatusCode::SERVICE_UNAVAILABLE,
                 &["Service Unavailable".into()],
             ),
@@ -154,6 +186,7 @@ async fn handle(
                 &state,
                 &headers,
                 &error(
+                    generation,
                     StatusCode::TOO_MANY_REQUESTS,
                     &["Rate limit exceeded".into()],
                 ),
@@ -175,7 +208,7 @@ async fn handle(
             r
         }
         Some(FaultKind::Slow(_) | FaultKind::Truncate) | None => {
-            let (answer, quota) = answer(&state, &method, &uri, &headers, &body);
+            let (answer, quota) = answer(&state, generation, &method, &uri, &headers, &body);
             let r = finish(&state, &headers, &answer, quota);
             if fault == Some(FaultKind::Truncate) {
                 truncate(r).await
@@ -434,9 +467,11 @@ fn authenticate(
     }
 }
 
-/// Checks and answers a request; also returns the quota headers to send.
+/// Checks and answers a request; also returns the quota headers to send. Errors are shaped as
+/// `generation` documents them.
 fn answer(
     state: &State,
+    generation: Generation,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -444,13 +479,16 @@ fn answer(
 ) -> (Answer, Option<(u32, u32)>) {
     let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
         let message = format!("Sorry, that page does not exist: {method} {}", uri.path());
-        return (error(StatusCode::NOT_FOUND, &[message]), None);
+        return (error(generation, StatusCode::NOT_FOUND, &[message]), None);
     };
     let caller = match authenticate(state, method, uri, headers) {
         Ok(c) => c,
         Err(reason) => {
             let message = format!("Your account could not be authenticated. Reason: {reason}");
-            return (error(StatusCode::UNAUTHORIZED, &[message]), None);
+            return (
+                error(generation, StatusCode::UNAUTHORIZED, &[message]),
+                None,
+            );
         }
     };
     let quota = match take_quota(state) {
@@ -458,6 +496,7 @@ fn answer(
         Err(q) => {
             return (
                 error(
+                    generation,
                     StatusCode::TOO_MANY_REQUESTS,
                     &["Rate limit exceeded".into()],
                 ),
@@ -466,19 +505,18 @@ fn answer(
         }
     };
     let quota = Some(quota);
-    if endpoint.generation() == Generation::Enterprise && !accepts_gzip(headers) {
-        let message =
-            "This endpoint answers gzip-compressed bodies only: send `Accept-Encoding: gzip`"
-                .to_owned();
-        return (error(StatusCode::NOT_ACCEPTABLE, &[message]), quota);
-    }
     let url = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
     let body = (endpoint.generation() == Generation::Enterprise).then_some(body);
     let spec = match RequestSpec::from_http(method.as_str(), &url, body) {
         Ok(s) => s,
-        Err(e) => return (error(StatusCode::BAD_REQUEST, &[e.to_string()]), quota),
+        Err(e) => {
+            return (
+                error(generation, StatusCode::BAD_REQUEST, &[e.to_string()]),
+                quota,
+            );
+        }
     };
     let now = state.config.now.now();
     let options = ValidationOptions {
@@ -489,7 +527,7 @@ fn answer(
         Ok(r) => r,
         Err(invalid) => {
             let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
-            return (error(StatusCode::BAD_REQUEST, &messages), quota);
+            return (error(generation, StatusCode::BAD_REQUEST, &messages), quota);
         }
     };
     let mut unavailable = Vec::new();
@@ -510,16 +548,19 @@ fn answer(
     if !forbidden.is_empty() {
         let ids: Vec<&str> = forbidden.iter().map(PostId::as_str).collect();
         let message = format!("Forbidden to access tweets: {}", ids.join(", "));
-        return (error(StatusCode::FORBIDDEN, &[message]), quota);
+        return (error(generation, StatusCode::FORBIDDEN, &[message]), quota);
     }
     if !protected.is_empty() {
-        let answer = Answer {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({
-                "errors": [format!("{} Tweet ID(s) are unavailable", protected.len())],
-                "unavailable_tweet_ids": protected.iter().map(PostId::as_str).collect::<Vec<_>>(),
-            }),
-        };
+        let message = format!("{} Tweet ID(s) are unavailable", protected.len());
+        let mut answer = error(generation, StatusCode::BAD_REQUEST, &[message]);
+        // v2 documents no list of refused posts in its errors; the emulator names them the v1
+        // way on both generations, so that a client can send the rest of the batch again.
+        if let Value::Object(body) = &mut answer.body {
+            body.insert(
+                "unavailable_tweet_ids".into(),
+                json!(protected.iter().map(PostId::as_str).collect::<Vec<_>>()),
+            );
+        }
         return (answer, quota);
     }
     let body = match endpoint.generation() {

@@ -474,7 +474,7 @@ async fn posts_states_age_rules_and_request_rules() {
 }
 
 #[tokio::test]
-async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
+async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
     let emu = start(EmulatorConfig {
         numbers_as_json_numbers: 1.0,
         ..EmulatorConfig::default()
@@ -491,9 +491,11 @@ async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
         timestamp: 1,
     };
     let mut p = r.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
-    let a = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
-    assert_eq!(a.headers["content-encoding"], "gzip");
-    let v = json(&a);
+    assert_eq!(p.headers["accept-encoding"], "gzip");
+    let gzipped = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+    assert_eq!(gzipped.status, 200);
+    assert_eq!(gzipped.headers["content-encoding"], "gzip");
+    let v = json(&gzipped);
     assert!(
         v["by-post"]
             .as_object()
@@ -502,15 +504,304 @@ async fn gzip_is_required_on_v1_and_counts_can_be_numbers() {
             .all(|m| m["favorites"].is_u64()),
         "{v}"
     );
+    // Gzip is opt-in: without `Accept-Encoding: gzip` the same answer comes as plain JSON.
     p.headers.remove("accept-encoding");
-    let a = raw(p.method, &p.url, p.headers, p.body).await;
-    assert_eq!(a.status, 406);
-    assert!(
-        json(&a)["errors"][0]
-            .as_str()
-            .unwrap()
-            .contains("Accept-Encoding: gzip")
+    let plain = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+    assert_eq!(
+        plain.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&plain.body)
     );
+    assert!(plain.headers.get("content-encoding").is_none());
+    assert_eq!(json(&plain), v);
+    parse(&r, &plain);
+    // An encoding list that names gzip among others is accepted; one without gzip is not.
+    for (accept, gzip) in [("br;q=1.0, GZIP;q=0.5", true), ("identity", false)] {
+        p.headers.insert("accept-encoding", accept.parse().unwrap());
+        let a = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.headers.contains_key("content-encoding"), gzip, "{accept}");
+        assert_eq!(json(&a), v);
+    }
+    // v2 likewise: a client that asks for gzip gets it.
+    let v2 = validate(
+        RequestSpec::new(Endpoint::Insights28Hours)
+            .post_ids(ids(&public(&emu, 0, 80)[..2]))
+            .metrics(["Likes"])
+            .granularity("Total"),
+    );
+    let p = v2.prepare_authorized(&base, &base, &emu.credentials().oauth2(0), &mut nonces);
+    let plain = raw(p.method.clone(), &p.url, p.headers.clone(), None).await;
+    assert_eq!(plain.status, 200);
+    assert!(plain.headers.get("content-encoding").is_none());
+    let mut headers = p.headers.clone();
+    headers.insert("accept-encoding", "gzip".parse().unwrap());
+    let gzipped = raw(p.method, &p.url, headers, None).await;
+    assert_eq!(gzipped.headers["content-encoding"], "gzip");
+    assert_eq!(json(&gzipped), json(&plain));
+}
+
+/// The body of a v2 error: every item of `errors` is an RFC 7807 problem with all four members,
+/// its status the answer's; returns the details.
+fn v2_problems(a: &Answer) -> Vec<String> {
+    let v = json(a);
+    let errors = v["errors"].as_array().unwrap_or_else(|| panic!("{v}"));
+    assert!(!errors.is_empty(), "{v}");
+    errors
+        .iter()
+        .map(|e| {
+            let e = e
+                .as_object()
+                .unwrap_or_else(|| panic!("not a problem: {v}"));
+            assert_eq!(e["status"], a.status, "{v}");
+            assert_eq!(e["type"], "about:blank", "{v}");
+            let reason = http::StatusCode::from_u16(a.status)
+                .unwrap()
+                .canonical_reason()
+                .unwrap();
+            assert_eq!(e["title"], reason, "{v}");
+            e["detail"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// The core's reading of an error answer to `request`.
+fn api_error(request: &Request, a: &Answer) -> xengage_core::response::ApiError {
+    match parse_response(
+        request,
+        a.status,
+        &a.headers,
+        &a.body,
+        &ParseOptions::default(),
+    ) {
+        Err(xengage_core::response::ResponseError::Api(e)) => *e,
+        other => panic!("not an API error: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
+    let emu = start(EmulatorConfig {
+        quota_per_minute: 8,
+        minute: Duration::from_secs(60),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mine = public(&emu, 0, 80);
+    let theirs = public(&emu, 1, 80);
+    let user = emu.credentials().oauth2(0);
+    let v2 = |posts: &[PostId]| {
+        validate(
+            RequestSpec::new(Endpoint::Insights28Hours)
+                .post_ids(ids(posts))
+                .metrics(["Likes"])
+                .granularity("Total"),
+        )
+    };
+
+    // 401: a token the emulator does not know.
+    let r = v2(&mine[..1]);
+    let stranger = Credentials::OAuth2User {
+        access_token: xengage_core::auth::Secret::new("nope"),
+    };
+    let a = send(&emu, &r, &stranger).await;
+    assert_eq!(a.status, 401);
+    assert_eq!(
+        v2_problems(&a),
+        ["Your account could not be authenticated. Reason: Invalid or expired token"]
+    );
+    let e = api_error(&r, &a);
+    assert!(e.messages.is_empty(), "{e:?}");
+    assert_eq!(e.problems.len(), 1);
+    assert_eq!(e.problems[0].title.as_deref(), Some("Unauthorized"));
+    assert_eq!(e.problems[0].status, Some(401));
+    assert!(
+        e.problems[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("Invalid or expired token")
+    );
+    let shown = e.to_string();
+    assert!(
+        shown.starts_with(
+            "the API answered 401: Unauthorized: Your account could not be authenticated. \
+             Reason: Invalid or expired token ("
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("check the credentials"), "{shown}");
+
+    // 403: the other account's posts, named in the detail, which is where the core finds them.
+    let r = v2(&[mine[0], theirs[0], theirs[1]]);
+    let a = send(&emu, &r, &user).await;
+    assert_eq!(a.status, 403);
+    assert_eq!(
+        v2_problems(&a),
+        [format!(
+            "Forbidden to access tweets: {}, {}",
+            theirs[0], theirs[1]
+        )]
+    );
+    let e = api_error(&r, &a);
+    assert_eq!(e.forbidden_ids, [theirs[0], theirs[1]]);
+    assert!(
+        e.to_string()
+            .contains("403: Forbidden: Forbidden to access tweets")
+    );
+
+    // 400: a protected post, named as v1 names it so that the rest can be sent again.
+    let protected = emu
+        .world()
+        .posts()
+        .iter()
+        .find(|p| p.owner == 0 && p.state == PostState::Protected)
+        .unwrap()
+        .id;
+    let r = v2(&[mine[0], protected]);
+    let a = send(&emu, &r, &user).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(v2_problems(&a), ["1 Tweet ID(s) are unavailable"]);
+    assert_eq!(api_error(&r, &a).unavailable_ids, [protected]);
+
+    // 400: the core's rules, server side, one problem each: 26 ids, and a metric of no name.
+    let many: Vec<String> = (0..26)
+        .map(|i| format!("19900000000000000{i:02}"))
+        .collect();
+    let url = format!(
+        "{}/2/insights/28hr?tweet_ids={}&granularity=Total&requested_metrics=Likes,Faves",
+        emu.url(),
+        many.join(",")
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "authorization",
+        format!(
+            "Bearer {}",
+            emu.credentials().accounts[0].user_token.expose_secret()
+        )
+        .parse()
+        .unwrap(),
+    );
+    let a = raw(http::Method::GET, &url, headers.clone(), None).await;
+    assert_eq!(a.status, 400, "{}", String::from_utf8_lossy(&a.body));
+    let details = v2_problems(&a);
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(
+        details.iter().any(|d| d.contains("at most 25")),
+        "{details:?}"
+    );
+    assert!(details.iter().any(|d| d.contains("Faves")), "{details:?}");
+    // A query that does not parse is one problem.
+    let url = format!(
+        "{}/2/insights/28hr?tweet_ids={}&granularity=Yearly&requested_metrics=Likes",
+        emu.url(),
+        mine[0]
+    );
+    let a = raw(http::Method::GET, &url, headers.clone(), None).await;
+    assert_eq!(a.status, 400, "{}", String::from_utf8_lossy(&a.body));
+    let details = v2_problems(&a);
+    assert!(details[0].contains("Yearly"), "{details:?}");
+
+    // 404: a path under /2/ that is no endpoint.
+    let a = raw(
+        http::Method::GET,
+        &format!("{}/2/insights/lifetime", emu.url()),
+        headers.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    assert_eq!(
+        v2_problems(&a),
+        ["Sorry, that page does not exist: GET /2/insights/lifetime"]
+    );
+
+    // 429: over the quota (8 a minute, some spent above).
+    let r = v2(&mine[..1]);
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..9 {
+        let a = send(&emu, &r, &user).await;
+        statuses.push(a.status);
+        if a.status != 200 {
+            last = Some(a);
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(
+        statuses.len() > 1,
+        "the quota was spent by the errors above"
+    );
+    let a = last.unwrap();
+    assert_eq!(v2_problems(&a), ["Rate limit exceeded"]);
+    assert_eq!(a.headers["x-per-minute-remaining"], "0");
+    let e = api_error(&r, &a);
+    assert_eq!(e.problems[0].title.as_deref(), Some("Too Many Requests"));
+    assert!(e.to_string().contains("retry after the window"), "{e}");
+
+    // v1 keeps its documented strings for the same refusals.
+    let r = validate(
+        RequestSpec::new(Endpoint::Last28Hours)
+            .post_ids(ids(&[mine[0], theirs[0]]))
+            .metrics(["favorites"]),
+    );
+    let a = send(&emu, &r, &emu.credentials().oauth1(0)).await;
+    assert_eq!(a.status, 429);
+    assert_eq!(json(&a)["errors"][0], "Rate limit exceeded");
+    let a = raw(
+        http::Method::POST,
+        &format!("{}/insights/engagement/lifetime", emu.url()),
+        HeaderMap::new(),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, 404);
+    assert!(json(&a)["errors"][0].is_string());
+}
+
+#[tokio::test]
+async fn faults_on_v2_paths_answer_v2_problems() {
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            rate: 0.0,
+            kinds: vec![],
+            schedule: vec![
+                (0, FaultKind::Status500),
+                (1, FaultKind::Status503),
+                (2, FaultKind::RateLimited),
+            ],
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let r = validate(
+        RequestSpec::new(Endpoint::Insights28Hours)
+            .post_ids(ids(&public(&emu, 0, 80)[..1]))
+            .metrics(["Likes"])
+            .granularity("Total"),
+    );
+    let user = emu.credentials().oauth2(0);
+    for (status, detail, title) in [
+        (500, "Internal error", "Internal Server Error"),
+        (503, "Service Unavailable", "Service Unavailable"),
+        (429, "Rate limit exceeded", "Too Many Requests"),
+    ] {
+        let a = send(&emu, &r, &user).await;
+        assert_eq!(a.status, status);
+        assert_eq!(v2_problems(&a), [detail]);
+        let e = parse_response(&r, a.status, &a.headers, &a.body, &ParseOptions::default())
+            .unwrap_err();
+        assert!(e.is_retryable(), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("{status}: {title}: {detail}")),
+            "{e}"
+        );
+    }
+    assert_eq!(send(&emu, &r, &user).await.status, 200);
 }
 
 #[tokio::test]

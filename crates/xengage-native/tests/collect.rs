@@ -1,19 +1,23 @@
 //! The native client against the emulator over loopback: every post accounted for, counts equal
-//! to the emulator's ground truth, retries bounded under faults, pacing by the quota.
+//! to the emulator's ground truth, retries bounded under faults, pacing by the quota, and v2
+//! errors read as problem details.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use time::macros::datetime;
+use xengage_core::auth::{Credentials, Secret};
 use xengage_core::collect::Event;
 use xengage_core::pace::{Failure, PacingOptions, RetryPolicy};
-use xengage_core::response::{Bucket, PostStatus};
+use xengage_core::response::{
+    ApiError, ApiErrorKind, Bucket, ParseOptions, PostStatus, ResponseError, parse_response,
+};
 use xengage_core::window::TimeWindow;
-use xengage_core::{Endpoint, Metric, PostId, RequestSpec};
+use xengage_core::{Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
 use xengage_emulator::{
     Clock, Emulator, EmulatorConfig, FaultKind, Faults, PostState, RunningEmulator,
 };
-use xengage_native::{Client, ClientOptions};
+use xengage_native::{Client, ClientOptions, SendError};
 
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
@@ -177,6 +181,139 @@ async fn forbidden_posts_are_taken_out_and_the_rest_of_the_batch_is_served() {
     );
     assert_eq!(summary.ledger.status(&mine[0]), Some(PostStatus::Served));
     assert_eq!(summary.ledger.status(&mine[1]), Some(PostStatus::Served));
+}
+
+/// A client of the v2 endpoints with `credentials`.
+fn v2_client(emu: &RunningEmulator, credentials: Credentials) -> Client {
+    let mut options = ClientOptions::at(&emu.url()).unwrap();
+    options.now = Some(NOW);
+    options.timeout = Duration::from_secs(5);
+    Client::new(credentials, options).unwrap()
+}
+
+fn v2_spec(posts: &[PostId]) -> RequestSpec {
+    RequestSpec::new(Endpoint::Insights28Hours)
+        .post_ids(ids(posts))
+        .metrics(["Likes"])
+        .granularity("Total")
+}
+
+/// The core's reading of an answer that must be an API error.
+fn api_error(request: &Request, answer: &xengage_native::RawAnswer) -> ApiError {
+    match parse_response(
+        request,
+        answer.status,
+        &answer.headers,
+        &answer.body,
+        &ParseOptions::default(),
+    ) {
+        Err(ResponseError::Api(e)) => *e,
+        other => panic!("not an API error: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn v2_errors_arrive_as_problem_details_with_a_helpful_message() {
+    let emu = emulator(EmulatorConfig {
+        quota_per_minute: 1,
+        minute: Duration::from_secs(600),
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let mine = emu.world().public_post_ids(0);
+    let spec = v2_spec(&mine[..2]);
+    let request = spec.validate(NOW, &ValidationOptions::default()).unwrap();
+
+    // Bad credentials: 401, read as a problem, and said so by `send`.
+    let stranger = v2_client(
+        &emu,
+        Credentials::OAuth2User {
+            access_token: Secret::new("not-a-token"),
+        },
+    );
+    let answer = stranger.exchange(&request).await.unwrap();
+    assert_eq!(answer.status, 401);
+    let e = api_error(&request, &answer);
+    assert_eq!(e.kind, ApiErrorKind::Unauthorized);
+    assert!(e.messages.is_empty(), "{e:?}");
+    let [p] = e.problems.as_slice() else {
+        panic!("{e:?}")
+    };
+    assert_eq!(p.title.as_deref(), Some("Unauthorized"));
+    assert_eq!(p.status, Some(401));
+    assert_eq!(
+        p.detail.as_deref(),
+        Some("Your account could not be authenticated. Reason: Invalid or expired token")
+    );
+    let Err(SendError::Failed { message, summary }) = stranger.send(&spec).await else {
+        panic!("a bad token was accepted")
+    };
+    assert_eq!(summary.progress.retries, 0, "a 401 is not retried");
+    assert!(
+        message.contains(
+            "the API answered 401: Unauthorized: Your account could not be authenticated. \
+             Reason: Invalid or expired token (check the credentials"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("not-a-token"), "{message}");
+
+    // Over the quota (one request a "minute"): 429, a problem, retryable.
+    let owner = v2_client(&emu, emu.credentials().oauth2(0));
+    assert_eq!(owner.exchange(&request).await.unwrap().status, 200);
+    let answer = owner.exchange(&request).await.unwrap();
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.headers["x-per-minute-remaining"], "0");
+    let e = api_error(&request, &answer);
+    assert_eq!(e.kind, ApiErrorKind::RateLimited);
+    assert_eq!(e.problems[0].title.as_deref(), Some("Too Many Requests"));
+    assert_eq!(e.problems[0].detail.as_deref(), Some("Rate limit exceeded"));
+    assert_eq!(e.problems[0].status, Some(429));
+    assert!(ResponseError::Api(Box::new(e.clone())).is_retryable());
+    assert_eq!(
+        e.to_string(),
+        "the API answered 429: Too Many Requests: Rate limit exceeded \
+         (over the per-minute quota; retry after the window)"
+    );
+}
+
+#[tokio::test]
+async fn forbidden_posts_are_taken_out_of_a_v2_batch_by_the_problem_detail() {
+    let emu = emulator(EmulatorConfig::default()).await;
+    let mine = emu.world().public_post_ids(0);
+    let theirs = emu.world().public_post_ids(1);
+    let client = v2_client(&emu, emu.credentials().oauth2(0));
+    let asked: Vec<PostId> = vec![mine[0], theirs[0], mine[1], theirs[1]];
+    let mut job = client.collect(&v2_spec(&asked)).unwrap();
+    let mut narrowed = 0;
+    while let Some(e) = job.next().await {
+        if let Event::BatchNarrowed { removed, error, .. } = e {
+            assert_eq!(removed, vec![theirs[0], theirs[1]]);
+            let ResponseError::Api(e) = error else {
+                panic!("{error:?}")
+            };
+            assert_eq!(e.status, 403);
+            assert_eq!(e.problems.len(), 1, "{e:?}");
+            assert_eq!(e.problems[0].title.as_deref(), Some("Forbidden"));
+            assert_eq!(
+                e.problems[0].detail,
+                Some(format!(
+                    "Forbidden to access tweets: {}, {}",
+                    theirs[0], theirs[1]
+                ))
+            );
+            assert_eq!(e.forbidden_ids, [theirs[0], theirs[1]]);
+            narrowed += 1;
+        }
+    }
+    let collected = job.finish().await;
+    assert_eq!(narrowed, 1);
+    for id in &theirs[..2] {
+        assert_eq!(collected.ledger.status(id), Some(PostStatus::Forbidden));
+    }
+    for id in &mine[..2] {
+        assert_eq!(collected.ledger.status(id), Some(PostStatus::Served));
+    }
 }
 
 #[tokio::test]
