@@ -46,7 +46,8 @@ pub enum ApiErrorKind {
     Forbidden,
     /// 404: wrong URL.
     NotFound,
-    /// 406: the request did not accept gzip.
+    /// 406: the server has no answer in a form the request accepts (its `Accept` or
+    /// `Accept-Encoding` headers); the API documents no 406.
     NotAcceptable,
     /// 429: over the per-minute quota.
     RateLimited,
@@ -82,7 +83,7 @@ impl ApiErrorKind {
             }
             ApiErrorKind::NotFound => "the URL is wrong; check the base URL and the endpoint",
             ApiErrorKind::NotAcceptable => {
-                "send `Accept-Encoding: gzip`; the API only answers gzip"
+                "the server has no answer in a form the request accepts; check the Accept and Accept-Encoding headers (gzip is optional, asked for with `Accept-Encoding: gzip`)"
             }
             ApiErrorKind::RateLimited => "over the per-minute quota; retry after the window",
             ApiErrorKind::Server => "the server failed; retrying with backoff can help",
