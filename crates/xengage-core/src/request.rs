@@ -186,6 +186,8 @@ pub struct Request {
     granularity: Option<Granularity>,
     fields: Vec<EngagementField>,
     requested_at: OffsetDateTime,
+    /// The options of validation, kept so that a changed request is checked by the same rules.
+    validation: ValidationOptions,
     notices: Vec<Notice>,
 }
 
@@ -309,6 +311,7 @@ impl RequestSpec {
             granularity,
             fields,
             requested_at: now,
+            validation: *options,
             notices: v.notices,
         };
         request.notices.extend(request.age_notices());
@@ -729,6 +732,12 @@ impl Request {
         self.requested_at
     }
 
+    /// The options the request was validated with (for a request of a
+    /// [plan](crate::plan::Plan), the plan's).
+    pub fn validation_options(&self) -> &ValidationOptions {
+        &self.validation
+    }
+
     /// Notices about the request: duplicates removed, window rounded, posts too old for a
     /// metric, ...
     pub fn notices(&self) -> &[Notice] {
@@ -792,18 +801,23 @@ impl Request {
         Some(r)
     }
 
-    /// The same request for another window of whole hours (bulk collection splits long ranges
-    /// this way). Returns `None` unless the endpoint takes a window and `window` is at most 4
-    /// weeks long.
+    /// The same request for another window of whole hours. Returns `None` unless the request,
+    /// as it would be sent with `window`, passes [`RequestSpec::validate`] at
+    /// [`requested_at`](Self::requested_at) with the [options](Self::validation_options) this
+    /// request was validated with: the endpoint takes a window, `window` is at most 4 weeks long,
+    /// starts no earlier than 2014-09-01 and (when the lookback is enforced) within the 365 days
+    /// before `requested_at`, and ends no later than the end of the hour of `requested_at` (an
+    /// end in that hour is sent as `requested_at`, see [`sent_end`](Self::sent_end)).
     #[must_use]
     pub fn with_window(&self, window: TimeWindow) -> Option<Request> {
-        if self.endpoint.facts().time_range != TimeRange::Window
-            || window.hours() > limits::MAX_WINDOW_HOURS
-        {
-            return None;
-        }
         let mut r = self.clone();
         r.window = Some(window);
+        // The rules are those of validation, run again on the spec the request would send, so
+        // that no rule is written twice.
+        r.to_spec()
+            .validate(self.requested_at, &self.validation)
+            .ok()
+            .filter(|checked| checked.window == r.window)?;
         r.notices.clear();
         r.notices.extend(r.age_notices());
         Some(r)
@@ -859,6 +873,7 @@ impl Request {
             granularity: self.granularity,
             fields: self.fields.clone(),
             requested_at: self.requested_at,
+            validation: self.validation,
             notices: Vec::new(),
         };
         r.notices = r.age_notices();
@@ -921,4 +936,55 @@ pub(crate) fn too_old(
         max_days: limit.max_days,
         age_days: age.whole_days(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    use super::*;
+
+    /// The spec a user would write for `window` at `now`: the window's own start, and its end,
+    /// or `now` where the end is after `now` (an end in the current hour).
+    fn written(endpoint: Endpoint, window: TimeWindow, now: OffsetDateTime) -> RequestSpec {
+        let spec = RequestSpec::new(endpoint)
+            .post_ids(["1070059276213702656"])
+            .metrics(["impressions"])
+            .window(
+                format_time(window.start()),
+                format_time(window.end().min(now)),
+            );
+        match endpoint.generation() {
+            Generation::Enterprise => spec,
+            Generation::V2 => spec.granularity("Daily"),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn another_window_is_accepted_exactly_when_validation_accepts_it(
+            now_seconds in 0i64..3 * 3600,
+            start_hours in 0i64..(13 * 366 * 24),
+            length in 1i64..800,
+            enforce_lookback in any::<bool>(),
+            endpoint in prop_oneof![Just(Endpoint::Historical), Just(Endpoint::InsightsHistorical)],
+        ) {
+            let now = datetime!(2026-11-22 09:00 UTC) + Duration::seconds(now_seconds);
+            let options = ValidationOptions { credential: None, enforce_lookback };
+            let base = TimeWindow::new(datetime!(2026-11-20 00:00 UTC), datetime!(2026-11-21 00:00 UTC)).unwrap();
+            let request = written(endpoint, base, now).validate(now, &options).unwrap();
+            let start = datetime!(2014-08-25 00:00 UTC) + Duration::hours(start_hours);
+            let window = TimeWindow::new(start, start + Duration::hours(length)).unwrap();
+            let valid = written(endpoint, window, now)
+                .validate(now, &options)
+                .is_ok_and(|r| r.window() == Some(window));
+            let changed = request.with_window(window);
+            prop_assert_eq!(changed.is_some(), valid, "{} at {}", window, format_time(now));
+            if let Some(changed) = changed {
+                prop_assert_eq!(changed.window(), Some(window));
+                prop_assert!(changed.to_spec().validate(now, &options).is_ok());
+            }
+        }
+    }
 }

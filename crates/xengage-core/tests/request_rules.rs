@@ -687,3 +687,102 @@ fn an_end_in_the_current_hour_is_sent_as_now_not_ceiled_into_the_future() {
         Some(xengage_core::time::macros::datetime!(2026-11-22 11:00 UTC))
     );
 }
+
+/// `(start, end)` as a window of whole hours.
+fn hours(
+    start: xengage_core::time::OffsetDateTime,
+    end: xengage_core::time::OffsetDateTime,
+) -> xengage_core::TimeWindow {
+    xengage_core::TimeWindow::new(start, end).unwrap()
+}
+
+#[test]
+fn another_window_keeps_every_window_rule() {
+    use xengage_core::time::macros::datetime;
+    // NOW is 10:30: the hour that ends at 11:00 is the current one.
+    let r = validate(&valid(Endpoint::Historical)).unwrap();
+    let current = r
+        .with_window(hours(
+            datetime!(2026-11-20 00:00 UTC),
+            datetime!(2026-11-22 11:00 UTC),
+        ))
+        .expect("a window ending in the current hour is allowed, as validation allows it");
+    assert_eq!(current.sent_end(), Some(NOW));
+    assert!(
+        r.with_window(hours(
+            datetime!(2026-11-20 00:00 UTC),
+            datetime!(2026-11-22 12:00 UTC)
+        ))
+        .is_none(),
+        "an end after the current hour is in the future"
+    );
+    assert!(
+        r.with_window(hours(
+            datetime!(2026-11-01 00:00 UTC),
+            datetime!(2026-11-29 01:00 UTC)
+        ))
+        .is_none(),
+        "more than 4 weeks"
+    );
+    // The lookback of 365 days, enforced by default: it starts at 2025-11-22T10:00:00Z.
+    assert!(
+        r.with_window(hours(
+            datetime!(2025-11-22 09:00 UTC),
+            datetime!(2025-11-23 00:00 UTC)
+        ))
+        .is_none(),
+        "a start beyond the lookback the request was validated with"
+    );
+    assert!(
+        r.with_window(hours(
+            datetime!(2025-11-22 10:00 UTC),
+            datetime!(2025-11-23 00:00 UTC)
+        ))
+        .is_some()
+    );
+    let totals = validate(&valid(Endpoint::Totals)).unwrap();
+    assert!(
+        totals
+            .with_window(hours(
+                datetime!(2026-11-20 00:00 UTC),
+                datetime!(2026-11-21 00:00 UTC)
+            ))
+            .is_none(),
+        "totals takes no window"
+    );
+}
+
+#[test]
+fn another_window_keeps_the_2014_09_01_floor_and_the_lookback_option() {
+    use xengage_core::time::macros::datetime;
+    let options = ValidationOptions {
+        enforce_lookback: false,
+        ..Default::default()
+    };
+    let r = valid(Endpoint::Historical).validate(NOW, &options).unwrap();
+    assert!(
+        r.with_window(hours(
+            datetime!(2014-08-31 23:00 UTC),
+            datetime!(2014-09-02 00:00 UTC)
+        ))
+        .is_none(),
+        "a start before 2014-09-01"
+    );
+    let old = r
+        .with_window(hours(
+            datetime!(2014-09-01 00:00 UTC),
+            datetime!(2014-09-02 00:00 UTC),
+        ))
+        .expect("validated without the lookback, an old window is allowed");
+    assert_eq!(old.validation_options(), &options);
+    let v2 = valid(Endpoint::InsightsHistorical)
+        .validate(NOW, &options)
+        .unwrap();
+    assert!(
+        v2.with_window(hours(
+            datetime!(2014-08-31 00:00 UTC),
+            datetime!(2014-09-02 00:00 UTC)
+        ))
+        .is_none()
+    );
+}
