@@ -786,3 +786,22 @@ fn another_window_keeps_the_2014_09_01_floor_and_the_lookback_option() {
         .is_none()
     );
 }
+
+#[test]
+fn a_subset_of_posts_keeps_at_least_one_post() {
+    let (a, b) = (id_aged_days(2), id_aged_days(3));
+    let r = validate(&valid(Endpoint::Last28Hours).post_ids([&a, &b])).unwrap();
+    let ids = r.post_ids().to_vec();
+    let subset = r.with_post_ids(&[ids[2], ids[0]]).unwrap();
+    assert_eq!(
+        subset.post_ids(),
+        &[ids[0], ids[2]],
+        "in the request's order"
+    );
+    let other = xengage_core::PostId::parse(&id_aged_days(4)).unwrap();
+    assert!(
+        r.with_post_ids(&[other]).is_none(),
+        "no post of the request: a request needs at least one"
+    );
+    assert!(r.with_post_ids(&[]).is_none());
+}
