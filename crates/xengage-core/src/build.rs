@@ -2,7 +2,7 @@
 //! headers, body) that any transport sends unchanged, and reading such a description back into
 //! a [`RequestSpec`] (as a server, a proxy or the `parse` command sees it).
 
-use http::header::{ACCEPT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
+use http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderMap, HeaderValue};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 use crate::facts::{Endpoint, Generation};
@@ -105,7 +105,8 @@ pub struct PreparedRequest {
     pub method: http::Method,
     /// The full URL, query included.
     pub url: String,
-    /// `Content-Type` and `Accept-Encoding` on v1; `Authorization` once signed.
+    /// `Accept` on every request, `Content-Type` and `Accept-Encoding` on v1; `Authorization`
+    /// once signed.
     pub headers: HeaderMap,
     /// The JSON body on v1; `None` on v2.
     pub body: Option<Vec<u8>>,
@@ -203,9 +204,16 @@ impl Request {
     }
 
     /// The HTTP request to send to `base`, unsigned.
+    ///
+    /// Headers: `Accept: application/json` on every request (the Enterprise reference asks that
+    /// the request header name JSON as the response format; v2 answers JSON anyway, and in a
+    /// browser this value of `Accept` needs no CORS preflight); `Content-Type: application/json`
+    /// and `Accept-Encoding: gzip` with the v1 body. Signing adds `Authorization`; no signature
+    /// covers the headers.
     pub fn prepare(&self, base: &BaseUrls) -> PreparedRequest {
         let facts = self.endpoint().facts();
         let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let body = self.body();
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -471,6 +479,35 @@ mod tests {
         assert!(message.contains("EOF while parsing"), "{message}");
         assert!(message.ends_with(" at line 1 column 19"), "{message}");
         assert_eq!(message.matches("line").count(), 1, "{message}");
+    }
+
+    #[test]
+    fn every_request_asks_for_json() {
+        let now = time::macros::datetime!(2026-11-22 10:30 UTC);
+        for endpoint in Endpoint::ALL {
+            let spec = RequestSpec::new(endpoint)
+                .post_ids(["1070059276213702656"])
+                .metrics(["favorites"]);
+            let spec = match endpoint {
+                Endpoint::InsightsHistorical => {
+                    spec.window("2026-11-01", "2026-11-08").granularity("Daily")
+                }
+                Endpoint::Insights28Hours => spec.granularity("Daily"),
+                _ => spec,
+            };
+            let request = spec
+                .validate(now, &crate::ValidationOptions::default())
+                .unwrap();
+            let headers = request.prepare(&BaseUrls::default()).headers;
+            assert_eq!(
+                headers.get(ACCEPT).map(HeaderValue::as_bytes),
+                Some(&b"application/json"[..]),
+                "{endpoint}"
+            );
+            let v1 = endpoint.generation() == Generation::Enterprise;
+            assert_eq!(headers.contains_key(CONTENT_TYPE), v1, "{endpoint}");
+            assert_eq!(headers.contains_key(ACCEPT_ENCODING), v1, "{endpoint}");
+        }
     }
 }
 
