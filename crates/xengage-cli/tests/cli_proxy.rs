@@ -111,6 +111,22 @@ async fn everything_else_is_refused() {
     let errors = v["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{v}");
     assert!(v.to_string().contains("media_engagements"));
+    // On a v2 path, the proxy's own errors are RFC 7807 problems, as v2 answers its own.
+    let r = http
+        .get(format!(
+            "{}/2/insights/28hr?tweet_ids=12x&granularity=Total&requested_metrics=Likes",
+            proxy.url()
+        ))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    let problem = &v["errors"][0];
+    assert_eq!(problem["status"], 400, "{v}");
+    assert_eq!(problem["title"], "Bad Request", "{v}");
+    assert!(problem["detail"].as_str().unwrap().contains("12x"), "{v}");
     // Another host: an absolute-form request line asks for an open proxy.
     let addr = proxy.url().trim_start_matches("http://").to_owned();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();

@@ -39,6 +39,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
 
+pub use crate::server::{error_body, generation_of};
 pub use crate::world::{Post, PostState, World};
 
 /// The emulator's clock.

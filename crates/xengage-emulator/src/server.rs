@@ -97,18 +97,24 @@ struct Answer {
     body: Value,
 }
 
-/// An error answer in the shape its generation documents: v1 lists the messages as strings
-/// (`{"errors": ["..."]}`); v2 lists RFC 7807 problem details, one per message, each carrying it
-/// as its `detail` (`{"errors": [{"title", "type", "detail", "status"}]}`).
+/// An error answer in the shape its generation documents (see [`error_body`]).
 fn error(generation: Generation, status: StatusCode, messages: &[String]) -> Answer {
+    Answer {
+        status,
+        body: error_body(generation, status, messages),
+    }
+}
+
+/// An error body in the shape its generation documents: v1 lists the messages as strings
+/// (`{"errors": ["..."]}`); v2 lists RFC 7807 problem details, one per message, each carrying it
+/// as its `detail` (`{"errors": [{"title", "type", "detail", "status"}]}`). The CLI's proxy
+/// answers its own errors this way too.
+pub fn error_body(generation: Generation, status: StatusCode, messages: &[String]) -> Value {
     let errors: Vec<Value> = match generation {
         Generation::Enterprise => messages.iter().map(|m| Value::from(m.as_str())).collect(),
         Generation::V2 => messages.iter().map(|m| problem(status, m)).collect(),
     };
-    Answer {
-        status,
-        body: json!({ "errors": errors }),
-    }
+    json!({ "errors": errors })
 }
 
 /// One RFC 7807 problem. The vendor documents no problem types for these endpoints, so `type` is
@@ -125,7 +131,7 @@ fn problem(status: StatusCode, detail: &str) -> Value {
 
 /// The generation a path belongs to, for the shape of its errors: what answers before (or
 /// instead of) routing, such as faults and 404s, still speaks the generation asked.
-fn generation_of(uri: &Uri) -> Generation {
+pub fn generation_of(uri: &Uri) -> Generation {
     if uri.path().starts_with("/2/") {
         Generation::V2
     } else {

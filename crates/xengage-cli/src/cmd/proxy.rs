@@ -57,8 +57,11 @@ struct Proxy {
     transport: TransportArgs,
 }
 
-fn json_error(status: StatusCode, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [message] }).to_string();
+/// The proxy's own error, in the shape of the generation `uri` belongs to (v1 strings, v2
+/// RFC 7807 problems), as the emulator and the API answer theirs.
+fn json_error(uri: &Uri, status: StatusCode, messages: &[String]) -> Response {
+    let generation = xengage_emulator::generation_of(uri);
+    let body = xengage_emulator::error_body(generation, status, messages).to_string();
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     r.headers_mut()
@@ -87,8 +90,9 @@ async fn handle(
     // A request naming a host of its own (absolute form, CONNECT) asks for an open proxy.
     if uri.authority().is_some() || method == Method::CONNECT {
         return json_error(
+            &uri,
             StatusCode::BAD_REQUEST,
-            "not an open proxy: requests go to the configured upstream only",
+            &["not an open proxy: requests go to the configured upstream only".into()],
         );
     }
     let allowed = headers
@@ -100,8 +104,9 @@ async fn handle(
         .cloned();
     let Some(origin) = allowed else {
         return json_error(
+            &uri,
             StatusCode::FORBIDDEN,
-            "origin not allowed: start the proxy with --allow-origin for it",
+            &["origin not allowed: start the proxy with --allow-origin for it".into()],
         );
     };
     if method == Method::OPTIONS {
@@ -122,8 +127,9 @@ async fn handle(
     let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
         return with_cors(
             json_error(
+                &uri,
                 StatusCode::NOT_FOUND,
-                "only the five engagement endpoints are forwarded",
+                &["only the five engagement endpoints are forwarded".into()],
             ),
             &origin,
         );
@@ -145,14 +151,15 @@ async fn forward(
     let body = (!body.is_empty()).then_some(body);
     let spec = match RequestSpec::from_http(method.as_str(), path_and_query, body) {
         Ok(s) => s,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, &e.to_string()),
+        Err(e) => return json_error(uri, StatusCode::BAD_REQUEST, &[e.to_string()]),
     };
     let credentials = match proxy.credentials.for_endpoint(endpoint) {
         Ok(c) => c,
         Err(e) => {
             return json_error(
+                uri,
                 StatusCode::SERVICE_UNAVAILABLE,
-                &format!("the proxy cannot serve this: {e}"),
+                &[format!("the proxy cannot serve this: {e}")],
             );
         }
     };
@@ -164,17 +171,12 @@ async fn forward(
         Ok(r) => r,
         Err(invalid) => {
             let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
-            let body = serde_json::json!({ "errors": messages }).to_string();
-            let mut r = Response::new(Body::from(body));
-            *r.status_mut() = StatusCode::BAD_REQUEST;
-            r.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            return r;
+            return json_error(uri, StatusCode::BAD_REQUEST, &messages);
         }
     };
     let client = match proxy.transport.client(credentials) {
         Ok(c) => c,
-        Err(e) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return json_error(uri, StatusCode::INTERNAL_SERVER_ERROR, &[e.to_string()]),
     };
     match client.exchange(&request).await {
         Ok(answer) => {
@@ -192,7 +194,7 @@ async fn forward(
             }
             r
         }
-        Err(e) => json_error(StatusCode::BAD_GATEWAY, &format!("upstream: {e}")),
+        Err(e) => json_error(uri, StatusCode::BAD_GATEWAY, &[format!("upstream: {e}")]),
     }
 }
 
