@@ -249,7 +249,7 @@ fn add_cors(headers: &mut HeaderMap, origin: &HeaderValue) {
         ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("x-per-minute-limit, x-per-minute-remaining"),
     );
-    headers.insert(VARY, HeaderValue::from_static("Origin"));
+    headers.append(VARY, HeaderValue::from_static("Origin"));
 }
 
 fn preflight(origin: Option<&HeaderValue>) -> Response {
@@ -371,6 +371,8 @@ fn finish(
     if gzip {
         h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
+    // The body's encoding depends on the request's Accept-Encoding: caches must know.
+    h.append(VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Some((limit, remaining)) = quota {
         h.insert("x-per-minute-limit", HeaderValue::from(limit));
         h.insert("x-per-minute-remaining", HeaderValue::from(remaining));

@@ -516,6 +516,9 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
     assert!(plain.headers.get("content-encoding").is_none());
     assert_eq!(json(&plain), v);
     parse(&r, &plain);
+    for answer in [&gzipped, &plain] {
+        assert_eq!(answer.headers["vary"], "Accept-Encoding");
+    }
     // An encoding list that names gzip among others is accepted; one without gzip is not.
     for (accept, gzip) in [("br;q=1.0, GZIP;q=0.5", true), ("identity", false)] {
         p.headers.insert("accept-encoding", accept.parse().unwrap());
@@ -974,6 +977,14 @@ async fn cors_is_answered_for_configured_origins_only() {
         .insert("origin", "http://app.test".parse().unwrap());
     let a = raw(p.method, &p.url, p.headers, p.body).await;
     assert_eq!(a.headers["access-control-allow-origin"], "http://app.test");
+    // Both things the answer depends on, neither replacing the other.
+    let vary: Vec<&str> = a
+        .headers
+        .get_all("vary")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(vary, ["Accept-Encoding", "Origin"]);
     assert!(
         a.headers["access-control-expose-headers"]
             .to_str()
