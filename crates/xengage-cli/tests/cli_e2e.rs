@@ -168,10 +168,13 @@ fn collect_writes_a_csv_file_and_a_summary() {
             "impressions",
             "--group-by",
             "daily=tweet.id,engagement.type,engagement.day",
+            "--group-by",
+            "total=tweet.id,engagement.type",
+            // Windows from 13:00: their edges split days, and each window has its total.
             "--start",
-            "2026-09-01",
+            "2026-09-01T13:00:00Z",
             "--end",
-            "2026-11-20",
+            "2026-11-20T13:00:00Z",
             "--base-url",
             &emu.url(),
             "--now",
@@ -191,6 +194,21 @@ fn collect_writes_a_csv_file_and_a_summary() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "grouping,post_id,metric,bucket,time,value");
     assert!(lines.len() > 25 * 70, "{} lines", lines.len());
+    // Each key once, with its whole count: a day split by a window's edge and the totals of
+    // the three windows are merged, so the days of a post add up to its total.
+    let mut keys = std::collections::HashSet::new();
+    let mut daily: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut total: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for line in &lines[1..] {
+        let (key, value) = line.rsplit_once(',').unwrap();
+        assert!(keys.insert(key.to_owned()), "{key} twice");
+        let cells: Vec<&str> = key.split(',').collect();
+        let value: u64 = value.parse().unwrap();
+        let sums = if cells[0] == "daily" { &mut daily } else { &mut total };
+        *sums.entry(cells[1].to_owned()).or_default() += value;
+    }
+    assert_eq!(total.len(), 25, "{total:?}");
+    assert_eq!(daily, total);
     assert!(
         err.contains("posts: ") && err.contains("requests: ") && err.contains("(3 planned)"),
         "{err}"

@@ -1,11 +1,15 @@
 //! `xengage collect`: a bulk job of any number of posts (and any historical range), paced by the
-//! quota, retried as the core decides, streamed to csv or jsonl, ending with a summary.
+//! quota, retried as the core decides, streamed to csv or jsonl, ending with a summary. Rows
+//! another batch could add to (days and totals of a range split into windows, groupings without
+//! posts) are written at the end, merged.
 
 use std::io::IsTerminal;
 use std::time::Instant;
 
 use xengage_core::Endpoint;
 use xengage_core::collect::Event;
+use xengage_core::facts::TimeRange;
+use xengage_core::response::{Bucket, Outcome, Row, merge};
 
 use crate::Outcome as ExitOutcome;
 use crate::client::TransportArgs;
@@ -63,6 +67,16 @@ fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     Endpoint::from_name(s).ok_or_else(|| format!("unknown endpoint `{s}`"))
 }
 
+/// Whether `row` can be written as soon as its batch is answered: only if no other batch can
+/// hold a row of the same key. A grouping without posts sums over post batches; a total, week or
+/// day of a historical range is split by the edges of its 4-week windows. Those rows wait for the
+/// end of the job and are written merged, each key once with its whole count.
+fn streams(endpoint: Endpoint, row: &Row) -> bool {
+    row.post_id.is_some()
+        && (matches!(row.bucket, Bucket::Hour(_))
+            || endpoint.facts().time_range != TimeRange::Window)
+}
+
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let spec = spec(&SpecArgs {
         endpoint: args.endpoint,
@@ -79,6 +93,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let mut writer = RowWriter::new(&args.output)?;
     let started = Instant::now();
+    let mut held: Vec<Outcome> = Vec::new();
     let summary = crate::runtime()?.block_on(async {
         let mut job = client.collect(&spec)?;
         let planned = job.planned();
@@ -87,10 +102,17 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
             match event {
                 Event::BatchDone { outcome, .. } => {
                     done += 1;
-                    for g in &outcome.groupings {
+                    let mut rest = *outcome;
+                    for g in &mut rest.groupings {
                         for row in &g.rows {
-                            writer.write(&g.name, row)?;
+                            if streams(args.endpoint, row) {
+                                writer.write(&g.name, row)?;
+                            }
                         }
+                        g.rows.retain(|row| !streams(args.endpoint, row));
+                    }
+                    if rest.row_count() > 0 {
+                        held.push(rest);
                     }
                 }
                 Event::BatchFailed { message, .. } => {
@@ -113,6 +135,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         }
         Ok::<_, CliError>(job.finish().await)
     })?;
+    if !held.is_empty() {
+        for g in merge(held)?.groupings {
+            for row in &g.rows {
+                writer.write(&g.name, row)?;
+            }
+        }
+    }
     if progress {
         eprintln!();
     }
