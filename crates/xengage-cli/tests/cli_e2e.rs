@@ -204,7 +204,11 @@ fn collect_writes_a_csv_file_and_a_summary() {
         assert!(keys.insert(key.to_owned()), "{key} twice");
         let cells: Vec<&str> = key.split(',').collect();
         let value: u64 = value.parse().unwrap();
-        let sums = if cells[0] == "daily" { &mut daily } else { &mut total };
+        let sums = if cells[0] == "daily" {
+            &mut daily
+        } else {
+            &mut total
+        };
         *sums.entry(cells[1].to_owned()).or_default() += value;
     }
     assert_eq!(total.len(), 25, "{total:?}");
