@@ -421,6 +421,73 @@ async fn one_request_with_send() {
     ));
 }
 
+#[tokio::test]
+async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
+    // A post too old for impressions goes in a request of its own, asked favorites only; the
+    // first request the emulator receives fails for good. The other's rows and a ledger with
+    // a reason for every post come back: partial failure is data, not an error.
+    let emu = emulator(EmulatorConfig {
+        faults: Faults {
+            rate: 0.0,
+            kinds: vec![],
+            schedule: vec![(0, FaultKind::Status503)],
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let owned = emu.world().owned_post_ids(0);
+    let age = |id: &PostId| NOW - emu.world().post(id).unwrap().created_at;
+    let fresh = *owned.iter().find(|id| age(id).whole_days() < 80).unwrap();
+    let old = *owned
+        .iter()
+        .find(|id| (100..1700).contains(&age(id).whole_days()))
+        .unwrap();
+    let sender = client(&emu, 0, |o| {
+        o.retry = RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        };
+    });
+    let spec = RequestSpec::new(Endpoint::Totals)
+        .post_ids(ids(&[fresh, old]))
+        .metrics(["impressions", "favorites"]);
+    let outcome = sender.send(&spec).await.unwrap();
+    let statuses = [fresh, old].map(|id| outcome.ledger.status(&id).unwrap());
+    assert!(
+        statuses == [PostStatus::Failed, PostStatus::Partial]
+            || statuses == [PostStatus::Served, PostStatus::Failed],
+        "{statuses:?}"
+    );
+    assert!(outcome.row_count() > 0);
+    let failed = if statuses[0] == PostStatus::Failed {
+        fresh
+    } else {
+        old
+    };
+    let reason = &outcome.ledger.get(&failed).unwrap().failures[0];
+    assert!(reason.contains("503"), "{reason}");
+    // Both failing is an error, with the ledger in its summary.
+    let emu = emulator(EmulatorConfig {
+        faults: Faults {
+            rate: 1.0,
+            kinds: vec![FaultKind::Status503],
+            schedule: vec![],
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let sender = client(&emu, 0, |o| {
+        o.retry = RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        };
+    });
+    let Err(SendError::Failed { summary, .. }) = sender.send(&spec).await else {
+        panic!("nothing was answered, yet send succeeded")
+    };
+    assert_eq!(summary.ledger.counts().failed, 2);
+}
+
 /// How long a test waits for something that should happen at once: a guard against hangs,
 /// not a timing assertion.
 const HANG_GUARD: Duration = Duration::from_secs(30);
