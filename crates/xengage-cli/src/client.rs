@@ -5,6 +5,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use xengage_core::auth::Credentials;
 use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::plan::PlanOptions;
 use xengage_core::{BaseUrls, ValidationOptions};
 use xengage_native::{Client, ClientOptions};
 
@@ -69,6 +70,15 @@ impl TransportArgs {
 
     /// The native client for `credentials`.
     pub(crate) fn client(&self, credentials: Credentials) -> Result<Client, CliError> {
+        self.client_with(credentials, PlanOptions::default())
+    }
+
+    /// [`Self::client`], planning jobs with `plan`.
+    pub(crate) fn client_with(
+        &self,
+        credentials: Credentials,
+        plan: PlanOptions,
+    ) -> Result<Client, CliError> {
         let (send_to, sign_for) = self.base_urls()?;
         let options = ClientOptions {
             send_to,
@@ -85,6 +95,7 @@ impl TransportArgs {
             },
             validation: self.validation(),
             now: self.now.as_ref().map(|_| self.now()).transpose()?,
+            plan,
             ..ClientOptions::default()
         };
         Client::new(credentials, options).map_err(|e| CliError::Usage(e.to_string()))

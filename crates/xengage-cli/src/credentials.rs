@@ -106,6 +106,23 @@ impl CredentialArgs {
         })))
     }
 
+    /// The credential for `endpoint`, or `None` when none at all is given (a dry run shows the
+    /// request unsigned then). Incomplete OAuth 1.0a keys, or only credentials the endpoint
+    /// cannot use, are the same error as for sending.
+    pub(crate) fn for_endpoint_if_given(
+        &self,
+        endpoint: Endpoint,
+    ) -> Result<Option<Credentials>, CliError> {
+        let nothing = self.oauth1()?.is_none()
+            && given(self.bearer_token.as_ref()).is_none()
+            && given(self.user_token.as_ref()).is_none();
+        if nothing {
+            Ok(None)
+        } else {
+            self.for_endpoint(endpoint).map(Some)
+        }
+    }
+
     /// The credential for `endpoint`: OAuth 1.0a where it is needed or given; on totals an
     /// app-only bearer token otherwise; on v2 an OAuth 2.0 user token first.
     pub(crate) fn for_endpoint(&self, endpoint: Endpoint) -> Result<Credentials, CliError> {

@@ -394,6 +394,15 @@ fn dry_runs_show_the_oauth1_header_in_full_and_bearer_tokens_masked() {
         "{}",
         text(&out.stderr)
     );
+    // Incomplete OAuth 1.0a keys are the error sending would give, not an unsigned dry run.
+    let out = xengage_with(&args, &env[..3]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("missing: X_ACCESS_TOKEN_SECRET"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

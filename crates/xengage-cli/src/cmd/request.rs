@@ -3,6 +3,7 @@
 
 use serde_json::value::RawValue;
 use xengage_core::auth::{Credentials, FixedNonce};
+use xengage_core::plan::PlanOptions;
 use xengage_core::response::Outcome;
 use xengage_core::{Endpoint, GroupingSpec, RequestSpec, ValidationOptions, notice_json};
 use xengage_native::SendError;
@@ -161,7 +162,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         return dry_run(args, &spec);
     }
     let credentials = args.credentials.for_endpoint(args.endpoint)?;
-    let client = args.transport.client(credentials)?;
+    // One request, the one --dry-run shows: posts too old for some metrics stay in it, and the
+    // API answers them as unsupported (`collect` asks them apart instead).
+    let plan = PlanOptions {
+        separate_by_age: false,
+        ..PlanOptions::default()
+    };
+    let client = args.transport.client_with(credentials, plan)?;
     let outcome = crate::runtime()?
         .block_on(client.send(&spec))
         .map_err(|e| match e {
@@ -175,7 +182,7 @@ fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
     let now = args.transport.now()?;
     // Credentials are optional for a dry run; when given, the request shows their header and
     // is validated for their kind.
-    let credentials = args.credentials.for_endpoint(args.endpoint).ok();
+    let credentials = args.credentials.for_endpoint_if_given(args.endpoint)?;
     let options = ValidationOptions {
         credential: credentials.as_ref().map(Credentials::kind),
         ..args.transport.validation()
