@@ -106,6 +106,29 @@ fn an_api_failure_exits_1_with_the_status_and_the_fix() {
         "{err}"
     );
     assert!(!err.contains("wrong-secret"), "{err}");
+    // collect likewise: nothing served because every request failed is exit 1, not partial.
+    let out = xengage_with(
+        &[
+            "collect",
+            "totals",
+            "--ids",
+            &emu.post_ids(0)[..3].join(","),
+            "--metrics",
+            "favorites",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+        ],
+        &env_refs(&env),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("every request failed") && err.contains("401"),
+        "{err}"
+    );
+    assert!(!err.contains("wrong-secret"), "{err}");
 }
 
 #[test]

@@ -167,5 +167,14 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         summary.pacing.waited.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    if c.served + c.partial == 0 && p.requests_failed > 0 {
+        // Nothing served because requests failed (credentials, network, the server): an API or
+        // network failure (exit 1), not a partial answer.
+        let first = summary.ledger.failure_messages().into_iter().next();
+        return Err(CliError::Network(format!(
+            "no post was served: every request failed ({})",
+            first.unwrap_or_else(|| "see the ledger above".to_owned())
+        )));
+    }
     Ok(outcome_of(&summary.ledger))
 }
