@@ -15,7 +15,8 @@ use crate::input;
 /// Where to send, how patiently, and against which clock.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct TransportArgs {
-    /// Send to this base URL instead of the API (an emulator or `xengage proxy`).
+    /// Send to this base URL instead of the API: an emulator, or a forwarding proxy with
+    /// --sign-for the API (`xengage proxy` is for browsers: it signs itself and wants an Origin).
     #[arg(long, value_name = "URL")]
     pub(crate) base_url: Option<String>,
     /// Sign OAuth 1.0a requests for this base URL (default: --base-url if given, else the API's).

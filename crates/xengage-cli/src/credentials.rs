@@ -106,6 +106,13 @@ impl CredentialArgs {
         })))
     }
 
+    /// Whether no credential at all is given; incomplete OAuth 1.0a keys are an error.
+    pub(crate) fn nothing_given(&self) -> Result<bool, CliError> {
+        Ok(self.oauth1()?.is_none()
+            && given(self.bearer_token.as_ref()).is_none()
+            && given(self.user_token.as_ref()).is_none())
+    }
+
     /// The credential for `endpoint`, or `None` when none at all is given (a dry run shows the
     /// request unsigned then). Incomplete OAuth 1.0a keys, or only credentials the endpoint
     /// cannot use, are the same error as for sending.
@@ -113,10 +120,7 @@ impl CredentialArgs {
         &self,
         endpoint: Endpoint,
     ) -> Result<Option<Credentials>, CliError> {
-        let nothing = self.oauth1()?.is_none()
-            && given(self.bearer_token.as_ref()).is_none()
-            && given(self.user_token.as_ref()).is_none();
-        if nothing {
+        if self.nothing_given()? {
             Ok(None)
         } else {
             self.for_endpoint(endpoint).map(Some)

@@ -146,3 +146,49 @@ async fn everything_else_is_refused() {
     assert_eq!(r.status(), 204);
     assert_eq!(r.headers()["access-control-allow-methods"], "GET, POST");
 }
+
+#[tokio::test]
+async fn a_proxy_needs_credentials_and_says_which_endpoints_it_cannot_serve() {
+    // Nothing to sign with: it does not start.
+    let out = common::xengage_with(
+        &["proxy", "--listen", "127.0.0.1:0", "--allow-origin", ORIGIN],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::text(&out.stderr).contains("X_CONSUMER_KEY"),
+        "{}",
+        common::text(&out.stderr)
+    );
+    // A bearer token serves totals only: 28hr is a 501, which no client retries.
+    let emu = Server::emulator();
+    let proxy = Server::start(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-origin",
+            ORIGIN,
+            "--upstream",
+            &emu.url(),
+        ],
+        &[("X_BEARER_TOKEN", "a-bearer-token")],
+    );
+    let r = common::http()
+        .post(format!("{}/insights/engagement/28hr", proxy.url()))
+        .header("origin", ORIGIN)
+        .body(body(&emu.post_ids(0)[..1]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 501);
+    let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+    assert!(
+        v["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("needs credentials"),
+        "{v}"
+    );
+    assert!(!v.to_string().contains("a-bearer-token"));
+}

@@ -215,7 +215,7 @@ impl Pacer {
 pub enum Failure {
     /// 429: over the quota.
     RateLimited,
-    /// 500, 502, 503 and other server errors.
+    /// 500, 502, 503 and other server errors (not 501).
     Server,
     /// No answer within the per-request timeout.
     Timeout,
@@ -223,7 +223,7 @@ pub enum Failure {
     Connection,
     /// The answer was cut short or is not the JSON it claims to be.
     BrokenBody,
-    /// Anything retrying cannot fix: 400, 401, 403, 404, 406, an invalid request.
+    /// Anything retrying cannot fix: 400, 401, 403, 404, 406, 501, an invalid request.
     Permanent,
 }
 
@@ -232,6 +232,8 @@ impl Failure {
     pub fn from_status(status: u16) -> Failure {
         match status {
             429 => Failure::RateLimited,
+            // 501: the server cannot do this at all; retrying cannot help.
+            501 => Failure::Permanent,
             500..=599 => Failure::Server,
             _ => Failure::Permanent,
         }
@@ -457,6 +459,8 @@ mod tests {
         assert_eq!(a.retries, 0);
         assert_eq!(Failure::from_status(404), Failure::Permanent);
         assert_eq!(Failure::from_status(406), Failure::Permanent);
+        assert_eq!(Failure::from_status(501), Failure::Permanent);
+        assert_eq!(Failure::from_status(502), Failure::Server);
         assert_eq!(Failure::from_status(503), Failure::Server);
         assert_eq!(Failure::from_status(429), Failure::RateLimited);
     }

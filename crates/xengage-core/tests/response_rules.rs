@@ -409,8 +409,10 @@ fn statuses_say_whether_retrying_helps() {
         (406, false),
         (429, true),
         (500, true),
+        (501, false),
         (502, true),
         (503, true),
+        (504, true),
     ] {
         let e = parse_response(
             &r,

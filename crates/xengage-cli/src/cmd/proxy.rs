@@ -156,9 +156,11 @@ async fn forward(
     let credentials = match proxy.credentials.for_endpoint(endpoint) {
         Ok(c) => c,
         Err(e) => {
+            // 501, not 503: the proxy cannot serve this endpoint at all, and a client that
+            // retried a 503 would only wait longer for the same answer.
             return json_error(
                 uri,
-                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::NOT_IMPLEMENTED,
                 &[format!("the proxy cannot serve this: {e}")],
             );
         }
@@ -204,8 +206,14 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         timeout: args.timeout,
         ..TransportArgs::default()
     };
-    // Fail at start, not at the first request, when the upstream URL is unusable.
+    // Fail at start, not at the first request, when the upstream URL is unusable or there is
+    // nothing to sign with (incomplete OAuth 1.0a keys, or no credential at all).
     transport.base_urls()?;
+    if args.credentials.nothing_given()? {
+        return Err(CliError::Credentials(
+            "the proxy signs with credentials it holds: set X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (every endpoint), X_BEARER_TOKEN (totals) or X_USER_TOKEN (v2)".into(),
+        ));
+    }
     let proxy = Arc::new(Proxy {
         origins: args.allow_origin.clone(),
         credentials: args.credentials.clone(),

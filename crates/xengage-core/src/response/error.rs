@@ -3,6 +3,7 @@
 
 use crate::id::PostId;
 use crate::metric::Metric;
+use crate::pace::Failure;
 
 /// An RFC 7807 problem of a v2 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -51,6 +52,9 @@ pub enum ApiErrorKind {
     NotAcceptable,
     /// 429: over the per-minute quota.
     RateLimited,
+    /// 501: the server cannot do this at all (an SDK proxy without credentials for the
+    /// endpoint answers it); retrying cannot help.
+    NotImplemented,
     /// 5xx: the server failed.
     Server,
     /// Any other status.
@@ -67,6 +71,7 @@ impl ApiErrorKind {
             404 => ApiErrorKind::NotFound,
             406 => ApiErrorKind::NotAcceptable,
             429 => ApiErrorKind::RateLimited,
+            501 => ApiErrorKind::NotImplemented,
             500..=599 => ApiErrorKind::Server,
             _ => ApiErrorKind::Other,
         }
@@ -86,6 +91,9 @@ impl ApiErrorKind {
                 "the server has no answer in a form the request accepts; check the Accept and Accept-Encoding headers (gzip is optional, asked for with `Accept-Encoding: gzip`)"
             }
             ApiErrorKind::RateLimited => "over the per-minute quota; retry after the window",
+            ApiErrorKind::NotImplemented => {
+                "the server cannot do this at all, so retrying cannot help; check the endpoint, or what the server (a proxy?) is set up to serve"
+            }
             ApiErrorKind::Server => "the server failed; retrying with backoff can help",
             ApiErrorKind::Other => "unexpected status",
         }
@@ -260,10 +268,10 @@ pub enum ResponseError {
 
 impl ResponseError {
     /// Whether sending the same request again can help: 429, 5xx, and bodies cut short or
-    /// garbled on the way. Never for 400, 401, 403, 404, 406.
+    /// garbled on the way. Never for 400, 401, 403, 404, 406, 501.
     pub fn is_retryable(&self) -> bool {
         match self {
-            ResponseError::Api(e) => e.status == 429 || (500..=599).contains(&e.status),
+            ResponseError::Api(e) => Failure::from_status(e.status).is_retryable(),
             ResponseError::Malformed(m) => matches!(m.kind, MalformedKind::Syntax { .. }),
             ResponseError::TooLarge { .. }
             | ResponseError::TooDeep { .. }
