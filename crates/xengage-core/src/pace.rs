@@ -71,7 +71,8 @@ pub struct PacingStats {
     pub reserved: u64,
     /// 429 answers reported.
     pub rate_limited: u64,
-    /// Total time slots were pushed into the future by the quota.
+    /// Time during which some request waited for the quota: waits of requests in flight
+    /// together overlap, and are counted once, so this never exceeds the job's length.
     #[serde(with = "millis")]
     pub waited: Duration,
 }
@@ -95,6 +96,8 @@ pub struct Pacer {
     next: Duration,
     probe: Option<Duration>,
     stats: PacingStats,
+    /// The end of the last wait counted in `stats.waited`.
+    waited_until: Duration,
 }
 
 impl Pacer {
@@ -108,6 +111,7 @@ impl Pacer {
             next: Duration::ZERO,
             probe: None,
             stats: PacingStats::default(),
+            waited_until: Duration::ZERO,
         };
         if let Some(limit) = options.assumed_limit {
             pacer.set_limit(limit);
@@ -149,7 +153,9 @@ impl Pacer {
         self.next = at + interval;
         self.stats.reserved += 1;
         let wait = at.saturating_sub(now);
-        self.stats.waited += wait;
+        // Slots come in time order: only the part of this wait past the last one is new.
+        self.stats.waited += at.saturating_sub(now.max(self.waited_until));
+        self.waited_until = self.waited_until.max(at);
         Slot::SendAfter(wait)
     }
 
@@ -376,6 +382,23 @@ mod tests {
         assert_eq!(p.reserve(ms(400)), Slot::SendAfter(ms(60_300 - 400)));
         assert_eq!(p.stats().rate_limited, 1);
         assert_eq!(p.remaining(), Some(0));
+    }
+
+    #[test]
+    fn waits_of_requests_in_flight_together_count_once() {
+        let mut p = Pacer::new(PacingOptions {
+            assumed_limit: Some(60),
+            margin: 0.0,
+            ..PacingOptions::default()
+        });
+        // Four requests asked for at once: slots at 0, 1, 2 and 3 s; the job waited 3 s.
+        for _ in 0..4 {
+            p.reserve(ms(0));
+        }
+        assert_eq!(p.stats().waited, ms(3000));
+        // Later, one more at 10 s: its slot is free, no wait.
+        assert_eq!(p.reserve(ms(10_000)), Slot::SendAfter(ms(0)));
+        assert_eq!(p.stats().waited, ms(3000));
     }
 
     #[test]
