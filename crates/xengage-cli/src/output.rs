@@ -15,7 +15,7 @@ pub(crate) enum Format {
     Table,
     /// Comma-separated, with a header line.
     Csv,
-    /// One JSON object per line: {"post_id","metric","bucket","time","value"}.
+    /// One JSON object per line: {"post_id","metric","bucket","time","value","grouping"}.
     Jsonl,
 }
 

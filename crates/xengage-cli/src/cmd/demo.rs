@@ -264,7 +264,8 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
     );
     let _ = writeln!(
         out,
-        "Or against this emulator on a port of your own: xengage emulate --port 8080 --seed {seed}"
+        "Or against this emulator on a port of your own (the same posts and clock; add --base-url http://127.0.0.1:8080 --now 2026-11-22T12:00:00Z --quota-window-ms 1000 to the commands):\n  xengage emulate --port 8080 --seed {seed} --posts {} --now 2026-11-22T12:00:00Z --minute-ms 1000",
+        posts.max(50)
     );
     emulator.shutdown().await;
     Ok(out)
