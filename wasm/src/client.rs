@@ -135,6 +135,11 @@ impl ClientConfig {
             .credentials
             .map(JsCredentials::into_credentials)
             .transpose()?;
+        if let Some(c) = &credentials {
+            c.check().map_err(|e| {
+                Failure::new("invalid_options", format!("options.credentials: {e}"))
+            })?;
+        }
         let now_ms = match o.now {
             None => None,
             Some(JsTime::Millis(ms)) => Some(ms),
@@ -286,6 +291,15 @@ mod tests {
         assert!(!f.message.contains("very-secret"), "{}", f.message);
         let f =
             ClientConfig::from_json(r#"{"credentials":{"password":"very-secret-5"}}"#).unwrap_err();
+        assert!(!f.message.contains("very-secret"), "{}", f.message);
+        let f = ClientConfig::from_json(r#"{"credentials":{"bearerToken":"very-secret-6\r"}}"#)
+            .unwrap_err();
+        assert_eq!(f.code, "invalid_options");
+        assert!(
+            f.message.contains("bearer token holds a character"),
+            "{}",
+            f.message
+        );
         assert!(!f.message.contains("very-secret"), "{}", f.message);
         let f = ClientConfig::from_json(r#"{"timeoutMs":-1}"#).unwrap_err();
         assert_eq!(f.code, "invalid_options");

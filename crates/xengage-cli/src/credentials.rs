@@ -60,8 +60,10 @@ pub(crate) struct CredentialArgs {
     pub(crate) access_token_secret: Option<String>,
 }
 
+/// A credential given, without surrounding whitespace (a file with Windows line ends leaves a
+/// `\r`); none if empty.
 fn given(v: Option<&String>) -> Option<&str> {
-    v.map(String::as_str).filter(|s| !s.trim().is_empty())
+    v.map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 impl CredentialArgs {

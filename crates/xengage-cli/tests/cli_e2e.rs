@@ -394,7 +394,8 @@ fn dry_runs_show_the_oauth1_header_in_full_and_bearer_tokens_masked() {
             "favorites",
             "--dry-run",
         ],
-        &[("X_BEARER_TOKEN", "bearer-secret")],
+        // A Windows line end left in the variable is not part of the token.
+        &[("X_BEARER_TOKEN", "bearer-secret\r")],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["headers"]["authorization"], "Bearer ***");
@@ -551,14 +552,16 @@ fn the_emulate_ready_line_has_account_0_at_the_top_level_and_its_keys_work() {
         "{public:?}"
     );
 
-    // The app-only bearer token reads public metrics of the public posts.
+    // The app-only bearer token reads public metrics of the public posts, even with the line
+    // end a file with Windows line ends leaves in a variable.
+    let bearer_crlf = format!("{bearer}\r");
     let (code, rows, err) = send(
         &url,
         "totals",
         &public,
         "favorites",
         &[],
-        &[("X_BEARER_TOKEN", &bearer)],
+        &[("X_BEARER_TOKEN", &bearer_crlf)],
     );
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(posts_of(&rows), public.iter().cloned().collect());

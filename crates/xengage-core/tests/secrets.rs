@@ -108,3 +108,41 @@ fn credentials_requests_and_errors_never_show_a_secret() {
         }
     }
 }
+
+#[test]
+fn a_token_no_header_can_carry_is_refused_up_front_without_its_value() {
+    use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+    for (credentials, what) in [
+        (
+            Credentials::AppOnly {
+                bearer_token: Secret::new("tok-secret-1\r"),
+            },
+            "bearer token",
+        ),
+        (
+            Credentials::OAuth2User {
+                access_token: Secret::new("tok\nsecret-2"),
+            },
+            "OAuth 2.0 user token",
+        ),
+    ] {
+        let e = credentials.check().unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with(&format!("the {what} holds")), "{text}");
+        assert!(!text.contains("secret-"), "{text}");
+    }
+    let fine = Credentials::OAuth1User(OAuth1Credentials {
+        consumer_key: "ck".into(),
+        consumer_secret: Secret::new("cs with spaces\r"),
+        token: Some("at".into()),
+        token_secret: Some(Secret::new("ats")),
+    });
+    assert_eq!(fine.check(), Ok(()));
+    assert_eq!(
+        Credentials::AppOnly {
+            bearer_token: Secret::new("AAAA%2Fbearer")
+        }
+        .check(),
+        Ok(())
+    );
+}

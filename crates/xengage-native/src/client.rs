@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use xengage_core::auth::{Credentials, NonceSource};
+use xengage_core::auth::{Credentials, NonceSource, UnusableCredentials};
 use xengage_core::collect::{Action, AttemptId, CollectOptions, Collector, Event, Summary};
 use xengage_core::handles::UniqueHandles;
 use xengage_core::pace::{PacingOptions, RetryPolicy};
@@ -86,6 +86,9 @@ pub enum ClientError {
     /// The HTTP stack could not be set up.
     #[error("cannot set up HTTP: {0}")]
     Http(String),
+    /// The credentials cannot be sent.
+    #[error(transparent)]
+    Credentials(#[from] UnusableCredentials),
 }
 
 /// One request failed.
@@ -143,6 +146,7 @@ impl NonceSource for SystemNonce {
 impl Client {
     /// A client with `credentials` and `options`. Base URLs must be HTTPS, or HTTP to loopback.
     pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Client, ClientError> {
+        credentials.check()?;
         for url in [
             options.send_to.for_generation(Generation::Enterprise),
             options.send_to.for_generation(Generation::V2),

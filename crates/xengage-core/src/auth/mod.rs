@@ -106,7 +106,31 @@ pub enum Credentials {
     OAuth1User(OAuth1Credentials),
 }
 
+/// Credentials that cannot be sent. The message names the credential, never its value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the {0} holds a character an HTTP header cannot carry (a line break or control character, often from a file with Windows line ends); its value is not shown"
+)]
+pub struct UnusableCredentials(pub &'static str);
+
 impl Credentials {
+    /// Checks that the credentials can be sent: a bearer or user token goes in a header as
+    /// it is, so it must be visible ASCII. (OAuth 1.0a values are percent-encoded, so any will
+    /// do.) Transports check this once, when a client is made, rather than send a token the
+    /// API can only refuse.
+    pub fn check(&self) -> Result<(), UnusableCredentials> {
+        let (what, token) = match self {
+            Credentials::AppOnly { bearer_token } => ("bearer token", bearer_token),
+            Credentials::OAuth2User { access_token } => ("OAuth 2.0 user token", access_token),
+            Credentials::OAuth1User(_) => return Ok(()),
+        };
+        if HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_ok() {
+            Ok(())
+        } else {
+            Err(UnusableCredentials(what))
+        }
+    }
+
     /// The kind, for validation.
     pub fn kind(&self) -> CredentialKind {
         match self {
@@ -155,7 +179,8 @@ impl NonceSource for FixedNonce {
 }
 
 /// The `Authorization` value for a bearer token, marked sensitive so `Debug` of the headers
-/// does not show it.
+/// does not show it. A token no header can carry ([`Credentials::check`] says so up front) is
+/// sent as `Bearer invalid-token`, for the API to refuse, rather than in part.
 fn bearer(token: &Secret) -> HeaderValue {
     let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
         .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
