@@ -70,6 +70,10 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(code) => code.into(),
+        // The reader closed the pipe (`xengage ... | head`): it has what it wanted.
+        Err(error::CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code().into()

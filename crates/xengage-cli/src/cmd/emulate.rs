@@ -125,7 +125,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
             })
             .collect();
         let ready = ready_line(&emulator.url(), c, emulator.world(), &accounts);
-        println!("{ready}");
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{ready}")
+                .and_then(|()| out.flush())
+                .map_err(CliError::Output)?;
+        }
         tokio::signal::ctrl_c().await.map_err(CliError::Serve)?;
         emulator.shutdown().await;
         Ok(ExitOutcome::Ok)
