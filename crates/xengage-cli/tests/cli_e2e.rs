@@ -84,51 +84,35 @@ fn an_api_failure_exits_1_with_the_status_and_the_fix() {
     let emu = Server::emulator();
     let mut env = emu.oauth1_env();
     env[1].1 = "wrong-secret".to_owned();
-    let out = xengage_with(
-        &[
-            "request",
-            "totals",
-            "--ids",
-            &emu.post_ids(0)[0],
-            "--metrics",
-            "favorites",
-            "--base-url",
-            &emu.url(),
-            "--now",
-            NOW,
-        ],
-        &env_refs(&env),
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("401") && err.contains("check the credentials"),
-        "{err}"
-    );
-    assert!(!err.contains("wrong-secret"), "{err}");
+    let ids = emu.post_ids(0)[..3].join(",");
     // collect likewise: nothing served because every request failed is exit 1, not partial.
-    let out = xengage_with(
-        &[
-            "collect",
-            "totals",
-            "--ids",
-            &emu.post_ids(0)[..3].join(","),
-            "--metrics",
-            "favorites",
-            "--base-url",
-            &emu.url(),
-            "--now",
-            NOW,
-        ],
-        &env_refs(&env),
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("every request failed") && err.contains("401"),
-        "{err}"
-    );
-    assert!(!err.contains("wrong-secret"), "{err}");
+    for (command, said) in [
+        ("request", "check the credentials"),
+        ("collect", "every request failed"),
+    ] {
+        let out = xengage_with(
+            &[
+                command,
+                "totals",
+                "--ids",
+                &ids,
+                "--metrics",
+                "favorites",
+                "--base-url",
+                &emu.url(),
+                "--now",
+                NOW,
+            ],
+            &env_refs(&env),
+        );
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("401") && err.contains(said),
+            "{command}: {err}"
+        );
+        assert!(!err.contains("wrong-secret"), "{err}");
+    }
 }
 
 #[test]

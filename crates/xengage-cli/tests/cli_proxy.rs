@@ -10,6 +10,11 @@ const ORIGIN: &str = "http://app.test";
 
 fn proxy(emu: &Server) -> Server {
     let env = emu.oauth1_env();
+    proxy_with(emu, &env_refs(&env))
+}
+
+/// A proxy to `emu` holding the credentials of `env`.
+fn proxy_with(emu: &Server, env: &[(&str, &str)]) -> Server {
     Server::start(
         &[
             "proxy",
@@ -20,7 +25,7 @@ fn proxy(emu: &Server) -> Server {
             "--upstream",
             &emu.url(),
         ],
-        &env_refs(&env),
+        env,
     )
 }
 
@@ -162,18 +167,7 @@ async fn a_proxy_needs_credentials_and_says_which_endpoints_it_cannot_serve() {
     );
     // A bearer token serves totals only: 28hr is a 501, which no client retries.
     let emu = Server::emulator();
-    let proxy = Server::start(
-        &[
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--allow-origin",
-            ORIGIN,
-            "--upstream",
-            &emu.url(),
-        ],
-        &[("X_BEARER_TOKEN", "a-bearer-token")],
-    );
+    let proxy = proxy_with(&emu, &[("X_BEARER_TOKEN", "a-bearer-token")]);
     let r = common::http()
         .post(format!("{}/insights/engagement/28hr", proxy.url()))
         .header("origin", ORIGIN)
