@@ -1,10 +1,47 @@
 // The package's API over the wasm exports, shared by web.js and node.js (which load the wasm
 // first): parseResponse and Client wrap the raw exports; outcomes get their `rows` from the
 // columns on first use.
-import { buildRequest, checkRequest, parseResponseRaw, RawClient } from './dist/xengage_wasm.js';
+import {
+  buildRequest as buildRequestRaw,
+  checkRequest as checkRequestRaw,
+  parseResponseRaw,
+  RawClient,
+} from './dist/xengage_wasm.js';
 import { XengageError } from './errors.js';
 
-export { buildRequest, checkRequest, XengageError };
+export { XengageError };
+
+/**
+ * Throws `code` naming the field when `value` holds what JSON cannot carry and would silently
+ * turn into `null` (read as "not given"): an invalid Date, NaN or an infinity.
+ */
+function checkJsonable(value, what, code) {
+  JSON.stringify(value ?? null, function (key, v) {
+    const original = this[key];
+    const field = key === '' ? what : `${what}.${key}`;
+    if (original instanceof Date && Number.isNaN(original.getTime())) {
+      throw new XengageError(code, `${field} is an invalid Date`);
+    }
+    if (typeof original === 'number' && !Number.isFinite(original)) {
+      throw new XengageError(code, `${field} is ${original}, not a finite number`);
+    }
+    return v;
+  });
+}
+
+/** Builds and signs nothing: the request `spec` stands for, checked against every rule. */
+export function buildRequest(spec, options) {
+  checkJsonable(spec, 'spec', 'invalid_spec');
+  checkJsonable(options, 'options', 'invalid_options');
+  return buildRequestRaw(spec, options);
+}
+
+/** Every problem of `spec`, without throwing for them. */
+export function checkRequest(spec, options) {
+  checkJsonable(spec, 'spec', 'invalid_spec');
+  checkJsonable(options, 'options', 'invalid_options');
+  return checkRequestRaw(spec, options);
+}
 
 const pad2 = (n) => String(n).padStart(2, '0');
 
@@ -49,10 +86,12 @@ function wrapOutcome(raw) {
 function headersJson(headers) {
   const out = {};
   if (headers == null) return '{}';
+  // Headers and Map have entries(); arrays, Sets and generators of pairs are iterable; a plain
+  // object maps names to values.
   const entries =
-    typeof headers.entries === 'function' && !Array.isArray(headers)
+    typeof headers.entries === 'function' && !Array.isArray(headers) && !(headers instanceof Set)
       ? headers.entries()
-      : Array.isArray(headers)
+      : typeof headers[Symbol.iterator] === 'function'
         ? headers
         : Object.entries(headers);
   for (const [name, value] of entries) out[String(name).toLowerCase()] = String(value);
@@ -71,8 +110,10 @@ function bodyBytes(body) {
 
 /** Parses an answer of the API to the request `spec` stands for. */
 export function parseResponse(spec, answer, options) {
-  if (answer == null || !Number.isInteger(answer.status)) {
-    throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an integer status');
+  checkJsonable(spec, 'spec', 'invalid_spec');
+  checkJsonable(options, 'options', 'invalid_options');
+  if (answer == null || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
+    throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an HTTP status (an integer, 100 to 599)');
   }
   return wrapOutcome(parseResponseRaw(spec, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
 }
@@ -82,6 +123,7 @@ export class Client {
   #raw;
 
   constructor(options = {}) {
+    checkJsonable(options, 'options', 'invalid_options');
     this.#raw = new RawClient(JSON.stringify(options ?? {}));
   }
 
@@ -108,6 +150,7 @@ export class Client {
   async collect(spec, options = {}) {
     const onProgress = options?.onProgress;
     const callback = typeof onProgress === 'function' ? (text) => onProgress(JSON.parse(text)) : undefined;
+    checkJsonable(spec, 'spec', 'invalid_spec');
     return wrapOutcome(await this.#raw.collect(JSON.stringify(spec), callback));
   }
 }

@@ -100,14 +100,12 @@ pub struct ClientConfig {
 }
 
 fn millis(ms: f64, what: &str) -> Result<Duration, Failure> {
-    if ms.is_finite() && ms >= 0.0 {
-        Ok(Duration::from_secs_f64(ms / 1000.0))
-    } else {
-        Err(Failure::new(
+    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+        Failure::new(
             "invalid_options",
-            format!("options.{what} must be a number of milliseconds >= 0"),
-        ))
-    }
+            format!("options.{what} must be a number of milliseconds, 0 or more and finite"),
+        )
+    })
 }
 
 impl ClientConfig {
@@ -116,10 +114,22 @@ impl ClientConfig {
         let o: JsClientOptions = if options.trim().is_empty() || options.trim() == "null" {
             JsClientOptions::default()
         } else {
-            serde_json::from_str(options).map_err(|e| {
-                // serde names the field, never echoes a credential's value for these shapes.
-                Failure::new("invalid_options", format!("bad client options: {e}"))
-            })?
+            let value: Value = serde_json::from_str(options)
+                .map_err(|e| Failure::new("invalid_options", format!("bad client options: {e}")))?;
+            // serde's messages quote a string where an object belongs: a token given as
+            // `credentials` itself would be echoed. Every field inside is a string or absent,
+            // so no other message can hold one.
+            if value
+                .get("credentials")
+                .is_some_and(|c| !c.is_object() && !c.is_null())
+            {
+                return Err(Failure::new(
+                    "invalid_options",
+                    "options.credentials must be an object, such as { bearerToken } or the four OAuth 1.0a keys; its value is not shown",
+                ));
+            }
+            serde_json::from_value(value)
+                .map_err(|e| Failure::new("invalid_options", format!("bad client options: {e}")))?
         };
         let url_error =
             |e: xengage_core::BaseUrlError| Failure::new("invalid_options", e.to_string());
@@ -301,8 +311,17 @@ mod tests {
             f.message
         );
         assert!(!f.message.contains("very-secret"), "{}", f.message);
+        let f = ClientConfig::from_json(r#"{"credentials":"very-secret-7"}"#).unwrap_err();
+        assert!(f.message.contains("must be an object"), "{}", f.message);
+        assert!(!f.message.contains("very-secret"), "{}", f.message);
         let f = ClientConfig::from_json(r#"{"timeoutMs":-1}"#).unwrap_err();
         assert_eq!(f.code, "invalid_options");
+        for huge in ["1e300", "1.7976931348623157e308"] {
+            for field in ["timeoutMs", "retryBaseDelayMs", "quotaWindowMs"] {
+                let f = ClientConfig::from_json(&format!(r#"{{"{field}":{huge}}}"#)).unwrap_err();
+                assert!(f.message.contains(field), "{}", f.message);
+            }
+        }
     }
 
     #[test]

@@ -175,12 +175,16 @@ fn parse_time_millis(text: &str) -> Option<f64> {
     Some((t.unix_timestamp_nanos() / 1_000_000) as f64)
 }
 
+/// A JS time (milliseconds since the epoch, fractions allowed) as a time, to the nanosecond:
+/// whole milliseconds in integers, for `ms * 1e6` as a float is off by up to 128 ns today, enough
+/// to put `Date.now()` before a `new Date()` of the same millisecond.
 fn millis_to_time(ms: f64) -> Option<OffsetDateTime> {
-    if !ms.is_finite() {
+    if !ms.is_finite() || ms.abs() > 1e17 {
         return None;
     }
+    let whole = ms.trunc();
     #[allow(clippy::cast_possible_truncation)]
-    let nanos = (ms * 1_000_000.0) as i128;
+    let nanos = whole as i128 * 1_000_000 + ((ms - whole) * 1e6).round() as i128;
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
 }
 
@@ -455,6 +459,25 @@ mod tests {
             "https://data-api.x.com/insights/engagement/totals"
         );
         assert!(v["body"].as_str().unwrap().contains("1070059276213702656"));
+    }
+
+    #[test]
+    fn js_times_are_exact_to_the_millisecond() {
+        // `ms * 1e6` in floats lands up to 128 ns off; every millisecond of a second must come
+        // out exact, so that an end of `new Date()` is never after a `now` of `Date.now()`.
+        let second = 1_795_348_800_000_i64;
+        for ms in 0..1000 {
+            let t = millis_to_time((second + ms) as f64).unwrap();
+            assert_eq!(
+                t.unix_timestamp_nanos(),
+                i128::from(second + ms) * 1_000_000,
+                "{ms}"
+            );
+        }
+        let half = millis_to_time(1.5).unwrap();
+        assert_eq!(half.unix_timestamp_nanos(), 1_500_000);
+        assert!(millis_to_time(f64::NAN).is_none());
+        assert!(millis_to_time(1e300).is_none());
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub enum Rule {
     StartTooEarly,
     /// The start is beyond the lookback the overview documents.
     #[error(
-        "engagement data reaches back at most {} days, to {earliest}; start later or turn off the lookback check (ValidationOptions::enforce_lookback, --no-lookback-check)",
+        "engagement data reaches back at most {} days, to {earliest}; start later or turn off the lookback check (ValidationOptions::enforce_lookback in Rust, --no-lookback-check in the CLI, enforceLookback: false in JS)",
         limits::LOOKBACK_DAYS
     )]
     StartBeyondLookback {

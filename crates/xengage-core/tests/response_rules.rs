@@ -839,3 +839,33 @@ fn a_v2_answer_without_values_leaves_no_post_pending() {
     assert!(entry.failures[0].contains("engagement.fields"), "{entry:?}");
     assert_eq!(o.ledger.counts().pending, 0);
 }
+
+#[test]
+fn only_a_403_naming_posts_gets_the_advice_about_owners() {
+    let r = totals();
+    let said = |body: &str| {
+        parse_response(
+            &r,
+            403,
+            &http::HeaderMap::new(),
+            body.as_bytes(),
+            &ParseOptions::default(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let owned = said(&format!(
+        r#"{{"errors":["Forbidden to access tweets: {A}"]}}"#
+    ));
+    assert!(
+        owned.contains("query them with the owner's tokens"),
+        "{owned}"
+    );
+    // A proxy's origin check is not about who owns the posts.
+    let origin =
+        said(r#"{"errors":["origin not allowed: start the proxy with --allow-origin for it"]}"#);
+    assert_eq!(
+        origin,
+        "the API answered 403: origin not allowed: start the proxy with --allow-origin for it"
+    );
+}

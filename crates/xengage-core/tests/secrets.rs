@@ -125,6 +125,18 @@ fn a_token_no_header_can_carry_is_refused_up_front_without_its_value() {
             },
             "OAuth 2.0 user token",
         ),
+        (
+            Credentials::AppOnly {
+                bearer_token: Secret::new("tokén-secret-3"),
+            },
+            "bearer token",
+        ),
+        (
+            Credentials::AppOnly {
+                bearer_token: Secret::new("tok\u{a0}secret-4"),
+            },
+            "bearer token",
+        ),
     ] {
         let e = credentials.check().unwrap_err();
         let text = e.to_string();

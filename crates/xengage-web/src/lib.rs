@@ -89,9 +89,12 @@ pub async fn send(request: &PreparedRequest) -> Result<RawResponse, SendError> {
         if name == http::header::ACCEPT_ENCODING {
             continue;
         }
-        if let Ok(value) = value.to_str() {
-            builder = builder.header(name.as_str(), value);
-        }
+        // fetch takes text only: a header it cannot carry fails the request, never leaves it.
+        let value = value.to_str().map_err(|_| SendError::Build {
+            url: url.clone(),
+            reason: format!("the {name} header holds bytes that are not visible ASCII"),
+        })?;
+        builder = builder.header(name.as_str(), value);
     }
     let built = match &request.body {
         Some(bytes) => builder.body(js_sys::Uint8Array::from(bytes.as_slice())),

@@ -141,6 +141,15 @@ test('parseResponse gives rows as objects and as typed columns, and a ledger of 
   // The same answer as bytes, with headers as pairs.
   const again = parseResponse(hourlySpec, { status: 200, headers: [['X-Per-Minute-Limit', '60']], body: new TextEncoder().encode(hourlyBody) }, { now });
   assert.deepEqual(again.rows, rows);
+  // Any iterable of pairs: an iterator of a Headers, a generator, a Set.
+  function* pairs() {
+    yield ['x-per-minute-limit', '60'];
+    yield ['x-per-minute-remaining', '58'];
+  }
+  for (const given of [headers.entries(), pairs(), new Set(pairs())]) {
+    const r = parseResponse(hourlySpec, { status: 200, headers: given, body: hourlyBody }, { now });
+    assert.ok(r.rateLimit?.limit === 60, JSON.stringify(r.rateLimit));
+  }
 });
 
 test('parseResponse throws typed errors with status, retryability and the posts refused', () => {
@@ -297,4 +306,37 @@ test('client options are checked, and secrets never appear in errors', () => {
     (e) => e.code === 'invalid_options' && !e.message.includes('sekrit'),
   );
   assert.throws(() => new Client({ baseUrl: 'ftp://x' }), { code: 'invalid_options' });
+  // A token given as the credentials themselves, or one no header can carry: named, not shown.
+  for (const credentials of ['sekrit-789', { bearerToken: 'sekrit-é' }, { userToken: "sekrit\r" }]) {
+    assert.throws(
+      () => new Client({ credentials }),
+      (e) => e.code === 'invalid_options' && !String(e).includes('sekrit') && /credentials/.test(e.message),
+    );
+  }
+  // Values JSON cannot carry are errors, not silently absent; huge ones too, not a crash.
+  assert.throws(() => new Client({ now: new Date('x') }), { code: 'invalid_options', message: /options\.now is an invalid Date/ });
+  assert.throws(() => new Client({ timeoutMs: Infinity }), { code: 'invalid_options', message: /timeoutMs/ });
+  assert.throws(() => new Client({ timeoutMs: 1e300 }), { code: 'invalid_options', message: /timeoutMs/ });
+});
+
+test('an invalid Date or a non-finite number is an error naming the field, never "not given"', () => {
+  const hs = { endpoint: 'historical', postIds: ['1855000000000000000'], metrics: ['impressions'] };
+  assert.throws(() => buildRequest({ ...hs, start: new Date('garbage'), end: new Date(now) }, { now }), {
+    code: 'invalid_spec',
+    message: /spec\.start is an invalid Date/,
+  });
+  assert.throws(() => checkRequest(hs, { now: Number.NaN }), { code: 'invalid_options', message: /options\.now is NaN/ });
+  assert.throws(() => parseResponse(hs, { status: 200, headers: {}, body: '{}' }, { now: new Date('x') }), {
+    code: 'invalid_options',
+  });
+  assert.throws(() => parseResponse(hs, { status: 65736, headers: {}, body: '{}' }, { now }), { code: 'invalid_response' });
+});
+
+test('an end of new Date() is never after a now of Date.now() in the same millisecond', () => {
+  const hs = { endpoint: 'historical', postIds: ['1855000000000000000'], metrics: ['impressions'] };
+  const second = Date.parse('2026-11-22T12:00:00Z');
+  for (let ms = 0; ms < 1000; ms++) {
+    const t = second + ms;
+    buildRequest({ ...hs, start: '2026-11-21T00:00:00Z', end: new Date(t) }, { now: t });
+  }
 });

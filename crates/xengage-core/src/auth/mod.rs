@@ -109,14 +109,14 @@ pub enum Credentials {
 /// Credentials that cannot be sent. The message names the credential, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the {0} holds a character an HTTP header cannot carry (a line break or control character, often from a file with Windows line ends); its value is not shown"
+    "the {0} holds a character an HTTP header cannot carry (a space, a line break or a character outside ASCII, often a line end from a file or a space pasted with it); its value is not shown"
 )]
 pub struct UnusableCredentials(pub &'static str);
 
 impl Credentials {
     /// Checks that the credentials can be sent: a bearer or user token goes in a header as
-    /// it is, so it must be visible ASCII. (OAuth 1.0a values are percent-encoded, so any will
-    /// do.) Transports check this once, when a client is made, rather than send a token the
+    /// it is, so it must be visible ASCII without spaces. (OAuth 1.0a values are
+    /// percent-encoded, so any will do.) Transports check this once, when a client is made, rather than send a token the
     /// API can only refuse.
     pub fn check(&self) -> Result<(), UnusableCredentials> {
         let (what, token) = match self {
@@ -124,7 +124,9 @@ impl Credentials {
             Credentials::OAuth2User { access_token } => ("OAuth 2.0 user token", access_token),
             Credentials::OAuth1User(_) => return Ok(()),
         };
-        if HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).is_ok() {
+        // Visible ASCII, no spaces: what a token is. (A header value may also carry bytes
+        // above 127, which fetch refuses to send.)
+        if token.expose_secret().bytes().all(|b| b.is_ascii_graphic()) {
             Ok(())
         } else {
             Err(UnusableCredentials(what))

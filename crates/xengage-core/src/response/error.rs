@@ -144,6 +144,11 @@ impl std::fmt::Display for ApiError {
         if !texts.is_empty() {
             write!(f, ": {}", texts.join("; "))?;
         }
+        // A 403 that names no post is not about ownership (a proxy's origin check, say): its
+        // own words say what is wrong.
+        if self.kind == ApiErrorKind::Forbidden && self.forbidden_ids.is_empty() {
+            return Ok(());
+        }
         write!(f, " ({})", self.kind.advice())
     }
 }
