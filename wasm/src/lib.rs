@@ -465,12 +465,12 @@ mod tests {
     fn js_times_are_exact_to_the_millisecond() {
         // `ms * 1e6` in floats lands up to 128 ns off; every millisecond of a second must come
         // out exact, so that an end of `new Date()` is never after a `now` of `Date.now()`.
-        let second = 1_795_348_800_000_i64;
-        for ms in 0..1000 {
-            let t = millis_to_time((second + ms) as f64).unwrap();
+        let second = 1_795_348_800_000.0_f64;
+        for ms in 0..1000_u32 {
+            let t = millis_to_time(second + f64::from(ms)).unwrap();
             assert_eq!(
                 t.unix_timestamp_nanos(),
-                i128::from(second + ms) * 1_000_000,
+                (1_795_348_800_000_i128 + i128::from(ms)) * 1_000_000,
                 "{ms}"
             );
         }
