@@ -268,6 +268,8 @@ export interface Summary {
   progress: Progress;
   counts: LedgerCounts;
   pacing: { reserved: number; rate_limited: number; waited: number };
+  /** What planning said about the spec: duplicates removed, the default window or grouping, posts too old for a metric. */
+  notices: Notice[];
 }
 
 /** The merged outcome of a job and its summary. */

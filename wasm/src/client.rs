@@ -12,7 +12,7 @@ use xengage_core::collect::{CollectOptions, Event};
 use xengage_core::pace::{PacingOptions, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::response::{MergeError, Outcome, merge};
-use xengage_core::{BaseUrls, ValidationOptions};
+use xengage_core::{BaseUrls, ValidationOptions, notice_json};
 use xengage_web::collect::Target;
 
 use crate::outcome::{event_json, summary_json};
@@ -252,6 +252,7 @@ impl RawClient {
                 .plan(&spec, js_sys::Date::now())
                 .map_err(|e| to_js_error(&e))?;
             let endpoint = plan.endpoint();
+            let plan_notices: Vec<Value> = plan.notices().iter().map(notice_json).collect();
             let callback = on_event.dyn_into::<js_sys::Function>().ok();
             let mut outcomes = Vec::new();
             let summary = xengage_web::collect::collect(
@@ -273,7 +274,8 @@ impl RawClient {
             let mut outcome = merge_batches(endpoint, outcomes)
                 .map_err(|e| to_js_error(&Failure::new("merge_failed", e.to_string())))?;
             outcome.ledger = summary.ledger.clone();
-            let summary: Value = summary_json(&summary);
+            let mut summary: Value = summary_json(&summary);
+            summary["notices"] = Value::Array(plan_notices);
             Ok(outcome_to_js(&outcome, Some(&summary)))
         })
     }

@@ -224,6 +224,8 @@ fn collect_writes_a_csv_file_and_a_summary() {
         err.contains("posts: ") && err.contains("requests: ") && err.contains("(3 planned)"),
         "{err}"
     );
+    // What planning said about the ids, before the job.
+    assert!(err.contains("notice: post ids given more than once"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -116,7 +116,7 @@ impl std::fmt::Display for Notice {
                 age_days,
             } => write!(
                 f,
-                "post {post_id} is {age_days} days old; {metric} is served only for posts up to {max_days} days old, so the API will list it as unsupported for {metric}"
+                "post {post_id} is {age_days} days old; {metric} is served only for posts up to {max_days} days old (a request that asks anyway is answered unsupported; a plan asks the post apart, without it)"
             ),
             Notice::PostBeforeHistoricalData { post_id } => write!(
                 f,

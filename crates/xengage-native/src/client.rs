@@ -13,7 +13,7 @@ use xengage_core::handles::UniqueHandles;
 use xengage_core::pace::{PacingOptions, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::response::{MergeError, Outcome, ParseOptions, merge};
-use xengage_core::{BaseUrls, Generation, InvalidRequest, RequestSpec, ValidationOptions};
+use xengage_core::{BaseUrls, Generation, InvalidRequest, Notice, RequestSpec, ValidationOptions};
 
 use crate::http::{ExchangeError, RawAnswer, check_url, exchange};
 
@@ -234,10 +234,16 @@ impl Client {
             },
         );
         let planned = collector.plan().len();
+        let notices = collector.plan().notices().to_vec();
         let (tx, rx) = mpsc::channel(self.options.event_buffer.max(1));
         let client = self.clone();
         let task = tokio::spawn(async move { client.drive(collector, tx).await });
-        Ok(Collection { rx, task, planned })
+        Ok(Collection {
+            rx,
+            task,
+            planned,
+            notices,
+        })
     }
 
     /// Runs a bulk job to its end and merges every batch.
@@ -368,12 +374,19 @@ pub struct Collection {
     rx: mpsc::Receiver<Event>,
     task: tokio::task::JoinHandle<Summary>,
     planned: usize,
+    notices: Vec<Notice>,
 }
 
 impl Collection {
     /// The number of requests the job plans (retries and narrowed batches come on top).
     pub fn planned(&self) -> usize {
         self.planned
+    }
+
+    /// What planning said about the spec: duplicates removed, the default window or grouping,
+    /// posts too old for a metric (asked apart, only for what the API still serves).
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 
     /// The next event, or `None` when the job has ended.

@@ -240,6 +240,10 @@ test('Client.totals signs with OAuth 1.0a for the canonical URL and matches the 
     assert.deepEqual(entry.unsupported.map((u) => [u.metric, u.max_days]), old ? [['impressions', 90]] : []);
   }
   assert.equal(r.summary.progress.narrowed, 1);
+  // What planning said is in the summary: the old posts were asked apart, favorites only.
+  const oldOnes = ids.filter((id) => created(id) < Date.parse(now) - 90 * 24 * 3600e3);
+  const tooOld = r.summary.notices.filter((n) => n.code === 'post_too_old_for_metric').map((n) => n.post_id);
+  assert.deepEqual(tooOld.sort(), [...oldOnes].sort(), JSON.stringify(r.summary.notices));
   const fromCli = cli(['request', 'totals', '--ids', a.post_ids.slice(0, 5).join(','), '--metrics', 'impressions,favorites'], cliEnv());
   assert.equal(r.rows.length, fromCli.length);
   const expected = new Map(fromCli.map((x) => [key(x), x.value]));

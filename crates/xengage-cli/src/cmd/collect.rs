@@ -96,6 +96,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let mut held: Vec<Outcome> = Vec::new();
     let summary = crate::runtime()?.block_on(async {
         let mut job = client.collect(&spec)?;
+        for notice in job.notices() {
+            eprintln!("notice: {notice}");
+        }
         let planned = job.planned();
         let mut done = 0usize;
         while let Some(event) = job.next().await {
