@@ -225,7 +225,10 @@ fn collect_writes_a_csv_file_and_a_summary() {
         "{err}"
     );
     // What planning said about the ids, before the job.
-    assert!(err.contains("notice: post ids given more than once"), "{err}");
+    assert!(
+        err.contains("notice: post ids given more than once"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
