@@ -71,12 +71,30 @@ impl JsCredentials {
     }
 }
 
+/// `credentials`, with a message of our own when it is not an object: serde's would quote a
+/// string where the object belongs, and a token given as `credentials` itself would be echoed.
+/// (Every field inside is a string or absent, so no other message can hold one.)
+fn credentials_object<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<JsCredentials>, D::Error> {
+    Option::<JsCredentials>::deserialize(d).map_err(|e| {
+        if e.to_string().starts_with("invalid type") {
+            serde::de::Error::custom(
+                "options.credentials must be an object, such as { bearerToken } or the four OAuth 1.0a keys; its value is not shown",
+            )
+        } else {
+            e
+        }
+    })
+}
+
 /// Options of `new Client(options)` as JS writes them.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct JsClientOptions {
     base_url: Option<String>,
     signing_base_url: Option<String>,
+    #[serde(default, deserialize_with = "credentials_object")]
     credentials: Option<JsCredentials>,
     timeout_ms: Option<f64>,
     now: Option<JsTime>,
@@ -114,21 +132,7 @@ impl ClientConfig {
         let o: JsClientOptions = if options.trim().is_empty() || options.trim() == "null" {
             JsClientOptions::default()
         } else {
-            let value: Value = serde_json::from_str(options)
-                .map_err(|e| Failure::new("invalid_options", format!("bad client options: {e}")))?;
-            // serde's messages quote a string where an object belongs: a token given as
-            // `credentials` itself would be echoed. Every field inside is a string or absent,
-            // so no other message can hold one.
-            if value
-                .get("credentials")
-                .is_some_and(|c| !c.is_object() && !c.is_null())
-            {
-                return Err(Failure::new(
-                    "invalid_options",
-                    "options.credentials must be an object, such as { bearerToken } or the four OAuth 1.0a keys; its value is not shown",
-                ));
-            }
-            serde_json::from_value(value)
+            serde_json::from_str(options)
                 .map_err(|e| Failure::new("invalid_options", format!("bad client options: {e}")))?
         };
         let url_error =
