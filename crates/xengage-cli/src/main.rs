@@ -88,6 +88,9 @@ pub(crate) enum Outcome {
     Ok,
     /// Some posts were not served (exit 3).
     Partial,
+    /// Stopped by Ctrl-C: what was answered is written, the rest is in the ledger (exit 130,
+    /// as shells report an interrupt).
+    Interrupted,
 }
 
 impl From<Outcome> for std::process::ExitCode {
@@ -95,6 +98,7 @@ impl From<Outcome> for std::process::ExitCode {
         match o {
             Outcome::Ok => std::process::ExitCode::SUCCESS,
             Outcome::Partial => std::process::ExitCode::from(3),
+            Outcome::Interrupted => std::process::ExitCode::from(130),
         }
     }
 }

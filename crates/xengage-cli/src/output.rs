@@ -147,8 +147,8 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
         let status = entry.status();
         let why = match status {
             PostStatus::Served => continue,
-            PostStatus::Unavailable => "unavailable (deleted or protected)".to_owned(),
-            PostStatus::Forbidden => "forbidden (not owned by the credential's user)".to_owned(),
+            PostStatus::Unavailable => "deleted or protected".to_owned(),
+            PostStatus::Forbidden => "not owned by the credential's user".to_owned(),
             PostStatus::Pending => "not answered".to_owned(),
             PostStatus::Partial | PostStatus::Unsupported | PostStatus::Failed => {
                 let mut parts = Vec::new();
@@ -162,7 +162,12 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
                     parts.push(format!("missing from `{g}`"));
                 }
                 for f in &entry.failures {
-                    parts.push(format!("failed: {f}"));
+                    // "failed: failed: ..." says nothing twice.
+                    parts.push(if status == PostStatus::Failed {
+                        f.clone()
+                    } else {
+                        format!("a request failed: {f}")
+                    });
                 }
                 parts.join("; ")
             }

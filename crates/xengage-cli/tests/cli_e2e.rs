@@ -579,3 +579,85 @@ fn the_emulate_ready_line_has_account_0_at_the_top_level_and_its_keys_work() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(posts_of(&rows), owned.iter().cloned().collect());
 }
+
+#[test]
+fn ctrl_c_during_collect_keeps_what_was_answered_and_accounts_for_the_rest() {
+    // A quota of one request a minute: the first window is answered at once, the second would
+    // wait a minute. Ctrl-C in between.
+    let emu = Server::start(
+        &[
+            "emulate", "--port", "0", "--now", NOW, "--seed", "3", "--posts", "60", "--quota", "1",
+        ],
+        &[],
+    );
+    let env = emu.oauth1_env();
+    let dir = std::env::temp_dir().join(format!("xengage-interrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("hourly.csv");
+    let ids = emu.post_ids(0)[..2].join(",");
+    let out_path = out_file.display().to_string();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_xengage"));
+    for var in common::CREDENTIAL_VARS {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .envs(env_refs(&env))
+        .args([
+            "collect",
+            "historical",
+            "--ids",
+            &ids,
+            "--metrics",
+            "impressions",
+            "--group-by",
+            "hourly=tweet.id,engagement.type,engagement.day,engagement.hour",
+            "--start",
+            "2026-10-01",
+            "--end",
+            "2026-11-20",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+            "--format",
+            "csv",
+            "-o",
+            &out_path,
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (a guard against hangs, not a timing assertion) for the first window's hours.
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&out_file).map_or(0, |t| t.lines().count()) < 2 {
+        assert!(started.elapsed().as_secs() < 30, "no rows were written");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("interrupted") && err.contains("posts: "),
+        "{err}"
+    );
+    // It waited for the quota only until it was stopped.
+    assert!(
+        err.contains("waited 0.") || err.contains("waited 1."),
+        "{err}"
+    );
+    assert!(err.contains("cancelled"), "{err}");
+    // The first window's hours, all of them: 28 days of 24 hours for each of the two posts.
+    let csv = std::fs::read_to_string(&out_file).unwrap();
+    assert_eq!(
+        csv.lines().count() - 1,
+        2 * 28 * 24,
+        "{}",
+        &csv[..200.min(csv.len())]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

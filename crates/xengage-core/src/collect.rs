@@ -286,6 +286,8 @@ pub struct Collector {
     ledger: Ledger,
     events: VecDeque<Event>,
     progress: Progress,
+    /// The latest time reported (polls, answers, failures): where a job that ends stops.
+    latest: Duration,
 }
 
 impl Collector {
@@ -308,6 +310,7 @@ impl Collector {
             ledger,
             events: VecDeque::new(),
             progress,
+            latest: Duration::ZERO,
         }
     }
 
@@ -328,6 +331,7 @@ impl Collector {
 
     /// The next thing to do at `now` (time since the job started).
     pub fn poll(&mut self, now: Duration) -> Action {
+        self.latest = self.latest.max(now);
         if self.in_flight.len() >= self.options.max_in_flight.max(1) {
             return Action::AwaitAnswer;
         }
@@ -409,6 +413,7 @@ impl Collector {
         body: &[u8],
         jitter: f64,
     ) {
+        self.latest = self.latest.max(now);
         let Some(flight) = self.take_flight(id) else {
             return;
         };
@@ -445,6 +450,7 @@ impl Collector {
         message: &str,
         jitter: f64,
     ) {
+        self.latest = self.latest.max(now);
         let Some(flight) = self.take_flight(id) else {
             return;
         };
@@ -562,6 +568,13 @@ impl Collector {
         &self.ledger
     }
 
+    /// [`Self::finish`] at `now`: a job cancelled while it waited for the quota counts its wait
+    /// up to `now`, not to the slot it was waiting for.
+    pub fn finish_at(mut self, now: Duration) -> Summary {
+        self.latest = self.latest.max(now);
+        self.finish()
+    }
+
     /// Ends the job: the ledger of every post and the statistics. Requests still in flight or
     /// waiting count as failed (the job was cancelled).
     pub fn finish(mut self) -> Summary {
@@ -584,7 +597,8 @@ impl Collector {
         Summary {
             ledger: self.ledger,
             progress: self.progress,
-            pacing: self.pacer.stats(),
+            // Waits reserved past the end of a cancelled job were never waited.
+            pacing: self.pacer.stats_until(self.latest),
         }
     }
 }

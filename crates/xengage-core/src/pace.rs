@@ -139,6 +139,19 @@ impl Pacer {
         self.stats
     }
 
+    /// [`Self::stats`] for a job that ends at `now`: waits reserved past it are not counted.
+    /// (Every wait began at or before `now`, so the time from `now` to the last slot is all
+    /// counted in `waited`, and all of it is cut.)
+    pub fn stats_until(&self, now: Duration) -> PacingStats {
+        PacingStats {
+            waited: self
+                .stats
+                .waited
+                .saturating_sub(self.waited_until.saturating_sub(now)),
+            ..self.stats
+        }
+    }
+
     /// Reserves the next slot at `now`.
     pub fn reserve(&mut self, now: Duration) -> Slot {
         let Some(interval) = self.interval else {
@@ -396,9 +409,12 @@ mod tests {
             p.reserve(ms(0));
         }
         assert_eq!(p.stats().waited, ms(3000));
+        // A job that ends at 1.5 s waited 1.5 s of them.
+        assert_eq!(p.stats_until(ms(1500)).waited, ms(1500));
         // Later, one more at 10 s: its slot is free, no wait.
         assert_eq!(p.reserve(ms(10_000)), Slot::SendAfter(ms(0)));
         assert_eq!(p.stats().waited, ms(3000));
+        assert_eq!(p.stats_until(ms(10_000)).waited, ms(3000));
     }
 
     #[test]

@@ -316,7 +316,7 @@ impl Client {
         // Abort every attempt and wait until each task has stopped, so none sends anything
         // once the job has ended.
         flights.shutdown().await;
-        collector.finish()
+        collector.finish_at(start.elapsed())
     }
 
     fn report(

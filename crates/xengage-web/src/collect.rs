@@ -177,7 +177,7 @@ pub async fn collect(
         }
     }
     drain(&mut collector, &mut on_event);
-    collector.finish()
+    collector.finish_at(elapsed())
 }
 
 fn drain(collector: &mut Collector, on_event: &mut impl FnMut(&Event, Progress)) {

@@ -94,6 +94,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let mut writer = RowWriter::new(&args.output)?;
     let started = Instant::now();
     let mut held: Vec<Outcome> = Vec::new();
+    let mut interrupted = false;
     let summary = crate::runtime()?.block_on(async {
         let mut job = client.collect(&spec)?;
         for notice in job.notices() {
@@ -101,7 +102,19 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         }
         let planned = job.planned();
         let mut done = 0usize;
-        while let Some(event) = job.next().await {
+        let interrupt = tokio::signal::ctrl_c();
+        tokio::pin!(interrupt);
+        loop {
+            let event = tokio::select! {
+                event = job.next() => event,
+                // Ctrl-C: stop sending, keep what was answered, and account for the rest.
+                _ = &mut interrupt => {
+                    eprintln!("\rinterrupted: nothing more is sent; what was answered is written, the rest is in the ledger as cancelled");
+                    interrupted = true;
+                    return Ok::<_, CliError>(job.cancel().await);
+                }
+            };
+            let Some(event) = event else { break };
             match event {
                 Event::BatchDone { outcome, .. } => {
                     done += 1;
@@ -178,6 +191,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
             "no post was served: every request failed ({})",
             first.unwrap_or_else(|| "see the ledger above".to_owned())
         )));
+    }
+    if interrupted {
+        return Ok(ExitOutcome::Interrupted);
     }
     Ok(outcome_of(&summary.ledger))
 }
