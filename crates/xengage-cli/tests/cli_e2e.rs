@@ -600,7 +600,7 @@ fn ctrl_c_during_collect_keeps_what_was_answered_and_accounts_for_the_rest() {
     for var in common::CREDENTIAL_VARS {
         cmd.env_remove(var);
     }
-    let mut child = cmd
+    let child = cmd
         .envs(env_refs(&env))
         .args([
             "collect",
