@@ -297,43 +297,52 @@ fn parse_reads_a_saved_answer_with_its_dry_run_request() {
 
 #[test]
 fn oauth1_sign_prints_every_step_of_the_worked_example_and_no_secret() {
-    let out = xengage_with(
-        &[
-            "oauth1",
-            "sign",
-            "--method",
-            "POST",
-            "--url",
-            "https://api.twitter.com/1.1/statuses/update.json?include_entities=true",
-            "--param",
-            "status=Hello Ladies + Gentlemen, a signed OAuth request!",
-            "--consumer-key",
-            "xvz1evFS4wEEPTGEFPHBog",
-            "--consumer-secret",
-            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
-            "--token",
-            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
-            "--token-secret",
-            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
-            "--nonce",
-            "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
-            "--timestamp",
-            "1318622958",
-        ],
-        &[],
-    );
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["signature"], "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
-    assert_eq!(v["signing_key_masked"], "***&***");
-    for key in ["parameter_string", "base_string", "authorization_header"] {
-        assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}");
+    let consumer_secret = "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw";
+    let token_secret = "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE";
+    let args = [
+        "oauth1",
+        "sign",
+        "--method",
+        "POST",
+        "--url",
+        "https://api.twitter.com/1.1/statuses/update.json?include_entities=true",
+        "--param",
+        "status=Hello Ladies + Gentlemen, a signed OAuth request!",
+        "--consumer-key",
+        "xvz1evFS4wEEPTGEFPHBog",
+        "--token",
+        "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+        "--nonce",
+        "kYjzVBB8Y0ZFabxSWbWovY3uYSQ2pTgmZeNu2VS4cg",
+        "--timestamp",
+        "1318622958",
+    ];
+    // The secrets as flags, or from the environment, where `ps` does not show them.
+    let mut with_flags = args.to_vec();
+    with_flags.extend([
+        "--consumer-secret",
+        consumer_secret,
+        "--token-secret",
+        token_secret,
+    ]);
+    let from_env = [
+        ("X_CONSUMER_SECRET", consumer_secret),
+        ("X_ACCESS_TOKEN_SECRET", token_secret),
+    ];
+    for out in [
+        xengage_with(&with_flags, &[]),
+        xengage_with(&args, &from_env),
+    ] {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["signature"], "hCtSmYh+iHYCEqBWrE7C7hYmtUk=");
+        assert_eq!(v["signing_key_masked"], "***&***");
+        for key in ["parameter_string", "base_string", "authorization_header"] {
+            assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}");
+        }
+        let all = text(&out.stdout);
+        assert!(!all.contains(consumer_secret) && !all.contains(token_secret));
     }
-    let all = text(&out.stdout);
-    assert!(
-        !all.contains("kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw")
-            && !all.contains("LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")
-    );
 }
 
 #[test]

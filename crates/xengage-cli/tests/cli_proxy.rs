@@ -165,6 +165,17 @@ async fn a_proxy_needs_credentials_and_says_which_endpoints_it_cannot_serve() {
         "{}",
         common::text(&out.stderr)
     );
+    // Other computers could reach it, and send an allowed Origin: only with --public.
+    let out = common::xengage_with(
+        &["proxy", "--listen", "0.0.0.0:0", "--allow-origin", ORIGIN],
+        &[("X_BEARER_TOKEN", "a-bearer-token")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::text(&out.stderr).contains("--public"),
+        "{}",
+        common::text(&out.stderr)
+    );
     // A bearer token serves totals only: 28hr is a 501, which no client retries.
     let emu = Server::emulator();
     let proxy = proxy_with(&emu, &[("X_BEARER_TOKEN", "a-bearer-token")]);

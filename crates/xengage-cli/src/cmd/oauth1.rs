@@ -37,14 +37,20 @@ pub(crate) struct SignArgs {
     /// Consumer key.
     #[arg(long)]
     consumer_key: String,
-    /// Consumer secret (never printed).
-    #[arg(long, hide_env_values = true)]
+    /// Consumer secret (never printed). Better from the environment than the command line,
+    /// where `ps` and the shell's history show it.
+    #[arg(long, env = "X_CONSUMER_SECRET", hide_env_values = true)]
     consumer_secret: String,
     /// Access token.
     #[arg(long)]
     token: Option<String>,
-    /// Access token secret (never printed).
-    #[arg(long, requires = "token")]
+    /// Access token secret (never printed); from the environment as for the consumer secret.
+    #[arg(
+        long,
+        env = "X_ACCESS_TOKEN_SECRET",
+        hide_env_values = true,
+        requires = "token"
+    )]
     token_secret: Option<String>,
     /// Nonce.
     #[arg(long)]

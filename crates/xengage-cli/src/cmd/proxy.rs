@@ -35,9 +35,14 @@ use crate::error::CliError;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct Args {
-    /// Address to listen on.
+    /// Address to listen on: loopback, behind the web server that serves the page.
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub(crate) listen: SocketAddr,
+    /// Listen on an address other computers reach. The Origin check stops other sites' pages,
+    /// not a program that sends an allowed Origin: anyone who reaches the proxy can spend the
+    /// credentials' quota and read what they can read.
+    #[arg(long)]
+    pub(crate) public: bool,
     /// An origin allowed to call the proxy (repeatable; required).
     #[arg(long = "allow-origin", value_name = "ORIGIN", required = true)]
     pub(crate) allow_origin: Vec<String>,
@@ -209,6 +214,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     // Fail at start, not at the first request, when the upstream URL is unusable or there is
     // nothing to sign with (incomplete OAuth 1.0a keys, or no credential at all).
     transport.base_urls()?;
+    if !args.listen.ip().is_loopback() && !args.public {
+        return Err(CliError::Usage(format!(
+            "--listen {} is reachable from other computers, and anyone who reaches the proxy can use its credentials by sending an allowed Origin; listen on loopback (127.0.0.1) behind your web server, or pass --public to accept that",
+            args.listen
+        )));
+    }
     if args.credentials.nothing_given()? {
         return Err(CliError::Credentials(
             "the proxy signs with credentials it holds: set X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (every endpoint), X_BEARER_TOKEN (totals) or X_USER_TOKEN (v2)".into(),
