@@ -53,7 +53,7 @@ pub enum Rule {
     NoPostIds,
     /// More post ids than the endpoint takes in one request.
     #[error(
-        "{endpoint} takes at most {max} post ids per request, {given} were given (use bulk collection to split them)"
+        "{endpoint} takes at most {max} post ids per request, {given} were given (bulk collection splits them: `xengage collect`, `Client::collect` in Rust, the npm `Client`)"
     )]
     TooManyPostIds {
         /// The endpoint.
