@@ -869,3 +869,91 @@ fn only_a_403_naming_posts_gets_the_advice_about_owners() {
         "the API answered 403: origin not allowed: start the proxy with --allow-origin for it"
     );
 }
+
+/// Every leaf of `node`, summed.
+fn tree_sum(node: &xengage_core::response::Node) -> u64 {
+    match node {
+        xengage_core::response::Node::Leaf(v) => *v,
+        xengage_core::response::Node::Branch(children) => {
+            children.iter().map(|(_, n)| tree_sum(n)).sum()
+        }
+    }
+}
+
+#[test]
+fn every_row_is_in_its_tree_weekly_series_and_merged_shapes_too() {
+    // v2 Weekly: each week filed under its first day.
+    let weekly = RequestSpec::new(Endpoint::InsightsHistorical)
+        .post_ids([A])
+        .metrics(["Impressions"])
+        .granularity("Weekly")
+        .window("2026-10-01", "2026-10-29")
+        .validate(NOW, &ValidationOptions::default())
+        .unwrap();
+    let point = |day: &str, v: u64| {
+        format!(
+            r#"{{"tweet_id":"{A}","value":{{"metric_values":[{{"metric_type":"Impressions","metric_value":{v}}}],"timestamp":{{"iso8601_time":"{day}T00:00:00Z"}}}}}}"#
+        )
+    };
+    let body = format!(
+        r#"{{"data":[{{"measurement":{{"metrics_time_series":[{},{}]}}}}]}}"#,
+        point("2026-10-01", 5),
+        point("2026-10-08", 7)
+    );
+    let o = parse(&weekly, &body).unwrap();
+    let series = o.grouping("metrics_time_series").unwrap();
+    assert_eq!(series.rows.len(), 2);
+    assert_eq!(tree_sum(&series.tree()), 12);
+    // An hour grouping without days, answered with a day level in one window and as hours of
+    // the day in the next: merged, the tree still holds every count.
+    let by_hour = |start: &str, end: &str| {
+        RequestSpec::new(Endpoint::Historical)
+            .post_ids([A])
+            .metrics(["impressions"])
+            .grouping("h", ["tweet.id", "engagement.type", "engagement.hour"])
+            .window(start, end)
+            .validate(NOW, &ValidationOptions::default())
+            .unwrap()
+    };
+    let with_days = parse(
+        &by_hour("2026-11-01", "2026-11-02"),
+        &format!(r#"{{"h":{{"{A}":{{"impressions":{{"2026-11-01":{{"05":"3"}}}}}}}}}}"#),
+    )
+    .unwrap();
+    let hours_of_day = parse(
+        &by_hour("2026-11-02", "2026-11-03"),
+        &format!(r#"{{"h":{{"{A}":{{"impressions":{{"05":"4"}}}}}}}}"#),
+    )
+    .unwrap();
+    let merged = merge([with_days, hours_of_day]).unwrap();
+    let h = merged.grouping("h").unwrap();
+    assert_eq!(h.rows.iter().map(|r| r.value).sum::<u64>(), 7);
+    assert_eq!(tree_sum(&h.tree()), 7);
+}
+
+#[test]
+fn merged_totals_batches_keep_their_start_and_end_without_calling_them_unknown() {
+    let r = totals();
+    let batch = |t: &str| {
+        parse(
+            &r,
+            &format!(r#"{{"start":"{t}","end":"{t}","g":{{"{A}":{{"favorites":"1"}}}}}}"#),
+        )
+        .unwrap()
+    };
+    let other = RequestSpec::new(Endpoint::Totals)
+        .post_ids([B])
+        .metrics(["favorites"])
+        .grouping("g", ["tweet.id", "engagement.type"])
+        .validate(NOW, &ValidationOptions::default())
+        .unwrap();
+    let b = parse(
+        &other,
+        &format!(r#"{{"start":"2026-11-22T10:30:01Z","end":"2026-11-22T10:30:01Z","g":{{"{B}":{{"favorites":"2"}}}}}}"#),
+    )
+    .unwrap();
+    let m = merge([batch("2026-11-22T10:30:00Z"), b]).unwrap();
+    assert!(m.notices.is_empty(), "{:?}", m.notices);
+    assert!(m.unknown.is_empty(), "{:?}", m.unknown);
+    assert_eq!(m.extra["start"], "2026-11-22T10:30:00Z");
+}

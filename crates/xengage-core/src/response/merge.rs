@@ -10,8 +10,9 @@ use crate::id::PostId;
 use crate::metric::Metric;
 use crate::window::TimeWindow;
 
-use super::rows::{Bucket, Row};
+use super::rows::{Bucket, Level, Row};
 use super::{Outcome, ResponseNotice};
+use crate::facts::limits::RESERVED_TOP_LEVEL_KEYS;
 
 /// Outcomes that cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,8 +134,16 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                         name: grouping.name,
                     });
                 }
-                if merged.groupings[g].levels.is_none() {
-                    merged.groupings[g].levels.clone_from(&grouping.levels);
+                let known = &mut merged.groupings[g].levels;
+                match (&*known, &grouping.levels) {
+                    (None, _) => known.clone_from(&grouping.levels),
+                    // Answered in two shapes (an hour grouping with a day level added in one
+                    // window, hour-of-day buckets in another): the tree nests as asked, where
+                    // every row has its keys.
+                    (Some(a), Some(b)) if a != b => {
+                        *known = Some(grouping.group_by.iter().map(|&d| Level::from(d)).collect());
+                    }
+                    _ => {}
                 }
                 g
             } else {
@@ -157,7 +166,11 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
         merged.errors.extend(next.errors);
         merged.problems.extend(next.problems);
         for (k, v) in next.extra {
-            if merged.extra.get(&k).is_some_and(|old| *old != v) {
+            if RESERVED_TOP_LEVEL_KEYS.contains(&k.as_str()) {
+                // A documented key kept aside (a totals answer's `start` and `end`): each batch
+                // has its own, none is unknown; the first is kept.
+                merged.extra.entry(k).or_insert(v);
+            } else if merged.extra.get(&k).is_some_and(|old| *old != v) {
                 merged.push_notice(ResponseNotice::UnknownKey { key: k.clone() });
                 merged.unknown.push(super::UnknownPart {
                     path: format!("$.{k}"),

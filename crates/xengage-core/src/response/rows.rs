@@ -148,7 +148,7 @@ pub(crate) fn keys_of(row: &Row, levels: &[Level]) -> Vec<Key> {
         let key = match (level, row.bucket) {
             (Level::Post, _) => row.post_id.map(Key::Post),
             (Level::Metric, _) => row.metric.map(Key::Metric),
-            (Level::Day, Bucket::Day(d)) => Some(Key::Day(d)),
+            (Level::Day, Bucket::Day(d) | Bucket::Week(d)) => Some(Key::Day(d)),
             (Level::Day, Bucket::Hour(t)) => Some(Key::Day(t.date())),
             (Level::Hour, Bucket::Hour(t)) => Some(Key::Hour(t.hour())),
             (Level::Hour, Bucket::HourOfDay(h)) => Some(Key::Hour(h)),
