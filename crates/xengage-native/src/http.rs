@@ -101,14 +101,15 @@ pub(crate) async fn exchange(
     let mut headers = response.headers().clone();
     let body = response.bytes().await.map_err(|e| classify(&url, &e))?;
     let mut body = body.to_vec();
-    // reqwest decodes gzip itself when it negotiated it; an encoding still marked here was not
-    // decoded on the way (the request set Accept-Encoding itself), so decode it now.
-    if headers
-        .get(CONTENT_ENCODING)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"))
-    {
+    // Decoded here, not by reqwest (built without its gzip feature): its decoder stops after
+    // the first gzip member of a body, and knows `gzip` only. `x-gzip` is the same coding
+    // (RFC 9110, 8.4.1.3); a body of several members is decoded whole.
+    if headers.get(CONTENT_ENCODING).is_some_and(|v| {
+        let v = v.as_bytes().trim_ascii();
+        v.eq_ignore_ascii_case(b"gzip") || v.eq_ignore_ascii_case(b"x-gzip")
+    }) {
         let mut decoded = Vec::new();
-        flate2::read::GzDecoder::new(body.as_slice())
+        flate2::read::MultiGzDecoder::new(body.as_slice())
             .read_to_end(&mut decoded)
             .map_err(|e| ExchangeError::new(Failure::BrokenBody, &url, format!("gzip: {e}")))?;
         body = decoded;
@@ -156,5 +157,56 @@ mod tests {
         assert!(err.contains("use https"), "{err}");
         assert!(check_url("http://10.0.0.1").is_err());
         assert!(check_url("ftp://127.0.0.1").is_err());
+    }
+
+    /// Answers one request on loopback with `body` marked `Content-Encoding: name`.
+    async fn serve_once(name: &'static str, body: Vec<u8>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 8192];
+            let _ = s.read(&mut request).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: {name}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            s.write_all(&body).await.unwrap();
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn gzip_under_either_name_is_decoded_whole() {
+        use std::io::Write;
+        use xengage_core::{BaseUrls, Endpoint, RequestSpec, ValidationOptions};
+        let json = br#"{"g":{"1990000000000000001":{"favorites":"7"}}}"#;
+        // Two gzip members, as a server that compresses in chunks sends them.
+        let member = |part: &[u8]| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(part).unwrap();
+            e.finish().unwrap()
+        };
+        let mut gz = member(&json[..10]);
+        gz.extend(member(&json[10..]));
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        let now = time::OffsetDateTime::now_utc();
+        let request = RequestSpec::new(Endpoint::Totals)
+            .post_ids(["1990000000000000001"])
+            .metrics(["favorites"])
+            .validate(now, &ValidationOptions::default())
+            .unwrap();
+        for name in ["gzip", "GZIP", "x-gzip"] {
+            let url = serve_once(name, gz.clone()).await;
+            let prepared = request.prepare(&BaseUrls::single(&url).unwrap());
+            let answer = exchange(&client, prepared, Duration::from_secs(10))
+                .await
+                .unwrap();
+            assert_eq!(answer.body, json, "{name}");
+            assert!(answer.headers.get(CONTENT_ENCODING).is_none(), "{name}");
+        }
     }
 }
