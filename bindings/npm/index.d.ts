@@ -41,6 +41,8 @@ export interface BuildOptions {
   credential?: CredentialKind;
   /** Refuse windows starting more than 365 days ago (default true). */
   enforceLookback?: boolean;
+  /** Apply the 90-day limit of impressions and engagements on 28hr and historical too, not on totals only (default false; the vendor's documents disagree). */
+  ninetyDaysOnEveryEndpoint?: boolean;
 }
 
 /** Something worth knowing about a request that does not stop it from being sent. */
@@ -296,6 +298,8 @@ export interface ClientOptions {
   now?: Date | string | number;
   /** Refuse windows starting more than 365 days ago (default true). */
   enforceLookback?: boolean;
+  /** Apply the 90-day limit of impressions and engagements on 28hr and historical too, not on totals only (default false; the vendor's documents disagree). */
+  ninetyDaysOnEveryEndpoint?: boolean;
   /** Retries after 5xx, timeouts and dropped connections (default 4). */
   maxRetries?: number;
   /** The first retry's backoff (default 500; doubles each time). */

@@ -99,6 +99,7 @@ struct JsClientOptions {
     timeout_ms: Option<f64>,
     now: Option<JsTime>,
     enforce_lookback: Option<bool>,
+    ninety_days_on_every_endpoint: Option<bool>,
     max_retries: Option<u32>,
     retry_base_delay_ms: Option<f64>,
     quota_window_ms: Option<f64>,
@@ -113,6 +114,9 @@ pub struct ClientConfig {
     pub now_ms: Option<f64>,
     /// Refuse windows starting more than 365 days ago.
     pub enforce_lookback: bool,
+    /// Apply the 90-day limit of impressions and engagements on every endpoint (see
+    /// `ValidationOptions::ninety_days_on_every_endpoint`).
+    pub ninety_days_on_every_endpoint: bool,
     /// Retries and pacing.
     pub collect: CollectOptions,
 }
@@ -198,6 +202,7 @@ impl ClientConfig {
             },
             now_ms,
             enforce_lookback: o.enforce_lookback.unwrap_or(true),
+            ninety_days_on_every_endpoint: o.ninety_days_on_every_endpoint.unwrap_or(false),
             collect,
         })
     }
@@ -211,6 +216,7 @@ impl ClientConfig {
         let validation = ValidationOptions {
             credential: self.target.credentials.as_ref().map(Credentials::kind),
             enforce_lookback: self.enforce_lookback,
+            ninety_days_on_every_endpoint: self.ninety_days_on_every_endpoint,
         };
         Ok(Plan::new(&spec, now, &validation, &PlanOptions::default())?)
     }

@@ -104,6 +104,8 @@ struct JsOptions {
     base_url: Option<String>,
     credential: Option<CredentialKind>,
     enforce_lookback: Option<bool>,
+    #[serde(default)]
+    ninety_days_on_every_endpoint: bool,
 }
 
 /// A failure, as thrown to JS: a stable `code`, a message saying what to change, and problems.
@@ -202,6 +204,7 @@ fn validate(spec: &str, options: &JsOptions, clock_ms: f64) -> Result<Request, F
     let validation = ValidationOptions {
         credential: options.credential,
         enforce_lookback: options.enforce_lookback.unwrap_or(true),
+        ninety_days_on_every_endpoint: options.ninety_days_on_every_endpoint,
     };
     Ok(spec.validate(now, &validation)?)
 }

@@ -28,6 +28,10 @@ pub(crate) struct TransportArgs {
     /// Do not refuse historical windows starting more than 365 days ago.
     #[arg(long)]
     pub(crate) no_lookback_check: bool,
+    /// Apply the 90-day limit of impressions and engagements on 28hr and historical too, not
+    /// on totals only (the vendor's documents disagree).
+    #[arg(long)]
+    pub(crate) ninety_days_on_every_endpoint: bool,
     /// Seconds allowed for one attempt.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub(crate) timeout: u64,
@@ -52,6 +56,7 @@ impl TransportArgs {
     pub(crate) fn validation(&self) -> ValidationOptions {
         ValidationOptions {
             enforce_lookback: !self.no_lookback_check,
+            ninety_days_on_every_endpoint: self.ninety_days_on_every_endpoint,
             ..ValidationOptions::default()
         }
     }

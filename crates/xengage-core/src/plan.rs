@@ -126,7 +126,7 @@ impl Plan {
         for id in template.post_ids() {
             let mut metrics = Vec::with_capacity(template.metrics().len());
             for &metric in template.metrics() {
-                match too_old(endpoint, metric, id, now) {
+                match too_old(endpoint, metric, id, now, validation) {
                     Some(Notice::PostTooOldForMetric {
                         max_days, age_days, ..
                     }) if options.separate_by_age => too_old_list.push(TooOld {

@@ -163,6 +163,13 @@ pub struct ValidationOptions {
     /// Refuse historical windows starting more than 365 days before `now` (the overview's
     /// lookback). On by default; the reference itself only documents the 2014-09-01 floor.
     pub enforce_lookback: bool,
+    /// Apply the 90-day limit of impressions and engagements on every Enterprise endpoint, not
+    /// on totals only. The reference's metric table says "only for posts of the last 90 days"
+    /// on a row marked for every endpoint, while its error list and the totals documentation
+    /// say `/totals`; the documents disagree, so this is a setting. Off by default (totals
+    /// only, as the error the API documents says). It decides the notices of too-old posts
+    /// and which posts bulk collection asks apart.
+    pub ninety_days_on_every_endpoint: bool,
 }
 
 impl Default for ValidationOptions {
@@ -170,6 +177,7 @@ impl Default for ValidationOptions {
         ValidationOptions {
             credential: None,
             enforce_lookback: true,
+            ninety_days_on_every_endpoint: false,
         }
     }
 }
@@ -888,7 +896,13 @@ impl Request {
         for id in &self.post_ids {
             let created = id.created_no_later_than();
             for &metric in &self.metrics {
-                if let Some(notice) = too_old(self.endpoint, metric, id, self.requested_at) {
+                if let Some(notice) = too_old(
+                    self.endpoint,
+                    metric,
+                    id,
+                    self.requested_at,
+                    &self.validation,
+                ) {
                     notices.push(notice);
                 }
             }
@@ -915,18 +929,20 @@ impl Request {
 }
 
 /// The notice that `id` is too old for `metric` on `endpoint` at `now`, where the API answers it
-/// as unsupported (90 days for impressions and engagements on totals, 1800 days for video views).
+/// as unsupported (90 days for impressions and engagements on totals, or on every endpoint with
+/// [`ValidationOptions::ninety_days_on_every_endpoint`]; 1800 days for video views).
 pub(crate) fn too_old(
     endpoint: Endpoint,
     metric: Metric,
     id: &PostId,
     now: OffsetDateTime,
+    options: &ValidationOptions,
 ) -> Option<Notice> {
     if endpoint.generation() != Generation::Enterprise {
         return None;
     }
     let limit = metric.facts().age_limit?;
-    if limit.totals_only && endpoint != Endpoint::Totals {
+    if limit.totals_only && endpoint != Endpoint::Totals && !options.ninety_days_on_every_endpoint {
         return None;
     }
     let age = now - id.created_no_later_than();
@@ -971,7 +987,11 @@ mod tests {
             endpoint in prop_oneof![Just(Endpoint::Historical), Just(Endpoint::InsightsHistorical)],
         ) {
             let now = datetime!(2026-11-22 09:00 UTC) + Duration::seconds(now_seconds);
-            let options = ValidationOptions { credential: None, enforce_lookback };
+            let options = ValidationOptions {
+                credential: None,
+                enforce_lookback,
+                ..ValidationOptions::default()
+            };
             let base = TimeWindow::new(datetime!(2026-11-20 00:00 UTC), datetime!(2026-11-21 00:00 UTC)).unwrap();
             let request = written(endpoint, base, now).validate(now, &options).unwrap();
             let start = datetime!(2014-08-25 00:00 UTC) + Duration::hours(start_hours);

@@ -805,3 +805,42 @@ fn a_subset_of_posts_keeps_at_least_one_post() {
     );
     assert!(r.with_post_ids(&[]).is_none());
 }
+
+#[test]
+fn the_ninety_day_limit_is_on_totals_only_unless_asked_for_everywhere() {
+    // The reference's metric table marks the 90-day limit for every endpoint, its error list
+    // for /totals: a setting, off by default.
+    use xengage_core::plan::{Plan, PlanOptions};
+    let now = time::macros::datetime!(2026-11-22 12:00 UTC);
+    let ms = (now - time::Duration::days(120)).unix_timestamp() * 1000;
+    let old = (u64::try_from(ms - 1_288_834_974_657).unwrap() << 22).to_string();
+    let spec = xengage_core::RequestSpec::new(Endpoint::Last28Hours)
+        .post_ids([old.as_str()])
+        .metrics(["impressions", "favorites"]);
+    let too_old = |options: &ValidationOptions| {
+        let r = spec.validate(now, options).unwrap();
+        r.notices()
+            .iter()
+            .filter(|n| matches!(n, xengage_core::Notice::PostTooOldForMetric { .. }))
+            .count()
+    };
+    assert_eq!(too_old(&ValidationOptions::default()), 0);
+    let everywhere = ValidationOptions {
+        ninety_days_on_every_endpoint: true,
+        ..ValidationOptions::default()
+    };
+    assert_eq!(too_old(&everywhere), 1);
+    // A plan then asks the post for favorites only.
+    let plan = Plan::new(&spec, now, &everywhere, &PlanOptions::default()).unwrap();
+    let requests: Vec<_> = plan.requests().collect();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].metrics(), &[xengage_core::Metric::Favorites]);
+    let plan = Plan::new(
+        &spec,
+        now,
+        &ValidationOptions::default(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(plan.requests().next().unwrap().metrics().len(), 2);
+}

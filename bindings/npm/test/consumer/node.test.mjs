@@ -336,6 +336,14 @@ test('an invalid Date or a non-finite number is an error naming the field, never
   assert.throws(() => parseResponse(hs, { status: 65736, headers: {}, body: '{}' }, { now }), { code: 'invalid_response' });
 });
 
+test('the 90-day limit of impressions applies on totals only unless asked for everywhere', () => {
+  // 1855000000000000000 was created in 2024: far older than 90 days at `now`.
+  const spec = { endpoint: '28hr', postIds: ['1855000000000000000'], metrics: ['impressions'] };
+  const codes = (options) => buildRequest(spec, { now, ...options }).notices.map((n) => n.code);
+  assert.ok(!codes({}).includes('post_too_old_for_metric'));
+  assert.ok(codes({ ninetyDaysOnEveryEndpoint: true }).includes('post_too_old_for_metric'));
+});
+
 test('an end of new Date() is never after a now of Date.now() in the same millisecond', () => {
   const hs = { endpoint: 'historical', postIds: ['1855000000000000000'], metrics: ['impressions'] };
   const second = Date.parse('2026-11-22T12:00:00Z');
