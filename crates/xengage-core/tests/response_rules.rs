@@ -957,3 +957,31 @@ fn merged_totals_batches_keep_their_start_and_end_without_calling_them_unknown()
     assert!(m.unknown.is_empty(), "{:?}", m.unknown);
     assert_eq!(m.extra["start"], "2026-11-22T10:30:00Z");
 }
+
+#[test]
+fn a_post_deleted_between_two_windows_keeps_the_first_windows_values() {
+    let window = |start: &str, end: &str| {
+        RequestSpec::new(Endpoint::Historical)
+            .post_ids([A])
+            .metrics(["impressions"])
+            .grouping("g", ["tweet.id", "engagement.type"])
+            .window(start, end)
+            .validate(NOW, &ValidationOptions::default())
+            .unwrap()
+    };
+    let first = parse(
+        &window("2026-10-01", "2026-10-29"),
+        &format!(r#"{{"g":{{"{A}":{{"impressions":"5"}}}}}}"#),
+    )
+    .unwrap();
+    let second = parse(
+        &window("2026-10-29", "2026-11-20"),
+        &format!(r#"{{"unavailable_tweet_ids":["{A}"],"g":{{}}}}"#),
+    )
+    .unwrap();
+    let merged = merge([first, second]).unwrap();
+    let entry = merged.ledger.get(&A.parse().unwrap()).unwrap();
+    assert!(entry.unavailable);
+    assert_eq!(entry.status(), PostStatus::Partial, "{entry:?}");
+    assert_eq!(merged.row_count(), 1);
+}

@@ -95,10 +95,14 @@ impl PostStatus {
 impl PostEntry {
     /// The entry's state.
     pub fn status(&self) -> PostStatus {
+        // Values from some answer make a post served or partial, whatever another answer said
+        // (a post deleted between two windows keeps the first window's values).
         let shortfall = !self.unsupported.is_empty()
             || !self.failures.is_empty()
-            || !self.missing_from.is_empty();
-        if self.answers > 0 && !self.unavailable && !self.forbidden {
+            || !self.missing_from.is_empty()
+            || self.unavailable
+            || self.forbidden;
+        if self.answers > 0 {
             return if shortfall {
                 PostStatus::Partial
             } else {
