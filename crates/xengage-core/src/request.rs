@@ -774,19 +774,8 @@ impl Request {
     /// none of `post_ids` is in it (a request needs at least one post).
     #[must_use]
     pub fn with_post_ids(&self, post_ids: &[PostId]) -> Option<Request> {
-        let mut r = self.clone();
-        r.post_ids = self
-            .post_ids
-            .iter()
-            .filter(|id| post_ids.contains(id))
-            .copied()
-            .collect();
-        if r.post_ids.is_empty() {
-            return None;
-        }
-        r.notices.clear();
-        r.notices.extend(r.age_notices());
-        Some(r)
+        let post_ids = kept(&self.post_ids, post_ids)?;
+        Some(self.changed(|r| r.post_ids = post_ids))
     }
 
     /// The same request for a subset of its metrics (bulk collection asks posts too old for
@@ -794,19 +783,17 @@ impl Request {
     /// the result stays valid; `None` when none of `metrics` is in it.
     #[must_use]
     pub fn with_metrics(&self, metrics: &[Metric]) -> Option<Request> {
+        let metrics = kept(&self.metrics, metrics)?;
+        Some(self.changed(|r| r.metrics = metrics))
+    }
+
+    /// This request changed by `edit`, with the notices about its posts' ages made again.
+    fn changed(&self, edit: impl FnOnce(&mut Request)) -> Request {
         let mut r = self.clone();
-        r.metrics = self
-            .metrics
-            .iter()
-            .filter(|m| metrics.contains(m))
-            .copied()
-            .collect();
-        if r.metrics.is_empty() {
-            return None;
-        }
+        edit(&mut r);
         r.notices.clear();
         r.notices.extend(r.age_notices());
-        Some(r)
+        r
     }
 
     /// The same request for another window of whole hours. Returns `None` unless the request,
@@ -818,16 +805,13 @@ impl Request {
     /// end in that hour is sent as `requested_at`, see [`sent_end`](Self::sent_end)).
     #[must_use]
     pub fn with_window(&self, window: TimeWindow) -> Option<Request> {
-        let mut r = self.clone();
-        r.window = Some(window);
+        let r = self.changed(|r| r.window = Some(window));
         // The rules are those of validation, run again on the spec the request would send, so
         // that no rule is written twice.
         r.to_spec()
             .validate(self.requested_at, &self.validation)
             .ok()
             .filter(|checked| checked.window == r.window)?;
-        r.notices.clear();
-        r.notices.extend(r.age_notices());
         Some(r)
     }
 
@@ -926,6 +910,12 @@ impl Request {
         }
         notices
     }
+}
+
+/// The items of `all` that are in `keep`, in `all`'s order; `None` if none is.
+fn kept<T: Copy + PartialEq>(all: &[T], keep: &[T]) -> Option<Vec<T>> {
+    let kept: Vec<T> = all.iter().filter(|x| keep.contains(x)).copied().collect();
+    (!kept.is_empty()).then_some(kept)
 }
 
 /// The notice that `id` is too old for `metric` on `endpoint` at `now`, where the API answers it
