@@ -364,7 +364,8 @@ impl Client {
                 .unwrap_or_else(PoisonError::into_inner)
                 .record(self.now(), token);
         }
-        exchange(&self.http, prepared, self.options.timeout).await
+        let limit = self.options.parse.max_body_bytes;
+        exchange(&self.http, prepared, self.options.timeout, limit).await
     }
 }
 

@@ -82,11 +82,13 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// Sends `request` with `client` within `timeout` and reads the whole answer.
+/// Sends `request` with `client` within `timeout` and reads the whole answer, refusing a body
+/// over `limit` bytes, compressed or decoded (a gzip bomb never fills memory).
 pub(crate) async fn exchange(
     client: &reqwest::Client,
     request: PreparedRequest,
     timeout: Duration,
+    limit: usize,
 ) -> Result<RawAnswer, ExchangeError> {
     let url = request.url.clone();
     let mut builder = client
@@ -96,11 +98,25 @@ pub(crate) async fn exchange(
     if let Some(body) = request.body {
         builder = builder.body(body);
     }
-    let response = builder.send().await.map_err(|e| classify(&url, &e))?;
+    let mut response = builder.send().await.map_err(|e| classify(&url, &e))?;
     let status = response.status().as_u16();
     let mut headers = response.headers().clone();
-    let body = response.bytes().await.map_err(|e| classify(&url, &e))?;
-    let mut body = body.to_vec();
+    let too_large = || {
+        ExchangeError::new(
+            Failure::Permanent,
+            &url,
+            format!(
+                "the answer is over {limit} bytes (ParseOptions::max_body_bytes); it was not read to the end"
+            ),
+        )
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&url, &e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
     // Decoded here, not by reqwest (built without its gzip feature): its decoder stops after
     // the first gzip member of a body, and knows `gzip` only. `x-gzip` is the same coding
     // (RFC 9110, 8.4.1.3); a body of several members is decoded whole.
@@ -110,8 +126,12 @@ pub(crate) async fn exchange(
     }) {
         let mut decoded = Vec::new();
         flate2::read::MultiGzDecoder::new(body.as_slice())
+            .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
             .read_to_end(&mut decoded)
             .map_err(|e| ExchangeError::new(Failure::BrokenBody, &url, format!("gzip: {e}")))?;
+        if decoded.len() > limit {
+            return Err(too_large());
+        }
         body = decoded;
         headers.remove(CONTENT_ENCODING);
     }
@@ -202,11 +222,23 @@ mod tests {
         for name in ["gzip", "GZIP", "x-gzip"] {
             let url = serve_once(name, gz.clone()).await;
             let prepared = request.prepare(&BaseUrls::single(&url).unwrap());
-            let answer = exchange(&client, prepared, Duration::from_secs(10))
+            let answer = exchange(&client, prepared, Duration::from_secs(10), 1 << 20)
                 .await
                 .unwrap();
             assert_eq!(answer.body, json, "{name}");
             assert!(answer.headers.get(CONTENT_ENCODING).is_none(), "{name}");
+        }
+        // Over the limit, compressed or decoded: refused, never read to the end.
+        let bomb = member(&vec![b' '; 4 << 20]);
+        assert!(bomb.len() < 64 << 10);
+        for (body, limit) in [(bomb, 1 << 20), (gz.clone(), 20)] {
+            let url = serve_once("gzip", body).await;
+            let prepared = request.prepare(&BaseUrls::single(&url).unwrap());
+            let e = exchange(&client, prepared, Duration::from_secs(10), limit)
+                .await
+                .unwrap_err();
+            assert_eq!(e.failure, Failure::Permanent);
+            assert!(e.detail.contains("max_body_bytes"), "{e}");
         }
     }
 }
