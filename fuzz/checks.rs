@@ -521,8 +521,9 @@ pub(crate) fn headers(data: &[u8]) {
         .and_then(|s| s.trim().parse::<u16>().ok())
         .unwrap_or(200);
     let failure = xengage_core::pace::Failure::from_status(status);
+    // 429 and server errors are retried; 501 (the server cannot do this at all) is not.
     assert_eq!(
         failure.is_retryable(),
-        status == 429 || (500..=599).contains(&status)
+        status == 429 || ((500..=599).contains(&status) && status != 501)
     );
 }
