@@ -3,20 +3,14 @@
 
 use std::time::Duration;
 
-use time::macros::datetime;
+mod common;
+
+use common::{NOW, id_aged_days as aged};
 use xengage_core::collect::{Action, CollectOptions, Collector, Event, Summary};
 use xengage_core::pace::Failure;
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::response::PostStatus;
 use xengage_core::{Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
-
-const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
-
-/// A post id created `days` before [`NOW`].
-fn aged(days: i64) -> String {
-    let ms = (NOW - time::Duration::days(days)).unix_timestamp() * 1000;
-    (u64::try_from(ms - 1_288_834_974_657).unwrap() << 22).to_string()
-}
 
 fn id(s: &str) -> PostId {
     s.parse().unwrap()

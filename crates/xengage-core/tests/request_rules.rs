@@ -811,9 +811,8 @@ fn the_ninety_day_limit_is_on_totals_only_unless_asked_for_everywhere() {
     // The reference's metric table marks the 90-day limit for every endpoint, its error list
     // for /totals: a setting, off by default.
     use xengage_core::plan::{Plan, PlanOptions};
-    let now = time::macros::datetime!(2026-11-22 12:00 UTC);
-    let ms = (now - time::Duration::days(120)).unix_timestamp() * 1000;
-    let old = (u64::try_from(ms - 1_288_834_974_657).unwrap() << 22).to_string();
+    let now = common::NOW;
+    let old = common::id_aged_days(120);
     let spec = xengage_core::RequestSpec::new(Endpoint::Last28Hours)
         .post_ids([old.as_str()])
         .metrics(["impressions", "favorites"]);

@@ -120,12 +120,13 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
                     done += 1;
                     let mut rest = *outcome;
                     for g in &mut rest.groupings {
-                        for row in &g.rows {
-                            if streams(args.endpoint, row) {
-                                writer.write(&g.name, row)?;
-                            }
+                        let (now, later): (Vec<Row>, Vec<Row>) = std::mem::take(&mut g.rows)
+                            .into_iter()
+                            .partition(|row| streams(args.endpoint, row));
+                        for row in &now {
+                            writer.write(&g.name, row)?;
                         }
-                        g.rows.retain(|row| !streams(args.endpoint, row));
+                        g.rows = later;
                     }
                     if rest.row_count() > 0 {
                         held.push(rest);
