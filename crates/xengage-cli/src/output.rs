@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 
-use xengage_core::response::{Ledger, PostStatus, Row};
+use xengage_core::response::{Ledger, Outcome, PostStatus, Row};
 
 use crate::error::CliError;
 
@@ -184,4 +184,23 @@ pub(crate) fn outcome_of(ledger: &Ledger) -> crate::Outcome {
     } else {
         crate::Outcome::Ok
     }
+}
+
+/// Writes every row of `outcome`, then its ledger and notices to stderr.
+pub(crate) fn print_outcome(
+    outcome: &Outcome,
+    output: &OutputArgs,
+) -> Result<crate::Outcome, CliError> {
+    let mut writer = RowWriter::new(output)?;
+    for g in &outcome.groupings {
+        for row in &g.rows {
+            writer.write(&g.name, row)?;
+        }
+    }
+    writer.finish()?;
+    for n in &outcome.notices {
+        eprintln!("notice: {n}");
+    }
+    report_ledger(&outcome.ledger);
+    Ok(outcome_of(&outcome.ledger))
 }

@@ -13,7 +13,7 @@ use xengage_core::response::{Bucket, Outcome, Row, merge};
 
 use crate::Outcome as ExitOutcome;
 use crate::client::TransportArgs;
-use crate::cmd::request::{SpecArgs, spec};
+use crate::cmd::request::SpecArgs;
 use crate::credentials::CredentialArgs;
 use crate::error::CliError;
 use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
@@ -28,30 +28,8 @@ use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct Args {
-    /// totals, 28hr, historical, insights-28hr or insights-historical.
-    #[arg(value_parser = parse_endpoint)]
-    pub(crate) endpoint: Endpoint,
-    /// Post ids: @FILE with one id a line, or comma-separated.
-    #[arg(long)]
-    pub(crate) ids: String,
-    /// Metrics, comma-separated, in either spelling.
-    #[arg(long)]
-    pub(crate) metrics: String,
-    /// A v1 grouping NAME=DIM,DIM,... (repeatable).
-    #[arg(long = "group-by", value_name = "NAME=DIMS")]
-    pub(crate) group_by: Vec<String>,
-    /// Range start (historical; any length: split into 4-week windows).
-    #[arg(long)]
-    pub(crate) start: Option<String>,
-    /// Range end (historical).
-    #[arg(long)]
-    pub(crate) end: Option<String>,
-    /// v2 granularity: Daily, Hourly, Weekly or Total.
-    #[arg(long)]
-    pub(crate) granularity: Option<String>,
-    /// v2 engagement.fields, comma-separated.
-    #[arg(long)]
-    pub(crate) fields: Option<String>,
+    #[command(flatten)]
+    pub(crate) what: SpecArgs,
     #[command(flatten)]
     pub(crate) transport: TransportArgs,
     #[command(flatten)]
@@ -61,10 +39,6 @@ pub(crate) struct Args {
     /// No progress line on stderr, even on a terminal.
     #[arg(long)]
     pub(crate) quiet: bool,
-}
-
-fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
-    Endpoint::from_name(s).ok_or_else(|| format!("unknown endpoint `{s}`"))
 }
 
 /// Whether `row` can be written as soon as its batch is answered: only if no other batch can
@@ -78,17 +52,8 @@ fn streams(endpoint: Endpoint, row: &Row) -> bool {
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
-    let spec = spec(&SpecArgs {
-        endpoint: args.endpoint,
-        ids: &args.ids,
-        metrics: &args.metrics,
-        group_by: &args.group_by,
-        start: args.start.as_ref(),
-        end: args.end.as_ref(),
-        granularity: args.granularity.as_ref(),
-        fields: args.fields.as_ref(),
-    })?;
-    let credentials = args.credentials.for_endpoint(args.endpoint)?;
+    let spec = args.what.spec()?;
+    let credentials = args.credentials.for_endpoint(args.what.endpoint)?;
     let client = args.transport.client(credentials)?;
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let mut writer = RowWriter::new(&args.output)?;
@@ -122,7 +87,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
                     for g in &mut rest.groupings {
                         let (now, later): (Vec<Row>, Vec<Row>) = std::mem::take(&mut g.rows)
                             .into_iter()
-                            .partition(|row| streams(args.endpoint, row));
+                            .partition(|row| streams(args.what.endpoint, row));
                         for row in &now {
                             writer.write(&g.name, row)?;
                         }

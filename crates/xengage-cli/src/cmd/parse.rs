@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use xengage_core::response::{ParseOptions, parse_response};
-use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+use xengage_core::{RequestSpec, ValidationOptions};
 
 use crate::Outcome as ExitOutcome;
 use crate::error::CliError;
 use crate::input;
-use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
+use crate::output::{OutputArgs, print_outcome};
 
 /// Parse a saved response into rows, with the request that produced it.
 ///
@@ -72,8 +72,7 @@ fn request_spec(args: &Args, bytes: &[u8]) -> Result<RequestSpec, CliError> {
             "a bare request body needs --endpoint (totals, 28hr or historical)".to_owned(),
         ));
     };
-    let endpoint =
-        Endpoint::from_name(name).ok_or_else(|| bad(format!("unknown endpoint `{name}`")))?;
+    let endpoint = crate::cmd::request::parse_endpoint(name).map_err(bad)?;
     RequestSpec::from_http(endpoint.facts().method, endpoint.facts().path, Some(bytes))
         .map_err(|e| bad(e.to_string()))
 }
@@ -96,16 +95,5 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         &ParseOptions::default(),
     )
     .map_err(|error| CliError::Api { error, retries: 0 })?;
-    let mut writer = RowWriter::new(&args.output)?;
-    for g in &outcome.groupings {
-        for row in &g.rows {
-            writer.write(&g.name, row)?;
-        }
-    }
-    writer.finish()?;
-    for n in &outcome.notices {
-        eprintln!("notice: {n}");
-    }
-    report_ledger(&outcome.ledger);
-    Ok(outcome_of(&outcome.ledger))
+    print_outcome(&outcome, &args.output)
 }

@@ -4,7 +4,6 @@
 use serde_json::value::RawValue;
 use xengage_core::auth::{Credentials, FixedNonce};
 use xengage_core::plan::PlanOptions;
-use xengage_core::response::Outcome;
 use xengage_core::{Endpoint, GroupingSpec, RequestSpec, ValidationOptions, notice_json};
 use xengage_native::SendError;
 
@@ -13,7 +12,7 @@ use crate::client::TransportArgs;
 use crate::credentials::CredentialArgs;
 use crate::error::CliError;
 use crate::input;
-use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
+use crate::output::{OutputArgs, print_outcome};
 
 /// Send one request to an endpoint and print its rows; with --dry-run, print the request.
 ///
@@ -24,31 +23,8 @@ use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub(crate) struct Args {
-    /// totals, 28hr, historical, insights-28hr or insights-historical.
-    #[arg(value_parser = parse_endpoint)]
-    pub(crate) endpoint: Endpoint,
-    /// Post ids, comma-separated, or @FILE with one id a line.
-    #[arg(long)]
-    pub(crate) ids: String,
-    /// Metrics, comma-separated, in either spelling (favorites or Likes).
-    #[arg(long)]
-    pub(crate) metrics: String,
-    /// A v1 grouping NAME=DIM,DIM,... (repeatable; dims: tweet.id, engagement.type,
-    /// engagement.day, engagement.hour). Default: by-post=tweet.id,engagement.type.
-    #[arg(long = "group-by", value_name = "NAME=DIMS")]
-    pub(crate) group_by: Vec<String>,
-    /// Window start (historical): 2015-08-01 or 2015-07-01T12:24:00Z.
-    #[arg(long)]
-    pub(crate) start: Option<String>,
-    /// Window end (historical): 2015-08-15 or 2015-08-15T08:37:00Z.
-    #[arg(long)]
-    pub(crate) end: Option<String>,
-    /// v2 granularity: Daily, Hourly, Weekly or Total.
-    #[arg(long)]
-    pub(crate) granularity: Option<String>,
-    /// v2 engagement.fields, comma-separated: errors, measurement.
-    #[arg(long)]
-    pub(crate) fields: Option<String>,
+    #[command(flatten)]
+    pub(crate) what: SpecArgs,
     #[command(flatten)]
     pub(crate) transport: TransportArgs,
     #[command(flatten)]
@@ -67,7 +43,8 @@ pub(crate) struct Args {
     pub(crate) timestamp: Option<u64>,
 }
 
-fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+/// An endpoint by its CLI name, or an error listing the names.
+pub(crate) fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
     Endpoint::from_name(s).ok_or_else(|| {
         let names: Vec<&str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
         format!("unknown endpoint `{s}`; use one of {}", names.join(", "))
@@ -91,77 +68,64 @@ pub(crate) fn parse_group_by(s: &str) -> Result<GroupingSpec, CliError> {
     })
 }
 
-/// The fields of a request that `request` and `collect` share.
-pub(crate) struct SpecArgs<'a> {
+/// What to ask: the flags of a request that `request` and `collect` share.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SpecArgs {
+    /// totals, 28hr, historical, insights-28hr or insights-historical.
+    #[arg(value_parser = parse_endpoint)]
     pub(crate) endpoint: Endpoint,
-    pub(crate) ids: &'a str,
-    pub(crate) metrics: &'a str,
-    pub(crate) group_by: &'a [String],
-    pub(crate) start: Option<&'a String>,
-    pub(crate) end: Option<&'a String>,
-    pub(crate) granularity: Option<&'a String>,
-    pub(crate) fields: Option<&'a String>,
+    /// Post ids, comma-separated, or @FILE with one id a line.
+    #[arg(long)]
+    pub(crate) ids: String,
+    /// Metrics, comma-separated, in either spelling (favorites or Likes).
+    #[arg(long)]
+    pub(crate) metrics: String,
+    /// A v1 grouping NAME=DIM,DIM,... (repeatable; dims: tweet.id, engagement.type,
+    /// engagement.day, engagement.hour). Default: by-post=tweet.id,engagement.type.
+    #[arg(long = "group-by", value_name = "NAME=DIMS")]
+    pub(crate) group_by: Vec<String>,
+    /// Start (historical): 2015-08-01 or 2015-07-01T12:24:00Z. One request takes at most 4
+    /// weeks; `collect` takes any range, split into 4-week windows.
+    #[arg(long)]
+    pub(crate) start: Option<String>,
+    /// End (historical): 2015-08-15 or 2015-08-15T08:37:00Z.
+    #[arg(long)]
+    pub(crate) end: Option<String>,
+    /// v2 granularity: Daily, Hourly, Weekly or Total.
+    #[arg(long)]
+    pub(crate) granularity: Option<String>,
+    /// v2 engagement.fields, comma-separated: errors, measurement.
+    #[arg(long)]
+    pub(crate) fields: Option<String>,
 }
 
-/// Builds the unchecked spec from the flags.
-pub(crate) fn spec(args: &SpecArgs<'_>) -> Result<RequestSpec, CliError> {
-    let mut spec = RequestSpec::new(args.endpoint);
-    spec.post_ids = input::list(args.ids)?;
-    spec.metrics = input::list(args.metrics)?;
-    spec.groupings = args
-        .group_by
-        .iter()
-        .map(|g| parse_group_by(g))
-        .collect::<Result<_, _>>()?;
-    spec.start = args.start.cloned();
-    spec.end = args.end.cloned();
-    spec.granularity = args.granularity.cloned();
-    if let Some(f) = args.fields {
-        spec.fields = input::list(f)?;
-    }
-    Ok(spec)
-}
-
-impl Args {
-    fn spec_args(&self) -> SpecArgs<'_> {
-        SpecArgs {
-            endpoint: self.endpoint,
-            ids: &self.ids,
-            metrics: &self.metrics,
-            group_by: &self.group_by,
-            start: self.start.as_ref(),
-            end: self.end.as_ref(),
-            granularity: self.granularity.as_ref(),
-            fields: self.fields.as_ref(),
+impl SpecArgs {
+    /// Builds the unchecked spec from the flags.
+    pub(crate) fn spec(&self) -> Result<RequestSpec, CliError> {
+        let mut spec = RequestSpec::new(self.endpoint);
+        spec.post_ids = input::list(&self.ids)?;
+        spec.metrics = input::list(&self.metrics)?;
+        spec.groupings = self
+            .group_by
+            .iter()
+            .map(|g| parse_group_by(g))
+            .collect::<Result<_, _>>()?;
+        spec.start.clone_from(&self.start);
+        spec.end.clone_from(&self.end);
+        spec.granularity.clone_from(&self.granularity);
+        if let Some(f) = &self.fields {
+            spec.fields = input::list(f)?;
         }
+        Ok(spec)
     }
-}
-
-/// Writes every row of `outcome`, then its ledger and notices to stderr.
-pub(crate) fn print_outcome(
-    outcome: &Outcome,
-    output: &OutputArgs,
-) -> Result<ExitOutcome, CliError> {
-    let mut writer = RowWriter::new(output)?;
-    for g in &outcome.groupings {
-        for row in &g.rows {
-            writer.write(&g.name, row)?;
-        }
-    }
-    writer.finish()?;
-    for n in &outcome.notices {
-        eprintln!("notice: {n}");
-    }
-    report_ledger(&outcome.ledger);
-    Ok(outcome_of(&outcome.ledger))
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
-    let spec = spec(&args.spec_args())?;
+    let spec = args.what.spec()?;
     if args.dry_run {
         return dry_run(args, &spec);
     }
-    let credentials = args.credentials.for_endpoint(args.endpoint)?;
+    let credentials = args.credentials.for_endpoint(args.what.endpoint)?;
     // One request, the one --dry-run shows: posts too old for some metrics stay in it, and the
     // API answers them as unsupported (`collect` asks them apart instead).
     let plan = PlanOptions {
@@ -182,7 +146,7 @@ fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
     let now = args.transport.now()?;
     // Credentials are optional for a dry run; when given, the request shows their header and
     // is validated for their kind.
-    let credentials = args.credentials.for_endpoint_if_given(args.endpoint)?;
+    let credentials = args.credentials.for_endpoint_if_given(args.what.endpoint)?;
     let options = ValidationOptions {
         credential: credentials.as_ref().map(Credentials::kind),
         ..args.transport.validation()
