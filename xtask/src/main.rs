@@ -1,6 +1,7 @@
 //! `cargo xtask`: project automation with few dependencies. `cargo xtask ci` is the project's
 //! test command: what CI runs and what a contributor runs before sending a change.
 
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 mod fuzz;
@@ -45,10 +46,30 @@ fn main() -> ExitCode {
 
 /// Runs a command from the workspace root, echoing it, and fails if it fails.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("\n$ {program} {}", args.join(" "));
+    run_in(&workspace_root(), program, args)
+}
+
+/// Runs `program args` in `dir`, echoing it, and fails if it fails.
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    run_in_with(dir, program, args, &[])
+}
+
+/// [`run_in`] with environment variables.
+fn run_in_with(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &Path)],
+) -> Result<(), String> {
+    if dir == workspace_root() {
+        eprintln!("\n$ {program} {}", args.join(" "));
+    } else {
+        eprintln!("\n$ (cd {}) {program} {}", dir.display(), args.join(" "));
+    }
     let status = Command::new(program)
         .args(args)
-        .current_dir(workspace_root())
+        .current_dir(dir)
+        .envs(env.iter().copied())
         .status()
         .map_err(|e| format!("cannot start `{program}`: {e}"))?;
     if status.success() {

@@ -9,40 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, run, workspace_root};
+use crate::{cargo, run, run_in, run_in_with, workspace_root};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 const NPM_DIR: &str = "bindings/npm";
 const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Runs `program args` in `dir`, echoing it, and fails if it fails.
-fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
-    run_in_with(dir, program, args, &[])
-}
-
-/// [`run_in`] with environment variables.
-fn run_in_with(
-    dir: &Path,
-    program: &str,
-    args: &[&str],
-    env: &[(&str, &Path)],
-) -> Result<(), String> {
-    eprintln!("\n$ (cd {}) {program} {}", dir.display(), args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().copied())
-        .status()
-        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "`{program} {}` failed with {status}",
-            args.join(" ")
-        ))
-    }
-}
 
 fn output(program: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(program).args(args).output().ok()?;
