@@ -158,3 +158,31 @@ fn a_token_no_header_can_carry_is_refused_up_front_without_its_value() {
         Ok(())
     );
 }
+
+/// A header that is not OAuth 1.0a may be a token written the way another scheme writes it:
+/// the error names the parameter by its position, never by its text (an emulator or server
+/// answers it in a 401 body).
+#[test]
+fn a_malformed_oauth_header_is_described_without_its_text() {
+    for header in [
+        "OAuth ya29.token-secret-1",
+        "OAuth token-secret-2=",
+        "OAuth oauth_consumer_key=\"ck\", token-secret-3",
+        "OAuth token-secret-4=\"%ff\"",
+        "Bearer token-secret-5",
+    ] {
+        let e = oauth1::verify(
+            "POST",
+            "https://data-api.x.com/insights/engagement/totals",
+            &[],
+            header,
+            "cs",
+            None,
+        )
+        .unwrap_err();
+        assert!(matches!(e, VerifyError::Header(_)), "{header}: {e:?}");
+        for text in [e.to_string(), format!("{e:?}")] {
+            assert!(!text.contains("token-secret"), "{header}: {text}");
+        }
+    }
+}

@@ -304,27 +304,36 @@ impl AuthorizationHeader {
     }
 }
 
-/// Reads an `OAuth k="v", ...` header.
+/// Reads an `OAuth k="v", ...` header. Errors name a parameter by its position, never by its
+/// text: a header that is not OAuth 1.0a may hold a bearer token.
 pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, VerifyError> {
     let rest = header
         .trim()
         .strip_prefix("OAuth ")
         .ok_or_else(|| VerifyError::Header("it does not start with `OAuth `".to_owned()))?;
     let mut params = Vec::new();
-    for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    for (i, part) in rest
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .enumerate()
+    {
+        let n = i + 1;
         let (k, v) = part
             .split_once('=')
-            .ok_or_else(|| VerifyError::Header(format!("`{part}` is not key=\"value\"")))?;
+            .ok_or_else(|| VerifyError::Header(format!("parameter {n} is not key=\"value\"")))?;
         let v = v
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
-            .ok_or_else(|| VerifyError::Header(format!("the value of `{k}` is not quoted")))?;
+            .ok_or_else(|| {
+                VerifyError::Header(format!("the value of parameter {n} is not quoted"))
+            })?;
         let decode = |s: &str| {
             percent_decode_str(s)
                 .decode_utf8()
                 .map(std::borrow::Cow::into_owned)
                 .map_err(|_| {
-                    VerifyError::Header(format!("`{k}` is not valid percent-encoded UTF-8"))
+                    VerifyError::Header(format!("parameter {n} is not valid percent-encoded UTF-8"))
                 })
         };
         params.push((decode(k.trim())?, decode(v)?));
