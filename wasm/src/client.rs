@@ -135,6 +135,12 @@ impl ClientConfig {
     pub fn from_json(options: &str) -> Result<ClientConfig, Failure> {
         let o: JsClientOptions = if options.trim().is_empty() || options.trim() == "null" {
             JsClientOptions::default()
+        } else if !options.trim_start().starts_with('{') {
+            // Not serde's message: it would quote a token given as the options themselves.
+            return Err(Failure::new(
+                "invalid_options",
+                "the Client's options must be an object, such as { baseUrl, credentials }; the value given is not shown",
+            ));
         } else {
             serde_json::from_str(options)
                 .map_err(|e| Failure::new("invalid_options", format!("bad client options: {e}")))?
@@ -326,6 +332,12 @@ mod tests {
         let f = ClientConfig::from_json(r#"{"credentials":"very-secret-7"}"#).unwrap_err();
         assert!(f.message.contains("must be an object"), "{}", f.message);
         assert!(!f.message.contains("very-secret"), "{}", f.message);
+        for not_an_object in [r#""very-secret-8""#, "[\"very-secret-9\"]", "42"] {
+            let f = ClientConfig::from_json(not_an_object).unwrap_err();
+            assert_eq!(f.code, "invalid_options");
+            assert!(f.message.contains("must be an object"), "{}", f.message);
+            assert!(!f.message.contains("very-secret"), "{}", f.message);
+        }
         let f = ClientConfig::from_json(r#"{"timeoutMs":-1}"#).unwrap_err();
         assert_eq!(f.code, "invalid_options");
         for huge in ["1e300", "1.7976931348623157e308"] {
