@@ -15,17 +15,19 @@ pub(crate) struct CredentialArgs {
         long,
         env = "X_BEARER_TOKEN",
         hide_env_values = true,
+        value_parser = secret,
         value_name = "TOKEN"
     )]
-    pub(crate) bearer_token: Option<String>,
+    pub(crate) bearer_token: Option<Secret>,
     /// OAuth 2.0 user token (v2 insights).
     #[arg(
         long,
         env = "X_USER_TOKEN",
         hide_env_values = true,
+        value_parser = secret,
         value_name = "TOKEN"
     )]
-    pub(crate) user_token: Option<String>,
+    pub(crate) user_token: Option<Secret>,
     /// OAuth 1.0a consumer (API) key.
     #[arg(
         long,
@@ -39,9 +41,10 @@ pub(crate) struct CredentialArgs {
         long,
         env = "X_CONSUMER_SECRET",
         hide_env_values = true,
+        value_parser = secret,
         value_name = "SECRET"
     )]
-    pub(crate) consumer_secret: Option<String>,
+    pub(crate) consumer_secret: Option<Secret>,
     /// OAuth 1.0a access token of the posts' owner.
     #[arg(
         long,
@@ -55,26 +58,36 @@ pub(crate) struct CredentialArgs {
         long,
         env = "X_ACCESS_TOKEN_SECRET",
         hide_env_values = true,
+        value_parser = secret,
         value_name = "SECRET"
     )]
-    pub(crate) access_token_secret: Option<String>,
+    pub(crate) access_token_secret: Option<Secret>,
+}
+
+/// A secret flag's value, in the wrapper whose `Debug` does not show it.
+#[allow(clippy::unnecessary_wraps)] // clap's value parsers return a Result
+pub(crate) fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
 }
 
 /// A credential given, without surrounding whitespace (a file with Windows line ends leaves a
 /// `\r`); none if empty.
-fn given(v: Option<&String>) -> Option<&str> {
-    v.map(|s| s.trim()).filter(|s| !s.is_empty())
+fn given(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl CredentialArgs {
     fn oauth1(&self) -> Result<Option<Credentials>, CliError> {
         let parts = [
-            ("X_CONSUMER_KEY", given(self.consumer_key.as_ref())),
-            ("X_CONSUMER_SECRET", given(self.consumer_secret.as_ref())),
-            ("X_ACCESS_TOKEN", given(self.access_token.as_ref())),
+            ("X_CONSUMER_KEY", given(self.consumer_key.as_deref())),
+            (
+                "X_CONSUMER_SECRET",
+                given(self.consumer_secret.as_ref().map(Secret::expose_secret)),
+            ),
+            ("X_ACCESS_TOKEN", given(self.access_token.as_deref())),
             (
                 "X_ACCESS_TOKEN_SECRET",
-                given(self.access_token_secret.as_ref()),
+                given(self.access_token_secret.as_ref().map(Secret::expose_secret)),
             ),
         ];
         if parts.iter().all(|(_, v)| v.is_none()) {
@@ -111,8 +124,8 @@ impl CredentialArgs {
     /// Whether no credential at all is given; incomplete OAuth 1.0a keys are an error.
     pub(crate) fn nothing_given(&self) -> Result<bool, CliError> {
         Ok(self.oauth1()?.is_none()
-            && given(self.bearer_token.as_ref()).is_none()
-            && given(self.user_token.as_ref()).is_none())
+            && given(self.bearer_token.as_ref().map(Secret::expose_secret)).is_none()
+            && given(self.user_token.as_ref().map(Secret::expose_secret)).is_none())
     }
 
     /// The credential for `endpoint`, or `None` when none at all is given (a dry run shows the
@@ -133,11 +146,15 @@ impl CredentialArgs {
     /// app-only bearer token otherwise; on v2 an OAuth 2.0 user token first.
     pub(crate) fn for_endpoint(&self, endpoint: Endpoint) -> Result<Credentials, CliError> {
         let oauth1 = self.oauth1()?;
-        let bearer = given(self.bearer_token.as_ref()).map(|t| Credentials::AppOnly {
-            bearer_token: Secret::new(t),
+        let bearer = given(self.bearer_token.as_ref().map(Secret::expose_secret)).map(|t| {
+            Credentials::AppOnly {
+                bearer_token: Secret::new(t),
+            }
         });
-        let user = given(self.user_token.as_ref()).map(|t| Credentials::OAuth2User {
-            access_token: Secret::new(t),
+        let user = given(self.user_token.as_ref().map(Secret::expose_secret)).map(|t| {
+            Credentials::OAuth2User {
+                access_token: Secret::new(t),
+            }
         });
         let found = match endpoint.generation() {
             Generation::V2 => user.or(oauth1),

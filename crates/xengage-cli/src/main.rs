@@ -110,3 +110,51 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, error::CliError> {
         .build()
         .map_err(error::CliError::Serve)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// Every secret flag is held in the core's `Secret`, so even a `{:?}` of the parsed command
+    /// line (a `dbg!`, a log line) does not show it.
+    #[test]
+    fn the_parsed_command_line_does_not_show_secrets() {
+        let secrets = [
+            "--bearer-token=secret-1",
+            "--user-token=secret-2",
+            "--consumer-key=ck",
+            "--consumer-secret=secret-3",
+            "--access-token=at",
+            "--access-token-secret=secret-4",
+        ];
+        let mut lines = Vec::new();
+        for command in [
+            &["request", "totals", "--ids", "1", "--metrics", "favorites"][..],
+            &["collect", "totals", "--ids", "1", "--metrics", "favorites"][..],
+            &["proxy", "--allow-origin", "https://app.example.com"][..],
+        ] {
+            let args = ["xengage"].iter().chain(command).chain(&secrets);
+            lines.push(format!("{:?}", Cli::try_parse_from(args).unwrap()));
+        }
+        let sign = [
+            "xengage",
+            "oauth1",
+            "sign",
+            "--method=GET",
+            "--url=https://api.example.com/",
+            "--consumer-key=ck",
+            "--consumer-secret=secret-5",
+            "--token=at",
+            "--token-secret=secret-6",
+            "--nonce=n",
+            "--timestamp=1",
+        ];
+        lines.push(format!("{:?}", Cli::try_parse_from(sign).unwrap()));
+        for line in lines {
+            assert!(line.contains("ck"), "{line}");
+            assert!(!line.contains("secret-"), "{line}");
+        }
+    }
+}

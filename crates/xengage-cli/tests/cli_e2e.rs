@@ -670,3 +670,45 @@ fn ctrl_c_during_collect_keeps_what_was_answered_and_accounts_for_the_rest() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `oauth1 sign` as the README writes it: the keys and secrets from the environment the other
+/// commands read, only the request and nonce/timestamp on the command line; the same signature
+/// as with every flag given.
+#[test]
+fn oauth1_sign_takes_its_keys_from_the_environment() {
+    let request = [
+        "oauth1",
+        "sign",
+        "--method",
+        "GET",
+        "--url",
+        "https://api.x.com/2/insights/28hr?tweet_ids=1",
+        "--nonce",
+        "n",
+        "--timestamp",
+        "1",
+    ];
+    let env = [
+        ("X_CONSUMER_KEY", "ck"),
+        ("X_CONSUMER_SECRET", "cs"),
+        ("X_ACCESS_TOKEN", "at"),
+        ("X_ACCESS_TOKEN_SECRET", "ts"),
+    ];
+    let from_env = xengage_with(&request, &env);
+    assert!(from_env.status.success(), "{}", text(&from_env.stderr));
+    let flags = [
+        "--consumer-key",
+        "ck",
+        "--consumer-secret",
+        "cs",
+        "--token",
+        "at",
+        "--token-secret",
+        "ts",
+    ];
+    let args: Vec<&str> = request.iter().chain(&flags).copied().collect();
+    let from_flags = xengage_with(&args, &[]);
+    assert!(from_flags.status.success(), "{}", text(&from_flags.stderr));
+    assert_eq!(text(&from_env.stdout), text(&from_flags.stdout));
+    assert!(text(&from_env.stdout).contains(r#"oauth_token=\"at\""#));
+}

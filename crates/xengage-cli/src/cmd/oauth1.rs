@@ -5,6 +5,7 @@ use xengage_core::auth::oauth1::sign;
 use xengage_core::auth::{OAuth1Credentials, Secret};
 
 use crate::Outcome as ExitOutcome;
+use crate::credentials::secret;
 use crate::error::CliError;
 
 /// OAuth 1.0a tools.
@@ -35,23 +36,24 @@ pub(crate) struct SignArgs {
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
     /// Consumer key.
-    #[arg(long)]
+    #[arg(long, env = "X_CONSUMER_KEY")]
     consumer_key: String,
     /// Consumer secret (never printed). Better from the environment than the command line,
     /// where `ps` and the shell's history show it.
-    #[arg(long, env = "X_CONSUMER_SECRET", hide_env_values = true)]
-    consumer_secret: String,
-    /// Access token.
-    #[arg(long)]
+    #[arg(long, env = "X_CONSUMER_SECRET", hide_env_values = true, value_parser = secret)]
+    consumer_secret: Secret,
+    /// Access token (with the token secret; both from the environment as for `request`).
+    #[arg(long, env = "X_ACCESS_TOKEN")]
     token: Option<String>,
     /// Access token secret (never printed); from the environment as for the consumer secret.
     #[arg(
         long,
         env = "X_ACCESS_TOKEN_SECRET",
         hide_env_values = true,
+        value_parser = secret,
         requires = "token"
     )]
-    token_secret: Option<String>,
+    token_secret: Option<Secret>,
     /// Nonce.
     #[arg(long)]
     nonce: String,
@@ -73,9 +75,9 @@ pub(crate) fn run(command: &Command) -> Result<ExitOutcome, CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     let credentials = OAuth1Credentials {
         consumer_key: a.consumer_key.clone(),
-        consumer_secret: Secret::new(a.consumer_secret.clone()),
+        consumer_secret: a.consumer_secret.clone(),
         token: a.token.clone(),
-        token_secret: a.token_secret.clone().map(Secret::new),
+        token_secret: a.token_secret.clone(),
     };
     let steps = sign(
         &a.method,
