@@ -89,6 +89,15 @@ fn workspace_root() -> std::path::PathBuf {
         .map_or(manifest.clone(), std::path::Path::to_path_buf)
 }
 
+/// Cargo's target directory: `CARGO_TARGET_DIR` if set (relative to the workspace), else
+/// `target/` of the workspace.
+fn target_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
+}
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{cargo, run, run_in, run_in_with, workspace_root};
+use crate::{cargo, run, run_in, run_in_with, target_dir, workspace_root};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 const NPM_DIR: &str = "bindings/npm";
@@ -117,7 +117,7 @@ pub(crate) fn wasm() -> Result<(), String> {
             "xengage-wasm",
         ],
     )?;
-    let input: PathBuf = root.join(format!("target/{TARGET}/wasm/xengage_wasm.wasm"));
+    let input: PathBuf = target_dir().join(format!("{TARGET}/wasm/xengage_wasm.wasm"));
     let out_dir = root.join(NPM_DIR).join("dist");
     run(
         "wasm-bindgen",
@@ -189,7 +189,7 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
     }
     // The Node and Chromium tests start `xengage emulate` and `xengage proxy`.
     run(&cargo(), &["build", "-p", "xengage-cli"])?;
-    let bin = workspace_root().join("target/debug/xengage");
+    let bin = target_dir().join("debug/xengage");
     run_in_with(
         &npm_dir,
         "node",
@@ -203,7 +203,7 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
 /// and times `parseResponse` against `JSON.parse` plus a JS walk in Node (`bench/parse.mjs`).
 pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     wasm()?;
-    let dir = workspace_root().join("target/bench-wasm");
+    let dir = target_dir().join("bench-wasm");
     let dir_text = dir.to_string_lossy().into_owned();
     run(
         &cargo(),
