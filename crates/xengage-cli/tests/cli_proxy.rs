@@ -176,6 +176,44 @@ async fn a_proxy_needs_credentials_and_says_which_endpoints_it_cannot_serve() {
         "{}",
         common::text(&out.stderr)
     );
+    // What could never serve a request stops it at start, saying what to change, rather than
+    // failing every request: an upstream no client may use, a token no header can carry, an
+    // origin no browser sends.
+    for (args, env, says) in [
+        (
+            &["--allow-origin", ORIGIN, "--upstream", "http://10.1.2.3:9"][..],
+            &[("X_BEARER_TOKEN", "a-bearer-token")][..],
+            "https",
+        ),
+        (
+            &["--allow-origin", ORIGIN][..],
+            &[("X_BEARER_TOKEN", "two words")][..],
+            "bearer token",
+        ),
+        (
+            &["--allow-origin", "*"][..],
+            &[("X_BEARER_TOKEN", "a-bearer-token")][..],
+            "named origins only",
+        ),
+        (
+            &["--allow-origin", "app.test"][..],
+            &[("X_BEARER_TOKEN", "a-bearer-token")][..],
+            "scheme://host",
+        ),
+        (
+            &["--allow-origin", "https://app.test/dashboard"][..],
+            &[("X_BEARER_TOKEN", "a-bearer-token")][..],
+            "no user, path or query",
+        ),
+    ] {
+        let mut argv = vec!["proxy", "--listen", "127.0.0.1:0"];
+        argv.extend_from_slice(args);
+        let out = common::xengage_with(&argv, env);
+        let stderr = common::text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("two words"), "{stderr}");
+    }
     // A bearer token serves totals only: 28hr is a 501, which no client retries.
     let emu = Server::emulator();
     let proxy = proxy_with(&emu, &[("X_BEARER_TOKEN", "a-bearer-token")]);
@@ -196,4 +234,76 @@ async fn a_proxy_needs_credentials_and_says_which_endpoints_it_cannot_serve() {
         "{v}"
     );
     assert!(!v.to_string().contains("a-bearer-token"));
+}
+
+/// A page served from the proxy's own origin (behind the same web server) sends no Origin on
+/// a GET; Sec-Fetch-Site, which pages cannot set, says it is same-origin. An origin given as
+/// copied from the address bar (a trailing `/`, capitals, the default port) matches what
+/// browsers send.
+#[tokio::test]
+async fn same_origin_pages_and_origins_as_typed_are_answered() {
+    let emu = Server::emulator();
+    let env = emu.oauth1_env();
+    let proxy = Server::start(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-origin",
+            "HTTPS://Dashboard.Example.com:443/",
+            "--upstream",
+            &emu.url(),
+        ],
+        &env_refs(&env),
+    );
+    let ids = emu.post_ids(0)[..1].to_vec();
+    let v2 = format!(
+        "{}/2/insights/28hr?tweet_ids={}&granularity=Total&requested_metrics=Likes",
+        proxy.url(),
+        ids[0]
+    );
+    let http = common::http();
+    let r = http
+        .get(&v2)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(!r.headers().contains_key("access-control-allow-origin"));
+    // Without Origin, anything but same-origin is refused, naming what is missing.
+    for site in [Some("cross-site"), Some("none"), None] {
+        let mut req = http.get(&v2);
+        if let Some(site) = site {
+            req = req.header("sec-fetch-site", site);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), 403, "{site:?}");
+        assert!(r.text().await.unwrap().contains("no Origin header"));
+    }
+    let r = http
+        .get(&v2)
+        .header("origin", "https://dashboard.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://dashboard.example.com"
+    );
+    // An origin not allowed is named, with the flag that would allow it.
+    let r = http
+        .get(&v2)
+        .header("origin", "https://other.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("--allow-origin https://other.example.com")
+    );
 }

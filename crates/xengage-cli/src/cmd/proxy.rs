@@ -15,7 +15,8 @@ use http::header::{
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, CONTENT_TYPE, ORIGIN, VARY,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
+use xengage_core::{CredentialKind, Endpoint, RequestSpec, ValidationOptions};
+use xengage_native::Client;
 
 use crate::Outcome as ExitOutcome;
 use crate::client::TransportArgs;
@@ -43,7 +44,9 @@ pub(crate) struct Args {
     /// credentials' quota and read what they can read.
     #[arg(long)]
     pub(crate) public: bool,
-    /// An origin allowed to call the proxy (repeatable; required).
+    /// An origin allowed to call the proxy, scheme://host[:port] as the browser sends it
+    /// (repeatable; required). A page served on the proxy's own origin is answered too: its
+    /// GETs carry no Origin, and its browser's Sec-Fetch-Site says same-origin.
     #[arg(long = "allow-origin", value_name = "ORIGIN", required = true)]
     pub(crate) allow_origin: Vec<String>,
     /// The upstream: the API (default) or an emulator's URL.
@@ -57,9 +60,62 @@ pub(crate) struct Args {
 }
 
 struct Proxy {
+    /// The allowed origins, as browsers write them in `Origin`.
     origins: Vec<String>,
-    credentials: CredentialArgs,
-    transport: TransportArgs,
+    /// For each endpoint, the client that signs for it and its credential's kind, or why the
+    /// proxy cannot serve it. Made once at start, so an unusable upstream or credential stops
+    /// the proxy there rather than failing every request.
+    clients: Vec<(Endpoint, Result<Signer, String>)>,
+}
+
+/// A client for an endpoint, and the kind of credential it signs with.
+type Signer = (CredentialKind, Client);
+
+impl Proxy {
+    fn client(&self, endpoint: Endpoint) -> Result<&Signer, &str> {
+        self.clients
+            .iter()
+            .find(|(e, _)| *e == endpoint)
+            .map_or(Err("no client for this endpoint"), |(_, c)| {
+                c.as_ref().map_err(String::as_str)
+            })
+    }
+}
+
+/// An `--allow-origin` as a browser writes it in `Origin`: `scheme://host[:port]`, lower case,
+/// without the scheme's default port. A trailing `/` (copied from the address bar) is dropped.
+fn allowed_origin(given: &str) -> Result<String, CliError> {
+    let refuse = |why: &str| {
+        CliError::Usage(format!(
+            "--allow-origin `{given}`: {why}; give the page's origin as the browser sends it, scheme://host[:port] (for example https://dashboard.example.com)"
+        ))
+    };
+    let trimmed = given.trim();
+    let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
+    if trimmed == "*" || trimmed.eq_ignore_ascii_case("null") {
+        return Err(refuse(
+            "the proxy answers named origins only, or any page could spend its credentials",
+        ));
+    }
+    let uri: Uri = trimmed.parse().map_err(|_| refuse("not an origin"))?;
+    let scheme = match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("http") => "http",
+        Some(s) if s.eq_ignore_ascii_case("https") => "https",
+        _ => return Err(refuse("it needs the scheme, http:// or https://")),
+    };
+    let Some(authority) = uri.authority() else {
+        return Err(refuse("it has no host"));
+    };
+    if authority.as_str().contains('@') || !matches!(uri.path(), "" | "/") || uri.query().is_some()
+    {
+        return Err(refuse("an origin has no user, path or query"));
+    }
+    let host = authority.host().to_ascii_lowercase();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    Ok(match authority.port_u16() {
+        Some(port) if port != default_port => format!("{scheme}://{host}:{port}"),
+        _ => format!("{scheme}://{host}"),
+    })
 }
 
 /// The proxy's own error, in the shape of the generation `uri` belongs to (v1 strings, v2
@@ -74,10 +130,14 @@ fn json_error(uri: &Uri, status: StatusCode, messages: &[String]) -> Response {
     r
 }
 
-fn with_cors(mut r: Response, origin: &HeaderValue) -> Response {
+/// CORS headers for an allowed cross-origin page; none for a same-origin one.
+fn with_cors(mut r: Response, origin: Option<&HeaderValue>) -> Response {
     let h = r.headers_mut();
-    h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
     h.insert(VARY, HeaderValue::from_static("Origin"));
+    let Some(origin) = origin else {
+        return r;
+    };
+    h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
     h.insert(
         ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("x-per-minute-limit, x-per-minute-remaining"),
@@ -100,6 +160,12 @@ async fn handle(
             &["not an open proxy: requests go to the configured upstream only".into()],
         );
     }
+    // A page's own origin sends no Origin on a GET (Fetch); Sec-Fetch-Site, which no page can
+    // set, says it is the page's own. Cross-site requests without Origin (an <img>) stay out.
+    let same_origin = headers.get(ORIGIN).is_none()
+        && headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v == "same-origin");
     let allowed = headers
         .get(ORIGIN)
         .filter(|o| {
@@ -107,15 +173,19 @@ async fn handle(
                 .is_ok_and(|o| proxy.origins.iter().any(|a| a == o))
         })
         .cloned();
-    let Some(origin) = allowed else {
-        return json_error(
-            &uri,
-            StatusCode::FORBIDDEN,
-            &["origin not allowed: start the proxy with --allow-origin for it".into()],
-        );
-    };
+    if allowed.is_none() && !same_origin {
+        let why = match headers.get(ORIGIN).map(HeaderValue::to_str) {
+            Some(Ok(o)) => format!(
+                "origin {o} is not allowed: start the proxy with --allow-origin {o} to answer its pages"
+            ),
+            Some(Err(_)) => "the Origin header is not text".to_owned(),
+            None => "no Origin header: the proxy answers pages of the --allow-origin origins (and same-origin pages of browsers that send Sec-Fetch-Site)".to_owned(),
+        };
+        return json_error(&uri, StatusCode::FORBIDDEN, &[why]);
+    }
+    let origin = allowed.as_ref();
     if method == Method::OPTIONS {
-        let mut r = with_cors(Response::new(Body::empty()), &origin);
+        let mut r = with_cors(Response::new(Body::empty()), origin);
         *r.status_mut() = StatusCode::NO_CONTENT;
         let h = r.headers_mut();
         h.insert(
@@ -136,12 +206,12 @@ async fn handle(
                 StatusCode::NOT_FOUND,
                 &["only the five engagement endpoints are forwarded".into()],
             ),
-            &origin,
+            origin,
         );
     };
     with_cors(
         forward(&proxy, endpoint, &method, &uri, &body).await,
-        &origin,
+        origin,
     )
 }
 
@@ -158,7 +228,7 @@ async fn forward(
         Ok(s) => s,
         Err(e) => return json_error(uri, StatusCode::BAD_REQUEST, &[e.to_string()]),
     };
-    let credentials = match proxy.credentials.for_endpoint(endpoint) {
+    let (kind, client) = match proxy.client(endpoint) {
         Ok(c) => c,
         Err(e) => {
             // 501, not 503: the proxy cannot serve this endpoint at all, and a client that
@@ -171,7 +241,7 @@ async fn forward(
         }
     };
     let options = ValidationOptions {
-        credential: Some(credentials.kind()),
+        credential: Some(*kind),
         ..ValidationOptions::default()
     };
     let request = match spec.validate(time::OffsetDateTime::now_utc(), &options) {
@@ -180,10 +250,6 @@ async fn forward(
             let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
             return json_error(uri, StatusCode::BAD_REQUEST, &messages);
         }
-    };
-    let client = match proxy.transport.client(credentials) {
-        Ok(c) => c,
-        Err(e) => return json_error(uri, StatusCode::INTERNAL_SERVER_ERROR, &[e.to_string()]),
     };
     match client.exchange(&request).await {
         Ok(answer) => {
@@ -211,8 +277,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         timeout: args.timeout,
         ..TransportArgs::default()
     };
-    // Fail at start, not at the first request, when the upstream URL is unusable or there is
-    // nothing to sign with (incomplete OAuth 1.0a keys, or no credential at all).
+    // Fail at start, not at the first request, when the upstream URL is unusable, an origin
+    // can never match, or there is nothing to sign with (incomplete OAuth 1.0a keys, no
+    // credential at all, or one no header can carry).
     transport.base_urls()?;
     if !args.listen.ip().is_loopback() && !args.public {
         return Err(CliError::Usage(format!(
@@ -225,11 +292,20 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
             "the proxy signs with credentials it holds: set X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (every endpoint), X_BEARER_TOKEN (totals) or X_USER_TOKEN (v2)".into(),
         ));
     }
-    let proxy = Arc::new(Proxy {
-        origins: args.allow_origin.clone(),
-        credentials: args.credentials.clone(),
-        transport,
-    });
+    let origins = args
+        .allow_origin
+        .iter()
+        .map(|o| allowed_origin(o))
+        .collect::<Result<_, _>>()?;
+    let mut clients = Vec::new();
+    for endpoint in Endpoint::ALL {
+        let client = match args.credentials.for_endpoint(endpoint) {
+            Ok(credentials) => Ok((credentials.kind(), transport.client(credentials)?)),
+            Err(e) => Err(e.to_string()),
+        };
+        clients.push((endpoint, client));
+    }
+    let proxy = Arc::new(Proxy { origins, clients });
     crate::runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
