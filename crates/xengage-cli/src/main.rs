@@ -1,7 +1,7 @@
 //! `xengage`: the command-line tool of the X Engagement API SDK.
 //!
 //! Exit codes: 0 ok, 1 API or network failure, 2 invalid input, 3 partial (some posts not
-//! served).
+//! served in full).
 
 mod client;
 mod cmd;
@@ -15,7 +15,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 /// Query, collect and parse X Engagement API data (Enterprise and v2).
 ///
 /// Exit codes: 0 ok, 1 API or network failure, 2 invalid input, 3 partial (some posts not
-/// served). Credentials come from flags or the environment: X_BEARER_TOKEN, X_USER_TOKEN,
+/// served in full: the ledger on stderr says which and why). Credentials come from flags or the environment: X_BEARER_TOKEN, X_USER_TOKEN,
 /// X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET.
 ///
 /// Start with `xengage demo`: it runs against a built-in emulator, no credentials needed.

@@ -176,10 +176,12 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
     }
 }
 
-/// The exit code for a ledger: 3 when some post has no values at all.
+/// The exit code for a ledger: 3 unless every post got values for everything asked. A post
+/// with values from some windows or metrics and not others (a request failed, a metric too
+/// old) is partial: its rows are written, and a script must not take them for the whole.
 pub(crate) fn outcome_of(ledger: &Ledger) -> crate::Outcome {
     let c = ledger.counts();
-    if c.not_served() > 0 {
+    if c.not_served() + c.partial > 0 {
         crate::Outcome::Partial
     } else {
         crate::Outcome::Ok

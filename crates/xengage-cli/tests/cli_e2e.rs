@@ -712,3 +712,46 @@ fn oauth1_sign_takes_its_keys_from_the_environment() {
     assert_eq!(text(&from_env.stdout), text(&from_flags.stdout));
     assert!(text(&from_env.stdout).contains(r#"oauth_token=\"at\""#));
 }
+
+/// A post with values for some of what was asked (favorites) and not the rest (impressions of
+/// a post older than 90 days) is partial: its rows are written and the exit is 3, so a script
+/// does not take them for the whole answer.
+#[test]
+fn a_partly_served_post_exits_3() {
+    let emu = Server::emulator();
+    let env = emu.oauth1_env();
+    let now =
+        time::OffsetDateTime::parse(NOW, &time::format_description::well_known::Rfc3339).unwrap();
+    let old = emu
+        .post_ids(0)
+        .into_iter()
+        .find(|id| {
+            let created = xengage_core::PostId::parse(id)
+                .unwrap()
+                .created_at()
+                .unwrap();
+            now - created > time::Duration::days(120)
+        })
+        .expect("account 0 owns a post older than 90 days");
+    let out = xengage_with(
+        &[
+            "request",
+            "totals",
+            "--ids",
+            &old,
+            "--metrics",
+            "impressions,favorites",
+            "--base-url",
+            &emu.url(),
+            "--now",
+            NOW,
+            "--format",
+            "jsonl",
+        ],
+        &env_refs(&env),
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&format!("post {old}: partial")), "{err}");
+    assert!(text(&out.stdout).contains("\"favorites\""));
+}
