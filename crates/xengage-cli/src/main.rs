@@ -59,13 +59,12 @@ fn main() -> std::process::ExitCode {
         Command::Proxy(args) => cmd::proxy::run(&args),
         Command::Oauth1(c) => cmd::oauth1::run(&c),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "xengage",
-                &mut std::io::stdout(),
-            );
-            Ok(Outcome::Ok)
+            // Into memory first: clap_complete panics when its writer fails (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "xengage", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout(), &script)
+                .map(|()| Outcome::Ok)
+                .map_err(error::CliError::Output)
         }
     };
     match result {

@@ -755,3 +755,22 @@ fn a_partly_served_post_exits_3() {
     assert!(err.contains(&format!("post {old}: partial")), "{err}");
     assert!(text(&out.stdout).contains("\"favorites\""));
 }
+
+/// A reader that stops early (`xengage completions fish | head -1`) is not an error: exit 0,
+/// nothing on stderr.
+#[test]
+fn a_reader_closing_the_pipe_early_ends_quietly() {
+    for shell in ["fish", "bash", "zsh"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_xengage"))
+            .args(["completions", shell])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before anything is read.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", text(&out.stderr));
+        assert!(out.stderr.is_empty(), "{shell}: {}", text(&out.stderr));
+    }
+}
