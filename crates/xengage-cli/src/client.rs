@@ -64,7 +64,12 @@ impl TransportArgs {
     /// Where requests go and what they are signed for.
     pub(crate) fn base_urls(&self) -> Result<(BaseUrls, BaseUrls), CliError> {
         let send_to = match &self.base_url {
-            Some(url) => BaseUrls::single(url)?,
+            Some(url) => {
+                // The rule of sending (https, or http to loopback), here so that a dry run and
+                // the proxy's start refuse what sending would.
+                xengage_native::check_url(url).map_err(CliError::Usage)?;
+                BaseUrls::single(url)?
+            }
             None => BaseUrls::default(),
         };
         let sign_for = match (&self.sign_for, &self.base_url) {

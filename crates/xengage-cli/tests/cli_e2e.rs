@@ -774,3 +774,29 @@ fn a_reader_closing_the_pipe_early_ends_quietly() {
         assert!(out.stderr.is_empty(), "{shell}: {}", text(&out.stderr));
     }
 }
+
+/// A dry run refuses the base URL sending would refuse (plain http beyond loopback), so it
+/// never shows a request that could not be sent.
+#[test]
+fn a_dry_run_refuses_a_base_url_sending_would_refuse() {
+    let request = [
+        "request",
+        "totals",
+        "--ids",
+        "1855000000000000001",
+        "--metrics",
+        "favorites",
+        "--base-url",
+        "http://192.0.2.1:8080",
+    ];
+    for dry_run in [true, false] {
+        let mut args = request.to_vec();
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let out = xengage_with(&args, &[("X_BEARER_TOKEN", "a-token")]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "dry run {dry_run}: {err}");
+        assert!(err.contains("use https"), "{err}");
+    }
+}

@@ -56,8 +56,15 @@ impl ExchangeError {
 
 /// Whether `url` may be used: HTTPS anywhere, plain HTTP only to a loopback host (an emulator or
 /// a proxy on this machine), because signed requests and tokens must not cross a network in
-/// clear text.
-pub(crate) fn check_url(url: &str) -> Result<(), String> {
+/// clear text. [`Client::new`](crate::Client::new) checks its base URLs with it; a tool can
+/// check a URL the same way before it builds anything.
+///
+/// ```
+/// assert!(xengage_native::check_url("https://data-api.x.com").is_ok());
+/// assert!(xengage_native::check_url("http://127.0.0.1:8080").is_ok());
+/// assert!(xengage_native::check_url("http://192.0.2.1").is_err());
+/// ```
+pub fn check_url(url: &str) -> Result<(), String> {
     let parsed = url
         .parse::<http::Uri>()
         .map_err(|e| format!("{url} is not a URL: {e}"))?;

@@ -43,4 +43,4 @@ mod client;
 mod http;
 
 pub use crate::client::{Client, ClientError, ClientOptions, Collected, Collection, SendError};
-pub use crate::http::{ExchangeError, RawAnswer};
+pub use crate::http::{ExchangeError, RawAnswer, check_url};
