@@ -457,21 +457,28 @@ fn authenticate(
         format!("http://{host}{path_and_query}"),
         format!("{canonical}{path_and_query}"),
     ];
-    let ok = candidates.iter().any(|url| {
-        oauth1::verify(
+    let mut refusals = Vec::new();
+    for url in &candidates {
+        match oauth1::verify(
             method.as_str(),
             url,
             &[],
             header,
             creds.consumer_secret.expose_secret(),
             Some(secret),
-        )
-        .is_ok()
-    });
-    if ok {
-        Ok(Caller::OAuth1(account))
-    } else {
-        Err("Could not authenticate you: the OAuth signature does not match".to_owned())
+        ) {
+            Ok(_) => return Ok(Caller::OAuth1(account)),
+            Err(e) => refusals.push(e),
+        }
+    }
+    // A signature that matches neither URL; or a header refused before any signature is
+    // compared (method, missing parameter, ...), which says why itself.
+    let mismatch = refusals
+        .iter()
+        .any(|e| matches!(e, oauth1::VerifyError::Mismatch));
+    match refusals.first() {
+        Some(e) if !mismatch => Err(e.to_string()),
+        _ => Err("Could not authenticate you: the OAuth signature does not match".to_owned()),
     }
 }
 

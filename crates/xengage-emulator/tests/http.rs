@@ -264,6 +264,49 @@ async fn credentials_signatures_and_scope_are_enforced() {
     )
     .await;
     assert_eq!(a.status, 401, "{}", String::from_utf8_lossy(&a.body));
+    assert!(
+        json(&a)["errors"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("Reason: Could not authenticate you: the OAuth signature does not match"),
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    // A header refused before any signature is compared says why: what to change is not the
+    // secrets.
+    let header = prepared.headers["authorization"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let without_nonce: Vec<&str> = header
+        .split(", ")
+        .filter(|p| !p.starts_with("oauth_nonce"))
+        .collect();
+    for (header, says) in [
+        (
+            header.replace("HMAC-SHA1", "HMAC-SHA256"),
+            r#"signature method "HMAC-SHA256" is not HMAC-SHA1"#,
+        ),
+        (
+            without_nonce.join(", "),
+            "the Authorization header has no oauth_nonce",
+        ),
+    ] {
+        let mut headers = prepared.headers.clone();
+        headers.insert("authorization", header.parse().unwrap());
+        let a = raw(
+            prepared.method.clone(),
+            &prepared.url,
+            headers,
+            prepared.body.clone(),
+        )
+        .await;
+        assert_eq!(a.status, 401);
+        assert_eq!(
+            json(&a)["errors"][0],
+            format!("Your account could not be authenticated. Reason: {says}")
+        );
+    }
     // Signed for the API's own URL and sent here, as through a proxy: accepted too.
     let prepared = totals.prepare_authorized(
         &base,
