@@ -704,6 +704,17 @@ fn v1_body(
             "unsupported_for_impressions_engagements_tweet_ids".into(),
             list(&unsupported_ie),
         );
+        // The documented message, its time period the creation times refused.
+        let days = Metric::Impressions
+            .facts()
+            .age_limit
+            .map_or(90, |l| l.max_days);
+        let message = format!(
+            "Impressions & engagements for tweets older than {days} days (created before {}) \
+             are not supported",
+            format_time(now - Duration::days(days))
+        );
+        top.insert("errors".into(), json!([message]));
     }
     if !unsupported_vv.is_empty() {
         top.insert(

@@ -9,7 +9,7 @@ use http::HeaderMap;
 use time::macros::datetime;
 use time::{Duration as TimeDuration, OffsetDateTime};
 use xengage_core::auth::{Credentials, FixedNonce};
-use xengage_core::response::{Bucket, Outcome, ParseOptions, parse_response};
+use xengage_core::response::{Bucket, Outcome, ParseOptions, PostStatus, parse_response};
 use xengage_core::window::{TimeWindow, floor_hour};
 use xengage_core::{BaseUrls, Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
 use xengage_emulator::{
@@ -434,12 +434,26 @@ async fn posts_states_age_rules_and_request_rules() {
             .post_ids(ids(&[young, old]))
             .metrics(["impressions", "video_views", "favorites"]),
     );
-    let v = json(&send(&emu, &r, &oauth1).await);
+    let a = send(&emu, &r, &oauth1).await;
+    let v = json(&a);
     assert_eq!(
         v["unsupported_for_impressions_engagements_tweet_ids"][0],
         old.as_str()
     );
     assert_eq!(v["unsupported_for_video_views_tweet_ids"][0], old.as_str());
+    // With the documented message, its time period the creation times refused.
+    assert_eq!(
+        v["errors"],
+        serde_json::json!([
+            "Impressions & engagements for tweets older than 90 days (created before \
+             2026-08-24T12:00:00Z) are not supported"
+        ])
+    );
+    // The core reads the message as what it is: a note on the answer, the old post partial.
+    let o = parse(&r, &a);
+    assert_eq!(o.errors, [v["errors"][0].as_str().unwrap()]);
+    assert_eq!(o.ledger.status(&young), Some(PostStatus::Served));
+    assert_eq!(o.ledger.status(&old), Some(PostStatus::Partial));
     assert!(v["by-post"][old.as_str()]["favorites"].is_string());
     assert!(v["by-post"][old.as_str()].get("impressions").is_none());
     // The core's rules, server side: 26 ids on 28hr, a future end, a bad grouping.
