@@ -30,6 +30,7 @@
 //! ```
 
 mod server;
+mod strict;
 mod world;
 
 use std::net::SocketAddr;

@@ -27,6 +27,7 @@ use xengage_core::{
     PostId, Request, RequestSpec, V2_BASE_URL, ValidationOptions,
 };
 
+use crate::strict;
 use crate::world::{PostState, World, mix};
 use crate::{EmulatorConfig, EmulatorCredentials, FaultKind, Stats, lock};
 
@@ -523,15 +524,17 @@ fn answer(
     let url = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    // The core reads leniently what users type; what the API refuses beyond the core's rules is
+    // checked on the raw request and reported beside the core's problems.
+    let strict = strict::problems(endpoint, uri.query(), body);
+    let refused = |mut messages: Vec<String>| {
+        messages.extend(strict.iter().cloned());
+        (error(generation, StatusCode::BAD_REQUEST, &messages), quota)
+    };
     let body = (endpoint.generation() == Generation::Enterprise).then_some(body);
     let spec = match RequestSpec::from_http(method.as_str(), &url, body) {
         Ok(s) => s,
-        Err(e) => {
-            return (
-                error(generation, StatusCode::BAD_REQUEST, &[e.to_string()]),
-                quota,
-            );
-        }
+        Err(e) => return refused(vec![e.to_string()]),
     };
     let now = state.config.now.now();
     let options = ValidationOptions {
@@ -539,11 +542,9 @@ fn answer(
         ..ValidationOptions::default()
     };
     let request = match spec.validate(now, &options) {
-        Ok(r) => r,
-        Err(invalid) => {
-            let messages: Vec<String> = invalid.problems.iter().map(ToString::to_string).collect();
-            return (error(generation, StatusCode::BAD_REQUEST, &messages), quota);
-        }
+        Ok(r) if strict.is_empty() => r,
+        Ok(_) => return refused(Vec::new()),
+        Err(invalid) => return refused(invalid.problems.iter().map(ToString::to_string).collect()),
     };
     let mut unavailable = Vec::new();
     let mut protected = Vec::new();

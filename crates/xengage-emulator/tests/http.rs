@@ -480,32 +480,78 @@ async fn posts_states_age_rules_and_request_rules() {
             .insert("authorization", steps.authorization_header.parse().unwrap());
         p
     };
+    // A valid body with `changes` made (a null removes the key).
+    let body = |changes: serde_json::Value| {
+        let mut body = serde_json::json!({
+            "tweet_ids": [young.as_str()],
+            "engagement_types": ["favorites"],
+            "groupings": {"g": {"group_by": ["tweet.id", "engagement.type"]}},
+        });
+        for (k, v) in changes.as_object().unwrap() {
+            if v.is_null() {
+                body.as_object_mut().unwrap().remove(k);
+            } else {
+                body[k] = v.clone();
+            }
+        }
+        body
+    };
     let many: Vec<String> = (0..26)
         .map(|i| format!("19900000000000000{i:02}"))
         .collect();
-    for (body, endpoint, says) in [
+    let spelled = |raw: &str, documented: &str| {
+        format!("{raw:?}: not a documented name; write {documented:?}")
+    };
+    for (changes, endpoint, says) in [
         (
-            serde_json::json!({"tweet_ids": many, "engagement_types": ["favorites"]}),
+            serde_json::json!({"tweet_ids": many}),
             "28hr",
-            "at most 25",
+            "at most 25".to_owned(),
         ),
         (
-            serde_json::json!({"tweet_ids": [young.as_str()], "engagement_types": ["favorites"], "start": "2026-11-20", "end": "2026-12-01"}),
+            serde_json::json!({"start": "2026-11-20", "end": "2026-12-01"}),
             "historical",
-            "after now",
+            "after now".to_owned(),
         ),
         (
-            serde_json::json!({"tweet_ids": [young.as_str()], "engagement_types": ["favorites"], "groupings": {"g": {"group_by": ["engagement.day"]}}}),
+            serde_json::json!({"groupings": {"g": {"group_by": ["engagement.day"]}}}),
             "totals",
-            "engagement.day",
+            "engagement.day".to_owned(),
         ),
         (
-            serde_json::json!({"tweet_ids": [12], "engagement_types": ["favorites"]}),
+            serde_json::json!({"tweet_ids": [12]}),
             "totals",
-            "expected a string",
+            "expected a string".to_owned(),
+        ),
+        // Names as the documentation spells them, not as the core reads what users type.
+        (
+            serde_json::json!({"engagement_types": ["Likes"]}),
+            "totals",
+            format!("engagement_types[0] = {}", spelled("Likes", "favorites")),
+        ),
+        (
+            serde_json::json!({"engagement_types": ["retweets", "FAVORITES"]}),
+            "totals",
+            format!(
+                "engagement_types[1] = {}",
+                spelled("FAVORITES", "favorites")
+            ),
+        ),
+        (
+            serde_json::json!({"engagement_types": [" favorites"]}),
+            "totals",
+            spelled(" favorites", "favorites"),
+        ),
+        (
+            serde_json::json!({"groupings": {"g": {"group_by": [" tweet.id", "engagement.type"]}}}),
+            "totals",
+            format!(
+                "groupings.g.group_by = {}",
+                spelled(" tweet.id", "tweet.id")
+            ),
         ),
     ] {
-        let p = body_of(body, endpoint);
+        let p = body_of(body(changes), endpoint);
         let a = raw(p.method, &p.url, p.headers, p.body).await;
         assert_eq!(
             a.status,
@@ -513,10 +559,14 @@ async fn posts_states_age_rules_and_request_rules() {
             "{endpoint}: {}",
             String::from_utf8_lossy(&a.body)
         );
+        let errors = json(&a)["errors"].clone();
         assert!(
-            json(&a).to_string().contains(says),
-            "{says}: {}",
-            String::from_utf8_lossy(&a.body)
+            errors
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e.as_str().unwrap().contains(&says)),
+            "{says}: {errors}"
         );
     }
     // Wrong paths are 404.
@@ -624,6 +674,16 @@ fn v2_problems(a: &Answer) -> Vec<String> {
             e["detail"].as_str().unwrap().to_owned()
         })
         .collect()
+}
+
+/// The headers of a v2 request with `account`'s OAuth 2.0 user token, to send a query as written.
+fn user_token(emu: &RunningEmulator, account: usize) -> HeaderMap {
+    let token = emu.credentials().accounts[account]
+        .user_token
+        .expose_secret();
+    let mut headers = HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+    headers
 }
 
 /// The core's reading of an error answer to `request`.
@@ -734,16 +794,7 @@ async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
         emu.url(),
         many.join(",")
     );
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "authorization",
-        format!(
-            "Bearer {}",
-            emu.credentials().accounts[0].user_token.expose_secret()
-        )
-        .parse()
-        .unwrap(),
-    );
+    let headers = user_token(&emu, 0);
     let a = raw(http::Method::GET, &url, headers.clone(), None).await;
     assert_eq!(a.status, 400, "{}", String::from_utf8_lossy(&a.body));
     let details = v2_problems(&a);
@@ -820,6 +871,69 @@ async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
     .await;
     assert_eq!(a.status, 404);
     assert!(json(&a)["errors"][0].is_string());
+}
+
+#[tokio::test]
+async fn v2_takes_the_documented_spellings_only() {
+    let emu = start(EmulatorConfig::default()).await;
+    let id = public(&emu, 0, 80)[0];
+    let get = |query: &str| {
+        let url = format!("{}/2/insights/28hr?{query}", emu.url());
+        let headers = user_token(&emu, 0);
+        async move { raw(http::Method::GET, &url, headers, None).await }
+    };
+    let a = get(&format!(
+        "tweet_ids={id}&granularity=Total&requested_metrics=Likes,Impressions&engagement.fields=errors,measurement"
+    ))
+    .await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    // The core reads either generation's names in any case, padded, with empty items left out;
+    // the API documents one spelling each, and lists without empty items.
+    for (query, says) in [
+        (
+            format!("tweet_ids={id}&granularity=Total&requested_metrics=favorites"),
+            r#"requested_metrics[0] = "favorites": not a documented name; write "Likes""#,
+        ),
+        (
+            format!("tweet_ids={id}&granularity=Total&requested_metrics=Impressions,likes"),
+            r#"requested_metrics[1] = "likes": not a documented name; write "Likes""#,
+        ),
+        (
+            format!("tweet_ids={id}&granularity=Total&requested_metrics=%20Likes"),
+            r#"requested_metrics[0] = " Likes": not a documented name; write "Likes""#,
+        ),
+        (
+            format!("tweet_ids={id}&granularity=total&requested_metrics=Likes"),
+            r#"granularity = "total": not a documented name; write "Total""#,
+        ),
+        (
+            format!(
+                "tweet_ids={id}&granularity=Total&requested_metrics=Likes&engagement.fields=ERRORS"
+            ),
+            r#"engagement.fields[0] = "ERRORS": not a documented name; write "errors""#,
+        ),
+        (
+            format!("tweet_ids={id},,&granularity=Total&requested_metrics=Likes"),
+            "an empty item",
+        ),
+        (
+            format!("tweet_ids={id}&granularity=Total&requested_metrics=Likes,"),
+            "an empty item",
+        ),
+    ] {
+        let a = get(&query).await;
+        assert_eq!(
+            a.status,
+            400,
+            "{query}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
+        let details = v2_problems(&a);
+        assert!(
+            details.iter().any(|d| d.contains(says)),
+            "{query}: {details:?}"
+        );
+    }
 }
 
 #[tokio::test]

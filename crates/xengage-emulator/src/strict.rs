@@ -1,0 +1,116 @@
+//! What the API refuses and the core lets through. The core reads what users type leniently
+//! (either generation's metric names, any letter case, padded names, empty list items); the API
+//! takes only what it documents. These checks read the raw request, before the core's reading
+//! hides it, and name each departure with the documented spelling to use instead. The names come
+//! from the core's tables; every other rule is the core's validation, which runs beside these.
+
+use percent_encoding::percent_decode_str;
+use serde_json::Value;
+use xengage_core::{Dimension, Endpoint, EngagementField, Generation, Granularity, Metric};
+
+/// Every departure of the raw request from the documented spellings and shape, one message each,
+/// in the form of the core's problems (`field = "value": what to change`). A request the core
+/// cannot read at all (a body that is not JSON, say) has none: the core says why.
+pub(crate) fn problems(endpoint: Endpoint, query: Option<&str>, body: &[u8]) -> Vec<String> {
+    match endpoint.generation() {
+        Generation::Enterprise => serde_json::from_slice::<Value>(body)
+            .map(|body| v1_problems(&body))
+            .unwrap_or_default(),
+        Generation::V2 => v2_problems(query.unwrap_or("")),
+    }
+}
+
+/// `raw` as a metric name of `generation`: a message when the core knows the metric by another
+/// spelling. Unknown names, and metrics this generation does not serve, are the core's to report.
+fn metric_name(field: &str, raw: &str, generation: Generation) -> Option<String> {
+    let documented = Metric::parse(raw.trim()).ok()?.name_in(generation)?;
+    (raw != documented).then(|| spelled(field, raw, documented))
+}
+
+fn spelled(field: &str, raw: &str, documented: &str) -> String {
+    format!("{field} = {raw:?}: not a documented name; write {documented:?}")
+}
+
+fn v1_problems(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let metrics = body.get("engagement_types").and_then(Value::as_array);
+    for (i, item) in metrics.into_iter().flatten().enumerate() {
+        if let Some(raw) = item.as_str() {
+            let field = format!("engagement_types[{i}]");
+            out.extend(metric_name(&field, raw, Generation::Enterprise));
+        }
+    }
+    let groupings = body.get("groupings").and_then(Value::as_object);
+    for (name, grouping) in groupings.into_iter().flatten() {
+        let dims = grouping.get("group_by").and_then(Value::as_array);
+        for raw in dims.into_iter().flatten().filter_map(Value::as_str) {
+            let Some(d) = Dimension::from_name(raw.trim()) else {
+                continue;
+            };
+            if raw != d.name() {
+                out.push(spelled(
+                    &format!("groupings.{name}.group_by"),
+                    raw,
+                    d.name(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn v2_problems(query: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let decode = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .ok()
+            .map(std::borrow::Cow::into_owned)
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        // What does not decode, the core reports.
+        let (Some(key), Some(value)) = (decode(raw_key), decode(raw_value)) else {
+            continue;
+        };
+        let items: Vec<&str> = value.split(',').collect();
+        let is_list = matches!(
+            key.as_str(),
+            "tweet_ids" | "requested_metrics" | "engagement.fields"
+        );
+        // An empty value is "none given", the core's to report.
+        if is_list && !value.is_empty() && items.iter().any(|i| i.is_empty()) {
+            out.push(format!(
+                "{key} = {value:?}: an empty item; separate the items with single commas, \
+                 without one before the first or after the last"
+            ));
+        }
+        let items = items.into_iter().filter(|i| !i.is_empty());
+        match key.as_str() {
+            "requested_metrics" => {
+                for (i, raw) in items.enumerate() {
+                    let field = format!("requested_metrics[{i}]");
+                    out.extend(metric_name(&field, raw, Generation::V2));
+                }
+            }
+            "engagement.fields" => {
+                for (i, raw) in items.enumerate() {
+                    if let Some(f) = EngagementField::parse(raw.trim()) {
+                        if raw != f.name() {
+                            out.push(spelled(&format!("engagement.fields[{i}]"), raw, f.name()));
+                        }
+                    }
+                }
+            }
+            "granularity" => {
+                if let Some(g) = Granularity::parse(value.trim()) {
+                    if value != g.name() {
+                        out.push(spelled("granularity", &value, g.name()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
