@@ -1,8 +1,8 @@
 //! What the API refuses and the core lets through. The core reads what users type leniently
-//! (either generation's metric names, any letter case, padded names, empty list items); the API
-//! takes only what it documents. These checks read the raw request, before the core's reading
-//! hides it, and name each departure with the documented spelling to use instead. The names come
-//! from the core's tables; every other rule is the core's validation, which runs beside these.
+//! (either generation's metric names, any letter case, padded names, empty list items, a default
+//! grouping); the API takes only what it documents. These checks read the raw request, before
+//! the core's reading hides it, and say what to write instead. The names come from the core's
+//! tables; every other rule is the core's validation, which runs beside these.
 
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -40,7 +40,15 @@ fn v1_problems(body: &Value) -> Vec<String> {
             out.extend(metric_name(&field, raw, Generation::Enterprise));
         }
     }
+    // The core adds a default grouping to a request without one; the API has none.
     let groupings = body.get("groupings").and_then(Value::as_object);
+    if body.get("groupings").is_none() || groupings.is_some_and(serde_json::Map::is_empty) {
+        out.push(
+            "groupings: give 1 to 3 groupings, each `\"name\": {\"group_by\": [...]}`; the API \
+             has no default grouping"
+                .to_owned(),
+        );
+    }
     for (name, grouping) in groupings.into_iter().flatten() {
         let dims = grouping.get("group_by").and_then(Value::as_array);
         for raw in dims.into_iter().flatten().filter_map(Value::as_str) {

@@ -523,6 +523,17 @@ async fn posts_states_age_rules_and_request_rules() {
             "totals",
             "expected a string".to_owned(),
         ),
+        // Groupings are the caller's to give, 1 to 3: the core's default is not the API's.
+        (
+            serde_json::json!({"groupings": null}),
+            "totals",
+            "groupings: give 1 to 3 groupings".to_owned(),
+        ),
+        (
+            serde_json::json!({"groupings": {}}),
+            "28hr",
+            "groupings: give 1 to 3 groupings".to_owned(),
+        ),
         // Names as the documentation spells them, not as the core reads what users type.
         (
             serde_json::json!({"engagement_types": ["Likes"]}),
