@@ -1,12 +1,15 @@
 //! What the API refuses and the core lets through. The core reads what users type leniently
 //! (either generation's metric names, any letter case, padded names, empty list items, a default
-//! grouping); the API takes only what it documents. These checks read the raw request, before
-//! the core's reading hides it, and say what to write instead. The names come from the core's
-//! tables; every other rule is the core's validation, which runs beside these.
+//! grouping, repeated v2 ids counted once); the API takes only what it documents. These checks
+//! read the raw request, before the core's reading hides it, and say what to write instead. The
+//! names come from the core's tables; every other rule is the core's validation, which runs
+//! beside these.
 
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
-use xengage_core::{Dimension, Endpoint, EngagementField, Generation, Granularity, Metric};
+use xengage_core::{
+    Dimension, Endpoint, EngagementField, Generation, Granularity, Metric, Problem, Rule,
+};
 
 /// Every departure of the raw request from the documented spellings and shape, one message each,
 /// in the form of the core's problems (`field = "value": what to change`). A request the core
@@ -16,7 +19,7 @@ pub(crate) fn problems(endpoint: Endpoint, query: Option<&str>, body: &[u8]) -> 
         Generation::Enterprise => serde_json::from_slice::<Value>(body)
             .map(|body| v1_problems(&body))
             .unwrap_or_default(),
-        Generation::V2 => v2_problems(query.unwrap_or("")),
+        Generation::V2 => v2_problems(endpoint, query.unwrap_or("")),
     }
 }
 
@@ -67,7 +70,7 @@ fn v1_problems(body: &Value) -> Vec<String> {
     out
 }
 
-fn v2_problems(query: &str) -> Vec<String> {
+fn v2_problems(endpoint: Endpoint, query: &str) -> Vec<String> {
     let mut out = Vec::new();
     let decode = |s: &str| {
         percent_decode_str(&s.replace('+', " "))
@@ -95,6 +98,27 @@ fn v2_problems(query: &str) -> Vec<String> {
         }
         let items = items.into_iter().filter(|i| !i.is_empty());
         match key.as_str() {
+            "tweet_ids" => {
+                let ids: Vec<&str> = items.collect();
+                let max = endpoint.facts().max_post_ids;
+                let mut distinct = ids.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                // The core counts distinct ids, and says so when those are too many; the API
+                // counts the list's elements.
+                if ids.len() > max && distinct.len() <= max {
+                    let problem = Problem {
+                        field: "tweet_ids".into(),
+                        value: None,
+                        rule: Rule::TooManyPostIds {
+                            endpoint,
+                            max,
+                            given: ids.len(),
+                        },
+                    };
+                    out.push(format!("{problem}; repeated ids count"));
+                }
+            }
             "requested_metrics" => {
                 for (i, raw) in items.enumerate() {
                     let field = format!("requested_metrics[{i}]");

@@ -885,7 +885,7 @@ async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
 }
 
 #[tokio::test]
-async fn v2_takes_the_documented_spellings_only() {
+async fn v2_takes_the_documented_spellings_and_counts_ids_as_given() {
     let emu = start(EmulatorConfig::default()).await;
     let id = public(&emu, 0, 80)[0];
     let get = |query: &str| {
@@ -945,6 +945,24 @@ async fn v2_takes_the_documented_spellings_only() {
             "{query}: {details:?}"
         );
     }
+    // 1 to 25 elements in `tweet_ids`, counted as given: a repeat is one more.
+    let mut list = ids(&public(&emu, 0, 80)[..25]);
+    let query = |list: &[String]| {
+        format!(
+            "tweet_ids={}&granularity=Total&requested_metrics=Likes",
+            list.join(",")
+        )
+    };
+    assert_eq!(get(&query(&list)).await.status, 200);
+    list.push(list[0].clone());
+    let a = get(&query(&list)).await;
+    assert_eq!(a.status, 400);
+    let details = v2_problems(&a);
+    assert!(
+        details[0].contains("at most 25 post ids per request, 26 were given"),
+        "{details:?}"
+    );
+    assert!(details[0].ends_with("; repeated ids count"), "{details:?}");
 }
 
 #[tokio::test]
