@@ -1,9 +1,9 @@
 //! What the API refuses and the core lets through. The core reads what users type leniently
 //! (either generation's metric names, any letter case, padded names, empty list items, a default
-//! grouping, repeated v2 ids counted once); the API takes only what it documents. These checks
-//! read the raw request, before the core's reading hides it, and say what to write instead. The
-//! names come from the core's tables; every other rule is the core's validation, which runs
-//! beside these.
+//! grouping, repeated v2 ids counted once, a historical window ending now when only its start is
+//! given); the API takes only what it documents. These checks read the raw request, before the
+//! core's reading hides it, and say what to write instead. The names come from the core's tables;
+//! every other rule is the core's validation, which runs beside these.
 
 use percent_encoding::percent_decode_str;
 use serde_json::Value;
@@ -17,7 +17,7 @@ use xengage_core::{
 pub(crate) fn problems(endpoint: Endpoint, query: Option<&str>, body: &[u8]) -> Vec<String> {
     match endpoint.generation() {
         Generation::Enterprise => serde_json::from_slice::<Value>(body)
-            .map(|body| v1_problems(&body))
+            .map(|body| v1_problems(endpoint, &body))
             .unwrap_or_default(),
         Generation::V2 => v2_problems(endpoint, query.unwrap_or("")),
     }
@@ -34,7 +34,7 @@ fn spelled(field: &str, raw: &str, documented: &str) -> String {
     format!("{field} = {raw:?}: not a documented name; write {documented:?}")
 }
 
-fn v1_problems(body: &Value) -> Vec<String> {
+fn v1_problems(endpoint: Endpoint, body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let metrics = body.get("engagement_types").and_then(Value::as_array);
     for (i, item) in metrics.into_iter().flatten().enumerate() {
@@ -66,6 +66,16 @@ fn v1_problems(body: &Value) -> Vec<String> {
                 ));
             }
         }
+    }
+    let given = |key: &str| body.get(key).is_some_and(|v| !v.is_null());
+    // An end without a start is the core's to refuse; a start without an end it reads as "until
+    // now", which the API does not: both, or neither for the 4 weeks before the request.
+    if endpoint == Endpoint::Historical && given("start") && !given("end") {
+        out.push(
+            "end: historical takes a start and an end, or neither for the 4 weeks before the \
+             request; give an end"
+                .to_owned(),
+        );
     }
     out
 }

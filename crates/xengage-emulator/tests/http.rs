@@ -534,6 +534,17 @@ async fn posts_states_age_rules_and_request_rules() {
             "28hr",
             "groupings: give 1 to 3 groupings".to_owned(),
         ),
+        // A historical window has a start and an end, or neither: no end made up as now.
+        (
+            serde_json::json!({"start": "2026-11-20"}),
+            "historical",
+            "end: historical takes a start and an end".to_owned(),
+        ),
+        (
+            serde_json::json!({"end": "2026-11-20"}),
+            "historical",
+            "start: give start as well as end".to_owned(),
+        ),
         // Names as the documentation spells them, not as the core reads what users type.
         (
             serde_json::json!({"engagement_types": ["Likes"]}),
