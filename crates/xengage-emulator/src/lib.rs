@@ -5,10 +5,17 @@
 //!
 //! It enforces what the API documents: the core's validation rules (id limits, metric
 //! availability per endpoint and credential, groupings, windows), OAuth 1.0a signatures checked
-//! against its secrets, bearer scope, ownership (403 "Forbidden to access tweets: ..."), deleted
-//! and protected posts, the 90-day and 1800-day rules, gzip bodies when the request sends
+//! against its secrets (a refused header says why), bearer scope, ownership (403 "Forbidden to
+//! access tweets: ..."), deleted and protected posts, the 90-day rule (its posts listed with the
+//! documented message) and the 1800-day rule, gzip bodies when the request sends
 //! `Accept-Encoding: gzip` (plain JSON when it does not), counts as strings (some as numbers, if
 //! asked), and a per-minute quota with `x-per-minute-limit` and `x-per-minute-remaining`.
+//!
+//! Where the core reads leniently what users type, the emulator is as strict as the API: it
+//! refuses names other than the documented spelling of the generation asked (metrics,
+//! `granularity`, `engagement.fields`, `group_by`), empty items in v2 lists, a v1 request without
+//! groupings (the core's default grouping is not the API's), a historical start without an end,
+//! and more v2 `tweet_ids` than the endpoint takes, counted as given (repeats included).
 //!
 //! Errors come in each generation's documented shape: v1 lists strings
 //! (`{"errors": ["..."]}`), v2 lists RFC 7807 problem details

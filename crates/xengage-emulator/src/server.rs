@@ -1,6 +1,6 @@
 //! The HTTP side: one handler for every path, which checks a request the way the API does
-//! (route, faults, CORS, credentials, quota, gzip, the core's validation, posts) and answers in
-//! the grouping shape (v1) or the list shape (v2).
+//! (route, faults, CORS, credentials, quota, gzip, the core's validation and the documented
+//! spellings, posts) and answers in the grouping shape (v1) or the list shape (v2).
 
 use std::collections::BTreeMap;
 use std::io::Write;
