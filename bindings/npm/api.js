@@ -29,18 +29,50 @@ function checkJsonable(value, what, code) {
   });
 }
 
+const LISTS_OF_STRINGS = ['postIds', 'metrics', 'fields'];
+
+/**
+ * `spec` as the wasm reads it: checked by checkJsonable, times given in milliseconds made
+ * Dates (sent as RFC 3339), and a list item that is not a string refused by its field's name
+ * (a post id as a number has already lost its last digits past 2^53).
+ */
+function checkSpec(spec) {
+  checkJsonable(spec, 'spec', 'invalid_spec');
+  if (spec == null || typeof spec !== 'object' || Array.isArray(spec)) return spec;
+  const out = { ...spec };
+  for (const key of ['start', 'end']) {
+    if (typeof out[key] === 'number') {
+      const date = new Date(out[key]);
+      if (Number.isNaN(date.getTime())) {
+        throw new XengageError('invalid_spec', `spec.${key} is ${out[key]}, out of the range of a Date`);
+      }
+      out[key] = date;
+    }
+  }
+  for (const key of LISTS_OF_STRINGS) {
+    if (!Array.isArray(out[key])) continue;
+    out[key].forEach((item, i) => {
+      if (typeof item !== 'string') {
+        const why = key === 'postIds' ? ': post ids are strings, for numbers past 2^53 are not exact' : '';
+        throw new XengageError('invalid_spec', `spec.${key}[${i}] is a ${typeof item}, not a string${why}`);
+      }
+    });
+  }
+  return out;
+}
+
 /** Builds and signs nothing: the request `spec` stands for, checked against every rule. */
 export function buildRequest(spec, options) {
-  checkJsonable(spec, 'spec', 'invalid_spec');
+  const checked = checkSpec(spec);
   checkJsonable(options, 'options', 'invalid_options');
-  return buildRequestRaw(spec, options);
+  return buildRequestRaw(checked, options);
 }
 
 /** Every problem of `spec`, without throwing for them. */
 export function checkRequest(spec, options) {
-  checkJsonable(spec, 'spec', 'invalid_spec');
+  const checked = checkSpec(spec);
   checkJsonable(options, 'options', 'invalid_options');
-  return checkRequestRaw(spec, options);
+  return checkRequestRaw(checked, options);
 }
 
 const pad2 = (n) => String(n).padStart(2, '0');
@@ -110,12 +142,12 @@ function bodyBytes(body) {
 
 /** Parses an answer of the API to the request `spec` stands for. */
 export function parseResponse(spec, answer, options) {
-  checkJsonable(spec, 'spec', 'invalid_spec');
+  const checked = checkSpec(spec);
   checkJsonable(options, 'options', 'invalid_options');
   if (answer == null || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
     throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an HTTP status (an integer, 100 to 599)');
   }
-  return wrapOutcome(parseResponseRaw(spec, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
+  return wrapOutcome(parseResponseRaw(checked, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
 }
 
 /** Sends requests (any number of posts, any range) with pacing and retries, merging the batches. */
@@ -150,7 +182,7 @@ export class Client {
   async collect(spec, options = {}) {
     const onProgress = options?.onProgress;
     const callback = typeof onProgress === 'function' ? (text) => onProgress(JSON.parse(text)) : undefined;
-    checkJsonable(spec, 'spec', 'invalid_spec');
-    return wrapOutcome(await this.#raw.collect(JSON.stringify(spec), callback));
+    const checked = checkSpec(spec);
+    return wrapOutcome(await this.#raw.collect(JSON.stringify(checked), callback));
   }
 }

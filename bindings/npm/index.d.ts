@@ -21,10 +21,10 @@ export interface RequestSpec {
   metrics?: string[];
   /** v1 groupings; when empty on v1, one grouping by post and metric is added. */
   groupings?: Grouping[];
-  /** Window start (historical endpoints): a date, an RFC 3339 time or a Date. */
-  start?: string | Date;
-  /** Window end (historical endpoints): a date, an RFC 3339 time or a Date. */
-  end?: string | Date;
+  /** Window start (historical endpoints): a date, an RFC 3339 time, a Date or milliseconds since 1970. */
+  start?: string | Date | number;
+  /** Window end (historical endpoints): a date, an RFC 3339 time, a Date or milliseconds since 1970. */
+  end?: string | Date | number;
   /** v2 granularity: 'Daily', 'Hourly', 'Weekly' or 'Total'. */
   granularity?: 'Daily' | 'Hourly' | 'Weekly' | 'Total';
   /** v2 engagement.fields. */

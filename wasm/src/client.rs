@@ -142,8 +142,12 @@ impl ClientConfig {
                 "the Client's options must be an object, such as { baseUrl, credentials }; the value given is not shown",
             ));
         } else {
-            serde_json::from_str(options)
-                .map_err(|e| Failure::new("invalid_options", format!("bad client options: {e}")))?
+            serde_json::from_str(options).map_err(|e| {
+                Failure::new(
+                    "invalid_options",
+                    format!("bad client options: {}", crate::serde_message(&e)),
+                )
+            })?
         };
         let url_error =
             |e: xengage_core::BaseUrlError| Failure::new("invalid_options", e.to_string());

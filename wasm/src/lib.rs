@@ -144,18 +144,37 @@ impl From<InvalidRequest> for Failure {
     }
 }
 
+/// serde's message without its "at line 1 column N": the JSON is ours, made from the caller's
+/// object, so a position in it would point at nothing the caller wrote.
+pub(crate) fn serde_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
 fn parse_spec(spec: &str) -> Result<RequestSpec, Failure> {
     serde_json::from_str::<JsSpec>(spec)
         .map(RequestSpec::from)
-        .map_err(|e| Failure::new("invalid_spec", format!("not a request spec: {e}")))
+        .map_err(|e| {
+            Failure::new(
+                "invalid_spec",
+                format!("not a request spec: {}", serde_message(&e)),
+            )
+        })
 }
 
 fn parse_options(options: &str) -> Result<JsOptions, Failure> {
     if options.trim().is_empty() || options.trim() == "null" {
         return Ok(JsOptions::default());
     }
-    serde_json::from_str(options)
-        .map_err(|e| Failure::new("invalid_options", format!("bad options: {e}")))
+    serde_json::from_str(options).map_err(|e| {
+        Failure::new(
+            "invalid_options",
+            format!("bad options: {}", serde_message(&e)),
+        )
+    })
 }
 
 fn now_of(options: &JsOptions, clock_ms: f64) -> Result<OffsetDateTime, Failure> {
