@@ -3,13 +3,29 @@
 //! Every secret is read into a [`Secret`]; `--help` never shows environment values.
 
 use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
-use xengage_core::{Endpoint, Generation};
+use xengage_core::{CredentialKind, Endpoint, Generation};
 
 use crate::error::CliError;
+
+/// Which of the credentials given signs (`--auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuthChoice {
+    /// OAuth 1.0a user context (the four X_CONSUMER_*/X_ACCESS_* variables).
+    Oauth1,
+    /// App-only bearer token (X_BEARER_TOKEN): totals, public metrics of any public post.
+    App,
+    /// OAuth 2.0 user token (X_USER_TOKEN): v2 insights.
+    User,
+}
 
 /// Credential flags, each also read from its environment variable.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct CredentialArgs {
+    /// Which credential signs when several are given: oauth1, app or user. Default: OAuth 1.0a
+    /// on v1 (the bearer token on totals when no OAuth 1.0a keys are given), the user token on
+    /// v2 (else OAuth 1.0a).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) auth: Option<AuthChoice>,
     /// App-only OAuth 2.0 bearer token (v1 totals, public metrics).
     #[arg(
         long,
@@ -156,6 +172,22 @@ impl CredentialArgs {
                 access_token: Secret::new(t),
             }
         });
+        let chosen = |found: Option<Credentials>, needed: &str| {
+            found.ok_or_else(|| {
+                CliError::Credentials(format!("--auth {}: set {needed}", self.auth_name()))
+            })
+        };
+        match self.auth {
+            Some(AuthChoice::Oauth1) => {
+                return chosen(
+                    oauth1,
+                    "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
+                );
+            }
+            Some(AuthChoice::App) => return chosen(bearer, "X_BEARER_TOKEN"),
+            Some(AuthChoice::User) => return chosen(user, "X_USER_TOKEN"),
+            None => {}
+        }
         let found = match endpoint.generation() {
             Generation::V2 => user.or(oauth1),
             Generation::Enterprise if endpoint == Endpoint::Totals => oauth1.or(bearer),
@@ -169,5 +201,35 @@ impl CredentialArgs {
             };
             CliError::Credentials(format!("{endpoint} needs credentials: set {needed}"))
         })
+    }
+}
+
+impl CredentialArgs {
+    fn auth_name(&self) -> &'static str {
+        match self.auth {
+            Some(AuthChoice::Oauth1) => "oauth1",
+            Some(AuthChoice::App) => "app",
+            Some(AuthChoice::User) => "user",
+            None => "",
+        }
+    }
+
+    /// What to say when posts were forbidden on totals to OAuth 1.0a, chosen by default over a
+    /// bearer token also given, which reads the public metrics of any public post.
+    pub(crate) fn forbidden_hint(
+        &self,
+        endpoint: Endpoint,
+        used: CredentialKind,
+        forbidden: usize,
+    ) -> Option<&'static str> {
+        let bearer = given(self.bearer_token.as_ref().map(Secret::expose_secret)).is_some();
+        (forbidden > 0
+            && endpoint == Endpoint::Totals
+            && used == CredentialKind::OAuth1User
+            && bearer
+            && self.auth.is_none())
+        .then_some(
+            "X_BEARER_TOKEN is set too, but OAuth 1.0a signs when its keys are set, and reads only its user's posts; `--auth app` reads the public metrics of any public post with the bearer token",
+        )
     }
 }

@@ -576,6 +576,34 @@ fn the_emulate_ready_line_has_account_0_at_the_top_level_and_its_keys_work() {
         err.contains(&format!("post {}: forbidden", public[0])),
         "{err}"
     );
+    // With every key of the emulator set, as its ready line invites, OAuth 1.0a signs totals:
+    // the public posts are forbidden to it, and the note names `--auth app`, which reads them.
+    let mut every = env.clone();
+    every.push(("X_BEARER_TOKEN", bearer.as_str()));
+    let (code, _, err) = send(&url, "totals", &public, "favorites", &[], &every);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("--auth app"), "{err}");
+    let (code, rows, err) = send(
+        &url,
+        "totals",
+        &public,
+        "favorites",
+        &["--auth", "app"],
+        &every,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(posts_of(&rows), public.iter().cloned().collect());
+    // A choice that is not given says what to set.
+    let (code, _, err) = send(
+        &url,
+        "totals",
+        &public,
+        "favorites",
+        &["--auth", "user"],
+        &every,
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("X_USER_TOKEN"), "{err}");
     // The OAuth 2.0 user token reads v2 insights of account 0's posts.
     let (code, rows, err) = send(
         &url,

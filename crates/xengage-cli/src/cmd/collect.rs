@@ -54,6 +54,7 @@ fn streams(endpoint: Endpoint, row: &Row) -> bool {
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let spec = args.what.spec()?;
     let credentials = args.credentials.for_endpoint(args.what.endpoint)?;
+    let used = credentials.kind();
     let client = args.transport.client(credentials)?;
     let progress = !args.quiet && std::io::stderr().is_terminal();
     let mut writer = RowWriter::new(&args.output)?;
@@ -130,6 +131,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     writer.finish()?;
     report_ledger(&summary.ledger);
     let c = summary.ledger.counts();
+    if let Some(hint) = args
+        .credentials
+        .forbidden_hint(args.what.endpoint, used, c.forbidden)
+    {
+        eprintln!("note: {hint}");
+    }
     let p = summary.progress;
     eprintln!(
         "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed",

@@ -126,6 +126,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         return dry_run(args, &spec);
     }
     let credentials = args.credentials.for_endpoint(args.what.endpoint)?;
+    let used = credentials.kind();
     // One request, the one --dry-run shows: posts too old for some metrics stay in it, and the
     // API answers them as unsupported (`collect` asks them apart instead).
     let plan = PlanOptions {
@@ -139,7 +140,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
             SendError::Invalid(invalid) => CliError::Invalid(invalid),
             other => CliError::Network(other.to_string()),
         })?;
-    print_outcome(&outcome, &args.output)
+    let exit = print_outcome(&outcome, &args.output)?;
+    let forbidden = outcome.ledger.counts().forbidden;
+    if let Some(hint) = args
+        .credentials
+        .forbidden_hint(args.what.endpoint, used, forbidden)
+    {
+        eprintln!("note: {hint}");
+    }
+    Ok(exit)
 }
 
 fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
