@@ -94,11 +94,16 @@ impl RowWriter {
                 writeln!(self.out, "{}", line.join(",")).map_err(CliError::Output)?;
             }
             Format::Jsonl => {
-                let mut v = serde_json::to_value(row).unwrap_or_default();
-                if let serde_json::Value::Object(m) = &mut v {
-                    m.insert("grouping".to_owned(), grouping.into());
+                /// A row and its grouping, keys in the documented order.
+                #[derive(serde::Serialize)]
+                struct Line<'a> {
+                    #[serde(flatten)]
+                    row: &'a Row,
+                    grouping: &'a str,
                 }
-                writeln!(self.out, "{v}").map_err(CliError::Output)?;
+                let line = serde_json::to_string(&Line { row, grouping })
+                    .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
+                writeln!(self.out, "{line}").map_err(CliError::Output)?;
             }
         }
         Ok(())

@@ -32,6 +32,18 @@ fn request_sends_and_prints_rows_as_jsonl() {
         &env_refs(&env),
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Keys in the documented order, for readers that go by position.
+    let first = text(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let keys = ["post_id", "metric", "bucket", "time", "value", "grouping"].map(|k| {
+        first
+            .find(&format!("\"{k}\":"))
+            .unwrap_or_else(|| panic!("{k} in {first}"))
+    });
+    assert!(keys.is_sorted(), "{first}");
     let rows: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
