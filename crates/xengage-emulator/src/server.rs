@@ -421,7 +421,12 @@ fn authenticate(
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .ok_or("Authorization header missing")?;
-    if let Some(token) = header.strip_prefix("Bearer ") {
+    // Auth schemes are case-insensitive (RFC 9110 11.1): `bearer` is `Bearer`.
+    let bearer = header
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim());
+    if let Some(token) = bearer {
         if token == creds.bearer_token.expose_secret() {
             return Ok(Caller::App);
         }

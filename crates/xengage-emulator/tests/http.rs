@@ -307,6 +307,24 @@ async fn credentials_signatures_and_scope_are_enforced() {
             format!("Your account could not be authenticated. Reason: {says}")
         );
     }
+    // Auth schemes are case-insensitive: `oauth` and `bearer` are `OAuth` and `Bearer`.
+    let mut headers = prepared.headers.clone();
+    let lower = header.replacen("OAuth ", "oauth ", 1);
+    headers.insert("authorization", lower.parse().unwrap());
+    let a = raw(
+        prepared.method.clone(),
+        &prepared.url,
+        headers,
+        prepared.body.clone(),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let token = emu.credentials().bearer_token.expose_secret().to_owned();
+    let unsigned = totals.prepare(&base);
+    let mut headers = unsigned.headers.clone();
+    headers.insert("authorization", format!("bearer {token}").parse().unwrap());
+    let a = raw(unsigned.method, &unsigned.url, headers, unsigned.body).await;
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
     // Signed for the API's own URL and sent here, as through a proxy: accepted too.
     let prepared = totals.prepare_authorized(
         &base,

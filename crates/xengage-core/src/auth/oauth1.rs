@@ -307,9 +307,12 @@ impl AuthorizationHeader {
 /// Reads an `OAuth k="v", ...` header. Errors name a parameter by its position, never by its
 /// text: a header that is not OAuth 1.0a may hold a bearer token.
 pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, VerifyError> {
+    // The scheme is case-insensitive (RFC 9110 11.1).
     let rest = header
         .trim()
-        .strip_prefix("OAuth ")
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("OAuth"))
+        .map(|(_, rest)| rest)
         .ok_or_else(|| VerifyError::Header("it does not start with `OAuth `".to_owned()))?;
     let mut params = Vec::new();
     for (i, part) in rest
