@@ -10,6 +10,7 @@ use http::HeaderMap;
 use http::header::CONTENT_ENCODING;
 use xengage_core::PreparedRequest;
 use xengage_core::pace::Failure;
+use xengage_core::response::BodyOverLimit;
 
 /// An answer as it came off the wire, its body decoded from gzip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,9 +113,7 @@ pub(crate) async fn exchange(
         ExchangeError::new(
             Failure::Permanent,
             &url,
-            format!(
-                "the answer is over {limit} bytes (ParseOptions::max_body_bytes); it was not read to the end"
-            ),
+            BodyOverLimit { limit }.to_string(),
         )
     };
     let mut body = Vec::new();

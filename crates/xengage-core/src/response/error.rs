@@ -271,6 +271,18 @@ pub enum ResponseError {
     Compressed,
 }
 
+/// A body a transport stopped reading at [`ParseOptions::max_body_bytes`](super::ParseOptions),
+/// so that it never fills memory: the native and the web transports fail the attempt with this
+/// message, as a permanent failure (the same request would bring the same answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the answer is over {limit} bytes; it was not read to the end (raise ParseOptions::max_body_bytes, or maxBodyBytes in the npm Client's options, if such answers are expected)"
+)]
+pub struct BodyOverLimit {
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
 impl ResponseError {
     /// Whether sending the same request again can help: 429, 5xx, and bodies cut short or
     /// garbled on the way. Never for 400, 401, 403, 404, 406, 501.

@@ -58,7 +58,8 @@ use crate::request::Request;
 use crate::window::TimeWindow;
 
 pub use error::{
-    ApiError, ApiErrorKind, MalformedKind, MalformedResponse, ProblemDetails, ResponseError,
+    ApiError, ApiErrorKind, BodyOverLimit, MalformedKind, MalformedResponse, ProblemDetails,
+    ResponseError,
 };
 pub use ledger::{Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource};
 pub use merge::{MergeError, merge};
