@@ -108,16 +108,24 @@ impl AttemptError {
             AttemptError::Timeout { .. } => Failure::Timeout,
             AttemptError::Send(SendError::Body { .. }) => Failure::BrokenBody,
             AttemptError::Send(SendError::Network { .. }) => Failure::Connection,
-            AttemptError::Send(SendError::Build { .. }) => Failure::Permanent,
+            AttemptError::Send(SendError::Build { .. } | SendError::TooLarge { .. }) => {
+                Failure::Permanent
+            }
         }
     }
 }
 
-/// Signs `request` for `target` and sends it, giving up after `target.timeout`.
-pub async fn send_to(target: &Target, request: &Request) -> Result<RawResponse, AttemptError> {
+/// Signs `request` for `target` and sends it, giving up after `target.timeout` (the fetch is
+/// then aborted) and refusing a body over `max_body_bytes` (see [`send`]).
+pub async fn send_to(
+    target: &Target,
+    request: &Request,
+    max_body_bytes: usize,
+) -> Result<RawResponse, AttemptError> {
     let prepared = target.prepare(request);
-    let fetch = Box::pin(send(&prepared));
+    let fetch = Box::pin(send(&prepared, max_body_bytes));
     let timer = Box::pin(sleep(target.timeout));
+    // The loser is dropped here: a fetch that lost to the timer is aborted.
     if let Either::Left((answer, _)) = select(fetch, timer).await {
         return Ok(answer?);
     }
@@ -141,6 +149,7 @@ pub async fn collect(
     };
     let started = now_millis();
     let elapsed = || Duration::from_secs_f64(((now_millis() - started) / 1000.0).max(0.0));
+    let max_body_bytes = options.parse.max_body_bytes;
     let mut collector = Collector::new(plan, options);
     loop {
         let action = collector.poll(elapsed());
@@ -148,7 +157,7 @@ pub async fn collect(
         match action {
             Action::Send(out) => {
                 sleep(out.send_after).await;
-                let answer = send_to(target, &out.request).await;
+                let answer = send_to(target, &out.request, max_body_bytes).await;
                 let jitter = js_sys::Math::random();
                 match answer {
                     Ok(raw) => collector.on_answer(

@@ -1,12 +1,14 @@
 //! The web transport of xengage: sends what the core builds with the platform's `fetch`
 //! (through `gloo-net`), unchanged, and hands the answer back as status, headers and bytes for
-//! the core to parse. Timers use the global `setTimeout`. [`collect`] signs requests (nonces from
+//! the core to parse. The body is read as a stream and never past the caller's limit; a fetch
+//! whose future is dropped (a timeout, a cancelled job) is aborted with an `AbortController`.
+//! Timers use the global `setTimeout`. [`collect`] signs requests (nonces from
 //! `crypto.getRandomValues`), bounds each by a timeout, and drives the core's bulk
 //! [`Collector`](xengage_core::collect::Collector): batches, windows, pacing by the quota
 //! headers, retries, and a ledger of every post.
 //!
 //! Everything here binds globals that exist in a page, in a Web Worker and in Node 20 (`fetch`,
-//! `Headers`, `setTimeout`), never `window`, so the same code runs in all three. URLs must be
+//! `Headers`, `AbortController`, `setTimeout`), never `window`, so the same code runs in all three. URLs must be
 //! absolute: Node has no page to resolve a relative URL against.
 //!
 //! ```no_run
@@ -19,7 +21,7 @@
 //!     .metrics(["favorites"])
 //!     .validate(OffsetDateTime::from_unix_timestamp(1_795_348_800)?, &ValidationOptions::default())?;
 //! let prepared = request.prepare(&BaseUrls::single("http://127.0.0.1:8080")?);
-//! let answer = xengage_web::send(&prepared).await?;
+//! let answer = xengage_web::send(&prepared, 1 << 20).await?;
 //! println!("{} {} bytes", answer.status, answer.body.len());
 //! # Ok(())
 //! # }
@@ -34,6 +36,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use xengage_core::PreparedRequest;
+use xengage_core::response::BodyOverLimit;
 
 /// An answer as it came off the wire: any status, 2xx or not, is an answer (the core decides
 /// what a status means); only failing to get one is a [`SendError`].
@@ -60,30 +63,136 @@ pub enum SendError {
         /// What the platform said.
         reason: String,
     },
-    /// `fetch` failed: network down, CORS refused, or a URL that is not absolute.
-    #[error(
-        "fetch of {url} failed: {reason} (check the network, that the server allows this origin with CORS, and that the URL is absolute)"
-    )]
+    /// `fetch` failed: connection refused, name not found, a certificate refused, CORS refused,
+    /// or a URL that is not absolute.
+    #[error("fetch of {url} failed: {reason}{}", network_hint(*.explained))]
     Network {
         /// The URL.
         url: String,
-        /// What the platform said.
+        /// What the platform said, with the chain of the error's `cause`s and their codes
+        /// (Node puts the reason there: `ECONNREFUSED`, `ENOTFOUND`, a certificate error).
         reason: String,
+        /// Whether the platform gave a reason (a `cause`). Browsers never do (a CORS refusal
+        /// must look like a network failure), so without one the message lists the suspects.
+        explained: bool,
     },
     /// The answer's body could not be read.
     #[error("reading the body from {url} failed: {reason}")]
     Body {
         /// The URL.
         url: String,
-        /// What the platform said.
+        /// What the platform said, with the chain of the error's `cause`s.
         reason: String,
+    },
+    /// The answer's body (as `fetch` decoded it) is over the limit; reading stopped there.
+    #[error("reading the body from {url} stopped: {over}")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The limit that was passed.
+        over: BodyOverLimit,
     },
 }
 
-/// Sends `request` with `fetch`, unchanged, and reads the whole answer.
-pub async fn send(request: &PreparedRequest) -> Result<RawResponse, SendError> {
+fn network_hint(explained: bool) -> &'static str {
+    if explained {
+        ""
+    } else {
+        " (the platform gives no reason: check the network, that the server allows this origin with CORS, and that the URL is absolute)"
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch` (pages, workers and Node alike).
+    #[wasm_bindgen(js_name = fetch)]
+    fn fetch_request(request: &web_sys::Request) -> js_sys::Promise;
+}
+
+/// Aborts the fetch it guards when dropped before [`AbortOnDrop::disarm`]: an attempt that
+/// timed out, or whose job was dropped, closes its connection and stops its body.
+struct AbortOnDrop(Option<web_sys::AbortController>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(controller) = &self.0 {
+            controller.abort();
+        }
+    }
+}
+
+/// What a JS error says (`name: message` and its `code`), and the same for each `cause` down
+/// its chain; and whether there was a cause.
+fn describe(error: &JsValue) -> (String, bool) {
+    let mut text = describe_one(error);
+    let mut explained = false;
+    let mut cause = property(error, "cause");
+    // A bounded walk: a cause chain can be a cycle.
+    for _ in 0..8 {
+        if cause.is_undefined() || cause.is_null() {
+            break;
+        }
+        explained = true;
+        text.push_str(": ");
+        text.push_str(&describe_one(&cause));
+        cause = property(&cause, "cause");
+    }
+    (text, explained)
+}
+
+fn property(value: &JsValue, name: &str) -> JsValue {
+    if value.is_object() {
+        js_sys::Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `String(value)`: `name: message` for an error.
+    #[wasm_bindgen(js_name = String)]
+    fn js_string(value: &JsValue) -> String;
+}
+
+/// `name: message`, and the `code` (Node's `ECONNREFUSED`, `CERT_HAS_EXPIRED`) when the
+/// message does not hold it (an `AggregateError` of every address refused has no message).
+fn describe_one(value: &JsValue) -> String {
+    let mut text = js_string(value);
+    if let Some(code) = property(value, "code").as_string() {
+        if !text.contains(&code) {
+            text.push_str(" (");
+            text.push_str(&code);
+            text.push(')');
+        }
+    }
+    text
+}
+
+/// Sends `request` with `fetch`, unchanged, and reads the whole answer; a body over
+/// `max_body_bytes` (counted as `fetch` decoded it, which is what fills memory) is not read to
+/// the end but refused with [`SendError::TooLarge`]. Dropping the future before it ends aborts
+/// the fetch (an `AbortController`): a timeout closes the connection.
+pub async fn send(
+    request: &PreparedRequest,
+    max_body_bytes: usize,
+) -> Result<RawResponse, SendError> {
     let url = request.url.clone();
-    let mut builder = RequestBuilder::new(&request.url).method(request.method.clone());
+    let controller = web_sys::AbortController::new().map_err(|e| SendError::Build {
+        url: url.clone(),
+        reason: describe(&e).0,
+    })?;
+    let signal = controller.signal();
+    let guard = AbortOnDrop(Some(controller));
+    let mut builder = RequestBuilder::new(&request.url)
+        .method(request.method.clone())
+        .abort_signal(Some(&signal));
     for (name, value) in &request.headers {
         // Browsers set Accept-Encoding themselves and refuse it from scripts; fetch decodes.
         if name == http::header::ACCEPT_ENCODING {
@@ -104,11 +213,22 @@ pub async fn send(request: &PreparedRequest) -> Result<RawResponse, SendError> {
         url: url.clone(),
         reason: e.to_string(),
     })?;
-    let response = built.send().await.map_err(|e| SendError::Network {
-        url: url.clone(),
-        reason: e.to_string(),
-    })?;
+    // fetch itself, not gloo-net's `send`: its error keeps only the message, and the reason
+    // (Node's `cause`) is what tells a refused connection from a bad certificate.
+    let response: web_sys::Response = JsFuture::from(fetch_request(&built.into()))
+        .await
+        .map_err(|e| {
+            let (reason, explained) = describe(&e);
+            SendError::Network {
+                url: url.clone(),
+                reason,
+                explained,
+            }
+        })?
+        .unchecked_into();
     let mut headers = HeaderMap::new();
+    let status = response.status();
+    let response = gloo_net::http::Response::from(response);
     for (name, value) in response.headers().entries() {
         if let (Ok(n), Ok(v)) = (
             HeaderName::from_bytes(name.as_bytes()),
@@ -117,15 +237,53 @@ pub async fn send(request: &PreparedRequest) -> Result<RawResponse, SendError> {
             headers.append(n, v);
         }
     }
-    let body = response.binary().await.map_err(|e| SendError::Body {
-        url,
-        reason: e.to_string(),
-    })?;
+    let body = match response.body() {
+        Some(stream) => read_body(&stream, &url, max_body_bytes).await?,
+        None => Vec::new(),
+    };
+    guard.disarm();
     Ok(RawResponse {
-        status: response.status(),
+        status,
         headers,
         body,
     })
+}
+
+/// Reads `stream` to its end, or up to `limit` bytes: past it, the reader is cancelled (the
+/// fetch's guard then aborts the connection).
+async fn read_body(
+    stream: &web_sys::ReadableStream,
+    url: &str,
+    limit: usize,
+) -> Result<Vec<u8>, SendError> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut body = Vec::new();
+    loop {
+        let chunk: web_sys::ReadableStreamReadResult = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| SendError::Body {
+                url: url.to_owned(),
+                reason: describe(&e).0,
+            })?
+            .unchecked_into();
+        if chunk.get_done().unwrap_or(false) {
+            return Ok(body);
+        }
+        let bytes: js_sys::Uint8Array = chunk.get_value().unchecked_into();
+        let len = bytes.length() as usize;
+        let start = body.len();
+        if start.saturating_add(len) > limit {
+            // Not awaited: the guard's abort follows at once, and a JsFuture handles a
+            // rejection even when dropped.
+            drop(JsFuture::from(reader.cancel()));
+            return Err(SendError::TooLarge {
+                url: url.to_owned(),
+                over: BodyOverLimit { limit },
+            });
+        }
+        body.resize(start + len, 0);
+        bytes.copy_to(&mut body[start..]);
+    }
 }
 
 #[wasm_bindgen]
