@@ -178,6 +178,9 @@ pub async fn collect(
                         );
                     }
                 }
+                // Now, before the next poll counts the next attempt: each event goes out with
+                // the progress right after it.
+                drain(&mut collector, &mut on_event);
             }
             Action::Wait(wait) => sleep(wait).await,
             // One request at a time: an answer is never outstanding here, so nothing can

@@ -175,7 +175,16 @@ async fn collect_accounts_for_every_post_when_the_server_is_unreachable() {
     };
     let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
     let mut events = Vec::new();
-    let summary = collect(plan, options, &target, |e, _| events.push(e.clone())).await;
+    let mut sent = 0;
+    let summary = collect(plan, options, &target, |e, progress| {
+        if matches!(e, Event::Sent { .. }) {
+            sent += 1;
+        }
+        // The progress right after the event, not after the next attempt was handed out.
+        assert_eq!(progress.attempts, sent, "{e:?} {progress:?}");
+        events.push(e.clone());
+    })
+    .await;
     assert_eq!(summary.ledger.len(), ids.len());
     assert_eq!(summary.ledger.counts().failed, ids.len());
     assert_eq!(summary.progress.requests_planned, 2);
