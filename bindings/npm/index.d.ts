@@ -306,6 +306,8 @@ export interface ClientOptions {
   retryBaseDelayMs?: number;
   /** The length of the quota's window (default 60000; shorter against an emulator). */
   quotaWindowMs?: number;
+  /** The largest answer body read, in bytes as fetch decoded them (default 268435456, 256 MiB): reading stops past it and the batch fails, not retried. */
+  maxBodyBytes?: number;
 }
 
 /** A request spec without its endpoint, for the endpoint methods. */

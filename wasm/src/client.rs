@@ -103,6 +103,7 @@ struct JsClientOptions {
     max_retries: Option<u32>,
     retry_base_delay_ms: Option<f64>,
     quota_window_ms: Option<f64>,
+    max_body_bytes: Option<f64>,
 }
 
 /// A client's settings, checked: where to send, what to sign for, with which credentials.
@@ -126,6 +127,27 @@ fn millis(ms: f64, what: &str) -> Result<Duration, Failure> {
         Failure::new(
             "invalid_options",
             format!("options.{what} must be a number of milliseconds, 0 or more and finite"),
+        )
+    })
+}
+
+/// `maxBodyBytes`: a whole number of bytes, 1 or more, that this platform can address (and a
+/// JS number holds exactly: 2^53 - 1 at most).
+fn body_limit(bytes: f64) -> Result<usize, Failure> {
+    const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+    let max = u64::try_from(usize::MAX).map_or(MAX_SAFE_INTEGER, |m| m.min(MAX_SAFE_INTEGER));
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let limit = (bytes >= 1.0 && bytes <= max as f64 && bytes.fract() == 0.0)
+        .then(|| usize::try_from(bytes as u64).ok())
+        .flatten();
+    limit.ok_or_else(|| {
+        Failure::new(
+            "invalid_options",
+            format!("options.maxBodyBytes must be a whole number of bytes, from 1 to {max}"),
         )
     })
 }
@@ -198,6 +220,9 @@ impl ClientConfig {
                 window: millis(ms, "quotaWindowMs")?,
                 ..collect.pacing
             };
+        }
+        if let Some(bytes) = o.max_body_bytes {
+            collect.parse.max_body_bytes = body_limit(bytes)?;
         }
         let timeout = match o.timeout_ms {
             Some(ms) => millis(ms, "timeoutMs")?,
@@ -341,6 +366,15 @@ mod tests {
             assert_eq!(f.code, "invalid_options");
             assert!(f.message.contains("must be an object"), "{}", f.message);
             assert!(!f.message.contains("very-secret"), "{}", f.message);
+        }
+        let c = ClientConfig::from_json(r#"{"maxBodyBytes":1048576}"#).unwrap();
+        assert_eq!(c.collect.parse.max_body_bytes, 1 << 20);
+        let c = ClientConfig::from_json("{}").unwrap();
+        assert_eq!(c.collect.parse.max_body_bytes, 256 << 20);
+        for bad in ["0", "-1", "1.5", "1e300"] {
+            let f = ClientConfig::from_json(&format!(r#"{{"maxBodyBytes":{bad}}}"#)).unwrap_err();
+            assert_eq!(f.code, "invalid_options");
+            assert!(f.message.contains("maxBodyBytes"), "{}", f.message);
         }
         let f = ClientConfig::from_json(r#"{"timeoutMs":-1}"#).unwrap_err();
         assert_eq!(f.code, "invalid_options");
