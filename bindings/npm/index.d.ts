@@ -262,7 +262,8 @@ export type ProgressEvent =
   | { kind: 'batch_done'; index: number; postIds: string[]; rows: number; progress: Progress }
   | { kind: 'batch_narrowed'; index: number; removed: string[]; askedAgain: string[]; message: string; progress: Progress }
   | { kind: 'retrying'; index: number; attempt: number; failure: FailureKind; message: string; afterMs: number; progress: Progress }
-  | { kind: 'batch_failed'; index: number; postIds: string[]; failure: FailureKind; message: string; progress: Progress }
+  /** `status`: the HTTP status of the last answer (401: the credentials), null when none came (a timeout, a failed connection). */
+  | { kind: 'batch_failed'; index: number; postIds: string[]; failure: FailureKind; message: string; status: number | null; progress: Progress }
   | { kind: 'other'; progress: Progress };
 
 /** The end of a job. */

@@ -247,6 +247,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
             request,
             failure,
             message,
+            error,
             ..
         } => json!({
             "kind": "batch_failed",
@@ -254,6 +255,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
             "postIds": request.post_ids().iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
             "failure": failure_name(*failure),
             "message": message,
+            "status": error.as_ref().and_then(ResponseError::status),
         }),
         _ => json!({ "kind": "other" }),
     };

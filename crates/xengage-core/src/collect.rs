@@ -176,6 +176,9 @@ pub enum Event {
         failure: Failure,
         /// Its message.
         message: String,
+        /// The last answer's error, typed (its status and kind for an API error), when the
+        /// request was answered; `None` after a timeout or a failed connection.
+        error: Option<ResponseError>,
         /// The retries spent.
         attempts: Attempts,
     },
@@ -201,8 +204,8 @@ pub struct Progress {
     pub narrowed: u64,
 }
 
-/// The end of a job.
-#[derive(Debug, Clone, PartialEq)]
+/// The end of a job. Serializes as `{ ledger, progress, pacing }`, to keep a job's account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Summary {
     /// Every post asked about, with values or the reason it has none.
     pub ledger: Ledger,
@@ -509,7 +512,7 @@ impl Collector {
             _ => Failure::Permanent,
         };
         let message = error.to_string();
-        self.retry_or_give_up(flight, now, failure, message, Some(&error), jitter);
+        self.retry_or_give_up(flight, now, failure, message, Some(error), jitter);
     }
 
     fn retry_or_give_up(
@@ -518,7 +521,7 @@ impl Collector {
         now: Duration,
         failure: Failure,
         message: String,
-        error: Option<&ResponseError>,
+        error: Option<ResponseError>,
         jitter: f64,
     ) {
         let mut work = flight.work;
@@ -541,7 +544,7 @@ impl Collector {
                 self.queue.push((now + after, work));
             }
             RetryDecision::GiveUp => {
-                let failed = match error {
+                let failed = match &error {
                     Some(e) => Ledger::failed(&work.request, e),
                     None => Ledger::failed_without_answer(&work.request, &message),
                 };
@@ -552,6 +555,7 @@ impl Collector {
                     request: work.request,
                     failure,
                     message,
+                    error,
                     attempts: work.attempts,
                 });
             }

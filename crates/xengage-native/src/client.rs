@@ -12,7 +12,7 @@ use xengage_core::collect::{Action, AttemptId, CollectOptions, Collector, Event,
 use xengage_core::handles::UniqueHandles;
 use xengage_core::pace::{PacingOptions, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
-use xengage_core::response::{MergeError, Outcome, ParseOptions, merge};
+use xengage_core::response::{MergeError, Outcome, ParseOptions, ResponseError, merge};
 use xengage_core::{BaseUrls, Generation, InvalidRequest, Notice, RequestSpec, ValidationOptions};
 
 use crate::http::{ExchangeError, RawAnswer, check_url, exchange};
@@ -104,13 +104,18 @@ pub enum SendError {
     Failed {
         /// The last failure's message.
         message: String,
+        /// The last answer's error, typed: match `ResponseError::Api` for its status and
+        /// [`ApiErrorKind`](xengage_core::response::ApiErrorKind) (401: the credentials; 429
+        /// or 5xx: later). `None` when no answer came (a timeout, a failed connection).
+        #[source]
+        error: Option<ResponseError>,
         /// The job's statistics and ledger.
         summary: Box<Summary>,
     },
 }
 
-/// A job's merged outcome and its summary.
-#[derive(Debug, Clone)]
+/// A job's merged outcome and its summary; serializes as `{ outcome, summary }`.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Collected {
     /// Every batch's rows and result trees, merged; its ledger accounts for every post.
     pub outcome: Outcome,
@@ -201,7 +206,7 @@ impl Client {
     /// data. [`SendError::Failed`] means nothing was answered.
     pub async fn send(&self, spec: &RequestSpec) -> Result<Outcome, SendError> {
         spec.validate(self.now(), &self.validation())?;
-        let collected = self.collect_all(spec).await?;
+        let (collected, error) = self.run_to_end(spec).await?;
         let progress = collected.summary.progress;
         if progress.requests_failed > 0 && progress.requests_done == 0 {
             let message = collected
@@ -213,6 +218,7 @@ impl Client {
                 .unwrap_or_else(|| "the request failed".to_owned());
             return Err(SendError::Failed {
                 message,
+                error,
                 summary: Box::new(collected.summary),
             });
         }
@@ -222,6 +228,10 @@ impl Client {
     /// Starts a bulk job: `spec` may hold any number of post ids and, on the historical
     /// endpoints, a range of any length. Events stream from the returned [`Collection`] as
     /// they happen; dropping it cancels the job.
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime: the job is spawned on the current one.
     pub fn collect(&self, spec: &RequestSpec) -> Result<Collection, InvalidRequest> {
         let plan = Plan::new(spec, self.now(), &self.validation(), &self.options.plan)?;
         let collector = Collector::new(
@@ -248,11 +258,22 @@ impl Client {
 
     /// Runs a bulk job to its end and merges every batch.
     pub async fn collect_all(&self, spec: &RequestSpec) -> Result<Collected, SendError> {
+        self.run_to_end(spec).await.map(|(collected, _)| collected)
+    }
+
+    /// [`Self::collect_all`], and the typed error of the last batch that failed.
+    async fn run_to_end(
+        &self,
+        spec: &RequestSpec,
+    ) -> Result<(Collected, Option<ResponseError>), SendError> {
         let mut job = self.collect(spec)?;
         let mut outcomes = Vec::new();
+        let mut last_error = None;
         while let Some(event) = job.next().await {
-            if let Event::BatchDone { outcome, .. } = event {
-                outcomes.push(*outcome);
+            match event {
+                Event::BatchDone { outcome, .. } => outcomes.push(*outcome),
+                Event::BatchFailed { error, .. } => last_error = error,
+                _ => {}
             }
         }
         let summary = job.finish().await;
@@ -262,11 +283,12 @@ impl Client {
         } else {
             merge(outcomes).map_err(|e: MergeError| SendError::Failed {
                 message: e.to_string(),
+                error: None,
                 summary: Box::new(summary.clone()),
             })?
         };
         outcome.ledger = summary.ledger.clone();
-        Ok(Collected { outcome, summary })
+        Ok((Collected { outcome, summary }, last_error))
     }
 
     async fn drive(&self, mut collector: Collector, tx: mpsc::Sender<Event>) -> Summary {

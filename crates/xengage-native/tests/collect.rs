@@ -153,6 +153,21 @@ async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() 
     )
     .unwrap();
     assert_eq!(day.value, emu.world().sum(&id, Metric::Engagements, whole));
+    // What a job collected can be written out as it is: rows, ledger and summary.
+    let json = serde_json::to_value(&collected).unwrap();
+    let row = &json["outcome"]["groupings"][0]["rows"][0];
+    assert_eq!(row["bucket"], "day", "{row}");
+    assert!(row["post_id"].is_string(), "{row}");
+    assert_eq!(
+        json["summary"]["progress"]["requests_done"],
+        collected.summary.progress.requests_done,
+    );
+    assert_eq!(json["outcome"]["windows"].as_array().map(Vec::len), Some(3));
+    let bucket = serde_json::to_value(Bucket::Day(split_day)).unwrap();
+    assert_eq!(
+        bucket,
+        serde_json::json!({"kind": "day", "time": "2026-10-08"})
+    );
 }
 
 #[tokio::test]
@@ -245,8 +260,20 @@ async fn v2_errors_arrive_as_problem_details_with_a_helpful_message() {
         p.detail.as_deref(),
         Some("Your account could not be authenticated. Reason: Invalid or expired token")
     );
-    let Err(SendError::Failed { message, summary }) = stranger.send(&spec).await else {
+    let Err(failed) = stranger.send(&spec).await else {
         panic!("a bad token was accepted")
+    };
+    // The answer's error is there, typed, for a caller to match on, as the error's source.
+    let source = std::error::Error::source(&failed).and_then(|s| s.downcast_ref::<ResponseError>());
+    assert!(
+        matches!(source, Some(ResponseError::Api(a)) if a.status == 401 && a.kind == ApiErrorKind::Unauthorized),
+        "{failed:?}"
+    );
+    let SendError::Failed {
+        message, summary, ..
+    } = failed
+    else {
+        panic!("{failed:?}")
     };
     assert_eq!(summary.progress.retries, 0, "a 401 is not retried");
     assert!(

@@ -300,6 +300,7 @@ test('a wrong secret ends as failed posts with the 401 message, not a hang', asy
   assert.ok(r.ledger.every((e) => e.status === 'failed' && e.failures.some((f) => f.includes('401'))));
   const failed = events.filter((e) => e.kind === 'batch_failed');
   assert.deepEqual(failed.map((e) => e.failure), ['permanent'], 'a 401 is not retried');
+  assert.deepEqual(failed.map((e) => e.status), [401], 'the status says what to change');
   assert.ok(!events.some((e) => e.kind === 'retrying'));
   assert.equal(r.summary.progress.requestsFailed, 1);
   assert.equal(r.rows.length, 0);
