@@ -57,7 +57,8 @@
 //!   serde_json; to sonic-rs a 0, maybe of the wrong type where it stands, then a stray 1).
 //!   sonic-rs picks its SIMD when it is compiled: SSE2 on any x86_64, AVX2 with
 //!   `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64, portable code elsewhere. To
-//!   build without it: `xengage-core = { version = "...", default-features = false }`.
+//!   build without it: `xengage-core = { version = "...", default-features = false }`, and
+//!   the same on `xengage-native`, whose default `sonic` feature turns this one on.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -92,5 +93,15 @@ pub use request::{
 };
 pub use window::{TimeInput, TimeWindow};
 
-/// Re-exported so users name the same time types as the API of this crate.
+/// Re-exported so users name the same time types as the API of this crate. The examples'
+/// `datetime!` macro names `::time` itself, so it needs a dependency of your own:
+/// `time = { version = "0.3", features = ["macros"] }`.
 pub use time;
+
+/// Re-exported: `http` types are in this crate's API (a prepared request's method and headers,
+/// the headers [`response::parse_response`] reads), so users name the same version.
+pub use http;
+
+/// Re-exported: `serde_json` values are in this crate's API ([`response::Outcome::extra`], the
+/// value of an unknown part of an answer), so users name the same version.
+pub use serde_json;
