@@ -290,14 +290,14 @@ pub enum RequestReadError {
     #[error("{0} needs a JSON body")]
     MissingBody(Endpoint),
     /// The v1 body is not the documented JSON. serde_json's message ends with the location
-    /// (`at line L column C`), so it is not repeated here.
-    #[error("the request body is not valid for {endpoint}: {source}")]
+    /// (`at line L column C`), so it is not repeated here. The message holds the JSON error's
+    /// words, so it is not also given as `source()` (a chain printer would say them twice).
+    #[error("the request body is not valid for {endpoint}: {error}")]
     Body {
         /// The endpoint.
         endpoint: Endpoint,
         /// The JSON error.
-        #[source]
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
     /// A v2 query parameter is unknown.
     #[error(
@@ -386,7 +386,7 @@ impl RequestSpec {
                     .filter(|b| !b.is_empty())
                     .ok_or(RequestReadError::MissingBody(endpoint))?;
                 let b: BodyIn = serde_json::from_slice(body)
-                    .map_err(|source| RequestReadError::Body { endpoint, source })?;
+                    .map_err(|error| RequestReadError::Body { endpoint, error })?;
                 spec.post_ids = b.tweet_ids;
                 spec.metrics = b.engagement_types;
                 spec.groupings = b.groupings;
@@ -462,6 +462,8 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, RequestReadError::Body { .. }), "{err:?}");
+        // The words are in the message; a chain printer finds no source to say them again.
+        assert!(std::error::Error::source(&err).is_none());
         err.to_string()
     }
 
