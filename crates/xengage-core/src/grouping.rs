@@ -102,3 +102,10 @@ impl Grouping {
         self.group_by.len() == 4
     }
 }
+
+/// A dimension's name, as [`RequestSpec::grouping`](crate::RequestSpec::grouping) takes it.
+impl From<Dimension> for String {
+    fn from(dimension: Dimension) -> String {
+        dimension.name().to_owned()
+    }
+}

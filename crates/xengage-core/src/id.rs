@@ -140,6 +140,19 @@ impl<'de> serde::Deserialize<'de> for PostId {
     }
 }
 
+/// A post id as the text [`RequestSpec::post_ids`](crate::RequestSpec::post_ids) takes.
+impl From<PostId> for String {
+    fn from(id: PostId) -> String {
+        id.as_str().to_owned()
+    }
+}
+
+impl From<&PostId> for String {
+    fn from(id: &PostId) -> String {
+        id.as_str().to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,6 +168,13 @@ impl<'de> serde::Deserialize<'de> for Metric {
     }
 }
 
+/// A metric's name, as [`RequestSpec::metrics`](crate::RequestSpec::metrics) takes it.
+impl From<Metric> for String {
+    fn from(metric: Metric) -> String {
+        metric.name().to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -250,6 +250,19 @@ impl RequestSpec {
         self
     }
 
+    /// Sets the window (historical endpoints) from times, written as RFC 3339 UTC to the
+    /// nanosecond, so the API's rounding (start floored, end ceiled to the hour) sees them as
+    /// they are.
+    #[must_use]
+    pub fn window_times(self, start: OffsetDateTime, end: OffsetDateTime) -> Self {
+        let text = |t: OffsetDateTime| {
+            t.to_offset(time::UtcOffset::UTC)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| format_time(t))
+        };
+        self.window(text(start), text(end))
+    }
+
     /// Sets the v2 granularity.
     #[must_use]
     pub fn granularity(mut self, granularity: impl Into<String>) -> Self {

@@ -843,3 +843,45 @@ fn the_ninety_day_limit_is_on_totals_only_unless_asked_for_everywhere() {
     .unwrap();
     assert_eq!(plan.requests().next().unwrap().metrics().len(), 2);
 }
+
+/// The builder takes the crate's own values: post ids, metrics and dimensions as they come
+/// from other parts of the API, and times; the request is the one the same text builds.
+#[test]
+fn the_builder_takes_typed_ids_metrics_dimensions_and_times() {
+    use time::macros::datetime;
+    use xengage_core::{PostId, RequestSpec};
+    let now = datetime!(2026-11-22 12:00 UTC);
+    let ids = vec![PostId::parse("2103692032865206273").unwrap()];
+    let typed = RequestSpec::new(Endpoint::Historical)
+        .post_ids(&ids)
+        .metrics([Metric::Impressions, Metric::Favorites])
+        .grouping("daily", [Dimension::TweetId, Dimension::EngagementDay])
+        .window_times(
+            datetime!(2026-11-10 12:24:30.5 UTC),
+            datetime!(2026-11-12 08:00:00.25 +02:00),
+        );
+    let text = RequestSpec::new(Endpoint::Historical)
+        .post_ids(["2103692032865206273"])
+        .metrics(["impressions", "favorites"])
+        .grouping("daily", ["tweet.id", "engagement.day"])
+        .window("2026-11-10T12:00:00Z", "2026-11-12T07:00:00Z");
+    let options = ValidationOptions::default();
+    let (typed, text) = (
+        typed.validate(now, &options).unwrap(),
+        text.validate(now, &options).unwrap(),
+    );
+    assert_eq!(typed.window(), text.window());
+    assert_eq!(typed.post_ids(), text.post_ids());
+    assert_eq!(typed.metrics(), text.metrics());
+    assert_eq!(typed.groupings(), text.groupings());
+    // An end a quarter second past the hour is ceiled to the next hour, as the API does.
+    let spec = RequestSpec::new(Endpoint::Historical)
+        .post_ids(ids)
+        .metrics([Metric::Favorites])
+        .window_times(
+            datetime!(2026-11-10 12:00 UTC),
+            datetime!(2026-11-12 06:00:00.25 UTC),
+        );
+    let window = spec.validate(now, &options).unwrap().window().unwrap();
+    assert_eq!(window.end(), datetime!(2026-11-12 07:00 UTC));
+}
