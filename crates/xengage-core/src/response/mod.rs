@@ -246,13 +246,14 @@ impl std::fmt::Display for ResponseNotice {
 }
 
 /// One grouping's answer: its rows, and the tree they form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GroupingResult {
     /// The grouping's name (v2: `metrics_total` or `metrics_time_series`).
     pub name: String,
     /// The dimensions asked, outermost first (v2: the equivalent v1 dimensions).
     pub group_by: Vec<Dimension>,
     /// The levels as answered, outermost first (`None` until a count was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub levels: Option<Vec<Level>>,
     /// One row per count.
     pub rows: Vec<Row>,
@@ -291,7 +292,7 @@ pub struct UnknownPart {
 }
 
 /// What one answer (or a merge of many) says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
     /// The endpoint answered.
     pub endpoint: Endpoint,
@@ -316,6 +317,7 @@ pub struct Outcome {
     /// The quota, as the answer's headers reported it.
     pub rate_limit: Option<RateLimit>,
     /// Which posts the counts cover over which windows, so merges never count an hour twice.
+    #[serde(skip)]
     pub(crate) coverage: HashMap<PostId, Vec<Option<TimeWindow>>>,
 }
 

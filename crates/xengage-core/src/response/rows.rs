@@ -24,6 +24,18 @@ pub enum Bucket {
     HourOfDay(u8),
 }
 
+/// `{ "kind": "hour", "time": "2026-11-22T12:00:00Z" }`: [`Bucket::kind`] and
+/// [`Bucket::time_text`] (`null` for totals).
+impl serde::Serialize for Bucket {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Bucket", 2)?;
+        s.serialize_field("kind", self.kind())?;
+        s.serialize_field("time", &self.time_text())?;
+        s.end()
+    }
+}
+
 impl Bucket {
     /// The bucket's kind: `total`, `day`, `week`, `hour` or `hour_of_day`.
     pub fn kind(&self) -> &'static str {
