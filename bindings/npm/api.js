@@ -11,6 +11,24 @@ import { XengageError } from './errors.js';
 
 export { XengageError };
 
+// Whether the wasm is loaded: at once by node.js and web.js (on import), by init.js after its
+// `init()`. A call before that would fail inside the wasm glue with a TypeError.
+let ready = false;
+
+/** Called by the entry that loaded the wasm. */
+export function markReady() {
+  ready = true;
+}
+
+function needReady() {
+  if (!ready) {
+    throw new XengageError(
+      'not_initialized',
+      "the wasm is not loaded yet: with 'xengage/init', call `await init()` once before any other function",
+    );
+  }
+}
+
 /**
  * Throws `code` naming the field when `value` holds what JSON cannot carry and would silently
  * turn into `null` (read as "not given"): an invalid Date, NaN or an infinity.
@@ -37,6 +55,7 @@ const LISTS_OF_STRINGS = ['postIds', 'metrics', 'fields'];
  * (a post id as a number has already lost its last digits past 2^53).
  */
 function checkSpec(spec) {
+  needReady();
   checkJsonable(spec, 'spec', 'invalid_spec');
   if (spec == null || typeof spec !== 'object' || Array.isArray(spec)) return spec;
   const out = { ...spec };
@@ -155,6 +174,7 @@ export class Client {
   #raw;
 
   constructor(options = {}) {
+    needReady();
     checkJsonable(options, 'options', 'invalid_options');
     this.#raw = new RawClient(JSON.stringify(options ?? {}));
   }

@@ -86,8 +86,9 @@ export interface CheckResult {
  * The codes of XengageError: the request ('invalid_request', 'invalid_spec', 'invalid_options'),
  * the answer given to parseResponse ('invalid_response'), and what the answer says
  * ('api_error': an error status; 'malformed_response', 'response_too_large',
- * 'response_too_deep', 'compressed_response', 'response_error'), and 'merge_failed' when the
- * batches of a job cannot be merged.
+ * 'response_too_deep', 'compressed_response', 'response_error'), 'merge_failed' when the
+ * batches of a job cannot be merged, and 'not_initialized' for a call through 'xengage/init'
+ * before `await init()`.
  */
 export type ErrorCode =
   | 'invalid_request'
@@ -100,7 +101,8 @@ export type ErrorCode =
   | 'response_too_deep'
   | 'compressed_response'
   | 'response_error'
-  | 'merge_failed';
+  | 'merge_failed'
+  | 'not_initialized';
 
 /** More about an error of an answer. */
 export interface ErrorDetails {

@@ -35,6 +35,7 @@ import {
   type Problem,
   type RequestSpec,
 } from 'xengage';
+import * as lazy from 'xengage/init';
 
 const endpoint: Endpoint = 'historical';
 const spec: RequestSpec = {
@@ -105,3 +106,11 @@ try {
   }
 }
 console.log(values.length, kinds, rows.length, firstValue, status, unsupported, counts.served, responseNotices, jobs);
+
+// 'xengage/init': the same functions, and init() taking where the wasm is.
+export async function loadLazily(wasm: Uint8Array): Promise<string> {
+  await lazy.init(wasm);
+  await lazy.init(new URL('https://cdn.example.com/xengage_wasm_bg.wasm'));
+  const code: ErrorCode = 'not_initialized';
+  return lazy.buildRequest({ endpoint: 'totals', postIds: ['1'], metrics: ['favorites'] }).method + code;
+}
