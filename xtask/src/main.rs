@@ -82,8 +82,14 @@ fn run_in_with(
     }
 }
 
+/// The workspace xtask was started in. `cargo run` sets `CARGO_MANIFEST_DIR` when it runs the
+/// binary; the path compiled in is only a fallback, for a binary built in another checkout that
+/// shares `CARGO_TARGET_DIR` would point there.
 fn workspace_root() -> std::path::PathBuf {
-    let manifest = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    );
     manifest
         .parent()
         .map_or(manifest.clone(), std::path::Path::to_path_buf)
