@@ -120,7 +120,8 @@ impl std::fmt::Display for Notice {
             ),
             Notice::PostBeforeHistoricalData { post_id } => write!(
                 f,
-                "post {post_id} was created before 2014-09-01, where historical data begins"
+                "post {post_id} was created before {}, where historical data begins",
+                crate::facts::limits::EARLIEST_START
             ),
             Notice::ReadsAsZeroBefore2015_09_15 { metrics } => write!(
                 f,
