@@ -359,6 +359,7 @@ pub(crate) fn response_v1(data: &[u8]) {
         }
         Err(e) => {
             let _ = (e.to_string(), e.is_retryable(), e.refused_post_ids());
+            error_accounts_for_every_post(&request, &e);
         }
     }
 }
@@ -526,4 +527,145 @@ pub(crate) fn headers(data: &[u8]) {
         failure.is_retryable(),
         status == 429 || ((500..=599).contains(&status) && status != 501)
     );
+}
+
+/// An RFC 3339 time anywhere in `time`'s calendar (years 0000 to 9999, any offset), from
+/// structured fuzzer input.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct TimeText {
+    /// Seconds from 0000-01-01T00:00:00Z, modulo the calendar's length; or, when `edge` says
+    /// so, from the first instant or to the last within three days (where arithmetic overflows).
+    seconds: u64,
+    /// 0: anywhere; 1: near the first instant; 2: near the last.
+    edge: u8,
+    /// Offset minutes, modulo 2 * 1439 + 1, centred on zero.
+    offset_minutes: u16,
+    /// Nanoseconds of a fraction, when there is one.
+    nanos: Option<u32>,
+    /// Where the time goes: 0 a user's start, 1 a user's end, 2 `now`, 3 an answer's v1 end,
+    /// 4 an answer's v1 start, 5 a v2 time series stamp.
+    place: u8,
+}
+
+impl TimeText {
+    fn text(&self) -> Option<String> {
+        let first = OffsetDateTime::parse(
+            "0000-01-01T00:00:00Z",
+            &xengage_core::time::format_description::well_known::Rfc3339,
+        )
+        .ok()?;
+        let last = OffsetDateTime::parse(
+            "9999-12-31T23:59:59Z",
+            &xengage_core::time::format_description::well_known::Rfc3339,
+        )
+        .ok()?;
+        let near = Duration::seconds(i64::try_from(self.seconds % (3 * 86_400)).ok()?);
+        let t = match self.edge % 3 {
+            1 => first.checked_add(near)?,
+            2 => last.checked_sub(near)?,
+            _ => {
+                let span: u64 = 10_000 * 366 * 86_400;
+                first.checked_add(Duration::seconds(i64::try_from(self.seconds % span).ok()?))?
+            }
+        };
+        let offset_minutes = i32::from(self.offset_minutes % (2 * 1439 + 1)) - 1439;
+        let offset = xengage_core::time::UtcOffset::from_whole_seconds(offset_minutes * 60).ok()?;
+        // The local time at `offset` of instant `t`: out of the calendar, nothing to write.
+        let local = t.checked_to_offset(offset)?;
+        if !(0..=9999).contains(&local.year()) {
+            return None;
+        }
+        let frac = self
+            .nanos
+            .map_or(String::new(), |n| format!(".{:09}", n % 1_000_000_000));
+        let (h, m) = (offset_minutes.abs() / 60, offset_minutes.abs() % 60);
+        let sign = if offset_minutes < 0 { '-' } else { '+' };
+        Some(format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{frac}{sign}{h:02}:{m:02}",
+            local.year(),
+            u8::from(local.month()),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            local.second()
+        ))
+    }
+}
+
+/// A time a user types, a caller's `now`, or a time in an answer: read, or refused with a
+/// problem or a malformed-answer error, never a panic.
+pub(crate) fn times(input: &TimeText) {
+    let Some(t) = input.text() else { return };
+    let rfc3339 = xengage_core::time::format_description::well_known::Rfc3339;
+    let fixed_now = now_of(6_800_000); // 2026-12-08
+    let options = ValidationOptions::default();
+    let window = |start: &str, end: &str| {
+        RequestSpec::new(Endpoint::Historical)
+            .post_ids(["1990000000000000001"])
+            .metrics(["favorites"])
+            .window(start, end)
+    };
+    match input.place % 6 {
+        0 => drop(window(&t, "2026-11-08").validate(fixed_now, &options)),
+        1 => drop(window("2026-11-01", &t).validate(fixed_now, &options)),
+        2 => {
+            let now = OffsetDateTime::parse(&t, &rfc3339).expect("written as RFC 3339");
+            let spec = RequestSpec::new(Endpoint::Historical)
+                .post_ids(["1990000000000000001"])
+                .metrics(["favorites"]);
+            drop(spec.validate(now, &options));
+        }
+        place => {
+            let (spec, body) = match place {
+                3 => (
+                    window("2026-11-01", "2026-11-08"),
+                    format!(r#"{{"start":"2026-11-01T00:00:00Z","end":"{t}"}}"#),
+                ),
+                4 => (
+                    window("2026-11-01", "2026-11-08"),
+                    format!(r#"{{"start":"{t}","end":"2026-11-08T00:00:00Z"}}"#),
+                ),
+                _ => (
+                    RequestSpec::new(Endpoint::Insights28Hours)
+                        .post_ids(["1990000000000000001"])
+                        .metrics(["Impressions"])
+                        .granularity("Hourly"),
+                    format!(
+                        r#"{{"data":[{{"measurement":{{"metrics_time_series":[{{"tweet_id":"1990000000000000001","value":{{"metric_values":[{{"metric_type":"Impressions","metric_value":1}}],"timestamp":{{"iso8601_time":"{t}"}}}}}}]}}}}]}}"#
+                    ),
+                ),
+            };
+            let request = spec.validate(fixed_now, &options).expect("a valid request");
+            let parse_options = xengage_core::response::ParseOptions::default();
+            drop(parse_with_both_readers(
+                &request,
+                200,
+                body.as_bytes(),
+                &parse_options,
+            ));
+        }
+    }
+}
+
+/// Decodes a [`TimeText`] from raw fuzzer bytes and checks it.
+pub(crate) fn times_bytes(data: &[u8]) {
+    if let Ok(input) = TimeText::arbitrary_take_rest(Unstructured::new(data)) {
+        times(&input);
+    }
+}
+
+/// An API error accounts for every post of its request (what [`response_v1`] checks on any
+/// error it meets): refused by name, or failed with the error.
+pub(crate) fn error_accounts_for_every_post(
+    request: &xengage_core::Request,
+    error: &xengage_core::response::ResponseError,
+) {
+    use xengage_core::response::{Ledger, PostEntry};
+    let ledger = Ledger::failed(request, error);
+    for id in request.post_ids() {
+        assert!(
+            ledger.get(id).is_some_and(|e| *e != PostEntry::default()),
+            "post {id} is not accounted for after {error}"
+        );
+    }
 }

@@ -33,7 +33,7 @@ pub struct UniqueHandles {
 impl UniqueHandles {
     /// Records that `user_token` was used at `at` (the time the request was sent).
     pub fn record(&mut self, at: OffsetDateTime, user_token: &str) {
-        let at = at.to_offset(UtcOffset::UTC);
+        let at = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
         self.months
             .entry((at.year(), u8::from(at.month())))
             .or_default()

@@ -256,7 +256,9 @@ impl RequestSpec {
     #[must_use]
     pub fn window_times(self, start: OffsetDateTime, end: OffsetDateTime) -> Self {
         let text = |t: OffsetDateTime| {
-            t.to_offset(time::UtcOffset::UTC)
+            // Out of range, it is written in its own offset, and validation refuses it.
+            t.checked_to_offset(time::UtcOffset::UTC)
+                .unwrap_or(t)
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_else(|_| format_time(t))
         };
@@ -303,6 +305,17 @@ impl RequestSpec {
         options: &ValidationOptions,
         bulk: bool,
     ) -> Result<Request, InvalidRequest> {
+        // A `now` outside the years the core computes with would overflow its arithmetic.
+        if crate::window::utc_in_range(now).is_none() {
+            let text = format_time(now);
+            return Err(InvalidRequest {
+                problems: vec![Problem {
+                    field: "now".into(),
+                    value: Some(text.clone()),
+                    rule: Rule::Time(crate::window::TimeInputError(text)),
+                }],
+            });
+        }
         let mut v = Validator {
             spec: self,
             now,

@@ -15,33 +15,51 @@ pub enum TimeInput {
 
 /// Why a string is not a time.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is neither a date (2015-08-01) nor an RFC 3339 time (2015-07-01T12:24:00Z)")]
+#[error(
+    "`{0}` is neither a date (2015-08-01) nor an RFC 3339 time (2015-07-01T12:24:00Z) of the years 1 to 9998"
+)]
 pub struct TimeInputError(pub String);
 
+/// The UTC years the core computes with: a day or a year either side of any of them (rounding
+/// to the hour, windows, the look-back) is still a time `time` can hold, so no arithmetic on a
+/// time a user or a server gave can overflow.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9998;
+
+/// `t` in UTC, if its UTC year is in [`YEARS`].
+pub fn utc_in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+    t.checked_to_offset(UtcOffset::UTC)
+        .filter(|t| YEARS.contains(&t.year()))
+}
+
+/// Reads an RFC 3339 time, in UTC, if its UTC year is in [`YEARS`].
+pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+    utc_in_range(OffsetDateTime::parse(s, &Rfc3339).ok()?)
+}
+
 impl TimeInput {
-    /// Parses `YYYY-MM-DD` or an RFC 3339 time.
+    /// Parses `YYYY-MM-DD` or an RFC 3339 time, of the years in [`YEARS`].
     pub fn parse(s: &str) -> Result<TimeInput, TimeInputError> {
         let s = s.trim();
         if let Some(d) = parse_date(s) {
             return Ok(TimeInput::Date(d));
         }
-        OffsetDateTime::parse(s, &Rfc3339)
-            .map(|t| TimeInput::Instant(t.to_offset(UtcOffset::UTC)))
-            .map_err(|_| TimeInputError(s.to_owned()))
+        parse_rfc3339(s)
+            .map(TimeInput::Instant)
+            .ok_or_else(|| TimeInputError(s.to_owned()))
     }
 
     /// The instant in UTC.
     pub fn to_utc(self) -> OffsetDateTime {
         match self {
             TimeInput::Date(d) => d.with_time(Time::MIDNIGHT).assume_utc(),
-            TimeInput::Instant(t) => t.to_offset(UtcOffset::UTC),
+            TimeInput::Instant(t) => t.checked_to_offset(UtcOffset::UTC).unwrap_or(t),
         }
     }
 }
 
-/// Parses a calendar date written `YYYY-MM-DD`, as the API writes days, and nothing else.
-/// (By hand rather than through `time`'s format descriptions, whose parser and formatter weigh
-/// 25 KB in the wasm package.)
+/// Parses a calendar date written `YYYY-MM-DD`, as the API writes days, and nothing else; its
+/// year must be in [`YEARS`]. (By hand rather than through `time`'s format descriptions, whose
+/// parser and formatter weigh 25 KB in the wasm package.)
 pub fn parse_date(s: &str) -> Option<Date> {
     let digits = |b: &[u8]| -> Option<u16> {
         b.iter().try_fold(0u16, |n, d| {
@@ -54,22 +72,29 @@ pub fn parse_date(s: &str) -> Option<Date> {
     let year = digits(&[y0, y1, y2, y3])?;
     let month = Month::try_from(u8::try_from(digits(&[m0, m1])?).ok()?).ok()?;
     let day = u8::try_from(digits(&[d0, d1])?).ok()?;
-    Date::from_calendar_date(i32::from(year), month, day).ok()
+    let year = i32::from(year);
+    if !YEARS.contains(&year) {
+        return None;
+    }
+    Date::from_calendar_date(year, month, day).ok()
 }
 
-/// Floors an instant to the start of its UTC hour.
+/// Floors an instant to the start of its UTC hour. (An instant that has no UTC form, at the
+/// very edge of what `time` holds, is floored in its own offset: the readers of this crate
+/// refuse such times, see [`YEARS`], and this never panics.)
 pub fn floor_hour(t: OffsetDateTime) -> OffsetDateTime {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
     t.replace_time(Time::from_hms(t.hour(), 0, 0).unwrap_or(Time::MIDNIGHT))
 }
 
-/// Ceils an instant to the next UTC hour boundary (an instant on a boundary stays).
+/// Ceils an instant to the next UTC hour boundary (an instant on a boundary stays; the last
+/// hour `time` holds stays floored rather than overflow).
 pub fn ceil_hour(t: OffsetDateTime) -> OffsetDateTime {
     let floored = floor_hour(t);
     if floored == t {
         floored
     } else {
-        floored + Duration::HOUR
+        floored.checked_add(Duration::HOUR).unwrap_or(floored)
     }
 }
 
@@ -80,7 +105,7 @@ pub fn is_on_hour(t: OffsetDateTime) -> bool {
 
 /// Formats an instant as the API writes times: `2015-09-14T17:00:00Z`.
 pub fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -113,15 +138,18 @@ pub enum TimeWindowError {
     /// An instant is not on an hour boundary.
     #[error("{0} is not on an hour boundary (windows are whole UTC hours)")]
     NotOnHour(String),
+    /// An instant's UTC year is outside [`YEARS`].
+    #[error("{0} is outside the years 1 to 9998")]
+    OutOfRange(String),
 }
 
 impl TimeWindow {
     /// A window of whole hours; both ends must be on the hour and `end` after `start`.
     pub fn new(start: OffsetDateTime, end: OffsetDateTime) -> Result<TimeWindow, TimeWindowError> {
-        let (start, end) = (
-            start.to_offset(UtcOffset::UTC),
-            end.to_offset(UtcOffset::UTC),
-        );
+        let utc = |t: OffsetDateTime| {
+            utc_in_range(t).ok_or_else(|| TimeWindowError::OutOfRange(format_time(t)))
+        };
+        let (start, end) = (utc(start)?, utc(end)?);
         for t in [start, end] {
             if !is_on_hour(t) {
                 return Err(TimeWindowError::NotOnHour(format_time(t)));
@@ -227,7 +255,10 @@ mod tests {
     fn dates_are_exactly_yyyy_mm_dd_of_a_real_day() {
         assert_eq!(parse_date("2016-02-29"), Some(date!(2016 - 02 - 29)));
         assert_eq!(parse_date("0001-01-01"), Some(date!(0001 - 01 - 01)));
-        assert_eq!(parse_date("9999-12-31"), Some(date!(9999 - 12 - 31)));
+        assert_eq!(parse_date("9998-12-31"), Some(date!(9998 - 12 - 31)));
+        // Outside the years the core computes with (a day after it must exist).
+        assert_eq!(parse_date("9999-12-31"), None);
+        assert_eq!(parse_date("0000-01-01"), None);
         for bad in [
             "2015-02-29",
             "2015-00-10",

@@ -77,3 +77,8 @@ fn oauth1_regressions() {
 fn headers_regressions() {
     replay("headers", checks::headers);
 }
+
+#[test]
+fn time_text_regressions() {
+    replay("time_text", checks::times_bytes);
+}

@@ -156,3 +156,55 @@ fn v2_problems(endpoint: Endpoint, query: &str) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::problems;
+    use xengage_core::{BaseUrls, Endpoint, Granularity, Metric, RequestSpec, ValidationOptions};
+
+    /// What the SDK sends is written as the API documents it: the strict checks find nothing in
+    /// any request the core builds, whichever spelling, case or padding the user typed.
+    #[test]
+    fn built_requests_have_no_strict_problems() {
+        let now = time::macros::datetime!(2026-11-22 10:30 UTC);
+        for endpoint in Endpoint::ALL {
+            for m in Metric::all().filter(|m| m.available_on(endpoint)) {
+                for typed in [m.v1_name(), m.v2_name()].into_iter().flatten() {
+                    for variant in [
+                        typed.to_owned(),
+                        typed.to_ascii_uppercase(),
+                        format!(" {typed} "),
+                    ] {
+                        let mut spec = RequestSpec::new(endpoint)
+                            .post_ids(["1990000000000000001", "1990000000000000001", " 17"])
+                            .metrics([variant.clone()]);
+                        spec = match endpoint {
+                            Endpoint::Historical => spec
+                                .window("2026-11-01", "2026-11-08")
+                                .grouping("g", ["Tweet.Id ", "engagement.type"]),
+                            Endpoint::InsightsHistorical => spec
+                                .window("2026-11-01", "2026-11-08")
+                                .granularity("daily")
+                                .fields([" Errors"]),
+                            Endpoint::Insights28Hours => spec.granularity(" HOURLY"),
+                            _ => spec,
+                        };
+                        let Ok(request) = spec.validate(now, &ValidationOptions::default()) else {
+                            continue;
+                        };
+                        let p = request.prepare(&BaseUrls::default());
+                        let query = p.url.split_once('?').map(|(_, q)| q);
+                        let found = problems(endpoint, query, p.body.as_deref().unwrap_or(b""));
+                        assert!(
+                            found.is_empty(),
+                            "{endpoint} {variant:?}: {} {:?}: {found:?}",
+                            p.url,
+                            p.body_text()
+                        );
+                    }
+                }
+            }
+        }
+        let _ = Granularity::ALL;
+    }
+}

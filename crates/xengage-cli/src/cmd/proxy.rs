@@ -317,3 +317,54 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         Ok(ExitOutcome::Ok)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_origin;
+
+    /// An origin as a browser sends it is kept as it is; the ways a user may type it (upper
+    /// case, the default port, a trailing slash) become that same origin.
+    #[test]
+    fn origins_read_back_as_browsers_send_them() {
+        for browser in [
+            "https://dashboard.example.com",
+            "http://localhost:5173",
+            "http://127.0.0.1:8080",
+            "http://[::1]:5173",
+            "https://xn--bcher-kva.example",
+        ] {
+            assert_eq!(
+                allowed_origin(browser).ok().as_deref(),
+                Some(browser),
+                "{browser}"
+            );
+            let (scheme, rest) = browser.split_once("://").unwrap();
+            let default = if scheme == "https" { ":443" } else { ":80" };
+            let typed = if rest.contains(':') && !rest.ends_with(']') {
+                format!("{}://{}/", scheme.to_uppercase(), rest.to_uppercase())
+            } else {
+                format!(
+                    "{}://{}{default}/",
+                    scheme.to_uppercase(),
+                    rest.to_uppercase()
+                )
+            };
+            assert_eq!(
+                allowed_origin(&typed).ok().as_deref(),
+                Some(browser),
+                "{typed}"
+            );
+        }
+        for refused in [
+            "*",
+            "null",
+            "dashboard.example.com",
+            "https://a@b.example",
+            "https://b.example/x",
+            "https://b.example?q",
+            "ftp://b.example",
+        ] {
+            assert!(allowed_origin(refused).is_err(), "{refused}");
+        }
+    }
+}

@@ -205,9 +205,10 @@ impl Ledger {
     pub fn failed(request: &Request, error: &ResponseError) -> Ledger {
         let mut ledger = Ledger::refused(request, error);
         let message = error.to_string();
-        let named = error.refused_post_ids();
+        // A post the error names but for nothing this request asks (unsupported for a metric
+        // it does not ask for) has no reason from the error: it failed with the request.
         for id in request.post_ids() {
-            if !named.contains(id) {
+            if ledger.get(id).is_none() {
                 ledger.entry(*id).failures.push(message.clone());
             }
         }

@@ -8,7 +8,6 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time};
 
 use crate::facts::TimeRange;
@@ -175,7 +174,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
                             found: "another type".into(),
                         })
                     })?;
-                    let Ok(t) = OffsetDateTime::parse(&text, &Rfc3339) else {
+                    let Some(t) = crate::window::parse_rfc3339(&text) else {
                         return Err(ctx.fail(MalformedKind::BadTime {
                             found: text.into_owned(),
                         }));

@@ -5,8 +5,6 @@
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::grouping::Dimension;
 use crate::id::PostId;
@@ -288,7 +286,7 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
             let stamp = r.object(r.field(value, "timestamp", &value_at)?, &stamp_at)?;
             let time_at = stamp_at.key("iso8601_time");
             let time = r.text(r.field(stamp, "iso8601_time", &stamp_at)?, &time_at)?;
-            let Ok(at_time) = OffsetDateTime::parse(time, &Rfc3339) else {
+            let Some(at_time) = crate::window::parse_rfc3339(time) else {
                 return Err(r.fail(
                     &time_at,
                     MalformedKind::BadTime {
@@ -296,7 +294,6 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
                     },
                 ));
             };
-            let at_time = at_time.to_offset(time::UtcOffset::UTC);
             let bucket = match request.granularity() {
                 Some(Granularity::Hourly) => Bucket::Hour(floor_hour(at_time)),
                 Some(Granularity::Weekly) => Bucket::Week(at_time.date()),
