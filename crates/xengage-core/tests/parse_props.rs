@@ -162,7 +162,7 @@ proptest! {
         prop_assert_eq!(parsed.is_ok(), ok, "{:?}", s);
         if let Ok(id) = parsed {
             prop_assert_eq!(id.as_str(), s.as_str());
-            prop_assert_eq!(PostId::parse(&id.to_string()), Ok(id));
+            prop_assert_eq!(PostId::parse(&format!("{id}")), Ok(id));
             let json = serde_json::to_string(&id).unwrap();
             prop_assert_eq!(serde_json::from_str::<PostId>(&json).unwrap(), id);
         }
