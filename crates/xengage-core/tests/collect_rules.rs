@@ -181,9 +181,9 @@ fn an_answer_cut_short_is_a_broken_body_and_a_503_a_server_failure() {
 /// did not ask still ends with a reason for that post.
 #[test]
 fn every_post_of_a_refused_batch_ends_with_a_reason() {
-    let (a, b) = ("1990000000000000001", "1990000000000000002");
+    let (a, b) = (aged(1), aged(2));
     let spec = RequestSpec::new(Endpoint::Totals)
-        .post_ids([a, b])
+        .post_ids([a.clone(), b.clone()])
         .metrics(["favorites"])
         .grouping("g", ["tweet.id", "engagement.type"]);
     let plan = Plan::new(
@@ -193,37 +193,17 @@ fn every_post_of_a_refused_batch_ends_with_a_reason() {
         &PlanOptions::default(),
     )
     .unwrap();
-    let mut c = Collector::new(plan, CollectOptions::default());
     let body = format!(
         r#"{{"errors":["Invalid request"],"unsupported_for_video_views_tweet_ids":["{b}"]}}"#
     );
-    let mut now = Duration::ZERO;
-    for _ in 0..100 {
-        match c.poll(now) {
-            Action::Send(out) => {
-                now += out.send_after + Duration::from_millis(5);
-                c.on_answer(
-                    out.id,
-                    now,
-                    400,
-                    &http::HeaderMap::new(),
-                    body.as_bytes(),
-                    0.5,
-                );
-            }
-            Action::Wait(d) => now += d,
-            Action::AwaitAnswer => now += Duration::from_millis(1),
-            Action::Done => break,
-        }
-        while c.next_event().is_some() {}
+    let (summary, _, _) = run(plan, |_| (400, body.clone()));
+    for id in [&a, &b] {
+        let id: PostId = id.parse().unwrap();
+        assert_eq!(
+            summary.ledger.status(&id),
+            Some(PostStatus::Failed),
+            "post {id}: {:?}",
+            summary.ledger.get(&id)
+        );
     }
-    let summary = c.finish();
-    let status = |s: &str| summary.ledger.status(&s.parse::<PostId>().unwrap());
-    assert_eq!(status(a), Some(PostStatus::Failed));
-    assert_eq!(
-        status(b),
-        Some(PostStatus::Failed),
-        "post {b}: {:?}",
-        summary.ledger.get(&b.parse().unwrap())
-    );
 }
