@@ -123,7 +123,7 @@ export class XengageError extends Error {
   readonly status: number | null;
   /** Whether sending the same request again can help (429, 5xx, a body cut short). */
   readonly retryable: boolean;
-  /** Posts the answer refused by name ("Forbidden to access tweets: ..."). */
+  /** Posts of the request the answer refused by name, for something the request asks ("Forbidden to access tweets: ...", unavailable, too old for an asked metric). */
   readonly postIds: string[];
 }
 

@@ -325,7 +325,7 @@ pub fn parse_response_parts(
     let request = request_of(spec, options, clock_ms)?;
     let headers = header_map(headers)?;
     parse_response(&request, status, &headers, body, &ParseOptions::default())
-        .map_err(|e| outcome::response_failure(&e))
+        .map_err(|e| outcome::response_failure(&e, &request))
 }
 
 #[wasm_bindgen(raw_module = "../errors.js")]
@@ -500,6 +500,26 @@ mod tests {
         assert_eq!(half.unix_timestamp_nanos(), 1_500_000);
         assert!(millis_to_time(f64::NAN).is_none());
         assert!(millis_to_time(1e300).is_none());
+    }
+
+    #[test]
+    fn an_error_lists_as_refused_only_posts_it_refuses_something_asked() {
+        // Favorites only: a post named unsupported for video views is not refused by this
+        // answer (it fails with the request); a forbidden one is.
+        let (a, b) = ("1855000000000000001", "1855000000000000002");
+        let spec =
+            format!(r#"{{"endpoint":"totals","postIds":["{a}","{b}"],"metrics":["favorites"]}}"#);
+        let body = format!(
+            r#"{{"errors":["Forbidden to access tweets: {a}"],"unsupported_for_video_views_tweet_ids":["{b}"]}}"#
+        );
+        let f = parse_response_parts(&spec, NOW, 403, "{}", body.as_bytes(), 0.0).unwrap_err();
+        assert_eq!(f.code, "api_error");
+        assert_eq!(
+            f.details["postIds"],
+            serde_json::json!([a]),
+            "{:?}",
+            f.details
+        );
     }
 
     #[test]

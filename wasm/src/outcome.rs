@@ -5,9 +5,10 @@
 //! columns on first use.
 
 use serde_json::{Value, json};
+use xengage_core::Request;
 use xengage_core::collect::{Event, Progress, Summary};
 use xengage_core::pace::Failure as FailureKind;
-use xengage_core::response::{Bucket, Outcome, ResponseError};
+use xengage_core::response::{Bucket, Ledger, Outcome, ResponseError};
 
 use crate::Failure;
 
@@ -177,9 +178,11 @@ pub fn meta(outcome: &Outcome) -> Value {
     })
 }
 
-/// A response error as thrown to JS: `api_error` with its status, or what was wrong with the
-/// body; with `retryable` and the posts it refused by name.
-pub fn response_failure(error: &ResponseError) -> Failure {
+/// A response error to `request` as thrown to JS: `api_error` with its status, or what was
+/// wrong with the body; with `retryable` and the posts of the request it refused by name, for
+/// something the request asks (the ledger's reading: a post named unsupported only for a
+/// metric not asked is not refused).
+pub fn response_failure(error: &ResponseError, request: &Request) -> Failure {
     let code = match error {
         ResponseError::Api(_) => "api_error",
         ResponseError::Malformed(_) => "malformed_response",
@@ -192,7 +195,7 @@ pub fn response_failure(error: &ResponseError) -> Failure {
     f.details = json!({
         "status": error.status(),
         "retryable": error.is_retryable(),
-        "postIds": error.refused_post_ids().iter().map(|p| p.as_str().to_owned()).collect::<Vec<_>>(),
+        "postIds": Ledger::refused(request, error).iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
     });
     f
 }
