@@ -47,6 +47,11 @@ fn run(
 }
 
 /// A v1 answer with `count` for every post and metric of `request`.
+/// The plan of `spec` at `NOW`, with default validation.
+fn plan_of(spec: &RequestSpec, options: &PlanOptions) -> Plan {
+    Plan::new(spec, NOW, &ValidationOptions::default(), options).unwrap()
+}
+
 fn served(request: &Request, count: u64) -> String {
     let posts: Vec<String> = request
         .post_ids()
@@ -76,7 +81,7 @@ fn a_post_refused_some_metrics_is_asked_again_for_the_rest() {
         separate_by_age: false,
         ..PlanOptions::default()
     };
-    let plan = Plan::new(&spec, NOW, &ValidationOptions::default(), &options).unwrap();
+    let plan = plan_of(&spec, &options);
     let mut first = true;
     let (summary, events, sent) = run(plan, |request| {
         if std::mem::take(&mut first) {
@@ -130,7 +135,7 @@ fn a_post_refused_every_metric_asked_is_not_asked_again() {
         separate_by_age: false,
         ..PlanOptions::default()
     };
-    let plan = Plan::new(&spec, NOW, &ValidationOptions::default(), &options).unwrap();
+    let plan = plan_of(&spec, &options);
     let (summary, _, sent) = run(plan, |_| {
         (
             400,
@@ -153,13 +158,7 @@ fn an_answer_cut_short_is_a_broken_body_and_a_503_a_server_failure() {
         .post_ids([aged(1)])
         .metrics(["favorites"])
         .grouping("g", ["tweet.id", "engagement.type"]);
-    let plan = Plan::new(
-        &spec,
-        NOW,
-        &ValidationOptions::default(),
-        &PlanOptions::default(),
-    )
-    .unwrap();
+    let plan = plan_of(&spec, &PlanOptions::default());
     let mut answers = vec![
         (200, r#"{"g":{"19"#.to_owned()),
         (503, r#"{"errors":["Service Unavailable"]}"#.to_owned()),
@@ -186,13 +185,7 @@ fn every_post_of_a_refused_batch_ends_with_a_reason() {
         .post_ids([a.clone(), b.clone()])
         .metrics(["favorites"])
         .grouping("g", ["tweet.id", "engagement.type"]);
-    let plan = Plan::new(
-        &spec,
-        NOW,
-        &ValidationOptions::default(),
-        &PlanOptions::default(),
-    )
-    .unwrap();
+    let plan = plan_of(&spec, &PlanOptions::default());
     let body = format!(
         r#"{{"errors":["Invalid request"],"unsupported_for_video_views_tweet_ids":["{b}"]}}"#
     );
