@@ -28,7 +28,8 @@ pub(crate) enum CliError {
         #[source]
         source: std::io::Error,
     },
-    /// Writing an output file failed (exit 1).
+    /// An output file cannot be made where it was asked for (exit 2: the path is the user's
+    /// input, and it is checked before anything is sent).
     #[error("cannot write {path}: {source}")]
     WriteFile {
         /// The file.
@@ -67,9 +68,9 @@ impl CliError {
             | CliError::Usage(_)
             | CliError::Credentials(_)
             | CliError::BaseUrl(_)
-            | CliError::ReadFile { .. } => 2,
-            CliError::WriteFile { .. }
-            | CliError::Output(_)
+            | CliError::ReadFile { .. }
+            | CliError::WriteFile { .. } => 2,
+            CliError::Output(_)
             | CliError::Api { .. }
             | CliError::Network(_)
             | CliError::Merge(_)

@@ -3,6 +3,9 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use unicode_width::UnicodeWidthStr;
 
 use xengage_core::response::{Ledger, Outcome, PostStatus, Row};
 
@@ -25,18 +28,34 @@ pub(crate) struct OutputArgs {
     /// table (default on a terminal), csv, or jsonl (default otherwise).
     #[arg(long, value_enum)]
     pub(crate) format: Option<Format>,
-    /// Write rows to this file instead of stdout.
+    /// Write rows to this file instead of stdout. It is checked before anything is sent, and
+    /// an earlier file there is replaced only once this run answers.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<std::path::PathBuf>,
 }
 
-/// Rows on their way out: streamed, so a large job never holds them all.
+/// Rows on their way out: streamed, so a large job never holds them all. A `--output` file is
+/// opened at once (an unusable path is found before anything is sent) but emptied only when the
+/// first row comes, or at [`RowWriter::finish`]: a run that fails first (invalid input, every
+/// request failed) leaves an earlier file as it was, and removes one it made.
 pub(crate) struct RowWriter {
-    out: Box<dyn Write>,
+    sink: Sink,
     format: Format,
     /// Table rows wait to be aligned (a table is for reading, so it is never huge).
     table: Vec<[String; 6]>,
     header_written: bool,
+}
+
+enum Sink {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    File {
+        out: std::io::BufWriter<std::fs::File>,
+        path: PathBuf,
+        /// Whether a file was there before this run.
+        existed: bool,
+        /// Whether it has been emptied for this run's rows.
+        claimed: bool,
+    },
 }
 
 fn cells(grouping: &str, row: &Row) -> [String; 6] {
@@ -55,17 +74,36 @@ fn cells(grouping: &str, row: &Row) -> [String; 6] {
 const HEADER: [&str; 6] = ["grouping", "post_id", "metric", "bucket", "time", "value"];
 
 impl RowWriter {
+    /// A writer to `--output` or stdout.
     pub(crate) fn new(args: &OutputArgs) -> Result<RowWriter, CliError> {
-        let (out, terminal): (Box<dyn Write>, bool) = match &args.output {
+        let (sink, terminal) = match &args.output {
             Some(path) => {
-                let file = std::fs::File::create(path).map_err(|source| CliError::WriteFile {
+                let refuse = |source| CliError::WriteFile {
                     path: path.display().to_string(),
                     source,
-                })?;
-                (Box::new(std::io::BufWriter::new(file)), false)
+                };
+                if path.is_dir() {
+                    return Err(refuse(std::io::Error::other(
+                        "it is a directory; give a file name",
+                    )));
+                }
+                let existed = path.exists();
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(false)
+                    .open(path)
+                    .map_err(refuse)?;
+                let sink = Sink::File {
+                    out: std::io::BufWriter::new(file),
+                    path: path.clone(),
+                    existed,
+                    claimed: false,
+                };
+                (sink, false)
             }
             None => (
-                Box::new(std::io::BufWriter::new(std::io::stdout())),
+                Sink::Stdout(std::io::BufWriter::new(std::io::stdout())),
                 std::io::stdout().is_terminal(),
             ),
         };
@@ -75,23 +113,42 @@ impl RowWriter {
             Format::Jsonl
         });
         Ok(RowWriter {
-            out,
+            sink,
             format,
             table: Vec::new(),
             header_written: false,
         })
     }
 
+    /// Where rows go, a file emptied for them the first time.
+    fn out(&mut self) -> Result<&mut dyn Write, CliError> {
+        match &mut self.sink {
+            Sink::Stdout(out) => Ok(out),
+            Sink::File { out, claimed, .. } => {
+                if !*claimed {
+                    out.get_mut().set_len(0).map_err(CliError::Output)?;
+                    *claimed = true;
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn write_csv_header(&mut self) -> Result<(), CliError> {
+        if !self.header_written {
+            writeln!(self.out()?, "{}", HEADER.join(",")).map_err(CliError::Output)?;
+            self.header_written = true;
+        }
+        Ok(())
+    }
+
     pub(crate) fn write(&mut self, grouping: &str, row: &Row) -> Result<(), CliError> {
         match self.format {
             Format::Table => self.table.push(cells(grouping, row)),
             Format::Csv => {
-                if !self.header_written {
-                    writeln!(self.out, "{}", HEADER.join(",")).map_err(CliError::Output)?;
-                    self.header_written = true;
-                }
+                self.write_csv_header()?;
                 let line: Vec<String> = cells(grouping, row).iter().map(|c| csv_field(c)).collect();
-                writeln!(self.out, "{}", line.join(",")).map_err(CliError::Output)?;
+                writeln!(self.out()?, "{}", line.join(",")).map_err(CliError::Output)?;
             }
             Format::Jsonl => {
                 /// A row and its grouping, keys in the documented order.
@@ -103,43 +160,93 @@ impl RowWriter {
                 }
                 let line = serde_json::to_string(&Line { row, grouping })
                     .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
-                writeln!(self.out, "{line}").map_err(CliError::Output)?;
+                writeln!(self.out()?, "{line}").map_err(CliError::Output)?;
             }
         }
         Ok(())
     }
 
+    /// Writes what waits (a table; a csv header even without rows): the run answered, so an
+    /// earlier file is replaced even when it had no rows.
     pub(crate) fn finish(mut self) -> Result<(), CliError> {
-        if self.format == Format::Table && !self.table.is_empty() {
-            let mut widths = HEADER.map(str::len);
-            for r in &self.table {
-                for (w, c) in widths.iter_mut().zip(r) {
-                    *w = (*w).max(c.len());
-                }
-            }
-            let line = |cells: [&str; 6]| {
-                let mut s = String::new();
-                for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
-                    if i == 5 {
-                        let _ = write!(s, "{c:>w$}");
-                    } else {
-                        let _ = write!(s, "{c:<w$}  ");
-                    }
-                }
-                s
-            };
-            writeln!(self.out, "{}", line(HEADER)).map_err(CliError::Output)?;
-            for r in &self.table {
-                writeln!(self.out, "{}", line(r.each_ref().map(String::as_str)))
-                    .map_err(CliError::Output)?;
+        match self.format {
+            Format::Csv => self.write_csv_header()?,
+            Format::Table if !self.table.is_empty() => self.write_table()?,
+            _ => {}
+        }
+        self.out()?.flush().map_err(CliError::Output)
+    }
+
+    fn write_table(&mut self) -> Result<(), CliError> {
+        let rows: Vec<[String; 6]> = std::mem::take(&mut self.table)
+            .into_iter()
+            .map(|r| r.map(|c| printable(&c)))
+            .collect();
+        let mut widths = HEADER.map(UnicodeWidthStr::width);
+        for r in &rows {
+            for (w, c) in widths.iter_mut().zip(r) {
+                *w = (*w).max(c.width());
             }
         }
-        self.out.flush().map_err(CliError::Output)
+        let line = |cells: [&str; 6]| {
+            let mut s = String::new();
+            for (i, (c, w)) in cells.iter().zip(widths).enumerate() {
+                let pad = " ".repeat(w.saturating_sub(c.width()));
+                if i == 5 {
+                    let _ = write!(s, "{pad}{c}");
+                } else {
+                    let _ = write!(s, "{c}{pad}  ");
+                }
+            }
+            s
+        };
+        let out = self.out()?;
+        writeln!(out, "{}", line(HEADER)).map_err(CliError::Output)?;
+        for r in &rows {
+            writeln!(out, "{}", line(r.each_ref().map(String::as_str)))
+                .map_err(CliError::Output)?;
+        }
+        Ok(())
     }
 }
 
+/// A file this run made but never wrote (it failed first) is removed; an earlier file it never
+/// claimed stays as it was.
+impl Drop for RowWriter {
+    fn drop(&mut self) {
+        if let Sink::File {
+            path,
+            existed: false,
+            claimed: false,
+            ..
+        } = &self.sink
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// `s` for a terminal: control characters (an escape sequence in a grouping name, a CR) shown
+/// escaped, not acted on.
+pub(crate) fn printable(s: &str) -> String {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// A csv field, quoted as RFC 4180 asks when it holds a comma, a quote or a line break.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
@@ -164,7 +271,7 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
                     ));
                 }
                 for g in &entry.missing_from {
-                    parts.push(format!("missing from `{g}`"));
+                    parts.push(format!("missing from `{}`", printable(g)));
                 }
                 for f in &entry.failures {
                     // "failed: failed: ..." says nothing twice.
@@ -196,9 +303,8 @@ pub(crate) fn outcome_of(ledger: &Ledger) -> crate::Outcome {
 /// Writes every row of `outcome`, then its ledger and notices to stderr.
 pub(crate) fn print_outcome(
     outcome: &Outcome,
-    output: &OutputArgs,
+    mut writer: RowWriter,
 ) -> Result<crate::Outcome, CliError> {
-    let mut writer = RowWriter::new(output)?;
     for g in &outcome.groupings {
         for row in &g.rows {
             writer.write(&g.name, row)?;

@@ -128,16 +128,23 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     if progress {
         eprintln!();
     }
-    writer.finish()?;
-    report_ledger(&summary.ledger);
     let c = summary.ledger.counts();
+    let p = summary.progress;
+    // Nothing served because requests failed: an earlier --output file stays as it was (the
+    // writer, dropped unfinished, removes what it began).
+    let nothing_served = c.served + c.partial == 0 && p.requests_failed > 0;
+    if nothing_served {
+        drop(writer);
+    } else {
+        writer.finish()?;
+    }
+    report_ledger(&summary.ledger);
     if let Some(hint) = args
         .credentials
         .forbidden_hint(args.what.endpoint, used, c.forbidden)
     {
         eprintln!("note: {hint}");
     }
-    let p = summary.progress;
     eprintln!(
         "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed",
         c.served + c.partial,
@@ -156,7 +163,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         summary.pacing.waited.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
-    if c.served + c.partial == 0 && p.requests_failed > 0 {
+    if nothing_served {
         // Nothing served because requests failed (credentials, network, the server): an API or
         // network failure (exit 1), not a partial answer.
         let first = summary.ledger.failure_messages().into_iter().next();

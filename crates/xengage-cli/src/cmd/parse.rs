@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use xengage_core::response::{ParseOptions, parse_response};
-use xengage_core::{RequestSpec, ValidationOptions};
+use xengage_core::{Generation, RequestSpec, ValidationOptions};
 
 use crate::Outcome as ExitOutcome;
 use crate::error::CliError;
 use crate::input;
-use crate::output::{OutputArgs, print_outcome};
+use crate::output::{OutputArgs, RowWriter, print_outcome};
 
 /// Parse a saved response into rows, with the request that produced it.
 ///
@@ -73,6 +73,12 @@ fn request_spec(args: &Args, bytes: &[u8]) -> Result<RequestSpec, CliError> {
         ));
     };
     let endpoint = crate::cmd::request::parse_endpoint(name).map_err(bad)?;
+    if endpoint.generation() != Generation::Enterprise {
+        // A v2 request has no body: its query is in the URL, which a dry run's output holds.
+        return Err(bad(format!(
+            "--endpoint {name}: a bare request body is a v1 request; give totals, 28hr or historical, or for v2 the dry run's output (it holds the URL)"
+        )));
+    }
     RequestSpec::from_http(endpoint.facts().method, endpoint.facts().path, Some(bytes))
         .map_err(|e| bad(e.to_string()))
 }
@@ -95,5 +101,5 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         &ParseOptions::default(),
     )
     .map_err(|error| CliError::Api { error, retries: 0 })?;
-    print_outcome(&outcome, &args.output)
+    print_outcome(&outcome, RowWriter::new(&args.output)?)
 }

@@ -12,7 +12,7 @@ use crate::client::TransportArgs;
 use crate::credentials::CredentialArgs;
 use crate::error::CliError;
 use crate::input;
-use crate::output::{OutputArgs, print_outcome};
+use crate::output::{OutputArgs, RowWriter, print_outcome};
 
 /// Send one request to an endpoint and print its rows; with --dry-run, print the request.
 ///
@@ -32,8 +32,8 @@ pub(crate) struct Args {
     #[command(flatten)]
     pub(crate) output: OutputArgs,
     /// Print the request as JSON (Authorization included, bearer tokens masked) instead of
-    /// sending it.
-    #[arg(long)]
+    /// sending it; to --output if given. (--format is for rows, which a dry run has none of.)
+    #[arg(long, conflicts_with = "format")]
     pub(crate) dry_run: bool,
     /// The OAuth 1.0a nonce of a dry run (default: random), for reproducible output.
     #[arg(long, requires = "dry_run")]
@@ -134,13 +134,16 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         ..PlanOptions::default()
     };
     let client = args.transport.client_with(credentials, plan)?;
+    // Before sending: an unusable --output is found without spending a request, and an
+    // earlier file there stays as it was unless this one is written whole.
+    let writer = RowWriter::new(&args.output)?;
     let outcome = crate::runtime()?
         .block_on(client.send(&spec))
         .map_err(|e| match e {
             SendError::Invalid(invalid) => CliError::Invalid(invalid),
             other => CliError::Network(other.to_string()),
         })?;
-    let exit = print_outcome(&outcome, &args.output)?;
+    let exit = print_outcome(&outcome, writer)?;
     let forbidden = outcome.ledger.counts().forbidden;
     if let Some(hint) = args
         .credentials
@@ -192,7 +195,16 @@ fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
         body,
         notices: request.notices().iter().map(notice_json).collect(),
     };
-    println!("{}", serde_json::to_string(&out).unwrap_or_default());
+    let text = serde_json::to_string(&out).unwrap_or_default();
+    match &args.output.output {
+        Some(path) => {
+            std::fs::write(path, format!("{text}\n")).map_err(|source| CliError::WriteFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        None => println!("{text}"),
+    }
     Ok(ExitOutcome::Ok)
 }
 
