@@ -372,13 +372,15 @@ impl Validator<'_> {
         let endpoint = self.spec.endpoint;
         let mut ids = Vec::new();
         let mut seen = HashSet::new();
-        let mut repeated = Vec::new();
+        // Repeated ids in the order first repeated; a set beside, so that a list of any length
+        // that repeats itself is read in linear time.
+        let (mut repeated, mut repeated_seen) = (Vec::new(), HashSet::new());
         for (i, raw) in self.spec.post_ids.iter().enumerate() {
             match PostId::parse(raw) {
                 Ok(id) => {
                     if seen.insert(id) {
                         ids.push(id);
-                    } else if !repeated.contains(&id) {
+                    } else if repeated_seen.insert(id) {
                         repeated.push(id);
                     }
                 }
