@@ -87,8 +87,9 @@ export interface CheckResult {
  * the answer given to parseResponse ('invalid_response'), and what the answer says
  * ('api_error': an error status; 'malformed_response', 'response_too_large',
  * 'response_too_deep', 'compressed_response', 'response_error'), 'merge_failed' when the
- * batches of a job cannot be merged, and 'not_initialized' for a call through 'xengage/init'
- * before `await init()`.
+ * batches of a job cannot be merged, 'not_initialized' for a call through 'xengage/init'
+ * before `await init()`, and 'job_too_large' for a collect whose answers could not fit in wasm
+ * memory (split it).
  */
 export type ErrorCode =
   | 'invalid_request'
@@ -102,7 +103,8 @@ export type ErrorCode =
   | 'compressed_response'
   | 'response_error'
   | 'merge_failed'
-  | 'not_initialized';
+  | 'not_initialized'
+  | 'job_too_large';
 
 /** More about an error of an answer. */
 export interface ErrorDetails {

@@ -257,6 +257,26 @@ impl ClientConfig {
     }
 }
 
+/// The most rows a `Client` job may hold. Its rows stay in wasm memory until merged, about
+/// 240 bytes a row at the peak, and a wasm32 memory ends at 4 GiB: measured in Node, a job of
+/// 20.5 million hourly rows reached the limit and 29 million stopped the process (a trap no
+/// `catch` sees). A job that could answer more is refused before anything is sent.
+pub(crate) const MAX_JOB_ROWS: u64 = 15_000_000;
+
+/// `plan`, if its answers fit in a `Client`'s memory ([`MAX_JOB_ROWS`]).
+pub(crate) fn check_size(plan: &Plan) -> Result<(), Failure> {
+    let rows = plan.max_rows();
+    if rows > MAX_JOB_ROWS {
+        return Err(Failure::new(
+            "job_too_large",
+            format!(
+                "this job could answer up to {rows} rows, more than the {MAX_JOB_ROWS} a Client holds in wasm memory; split it (fewer postIds or a shorter range per collect), or run it with the xengage CLI, which streams rows to a file"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Merges the batches of a job; an empty job is an empty outcome of its endpoint.
 pub(crate) fn merge_batches(
     endpoint: xengage_core::Endpoint,
@@ -296,6 +316,7 @@ impl RawClient {
             let plan = config
                 .plan(&spec, js_sys::Date::now())
                 .map_err(|e| to_js_error(&e))?;
+            check_size(&plan).map_err(|e| to_js_error(&e))?;
             let endpoint = plan.endpoint();
             let plan_notices: Vec<Value> = plan.notices().iter().map(notice_json).collect();
             let callback = on_event.dyn_into::<js_sys::Function>().ok();
@@ -405,5 +426,24 @@ mod tests {
         let spec = serde_json::json!({"endpoint":"totals","postIds":ids,"metrics":["favorites"]});
         let plan = c.plan(&spec.to_string(), 0.0).unwrap();
         assert_eq!(plan.len(), 2);
+        assert!(check_size(&plan).is_ok());
+    }
+
+    #[test]
+    fn a_job_too_large_for_wasm_memory_is_refused_before_sending() {
+        let c = ClientConfig::from_json(r#"{"now":"2026-11-22T12:00:00Z"}"#).unwrap();
+        // 9,000 posts, hourly, 20 weeks: about 30 million rows.
+        let ids: Vec<String> = (0..9000)
+            .map(|i| format!("{}", 2_090_000_000_000_000_000u64 + i))
+            .collect();
+        let spec = serde_json::json!({
+            "endpoint": "historical", "postIds": ids, "metrics": ["impressions"],
+            "groupings": [{"name": "h", "groupBy": ["tweet.id", "engagement.type", "engagement.day", "engagement.hour"]}],
+            "start": "2026-07-05", "end": "2026-11-22",
+        });
+        let plan = c.plan(&spec.to_string(), 0.0).unwrap();
+        let f = check_size(&plan).unwrap_err();
+        assert_eq!(f.code, "job_too_large");
+        assert!(f.message.contains("split it"), "{}", f.message);
     }
 }

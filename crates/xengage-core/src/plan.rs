@@ -258,6 +258,15 @@ impl Plan {
     pub fn requests(&self) -> impl Iterator<Item = Request> + '_ {
         (0..self.len()).filter_map(|i| self.request(i))
     }
+
+    /// The most rows the job's answers can hold, summed over its requests
+    /// ([`Request::max_rows`]): what a transport that holds a job's rows can check before it
+    /// sends anything.
+    pub fn max_rows(&self) -> u64 {
+        self.requests()
+            .map(|r| r.max_rows())
+            .fold(0, u64::saturating_add)
+    }
 }
 
 #[cfg(test)]

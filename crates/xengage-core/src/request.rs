@@ -797,6 +797,54 @@ impl Request {
         }
     }
 
+    /// The most rows an answer to this request can hold: for each grouping (v1), or for the
+    /// granularity (v2), posts × metrics × buckets of the covered window, as far as the
+    /// dimensions split them. An upper bound (posts without activity give fewer), to size a
+    /// job before it is sent.
+    pub fn max_rows(&self) -> u64 {
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let (posts, metrics) = (count(self.post_ids.len()), count(self.metrics.len()));
+        let hours = self
+            .covered_window()
+            .map_or(1, |w| u64::try_from(w.hours()).unwrap_or(0).max(1));
+        // A window not on day boundaries touches one day more than its length.
+        let days = hours.div_ceil(24) + 1;
+        match self.endpoint.generation() {
+            Generation::Enterprise => self
+                .groupings
+                .iter()
+                .map(|g| {
+                    let has = |d: Dimension| g.group_by.contains(&d);
+                    let time = match (
+                        has(Dimension::EngagementDay),
+                        has(Dimension::EngagementHour),
+                    ) {
+                        (true, true) => hours,
+                        (true, false) => days,
+                        (false, true) => 24,
+                        (false, false) => 1,
+                    };
+                    let posts = if has(Dimension::TweetId) { posts } else { 1 };
+                    let metrics = if has(Dimension::EngagementType) {
+                        metrics
+                    } else {
+                        1
+                    };
+                    posts.saturating_mul(metrics).saturating_mul(time)
+                })
+                .fold(0, u64::saturating_add),
+            Generation::V2 => {
+                let buckets = match self.granularity {
+                    Some(Granularity::Hourly) => hours,
+                    Some(Granularity::Weekly) => days / 7 + 2,
+                    Some(Granularity::Total) => 1,
+                    Some(Granularity::Daily) | None => days,
+                };
+                posts.saturating_mul(metrics).saturating_mul(buckets)
+            }
+        }
+    }
+
     /// The same request for a subset of its posts (bulk collection splits batches this way).
     /// Ids that are not in this request are ignored, so the result stays valid; `None` when
     /// none of `post_ids` is in it (a request needs at least one post).

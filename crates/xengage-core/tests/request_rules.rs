@@ -885,3 +885,59 @@ fn the_builder_takes_typed_ids_metrics_dimensions_and_times() {
     let window = spec.validate(now, &options).unwrap().window().unwrap();
     assert_eq!(window.end(), datetime!(2026-11-12 07:00 UTC));
 }
+
+/// `max_rows` bounds an answer by posts × metrics × the buckets its dimensions split the window
+/// into; a plan sums its requests.
+#[test]
+fn max_rows_bounds_an_answer_by_its_dimensions() {
+    use time::macros::datetime;
+    use xengage_core::RequestSpec;
+    use xengage_core::plan::{Plan, PlanOptions};
+    let now = datetime!(2026-11-22 12:00 UTC);
+    let options = ValidationOptions::default();
+    let ids = [id_aged_days(1), id_aged_days(2)];
+    let historical = |groupings: &[(&str, &[&str])]| {
+        let mut spec = RequestSpec::new(Endpoint::Historical)
+            .post_ids(ids.clone())
+            .metrics(["favorites", "retweets"])
+            .window("2026-11-20T00:00:00Z", "2026-11-22T00:00:00Z");
+        for (name, dims) in groupings {
+            spec = spec.grouping(*name, dims.iter().copied());
+        }
+        spec.validate(now, &options).unwrap().max_rows()
+    };
+    let hourly: &[&str] = &[
+        "tweet.id",
+        "engagement.type",
+        "engagement.day",
+        "engagement.hour",
+    ];
+    assert_eq!(historical(&[("h", hourly)]), 2 * 2 * 48);
+    assert_eq!(
+        historical(&[("d", &["tweet.id", "engagement.type", "engagement.day"])]),
+        2 * 2 * 3
+    );
+    assert_eq!(
+        historical(&[("hod", &["engagement.type", "engagement.hour"])]),
+        2 * 24
+    );
+    assert_eq!(
+        historical(&[("h", hourly), ("t", &["tweet.id", "engagement.type"])]),
+        2 * 2 * 48 + 2 * 2
+    );
+    let v2 = RequestSpec::new(Endpoint::InsightsHistorical)
+        .post_ids(ids.clone())
+        .metrics(["Impressions"])
+        .granularity("Hourly")
+        .window("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z");
+    assert_eq!(v2.validate(now, &options).unwrap().max_rows(), 2 * 24);
+    // 600 posts on totals: three requests of 250, 250 and 100, one row per post and metric.
+    let many: Vec<String> = (0..600u64)
+        .map(|i| (1_990_000_000_000_000_000 + i).to_string())
+        .collect();
+    let totals = RequestSpec::new(Endpoint::Totals)
+        .post_ids(many)
+        .metrics(["favorites"]);
+    let plan = Plan::new(&totals, now, &options, &PlanOptions::default()).unwrap();
+    assert_eq!(plan.max_rows(), 600);
+}
