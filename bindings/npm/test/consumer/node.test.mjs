@@ -393,3 +393,14 @@ test("'xengage/init' loads nothing on import, throws not_initialized until init(
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { codes: ['not_initialized', 'not_initialized'], same: true, method: 'POST' });
 });
+
+test('a collect whose answers could not fit in wasm memory is refused before anything is sent', async () => {
+  // No server at this address: the refusal must come first.
+  const client = new Client({ baseUrl: 'http://127.0.0.1:9', now });
+  const postIds = Array.from({ length: 9000 }, (_, i) => String(2090000000000000000n + BigInt(i)));
+  const hourly = { name: 'h', groupBy: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] };
+  await assert.rejects(
+    client.collect({ endpoint: 'historical', postIds, metrics: ['impressions'], groupings: [hourly], start: '2026-07-05', end: '2026-11-22' }),
+    (e) => e instanceof XengageError && e.code === 'job_too_large' && /split it/.test(e.message),
+  );
+});
