@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 mod fuzz;
+mod notices;
 mod wasm;
 
 const USAGE: &str = "usage: cargo xtask <command>

@@ -86,6 +86,7 @@ pub(crate) fn package_size() -> Result<(Size, Size), String> {
         "api.js",
         "web.js",
         "node.js",
+        "dist/THIRD-PARTY-NOTICES.txt",
     ];
     let mut wasm = (0, 0);
     let mut all = (0, 0);
@@ -132,6 +133,12 @@ pub(crate) fn wasm() -> Result<(), String> {
             &input.to_string_lossy(),
         ],
     )?;
+    let notices = out_dir.join("THIRD-PARTY-NOTICES.txt");
+    let crates = crate::notices::write(&root, TARGET, &notices)?;
+    println!(
+        "xtask wasm: {} lists the licenses of {crates} crates",
+        notices.display()
+    );
     let bg = out_dir.join("xengage_wasm_bg.wasm");
     let bg = bg.to_string_lossy();
     run_in(

@@ -404,3 +404,19 @@ test('a collect whose answers could not fit in wasm memory is refused before any
     (e) => e instanceof XengageError && e.code === 'job_too_large' && /split it/.test(e.message),
   );
 });
+
+test('the package carries its licenses and the notices of every crate in its wasm', async () => {
+  const { readFileSync } = await import('node:fs');
+  const dir = new URL('./node_modules/xengage/', import.meta.url);
+  for (const f of ['LICENSE-MIT', 'LICENSE-APACHE']) {
+    assert.ok(readFileSync(new URL(f, dir), 'utf8').length > 0, f);
+  }
+  const notices = readFileSync(new URL('dist/THIRD-PARTY-NOTICES.txt', dir), 'utf8');
+  // Crates the wasm is built from, each listed with its version and license, and the MIT text.
+  for (const name of ['serde_json', 'http', 'time', 'hmac', 'sha1', 'wasm-bindgen', 'gloo-net']) {
+    assert.match(notices, new RegExp(`^- ${name} \\d+\\.\\d+\\.\\d+ \\(`, 'm'), name);
+  }
+  assert.match(notices, /Permission is hereby granted, free of charge/);
+  // Procedural macros run at build time and are not in the wasm.
+  assert.doesNotMatch(notices, /^- serde_derive /m);
+});
