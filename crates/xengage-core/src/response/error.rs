@@ -305,8 +305,13 @@ impl ResponseError {
         }
     }
 
-    /// Posts the error refuses by name (forbidden, unavailable, unsupported): sending the rest
-    /// of the batch without them can succeed.
+    /// Posts the error names (forbidden, unavailable, unsupported for impressions or video
+    /// views), each once, in the order named: sending the rest of the batch without them can
+    /// succeed.
+    ///
+    /// The error alone does not know what the request asked, so a post named unsupported only
+    /// for a metric the request did not ask is listed too. For the posts a request loses, use
+    /// [`Ledger::refused`](crate::response::Ledger::refused) with the request.
     pub fn refused_post_ids(&self) -> Vec<PostId> {
         let ResponseError::Api(e) = self else {
             return Vec::new();
