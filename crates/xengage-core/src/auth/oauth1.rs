@@ -373,7 +373,9 @@ pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, V
         let (k, v) = part
             .split_once('=')
             .ok_or_else(|| VerifyError::Header(format!("parameter {n} is not key=\"value\"")))?;
+        // `token BWS "=" BWS quoted-string` (RFC 9110 11.2): whitespace may surround `=`.
         let v = v
+            .trim_start()
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .ok_or_else(|| {
@@ -672,6 +674,33 @@ mod tests {
                 .starts_with("GET&https%3A%2F%2Fh%2F%25C3%25A9&")
         );
         assert_eq!(steps.signature, "53UjzMcj9XImbwFmnNQ0jXoPFrQ=");
+    }
+
+    #[test]
+    fn headers_written_by_other_clients_verify() {
+        // oauthlib 4.0.1's header for this request (key/sec, tok/tsec, nonce n, timestamp 1), in
+        // its parameter order, then as RFC 9110 11.2 also allows it: a realm, no space after the
+        // commas, a lower-case scheme, whitespace around `=` (`token BWS "=" BWS quoted-string`).
+        let url = "https://api.x.com/2/insights/28hr?tweet_ids=1,2&granularity=Total&start_time=2026-11-01T00:00:00Z";
+        let params = [
+            r#"oauth_nonce="n""#,
+            r#"oauth_timestamp="1""#,
+            r#"oauth_version="1.0""#,
+            r#"oauth_signature_method="HMAC-SHA1""#,
+            r#"oauth_consumer_key="key""#,
+            r#"oauth_token="tok""#,
+            r#"oauth_signature="eFO9VJPm8re6zPgIRB0CJttXKuI%3D""#,
+        ];
+        let spaced: Vec<String> = params.iter().map(|p| p.replacen('=', " = ", 1)).collect();
+        for header in [
+            format!("OAuth {}", params.join(", ")),
+            format!("OAuth realm=\"https://api.x.com/\", {}", params.join(", ")),
+            format!("oauth {}", params.join(",")),
+            format!("OAuth {}", spaced.join(" , ")),
+        ] {
+            let verified = verify("GET", url, &[], &header, "sec", Some("tsec"));
+            assert!(verified.is_ok(), "{header}: {verified:?}");
+        }
     }
 
     #[test]
