@@ -33,7 +33,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::{
+    AsciiSet, CONTROLS, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode,
+};
 use sha1::Sha1;
 
 use super::OAuth1Credentials;
@@ -45,6 +47,19 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// What a path cannot hold as it is, as the WHATWG URL standard's path percent-encode set (which
+/// reqwest and fetch follow) has it: controls, space, `"`, `<`, `>`, `` ` ``, `{`, `}`, and every
+/// non-ASCII byte ([`utf8_percent_encode`] always encodes those). The client sends them
+/// percent-encoded, so the path signed is the one on the wire.
+const PATH_UNSENDABLE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
 /// A URL that cannot be signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -52,6 +67,9 @@ pub enum AuthError {
     /// The URL has no `scheme://host`.
     #[error("cannot sign for {0:?}: give an absolute URL such as https://data-api.x.com/...")]
     NotAbsolute(String),
+    /// The port is not a number from 1 to 65535.
+    #[error("cannot sign for {0:?}: the port is not a number from 1 to 65535")]
+    BadPort(String),
     /// A query parameter is not valid percent-encoded UTF-8.
     #[error("cannot sign for {url:?}: query parameter {name:?} is not valid percent-encoded UTF-8")]
     BadQuery {
@@ -107,8 +125,10 @@ pub fn percent_encode(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
-/// The base string URI (RFC 5849 3.4.1.2): scheme and host lower case, the default port (80 for
-/// http, 443 for https) dropped, the path kept (`/` when empty), no query or fragment.
+/// The base string URI (RFC 5849 3.4.1.2): scheme and host lower case, the port written as a
+/// number and dropped when it is the scheme's default (80 for http, 443 for https; an empty port
+/// is the default too), the path kept (`/` when empty; a space or non-ASCII character
+/// percent-encoded, as it is sent), no query or fragment.
 pub fn normalize_url(url: &str) -> Result<String, AuthError> {
     let without_fragment = url.split('#').next().unwrap_or(url);
     let before_query = without_fragment
@@ -126,19 +146,47 @@ pub fn normalize_url(url: &str) -> Result<String, AuthError> {
     };
     // Userinfo is never part of the signed URI.
     let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    let mut host_port = host_port.to_ascii_lowercase();
+    let bad_port = || AuthError::BadPort(url.to_owned());
+    // An IPv6 literal holds colons: the port follows its closing bracket.
+    let (host, port) = if host_port.starts_with('[') {
+        let end = host_port.find(']').ok_or_else(bad_port)? + 1;
+        match &host_port[end..] {
+            "" => (&host_port[..end], None),
+            rest => (
+                &host_port[..end],
+                Some(rest.strip_prefix(':').ok_or_else(bad_port)?),
+            ),
+        }
+    } else {
+        match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    let port = match port.filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|&n| n != 0)
+                .ok_or_else(bad_port)?,
+        ),
+        Some(_) => return Err(bad_port()),
+    };
     let default = match scheme.as_str() {
-        "http" => Some(":80"),
-        "https" => Some(":443"),
+        "http" => Some(80),
+        "https" => Some(443),
         _ => None,
     };
-    if let Some(port) = default.filter(|port| host_port.ends_with(port)) {
-        host_port.truncate(host_port.len() - port.len());
-    }
-    if host_port.is_empty() {
+    if host.is_empty() {
         return Err(AuthError::NotAbsolute(url.to_owned()));
     }
-    Ok(format!("{scheme}://{host_port}{path}"))
+    let host = host.to_ascii_lowercase();
+    let path = utf8_percent_encode(path, PATH_UNSENDABLE);
+    Ok(match port.filter(|&p| Some(p) != default) {
+        Some(p) => format!("{scheme}://{host}:{p}{path}"),
+        None => format!("{scheme}://{host}{path}"),
+    })
 }
 
 /// The query parameters of `url`, decoded (`+` is a space, as in form encoding).
@@ -325,7 +373,9 @@ pub fn parse_authorization_header(header: &str) -> Result<AuthorizationHeader, V
         let (k, v) = part
             .split_once('=')
             .ok_or_else(|| VerifyError::Header(format!("parameter {n} is not key=\"value\"")))?;
+        // `token BWS "=" BWS quoted-string` (RFC 9110 11.2): whitespace may surround `=`.
         let v = v
+            .trim_start()
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .ok_or_else(|| {
@@ -544,6 +594,113 @@ mod tests {
             query_params("https://h/?a=%FF"),
             Err(AuthError::BadQuery { .. })
         ));
+    }
+
+    /// Signatures computed by oauthlib 4.0.1 (an independent implementation) with consumer key
+    /// `key`, consumer secret `sec`, token `tok`, token secret `tsec`, nonce `n`, timestamp 1.
+    fn oauthlib_vector(url: &str) -> SignatureSteps {
+        let credentials = OAuth1Credentials {
+            consumer_key: "key".into(),
+            consumer_secret: Secret::new("sec"),
+            token: Some("tok".into()),
+            token_secret: Some(Secret::new("tsec")),
+        };
+        sign("GET", url, &[], &credentials, "n", 1).unwrap()
+    }
+
+    #[test]
+    fn ports_compare_as_numbers_and_the_default_is_dropped() {
+        // RFC 5849 3.4.1.2: the default port MUST be excluded, whatever its spelling (an empty
+        // port, RFC 3986 3.2.3, or leading zeros); another port is written as a number.
+        const PROTOCOL: &str = "oauth_consumer_key%3Dkey%26oauth_nonce%3Dn%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D1%26oauth_token%3Dtok%26oauth_version%3D1.0";
+        for url in ["https://h:0443/x", "https://h:/x", "HTTPS://H:443/x"] {
+            let steps = oauthlib_vector(url);
+            assert_eq!(
+                steps.base_string,
+                format!("GET&https%3A%2F%2Fh%2Fx&{PROTOCOL}"),
+                "{url}"
+            );
+            assert_eq!(steps.signature, "OEcJyl9mZo8Fb/gdny40RCHV7hs=", "{url}");
+        }
+        let steps = oauthlib_vector("http://h:08080/x");
+        assert_eq!(
+            steps.base_string,
+            format!("GET&http%3A%2F%2Fh%3A8080%2Fx&{PROTOCOL}")
+        );
+        assert_eq!(steps.signature, "kDyRCk2UXD9xp1WCHNG50BDn+D8=");
+    }
+
+    #[test]
+    fn a_port_that_is_not_a_port_is_refused() {
+        for url in [
+            "https://h:abc/x",
+            "https://h:99999/x",
+            "https://h:0/x",
+            "https://h:-1/x",
+            "https://h:443:443/x",
+            "https://[::1]x/",
+            "https://[::1/",
+        ] {
+            assert!(
+                matches!(normalize_url(url), Err(AuthError::BadPort(_))),
+                "{url}: {:?}",
+                normalize_url(url)
+            );
+        }
+        assert_eq!(
+            normalize_url("https://[::1]:8443/x").unwrap(),
+            "https://[::1]:8443/x"
+        );
+        assert_eq!(normalize_url("http://[::1]:80").unwrap(), "http://[::1]/");
+    }
+
+    #[test]
+    fn a_path_is_signed_as_it_is_sent() {
+        // A space or a non-ASCII character cannot be sent in a path: HTTP clients send it
+        // percent-encoded (UTF-8), and the server signs what it receives. The vectors are
+        // oauthlib's for the encoded paths.
+        assert_eq!(
+            oauthlib_vector("https://h/a b").signature,
+            "2A7LSJWTsPt+2MRAORox6AaMhpQ="
+        );
+        assert_eq!(
+            oauthlib_vector("https://h/a%20b").signature,
+            "2A7LSJWTsPt+2MRAORox6AaMhpQ="
+        );
+        let steps = oauthlib_vector("https://h/é");
+        assert!(
+            steps
+                .base_string
+                .starts_with("GET&https%3A%2F%2Fh%2F%25C3%25A9&")
+        );
+        assert_eq!(steps.signature, "53UjzMcj9XImbwFmnNQ0jXoPFrQ=");
+    }
+
+    #[test]
+    fn headers_written_by_other_clients_verify() {
+        // oauthlib 4.0.1's header for this request (key/sec, tok/tsec, nonce n, timestamp 1), in
+        // its parameter order, then as RFC 9110 11.2 also allows it: a realm, no space after the
+        // commas, a lower-case scheme, whitespace around `=` (`token BWS "=" BWS quoted-string`).
+        let url = "https://api.x.com/2/insights/28hr?tweet_ids=1,2&granularity=Total&start_time=2026-11-01T00:00:00Z";
+        let params = [
+            r#"oauth_nonce="n""#,
+            r#"oauth_timestamp="1""#,
+            r#"oauth_version="1.0""#,
+            r#"oauth_signature_method="HMAC-SHA1""#,
+            r#"oauth_consumer_key="key""#,
+            r#"oauth_token="tok""#,
+            r#"oauth_signature="eFO9VJPm8re6zPgIRB0CJttXKuI%3D""#,
+        ];
+        let spaced: Vec<String> = params.iter().map(|p| p.replacen('=', " = ", 1)).collect();
+        for header in [
+            format!("OAuth {}", params.join(", ")),
+            format!("OAuth realm=\"https://api.x.com/\", {}", params.join(", ")),
+            format!("oauth {}", params.join(",")),
+            format!("OAuth {}", spaced.join(" , ")),
+        ] {
+            let verified = verify("GET", url, &[], &header, "sec", Some("tsec"));
+            assert!(verified.is_ok(), "{header}: {verified:?}");
+        }
     }
 
     #[test]
