@@ -162,6 +162,10 @@ impl Client {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .user_agent(concat!("xengage/", env!("CARGO_PKG_VERSION")))
+            // The API never redirects. Following one would send the request (its ids, and on
+            // the same host its signature) where `check_url` never looked, plain http
+            // included, and take that host's answer for the API's: a 3xx is an answer.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Http(e.to_string()))?;
         Ok(Client {

@@ -57,6 +57,9 @@ pub enum ApiErrorKind {
     NotImplemented,
     /// 5xx: the server failed.
     Server,
+    /// 3xx: a redirect. The API never redirects and the transports do not follow one, so
+    /// nothing is sent where it points: the base URL is wrong, or something else answers.
+    Redirect,
     /// Any other status.
     Other,
 }
@@ -73,6 +76,7 @@ impl ApiErrorKind {
             429 => ApiErrorKind::RateLimited,
             501 => ApiErrorKind::NotImplemented,
             500..=599 => ApiErrorKind::Server,
+            300..=399 => ApiErrorKind::Redirect,
             _ => ApiErrorKind::Other,
         }
     }
@@ -95,6 +99,9 @@ impl ApiErrorKind {
                 "the server cannot do this at all, so retrying cannot help; check the endpoint, or what the server (a proxy?) is set up to serve"
             }
             ApiErrorKind::Server => "the server failed; retrying with backoff can help",
+            ApiErrorKind::Redirect => {
+                "a redirect, which the API never sends and the client does not follow; check the base URL (something other than the API answers it)"
+            }
             ApiErrorKind::Other => "unexpected status",
         }
     }
