@@ -116,6 +116,23 @@ pub(crate) async fn exchange(
             BodyOverLimit { limit }.to_string(),
         )
     };
+    // Decoded here, not by reqwest (built without its gzip feature): its decoder stops after
+    // the first gzip member of a body, and knows `gzip` only. `x-gzip` is the same coding
+    // (RFC 9110, 8.4.1.3); a body of several members is decoded whole. Any other coding
+    // (deflate, br, gzip twice over) was never asked for: refused before its body is read,
+    // as retrying cannot change what the server sends.
+    let gzip = match content_coding(&headers) {
+        Ok(gzip) => gzip,
+        Err(coding) => {
+            return Err(ExchangeError::new(
+                Failure::Permanent,
+                &url,
+                format!(
+                    "the answer is in Content-Encoding `{coding}`, which the client never asks for (it reads gzip or no coding); check what answers at this URL (a proxy that recompresses?)"
+                ),
+            ));
+        }
+    };
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| classify(&url, &e))? {
         if body.len() + chunk.len() > limit {
@@ -123,13 +140,7 @@ pub(crate) async fn exchange(
         }
         body.extend_from_slice(&chunk);
     }
-    // Decoded here, not by reqwest (built without its gzip feature): its decoder stops after
-    // the first gzip member of a body, and knows `gzip` only. `x-gzip` is the same coding
-    // (RFC 9110, 8.4.1.3); a body of several members is decoded whole.
-    if headers.get(CONTENT_ENCODING).is_some_and(|v| {
-        let v = v.as_bytes().trim_ascii();
-        v.eq_ignore_ascii_case(b"gzip") || v.eq_ignore_ascii_case(b"x-gzip")
-    }) {
+    if gzip {
         let mut decoded = Vec::new();
         flate2::read::MultiGzDecoder::new(body.as_slice())
             .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
@@ -146,6 +157,26 @@ pub(crate) async fn exchange(
         headers,
         body,
     })
+}
+
+/// Whether the answer is gzip (`Ok(true)`) or in no coding (`Ok(false)`); any other coding,
+/// or several, as the header says them.
+fn content_coding(headers: &HeaderMap) -> Result<bool, String> {
+    let values: Vec<&[u8]> = headers
+        .get_all(CONTENT_ENCODING)
+        .iter()
+        .map(|v| v.as_bytes().trim_ascii())
+        .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case(b"identity"))
+        .collect();
+    match values.as_slice() {
+        [] => Ok(false),
+        [v] if v.eq_ignore_ascii_case(b"gzip") || v.eq_ignore_ascii_case(b"x-gzip") => Ok(true),
+        _ => Err(values
+            .iter()
+            .map(|v| String::from_utf8_lossy(v))
+            .collect::<Vec<_>>()
+            .join(", ")),
+    }
 }
 
 fn classify(url: &str, e: &reqwest::Error) -> ExchangeError {

@@ -434,3 +434,35 @@ async fn redirects_are_not_followed_with_either_credential() {
         }
     }
 }
+
+/// The client asks for gzip or nothing. A body in another coding (a deflate or brotli bomb, or
+/// gzip twice over) is never decoded, so it costs no memory past the compressed limit; it is
+/// refused at once, naming the coding, rather than retried as JSON that does not parse.
+#[tokio::test]
+async fn codings_never_asked_for_are_refused_by_name_and_not_retried() {
+    for coding in ["br", "deflate", "zstd", "gzip, gzip", "compress"] {
+        let body = [0x1f_u8, 0x8b, 0x08, 0x00, 0xff, 0xfe, 0xfd];
+        let server = Server::start(Script::WriteThenClose(
+            [
+                head(
+                    "200 OK",
+                    &format!(
+                        "content-encoding: {coding}\r\ncontent-length: {}\r\n",
+                        body.len()
+                    ),
+                )
+                .as_bytes(),
+                &body,
+            ]
+            .concat(),
+        ))
+        .await;
+        let client = client_for(&server.url, oauth1(), |_| {});
+        let (message, _, attempts) = send_fails(&client).await;
+        assert!(
+            message.contains(&format!("Content-Encoding `{coding}`")),
+            "{message}"
+        );
+        assert_eq!(attempts, 1, "{coding}: {message}");
+    }
+}
