@@ -1,0 +1,138 @@
+//! `xengage proxy` in front of an upstream that misbehaves: the page gets an answer in bounded
+//! time, and nothing the proxy signed goes anywhere but the upstream.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::Server;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const ORIGIN: &str = "http://app.test";
+/// Far beyond the proxy's --timeout: reaching it means the page would hang.
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// A loopback upstream on `host` that answers every request with `answer` and then keeps the
+/// connection open; returns its URL and the heads of the requests it received.
+async fn upstream(host: &str, answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind((host, 0)).await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let answer = answer.clone();
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 << 10];
+                let Ok(n) = s.read(&mut buf).await else {
+                    return;
+                };
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                log.lock().unwrap().push(request);
+                let _ = s.write_all(answer.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+fn proxy_to(upstream: &str) -> Server {
+    Server::start(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-origin",
+            ORIGIN,
+            "--upstream",
+            upstream,
+            "--timeout",
+            "1",
+        ],
+        &[
+            ("X_CONSUMER_KEY", "consumer-key"),
+            ("X_CONSUMER_SECRET", "consumer-secret"),
+            ("X_ACCESS_TOKEN", "proxy-access-token"),
+            ("X_ACCESS_TOKEN_SECRET", "token-secret"),
+        ],
+    )
+}
+
+async fn post_totals(proxy: &Server) -> reqwest::Response {
+    let body = r#"{"tweet_ids":["1990000000000000001"],"engagement_types":["favorites"],"groupings":{"g":{"group_by":["tweet.id","engagement.type"]}}}"#;
+    let send = common::http()
+        .post(format!("{}/insights/engagement/totals", proxy.url()))
+        .header("origin", ORIGIN)
+        .header("content-type", "application/json")
+        .body(body)
+        .send();
+    tokio::time::timeout(HANG_GUARD, send)
+        .await
+        .expect("the proxy left the page hanging")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upstream_that_stalls_its_body_gets_the_page_a_502_in_bounded_time() {
+    let (url, seen) = upstream(
+        "127.0.0.1",
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{".into(),
+    )
+    .await;
+    let proxy = proxy_to(&url);
+    let r = post_totals(&proxy).await;
+    assert_eq!(r.status(), 502);
+    assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
+    let text = tokio::time::timeout(HANG_GUARD, r.text())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(text.contains("no answer within the timeout"), "{text}");
+    assert!(!text.contains("proxy-access-token"), "{text}");
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// A redirect from the upstream is passed to the page as the upstream's answer: the proxy does
+/// not follow it (it would relay whatever the other host says, and send it the request), and
+/// the page sees no Location to follow either.
+#[tokio::test]
+async fn an_upstream_redirect_is_not_followed_and_not_passed_on() {
+    let secret_body = r#"{"internal":"metadata"}"#;
+    let (elsewhere, elsewhere_seen) = upstream(
+        "127.0.0.2",
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{secret_body}",
+            secret_body.len()
+        ),
+    )
+    .await;
+    for status in [
+        "302 Found",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
+        let (url, seen) = upstream(
+            "127.0.0.1",
+            format!(
+                "HTTP/1.1 {status}\r\nlocation: {elsewhere}/latest/meta-data\r\ncontent-length: 0\r\n\r\n"
+            ),
+        )
+        .await;
+        let proxy = proxy_to(&url);
+        let r = post_totals(&proxy).await;
+        assert_eq!(r.status().as_u16(), status[..3].parse::<u16>().unwrap());
+        assert!(!r.headers().contains_key("location"), "{status}");
+        let text = r.text().await.unwrap();
+        assert!(!text.contains("metadata"), "{status}: {text}");
+        assert_eq!(seen.lock().unwrap().len(), 1, "{status}");
+    }
+    let followed = elsewhere_seen.lock().unwrap().clone();
+    assert!(
+        followed.is_empty(),
+        "the proxy followed a redirect: {followed:?}"
+    );
+}
