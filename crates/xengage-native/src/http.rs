@@ -133,6 +133,13 @@ pub(crate) async fn exchange(
             ));
         }
     };
+    // A body announced over the limit is refused before any of it is read or waited for.
+    if response
+        .content_length()
+        .is_some_and(|n| usize::try_from(n).map_or(true, |n| n > limit))
+    {
+        return Err(too_large());
+    }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| classify(&url, &e))? {
         if body.len() + chunk.len() > limit {

@@ -466,3 +466,19 @@ async fn codings_never_asked_for_are_refused_by_name_and_not_retried() {
         assert_eq!(attempts, 1, "{coding}: {message}");
     }
 }
+
+/// A Content-Length over the limit is refused as it is read, before the body: a server that
+/// announces ten gigabytes and then stalls does not hold the request until the timeout.
+#[tokio::test]
+async fn a_length_announced_over_the_limit_is_refused_before_the_body() {
+    let server = Server::start(Script::WriteThenStall(
+        head("200 OK", "content-length: 10000000000\r\n").into_bytes(),
+    ))
+    .await;
+    let client = client_for(&server.url, oauth1(), |o| {
+        o.timeout = Duration::from_secs(3600);
+    });
+    let (message, _, attempts) = send_fails(&client).await;
+    assert!(message.contains("max_body_bytes"), "{message}");
+    assert_eq!(attempts, 1);
+}
