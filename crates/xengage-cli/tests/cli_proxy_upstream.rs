@@ -17,6 +17,15 @@ const HANG_GUARD: Duration = Duration::from_secs(30);
 /// A loopback upstream on `host` that answers every request with `answer` and then keeps the
 /// connection open; returns its URL and the heads of the requests it received.
 async fn upstream(host: &str, answer: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    upstream_with(host, move |_| answer.clone()).await
+}
+
+/// [`upstream`], answering each request with what `answer` makes of it.
+async fn upstream_with(
+    host: &str,
+    answer: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let answer = Arc::new(answer);
     let listener = TcpListener::bind((host, 0)).await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -31,6 +40,7 @@ async fn upstream(host: &str, answer: String) -> (String, Arc<Mutex<Vec<String>>
                     return;
                 };
                 let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let answer = answer(&request);
                 log.lock().unwrap().push(request);
                 let _ = s.write_all(answer.as_bytes()).await;
                 tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -41,6 +51,18 @@ async fn upstream(host: &str, answer: String) -> (String, Arc<Mutex<Vec<String>>
 }
 
 fn proxy_to(upstream: &str) -> Server {
+    proxy_with(
+        upstream,
+        &[
+            ("X_CONSUMER_KEY", "consumer-key"),
+            ("X_CONSUMER_SECRET", "consumer-secret"),
+            ("X_ACCESS_TOKEN", "proxy-access-token"),
+            ("X_ACCESS_TOKEN_SECRET", "token-secret"),
+        ],
+    )
+}
+
+fn proxy_with(upstream: &str, env: &[(&str, &str)]) -> Server {
     Server::start(
         &[
             "proxy",
@@ -53,12 +75,7 @@ fn proxy_to(upstream: &str) -> Server {
             "--timeout",
             "1",
         ],
-        &[
-            ("X_CONSUMER_KEY", "consumer-key"),
-            ("X_CONSUMER_SECRET", "consumer-secret"),
-            ("X_ACCESS_TOKEN", "proxy-access-token"),
-            ("X_ACCESS_TOKEN_SECRET", "token-secret"),
-        ],
+        env,
     )
 }
 
@@ -135,4 +152,35 @@ async fn an_upstream_redirect_is_not_followed_and_not_passed_on() {
         followed.is_empty(),
         "the proxy followed a redirect: {followed:?}"
     );
+}
+
+/// The page never sees a secret the proxy holds, even from an upstream that echoes the request
+/// (a debugging gateway, an error page that quotes the headers): a bearer token goes on the
+/// wire, and such an answer is not passed on.
+#[tokio::test]
+async fn an_upstream_that_echoes_the_bearer_token_does_not_show_it_to_the_page() {
+    const TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAbearer-token-of-the-proxy";
+    for content_type in ["application/json", "text/plain"] {
+        let (url, seen) = upstream_with("127.0.0.1", move |request| {
+            let body = serde_json::json!({ "errors": [format!("bad request: {request}")] })
+                .to_string();
+            format!(
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: {content_type}\r\nx-per-minute-limit: {}\r\ncontent-length: {}\r\n\r\n{body}",
+                request.lines().find(|l| l.to_ascii_lowercase().starts_with("authorization")).unwrap_or("none").replace(['\r', '\n'], ""),
+                body.len()
+            )
+        })
+        .await;
+        let proxy = proxy_with(&url, &[("X_BEARER_TOKEN", TOKEN)]);
+        let r = post_totals(&proxy).await;
+        let status = r.status();
+        let headers = format!("{:?}", r.headers());
+        let text = r.text().await.unwrap();
+        // The upstream did get it: the echo is real.
+        assert!(seen.lock().unwrap()[0].contains(TOKEN));
+        assert!(!text.contains(TOKEN), "{status}: {text}");
+        assert!(!headers.contains(TOKEN), "{status}: {headers}");
+        assert_eq!(status, 502, "{text}");
+        assert!(text.contains("credential"), "{text}");
+    }
 }

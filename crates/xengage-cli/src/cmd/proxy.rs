@@ -15,6 +15,7 @@ use http::header::{
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, CONTENT_TYPE, ORIGIN, VARY,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use xengage_core::auth::{Credentials, Secret};
 use xengage_core::{CredentialKind, Endpoint, RequestSpec, ValidationOptions};
 use xengage_native::Client;
 
@@ -66,6 +67,36 @@ struct Proxy {
     /// proxy cannot serve it. Made once at start, so an unusable upstream or credential stops
     /// the proxy there rather than failing every request.
     clients: Vec<(Endpoint, Result<Signer, String>)>,
+    /// Every secret the clients hold: an answer that holds one (an upstream that echoes the
+    /// request's `Authorization`) is not passed on to the page.
+    secrets: Vec<Secret>,
+}
+
+/// Secrets shorter than this are not looked for in answers: too likely to occur by chance,
+/// and no real token or key is this short.
+const SHORTEST_SECRET: usize = 8;
+
+/// The secrets of `credentials`, as they could be echoed back.
+fn secrets_of(credentials: &Credentials) -> Vec<Secret> {
+    let all = match credentials {
+        Credentials::AppOnly { bearer_token } => vec![bearer_token.clone()],
+        Credentials::OAuth2User { access_token } => vec![access_token.clone()],
+        Credentials::OAuth1User(c) => [Some(c.consumer_secret.clone()), c.token_secret.clone()]
+            .into_iter()
+            .flatten()
+            .collect(),
+    };
+    all.into_iter()
+        .filter(|s| s.expose_secret().len() >= SHORTEST_SECRET)
+        .collect()
+}
+
+/// Whether `bytes` holds one of `secrets`.
+fn holds_secret(bytes: &[u8], secrets: &[Secret]) -> bool {
+    secrets.iter().any(|s| {
+        let s = s.expose_secret().as_bytes();
+        bytes.windows(s.len()).any(|w| w == s)
+    })
 }
 
 /// A client for an endpoint, and the kind of credential it signs with.
@@ -252,6 +283,19 @@ async fn forward(
         }
     };
     match client.exchange(&request).await {
+        Ok(answer)
+            if holds_secret(&answer.body, &proxy.secrets)
+                || ["content-type", "x-per-minute-limit", "x-per-minute-remaining"]
+                    .iter()
+                    .filter_map(|name| answer.headers.get(*name))
+                    .any(|v| holds_secret(v.as_bytes(), &proxy.secrets)) =>
+        {
+            json_error(
+                uri,
+                StatusCode::BAD_GATEWAY,
+                &["upstream: its answer holds a credential of the proxy (it echoes the request?), so it is not passed on; check --upstream".into()],
+            )
+        }
         Ok(answer) => {
             let mut r = Response::new(Body::from(answer.body));
             *r.status_mut() =
@@ -298,14 +342,26 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         .map(|o| allowed_origin(o))
         .collect::<Result<_, _>>()?;
     let mut clients = Vec::new();
+    let mut secrets = Vec::new();
     for endpoint in Endpoint::ALL {
         let client = match args.credentials.for_endpoint(endpoint) {
-            Ok(credentials) => Ok((credentials.kind(), transport.client(credentials)?)),
+            Ok(credentials) => {
+                for secret in secrets_of(&credentials) {
+                    if !secrets.contains(&secret) {
+                        secrets.push(secret);
+                    }
+                }
+                Ok((credentials.kind(), transport.client(credentials)?))
+            }
             Err(e) => Err(e.to_string()),
         };
         clients.push((endpoint, client));
     }
-    let proxy = Arc::new(Proxy { origins, clients });
+    let proxy = Arc::new(Proxy {
+        origins,
+        clients,
+        secrets,
+    });
     crate::runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
