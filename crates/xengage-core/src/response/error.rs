@@ -100,7 +100,7 @@ impl ApiErrorKind {
             }
             ApiErrorKind::Server => "the server failed; retrying with backoff can help",
             ApiErrorKind::Redirect => {
-                "a redirect, which the API never sends and the client does not follow; check the base URL (something other than the API answers it)"
+                "a redirect, which the API never sends and the client does not follow: check the base URL, something other than the API answers it"
             }
             ApiErrorKind::Other => "unexpected status",
         }
