@@ -74,7 +74,8 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // The server's words can be in it: shown, never acted on by the terminal.
+            eprintln!("error: {}", output::printable(&e.to_string()));
             e.exit_code().into()
         }
     }

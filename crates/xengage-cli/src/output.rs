@@ -275,8 +275,9 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
                 }
                 for f in &entry.failures {
                     // "failed: failed: ..." says nothing twice.
+                    let f = printable(f);
                     parts.push(if status == PostStatus::Failed {
-                        f.clone()
+                        f
                     } else {
                         format!("a request failed: {f}")
                     });
@@ -312,7 +313,7 @@ pub(crate) fn print_outcome(
     }
     writer.finish()?;
     for n in &outcome.notices {
-        eprintln!("notice: {n}");
+        eprintln!("notice: {}", printable(&n.to_string()));
     }
     report_ledger(&outcome.ledger);
     Ok(outcome_of(&outcome.ledger))

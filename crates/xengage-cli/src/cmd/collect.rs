@@ -16,7 +16,7 @@ use crate::client::TransportArgs;
 use crate::cmd::request::SpecArgs;
 use crate::credentials::CredentialArgs;
 use crate::error::CliError;
-use crate::output::{OutputArgs, RowWriter, outcome_of, report_ledger};
+use crate::output::{OutputArgs, RowWriter, outcome_of, printable, report_ledger};
 
 /// Collect any number of posts with pacing and retries.
 ///
@@ -64,7 +64,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let summary = crate::runtime()?.block_on(async {
         let mut job = client.collect(&spec)?;
         for notice in job.notices() {
-            eprintln!("notice: {notice}");
+            eprintln!("notice: {}", printable(&notice.to_string()));
         }
         let planned = job.planned();
         let mut done = 0usize;
@@ -100,7 +100,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
                 }
                 Event::BatchFailed { message, .. } => {
                     done += 1;
-                    eprintln!("\rbatch failed: {message}");
+                    eprintln!("\rbatch failed: {}", printable(&message));
                 }
                 Event::Retrying {
                     failure,
@@ -108,7 +108,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
                     after,
                     ..
                 } if progress => {
-                    eprintln!("\rretrying after {after:?} ({failure:?}): {message}");
+                    eprintln!(
+                        "\rretrying after {after:?} ({failure:?}): {}",
+                        printable(&message)
+                    );
                 }
                 _ => {}
             }
