@@ -541,7 +541,7 @@ impl Collector {
                     message,
                     after,
                 });
-                self.queue.push((now + after, work));
+                self.queue.push((now.saturating_add(after), work));
             }
             RetryDecision::GiveUp => {
                 let failed = match &error {

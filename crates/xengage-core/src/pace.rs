@@ -163,7 +163,7 @@ impl Pacer {
             return Slot::SendAfter(Duration::ZERO);
         };
         let at = self.next.max(now);
-        self.next = at + interval;
+        self.next = at.saturating_add(interval);
         self.stats.reserved += 1;
         let wait = at.saturating_sub(now);
         // Slots come in time order: only the part of this wait past the last one is new.
@@ -183,10 +183,10 @@ impl Pacer {
         }
         if let (Some(sent), Some(interval)) = (self.probe.take(), self.interval) {
             // The probe used the first slot of the quota.
-            self.next = self.next.max(sent + interval);
+            self.next = self.next.max(sent.saturating_add(interval));
         }
         if remaining == 0 {
-            self.next = self.next.max(now + self.options.window);
+            self.next = self.next.max(now.saturating_add(self.options.window));
         }
     }
 
@@ -202,7 +202,7 @@ impl Pacer {
     pub fn rate_limited(&mut self, now: Duration) {
         self.stats.rate_limited += 1;
         self.remaining = Some(0);
-        self.next = self.next.max(now + self.options.window);
+        self.next = self.next.max(now.saturating_add(self.options.window));
         self.probe = None;
         if self.interval.is_none() {
             // Without a known quota, hold until the window has passed, then probe again.
@@ -218,7 +218,8 @@ impl Pacer {
         } else {
             let even = self.options.window.as_secs_f64() / f64::from(limit);
             let spaced = even * (1.0 + self.options.margin.max(0.0));
-            self.set_interval(Duration::from_secs_f64(spaced));
+            // An infinite margin or a window near `Duration::MAX` spaces by the longest wait.
+            self.set_interval(Duration::try_from_secs_f64(spaced).unwrap_or(Duration::MAX));
         }
     }
 
@@ -338,7 +339,8 @@ impl RetryPolicy {
                 } else {
                     0.0
                 };
-                RetryDecision::RetryAfter(backoff.mul_f64(0.5 + 0.5 * jitter))
+                let scaled = backoff.as_secs_f64() * (0.5 + 0.5 * jitter);
+                RetryDecision::RetryAfter(Duration::try_from_secs_f64(scaled).unwrap_or(backoff))
             }
         }
     }
@@ -502,6 +504,40 @@ mod tests {
         assert_eq!(Failure::from_status(502), Failure::Server);
         assert_eq!(Failure::from_status(503), Failure::Server);
         assert_eq!(Failure::from_status(429), Failure::RateLimited);
+    }
+
+    /// Options at their extremes (a window or delays of `Duration::MAX` as "never", an
+    /// infinite margin) wait as long as can be, and never panic on what a server answers.
+    #[test]
+    fn extreme_options_saturate_instead_of_panicking() {
+        let mut p = Pacer::new(PacingOptions {
+            window: Duration::MAX,
+            margin: f64::INFINITY,
+            assumed_limit: None,
+        });
+        assert_eq!(p.reserve(ms(5)), Slot::SendAfter(ms(0)));
+        p.observe(ms(10), 1, 0);
+        assert_eq!(p.interval(), Some(Duration::MAX));
+        assert_eq!(
+            p.reserve(ms(20)),
+            Slot::SendAfter(Duration::MAX.saturating_sub(ms(20)))
+        );
+        p.rate_limited(ms(30));
+        p.observe(ms(40), 7, 3);
+        let _ = p.reserve(ms(50));
+        let policy = RetryPolicy {
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        for jitter in [0.0, 0.5, 0.999_999] {
+            let mut a = Attempts::default();
+            let RetryDecision::RetryAfter(d) = policy.decide(Failure::Server, &mut a, jitter)
+            else {
+                panic!("gave up")
+            };
+            assert!(d >= Duration::MAX / 2, "{d:?}");
+        }
     }
 
     proptest! {
