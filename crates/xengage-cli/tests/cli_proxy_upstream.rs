@@ -184,3 +184,39 @@ async fn an_upstream_that_echoes_the_bearer_token_does_not_show_it_to_the_page()
         assert!(text.contains("credential"), "{text}");
     }
 }
+
+/// An upstream's HTML (an error page, or worse) reaches the page as data: opened as a document
+/// on the page's origin it would run, so every answer forbids that.
+#[tokio::test]
+async fn an_upstream_html_answer_cannot_run_on_the_page_origin() {
+    let html = "<script>alert(document.domain)</script>";
+    let (url, _) = upstream(
+        "127.0.0.1",
+        format!(
+            "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n{html}",
+            html.len()
+        ),
+    )
+    .await;
+    let proxy = proxy_to(&url);
+    let r = post_totals(&proxy).await;
+    assert_eq!(r.status(), 502);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    // The proxy's own refusals too.
+    let r = common::http()
+        .get(format!("{}/elsewhere", proxy.url()))
+        .header("origin", "http://evil.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}

@@ -183,6 +183,29 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let mut r = answer(&proxy, method, uri, headers, body).await;
+    // The body may be the upstream's, in whatever type it says (an HTML error page): opened
+    // as a document on the page's origin (a same-origin link), it must not run or be sniffed
+    // into something that does. A fetch ignores both headers.
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+async fn answer(
+    proxy: &Proxy,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     // A request naming a host of its own (absolute form, CONNECT) asks for an open proxy.
     if uri.authority().is_some() || method == Method::CONNECT {
         return json_error(
@@ -240,10 +263,7 @@ async fn handle(
             origin,
         );
     };
-    with_cors(
-        forward(&proxy, endpoint, &method, &uri, &body).await,
-        origin,
-    )
+    with_cors(forward(proxy, endpoint, &method, &uri, &body).await, origin)
 }
 
 async fn forward(
