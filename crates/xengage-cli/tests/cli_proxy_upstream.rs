@@ -120,7 +120,7 @@ async fn an_upstream_that_stalls_its_body_gets_the_page_a_502_in_bounded_time() 
 async fn an_upstream_redirect_is_not_followed_and_not_passed_on() {
     let secret_body = r#"{"internal":"metadata"}"#;
     let (elsewhere, elsewhere_seen) = upstream(
-        "127.0.0.2",
+        "127.0.0.1",
         format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{secret_body}",
             secret_body.len()
@@ -135,7 +135,9 @@ async fn an_upstream_redirect_is_not_followed_and_not_passed_on() {
         let (url, seen) = upstream(
             "127.0.0.1",
             format!(
-                "HTTP/1.1 {status}\r\nlocation: {elsewhere}/latest/meta-data\r\ncontent-length: 0\r\n\r\n"
+                "HTTP/1.1 {status}\r\nlocation: {}/latest/meta-data\r\ncontent-length: 0\r\n\r\n",
+                // Another host: the same machine under another name (and another port).
+                elsewhere.replace("127.0.0.1", "localhost")
             ),
         )
         .await;
