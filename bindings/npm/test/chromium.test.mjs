@@ -146,3 +146,40 @@ test('the example page lists every problem of an invalid request', async () => {
   const problems = await page.$$eval('#problems li', (lis) => lis.map((li) => li.textContent));
   assert.ok(problems.some((p) => p.startsWith('tweet_ids[0]')), problems.join('\n'));
 });
+
+test('in a page, a redirect is not followed: nothing reaches where it points', async () => {
+  // fetch in a page with redirect: "manual" hides the redirect (an opaque answer with status 0):
+  // xengage-web turns it into a permanent failure saying so, as native refuses a 3xx.
+  let reached = 0;
+  const cors = { 'access-control-allow-origin': origin(site), 'access-control-allow-headers': '*', 'access-control-allow-methods': '*' };
+  const elsewhere = await listen((req, res) => {
+    reached += 1;
+    res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{}');
+  });
+  const redirector = await listen((req, res) => {
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    res.writeHead(307, { ...cors, location: `${origin(elsewhere)}${req.url}` }).end();
+  });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin(site)}/`);
+    const r = await page.evaluate(async (baseUrl) => {
+      const { Client } = await import('/xengage/web.js');
+      const client = new Client({ baseUrl, credentials: { bearerToken: 'page-token' }, maxRetries: 3 });
+      const events = [];
+      const out = await client.totals({ postIds: ['2026102274257846273'], metrics: ['favorites'] }, { onProgress: (e) => events.push(e) });
+      return { events: events.filter((e) => e.kind === 'batch_failed'), attempts: out.summary.progress.attempts, ledger: out.ledger };
+    }, origin(redirector));
+    assert.equal(r.events.length, 1);
+    assert.equal(r.events[0].failure, 'permanent', r.events[0].message);
+    assert.match(r.events[0].message, /redirect/);
+    assert.match(r.events[0].message, /base URL/);
+    assert.equal(r.attempts, 1, 'a redirect is not retried');
+    assert.equal(r.ledger[0].status, 'failed');
+    assert.equal(reached, 0, 'the request went where the redirect pointed');
+  } finally {
+    await page.close();
+    redirector.close();
+    elsewhere.close();
+  }
+});

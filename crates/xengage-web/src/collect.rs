@@ -108,9 +108,9 @@ impl AttemptError {
             AttemptError::Timeout { .. } => Failure::Timeout,
             AttemptError::Send(SendError::Body { .. }) => Failure::BrokenBody,
             AttemptError::Send(SendError::Network { .. }) => Failure::Connection,
-            AttemptError::Send(SendError::Build { .. } | SendError::TooLarge { .. }) => {
-                Failure::Permanent
-            }
+            AttemptError::Send(
+                SendError::Build { .. } | SendError::TooLarge { .. } | SendError::Redirect { .. },
+            ) => Failure::Permanent,
         }
     }
 }

@@ -84,6 +84,18 @@ pub enum SendError {
         /// What the platform said, with the chain of the error's `cause`s.
         reason: String,
     },
+    /// The server answered with a redirect. The API never redirects, and `fetch` is told not
+    /// to follow one (`redirect: "manual"`), as the native client does not: nothing is sent
+    /// where it points. In a page or a worker the platform hides the redirect's status and
+    /// target, so this says only that it was one; Node gives the answer itself (a 3xx status,
+    /// which the core reads as `ApiErrorKind::Redirect`).
+    #[error(
+        "{url} answered with a redirect, which the API never sends and the client does not follow: check the base URL, something other than the API answers it"
+    )]
+    Redirect {
+        /// The URL.
+        url: String,
+    },
     /// The answer's body (as `fetch` decoded it) is over the limit; reading stopped there.
     #[error("reading the body from {url} stopped: {over}")]
     TooLarge {
@@ -192,6 +204,7 @@ pub async fn send(
     let guard = AbortOnDrop(Some(controller));
     let mut builder = RequestBuilder::new(&request.url)
         .method(request.method.clone())
+        .redirect(web_sys::RequestRedirect::Manual)
         .abort_signal(Some(&signal));
     for (name, value) in &request.headers {
         // Browsers set Accept-Encoding themselves and refuse it from scripts; fetch decodes.
@@ -226,6 +239,9 @@ pub async fn send(
             }
         })?
         .unchecked_into();
+    if response.type_() == web_sys::ResponseType::Opaqueredirect {
+        return Err(SendError::Redirect { url });
+    }
     let mut headers = HeaderMap::new();
     let status = response.status();
     let response = gloo_net::http::Response::from(response);

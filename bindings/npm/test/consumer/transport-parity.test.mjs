@@ -130,3 +130,37 @@ test('each progress event carries the progress right after it, not after the nex
     server.close();
   }
 });
+
+test('a redirect is not followed: nothing reaches where it points, and the failure says to check the base URL', async () => {
+  // Native (xengage-native, reqwest with redirects off) answers a 3xx as ApiErrorKind::Redirect,
+  // a permanent failure. fetch follows redirects unless told not to (redirect: "manual"); in
+  // Node the 3xx itself comes back.
+  let reached = 0;
+  const { url: elsewhere, server: other } = await serve((req, res) => {
+    reached += 1;
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  const { url, server } = await serve((req, res) => {
+    res.writeHead(307, { location: `${elsewhere}${req.url}` }).end();
+  });
+  try {
+    const client = new Client({ baseUrl: url, credentials: { bearerToken: 'secret-token' }, now, maxRetries: 3 });
+    const events = [];
+    const r = await client.totals(spec, { onProgress: (e) => events.push(e) });
+    const failed = events.filter((e) => e.kind === 'batch_failed');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].status, 307);
+    assert.equal(failed[0].failure, 'permanent', failed[0].message);
+    assert.match(failed[0].message, /redirect/);
+    assert.match(failed[0].message, /base URL/);
+    assert.equal(r.summary.progress.attempts, 1, 'a redirect is not retried');
+    assert.equal(r.ledger[0].status, 'failed');
+    assert.match(r.ledger[0].failures.join(' '), /redirect/);
+    assert.equal(reached, 0, 'the request went where the redirect pointed');
+  } finally {
+    for (const s of [server, other]) {
+      s.closeAllConnections();
+      s.close();
+    }
+  }
+});
