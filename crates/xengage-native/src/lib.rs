@@ -5,6 +5,9 @@
 //! sleeps and reports back. [`Client::send`] sends one request; [`Client::collect`] runs a bulk
 //! job of any number of posts and, on the historical endpoints, any range, streaming each batch's
 //! rows and progress as they arrive; [`Client::collect_all`] waits for the whole job and merges it.
+//! Redirects are not followed: the API never sends one, and a 3xx fails its batch as
+//! `ApiErrorKind::Redirect` (check the base URL), so requests go nowhere but where they were
+//! built for.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
