@@ -2,6 +2,7 @@
 //! the decoded body. Any status is an answer (the core decides what it means); only failing to
 //! get one is an error, classified for the retry policy.
 
+use std::fmt::Write;
 use std::io::Read;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -106,7 +107,10 @@ pub(crate) async fn exchange(
     if let Some(body) = request.body {
         builder = builder.body(body);
     }
-    let mut response = builder.send().await.map_err(|e| classify(&url, &e))?;
+    let mut response = builder
+        .send()
+        .await
+        .map_err(|e| classify(&url, &e, timeout))?;
     let status = response.status().as_u16();
     let mut headers = response.headers().clone();
     let too_large = || {
@@ -141,7 +145,11 @@ pub(crate) async fn exchange(
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&url, &e))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify(&url, &e, timeout))?
+    {
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
@@ -186,7 +194,7 @@ fn content_coding(headers: &HeaderMap) -> Result<bool, String> {
     }
 }
 
-fn classify(url: &str, e: &reqwest::Error) -> ExchangeError {
+fn classify(url: &str, e: &reqwest::Error, timeout: Duration) -> ExchangeError {
     let failure = if e.is_timeout() {
         Failure::Timeout
     } else if e.is_body() || e.is_decode() {
@@ -203,6 +211,12 @@ fn classify(url: &str, e: &reqwest::Error) -> ExchangeError {
         detail.push_str(": ");
         detail.push_str(&s.to_string());
         source = s.source();
+    }
+    if failure == Failure::Timeout {
+        let _ = write!(
+            detail,
+            " (the timeout is {timeout:?}, from sending to the last byte of the answer: raise ClientOptions::timeout, or --timeout in the CLI, if the server is slow)"
+        );
     }
     ExchangeError::new(failure, url, detail)
 }

@@ -243,6 +243,11 @@ async fn a_server_that_accepts_and_says_nothing_fails_as_a_timeout() {
         message.starts_with("no answer within the timeout for "),
         "{message}"
     );
+    // It says how long the timeout is and what sets it.
+    let timeout = format!("the timeout is {:?}", client.options().timeout);
+    assert!(message.contains(&timeout), "{message}");
+    assert!(message.contains("ClientOptions::timeout"), "{message}");
+    assert!(message.contains("--timeout"), "{message}");
     assert_eq!(attempts, 2);
     assert_eq!(server.requests().len(), 2);
 }
