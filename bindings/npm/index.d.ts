@@ -307,6 +307,8 @@ export interface ClientOptions {
   ninetyDaysOnEveryEndpoint?: boolean;
   /** Retries after 5xx, timeouts and dropped connections (default 4). */
   maxRetries?: number;
+  /** Retries after 429s, each after waiting for the quota's window, not a backoff (default 8). */
+  maxRateLimitedRetries?: number;
   /** The first retry's backoff (default 500; doubles each time). */
   retryBaseDelayMs?: number;
   /** The length of the quota's window (default 60000; shorter against an emulator). */

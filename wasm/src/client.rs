@@ -101,6 +101,7 @@ struct JsClientOptions {
     enforce_lookback: Option<bool>,
     ninety_days_on_every_endpoint: Option<bool>,
     max_retries: Option<u32>,
+    max_rate_limited_retries: Option<u32>,
     retry_base_delay_ms: Option<f64>,
     quota_window_ms: Option<f64>,
     max_body_bytes: Option<f64>,
@@ -210,6 +211,9 @@ impl ClientConfig {
                 max_retries: n,
                 ..collect.retry
             };
+        }
+        if let Some(n) = o.max_rate_limited_retries {
+            collect.retry.max_rate_limited_retries = n;
         }
         if let Some(ms) = o.retry_base_delay_ms {
             collect.retry.base_delay = millis(ms, "retryBaseDelayMs")?;

@@ -44,6 +44,9 @@ pub(crate) struct TransportArgs {
     /// Retries after server errors, timeouts and dropped connections.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub(crate) retries: u32,
+    /// Retries after 429s (over the quota), each after waiting for the quota's window.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub(crate) rate_limited_retries: u32,
 }
 
 impl TransportArgs {
@@ -98,6 +101,7 @@ impl TransportArgs {
             max_in_flight: self.concurrency.max(1),
             retry: RetryPolicy {
                 max_retries: self.retries,
+                max_rate_limited_retries: self.rate_limited_retries,
                 ..RetryPolicy::default()
             },
             pacing: PacingOptions {

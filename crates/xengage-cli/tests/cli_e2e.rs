@@ -840,3 +840,50 @@ fn a_dry_run_refuses_a_base_url_sending_would_refuse() {
         assert!(err.contains("use https"), "{err}");
     }
 }
+
+/// `--rate-limited-retries N`: a request answered 429 is tried N more times, each after the
+/// quota's window, then fails saying how many attempts it made.
+#[test]
+fn rate_limited_retries_bound_the_attempts_after_429s() {
+    // A quota of one request a minute (the emulator's real minute), so every request after
+    // the first is answered 429; the client believes the window is 10 ms, so it retries soon.
+    let emu = Server::start(
+        &[
+            "emulate", "--port", "0", "--now", NOW, "--seed", "3", "--posts", "60", "--quota", "1",
+        ],
+        &[],
+    );
+    let env = emu.oauth1_env();
+    let id = emu.post_ids(0)[0].clone();
+    let url = emu.url();
+    let request = |n: &str| {
+        xengage_with(
+            &[
+                "request",
+                "totals",
+                "--ids",
+                &id,
+                "--metrics",
+                "favorites",
+                "--base-url",
+                &url,
+                "--now",
+                NOW,
+                "--quota-window-ms",
+                "10",
+                "--rate-limited-retries",
+                n,
+            ],
+            &env_refs(&env),
+        )
+    };
+    let first = request("0");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    for (n, attempts) in [("0", "(1 attempt)"), ("2", "(3 attempts)")] {
+        let out = request(n);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains("429"), "{err}");
+        assert!(err.contains(attempts), "--rate-limited-retries {n}: {err}");
+    }
+}

@@ -100,7 +100,7 @@ pub enum SendError {
     Invalid(#[from] InvalidRequest),
     /// The request failed after every retry the policy allows; `summary` says how many and
     /// its ledger says why for each post.
-    #[error("{message} (after {} retries)", summary.progress.retries + summary.progress.rate_limited)]
+    #[error("{message} ({})", attempts_text(summary.progress.attempts))]
     Failed {
         /// The last failure's message.
         message: String,
@@ -121,6 +121,14 @@ pub struct Collected {
     pub outcome: Outcome,
     /// Requests, retries, 429s, waits; and the ledger of every post.
     pub summary: Summary,
+}
+
+/// `1 attempt`, `3 attempts`.
+fn attempts_text(attempts: u64) -> String {
+    match attempts {
+        1 => "1 attempt".to_owned(),
+        n => format!("{n} attempts"),
+    }
 }
 
 /// An async client. Cheap to clone; clones share the HTTP connections and the unique-handle

@@ -37,7 +37,8 @@
 //!     }
 //! }
 //! let summary = job.finish().await;
-//! println!("{} requests, {} retries", summary.progress.attempts, summary.progress.retries);
+//! let p = summary.progress;
+//! println!("{} attempts, {} retries, {} answered 429", p.attempts, p.retries, p.rate_limited);
 //! # Ok(())
 //! # }
 //! ```

@@ -164,3 +164,26 @@ test('a redirect is not followed: nothing reaches where it points, and the failu
     }
   }
 });
+
+test('maxRateLimitedRetries bounds the attempts after 429s, as RetryPolicy::max_rate_limited_retries does', async () => {
+  let requests = 0;
+  const { url, server } = await serve((req, res) => {
+    requests += 1;
+    res.writeHead(429, { 'content-type': 'application/json' }).end('{"title":"Too Many Requests"}');
+  });
+  try {
+    for (const [max, attempts] of [[0, 1], [2, 3]]) {
+      requests = 0;
+      const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, quotaWindowMs: 10, maxRateLimitedRetries: max });
+      const r = await client.totals(spec);
+      assert.equal(r.summary.progress.attempts, attempts, `maxRateLimitedRetries ${max}`);
+      assert.equal(r.summary.progress.rateLimited, attempts);
+      assert.equal(requests, attempts);
+      assert.equal(r.ledger[0].status, 'failed');
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  assert.throws(() => new Client({ maxRateLimitedRetries: -1 }), { code: 'invalid_options', message: /maxRateLimitedRetries/ });
+});
