@@ -100,8 +100,8 @@ struct JsClientOptions {
     now: Option<JsTime>,
     enforce_lookback: Option<bool>,
     ninety_days_on_every_endpoint: Option<bool>,
-    max_retries: Option<u32>,
-    max_rate_limited_retries: Option<u32>,
+    max_retries: Option<f64>,
+    max_rate_limited_retries: Option<f64>,
     retry_base_delay_ms: Option<f64>,
     quota_window_ms: Option<f64>,
     max_body_bytes: Option<f64>,
@@ -128,6 +128,21 @@ fn millis(ms: f64, what: &str) -> Result<Duration, Failure> {
         Failure::new(
             "invalid_options",
             format!("options.{what} must be a number of milliseconds, 0 or more and finite"),
+        )
+    })
+}
+
+/// A count of retries: a whole number from 0 to `u32::MAX`.
+fn retries(n: f64, what: &str) -> Result<u32, Failure> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let count = (n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0).then_some(n as u32);
+    count.ok_or_else(|| {
+        Failure::new(
+            "invalid_options",
+            format!(
+                "options.{what} must be a whole number of retries, from 0 to {}",
+                u32::MAX
+            ),
         )
     })
 }
@@ -208,12 +223,12 @@ impl ClientConfig {
         let mut collect = CollectOptions::default();
         if let Some(n) = o.max_retries {
             collect.retry = RetryPolicy {
-                max_retries: n,
+                max_retries: retries(n, "maxRetries")?,
                 ..collect.retry
             };
         }
         if let Some(n) = o.max_rate_limited_retries {
-            collect.retry.max_rate_limited_retries = n;
+            collect.retry.max_rate_limited_retries = retries(n, "maxRateLimitedRetries")?;
         }
         if let Some(ms) = o.retry_base_delay_ms {
             collect.retry.base_delay = millis(ms, "retryBaseDelayMs")?;
@@ -407,6 +422,19 @@ mod tests {
             for field in ["timeoutMs", "retryBaseDelayMs", "quotaWindowMs"] {
                 let f = ClientConfig::from_json(&format!(r#"{{"{field}":{huge}}}"#)).unwrap_err();
                 assert!(f.message.contains(field), "{}", f.message);
+            }
+        }
+        let c = ClientConfig::from_json(r#"{"maxRetries":0,"maxRateLimitedRetries":2}"#).unwrap();
+        assert_eq!(c.collect.retry.max_retries, 0);
+        assert_eq!(c.collect.retry.max_rate_limited_retries, 2);
+        let c = ClientConfig::from_json("{}").unwrap();
+        assert_eq!(c.collect.retry, RetryPolicy::default());
+        for field in ["maxRetries", "maxRateLimitedRetries"] {
+            for bad in ["-1", "1.5", "1e10"] {
+                let f = ClientConfig::from_json(&format!(r#"{{"{field}":{bad}}}"#)).unwrap_err();
+                assert_eq!(f.code, "invalid_options");
+                assert!(f.message.contains(field), "{}", f.message);
+                assert!(f.message.contains("whole number"), "{}", f.message);
             }
         }
     }
