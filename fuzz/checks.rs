@@ -142,19 +142,23 @@ pub(crate) fn request_spec_bytes(data: &[u8]) {
     }
 }
 
-/// What a server reads: any method, URL and body. Reading never panics; whatever reads and
-/// validates builds back into the same request.
+/// What a server reads: the endpoint's method and URL, and any body (v1) or query (v2): the
+/// first byte picks the endpoint and `now`, the rest is what that endpoint carries. Reading never
+/// panics; whatever reads and validates builds back into the same request.
 pub(crate) fn request_http(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
     let endpoint = Endpoint::ALL[usize::from(selector) % Endpoint::ALL.len()];
     let facts = endpoint.facts();
-    let (url, body) = if selector & 0x80 == 0 {
-        (format!("https://data-api.x.com{}", facts.path), Some(rest))
-    } else {
-        let query = String::from_utf8_lossy(rest);
-        (format!("https://api.x.com{}?{query}", facts.path), None)
+    let (url, body) = match facts.generation {
+        xengage_core::Generation::Enterprise => {
+            (format!("https://data-api.x.com{}", facts.path), Some(rest))
+        }
+        xengage_core::Generation::V2 => {
+            let query = String::from_utf8_lossy(rest);
+            (format!("https://api.x.com{}?{query}", facts.path), None)
+        }
     };
     let Ok(spec) = RequestSpec::from_http(facts.method, &url, body) else {
         return;
