@@ -441,51 +441,187 @@ pub(crate) fn response_v2(data: &[u8]) {
     }
 }
 
-/// The OAuth 1.0a encoder and base string: encoding keeps exactly the unreserved characters,
-/// decodes back to the input, and a signature verifies, for any strings.
-pub(crate) fn oauth1(data: &[u8]) {
+/// A request to sign, from structured fuzzer input: any method, URL parts, parameters,
+/// credentials, nonce and timestamp, each usually well-formed and sometimes any text.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct OAuthInput {
+    method: Field,
+    scheme: Field,
+    /// The authority: maybe with userinfo, a port, upper case.
+    host: Field,
+    port: Option<u16>,
+    path: String,
+    /// Query parameters, percent-encoded into the URL.
+    query: Vec<(String, String)>,
+    /// Text appended to the query as it is (maybe `+`, `%zz`, a fragment).
+    raw_query: Option<String>,
+    form: Vec<(String, String)>,
+    consumer_key: String,
+    consumer_secret: String,
+    token: Option<(String, String)>,
+    nonce: String,
+    timestamp: u64,
+}
+
+/// RFC 5849 3.6, written out: every UTF-8 byte outside `A-Z a-z 0-9 - . _ ~` as `%XX`.
+fn reference_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The OAuth 1.0a encoder, base string, header and verifier: encoding keeps exactly the
+/// unreserved characters; a request that signs has the documented base string and a header that
+/// reads back into its protocol parameters; its signature verifies with the same secrets and
+/// not with another; reading any header never panics.
+pub(crate) fn oauth1(input: &OAuthInput) {
     use xengage_core::auth::oauth1;
-    let text = String::from_utf8_lossy(data);
-    let encoded = oauth1::percent_encode(&text);
-    assert!(
-        encoded
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
-        "{encoded}"
+    let method = pick(&input.method, &["GET", "POST", "get", "Put"]);
+    let scheme = pick(&input.scheme, &["https", "http", "HTTPS", "ftp"]);
+    let host = pick(
+        &input.host,
+        &["api.x.com", "DATA-API.X.com", "user:pw@api.x.com", "[::1]"],
     );
-    let decoded = percent_encoding::percent_decode_str(&encoded)
-        .decode_utf8()
-        .expect("UTF-8 back");
-    assert_eq!(decoded, text);
-    let (name, value) = text.split_once('=').unwrap_or((&text, ""));
-    let params = vec![(name.to_owned(), value.to_owned())];
-    let credentials = xengage_core::auth::OAuth1Credentials {
-        consumer_key: "ck".into(),
-        consumer_secret: xengage_core::auth::Secret::new(value),
-        token: Some("t".into()),
-        token_secret: Some(xengage_core::auth::Secret::new(name)),
+    let authority = match input.port {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
     };
-    let url = format!(
-        "https://api.x.com/2/insights/28hr?q={}",
-        oauth1::percent_encode(&text)
-    );
-    if let Ok(steps) = oauth1::sign("GET", &url, &params, &credentials, "n", 1) {
-        assert!(
-            steps
-                .base_string
-                .starts_with("GET&https%3A%2F%2Fapi.x.com%2F2%2Finsights%2F28hr&")
-        );
-        oauth1::verify(
-            "GET",
-            &url,
-            &params,
-            &steps.authorization_header,
-            value,
-            Some(name),
-        )
-        .expect("a signature verifies");
+    let mut url = format!("{scheme}://{authority}{}", input.path);
+    let query: Vec<String> = input
+        .query
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                oauth1::percent_encode(k),
+                oauth1::percent_encode(v)
+            )
+        })
+        .chain(input.raw_query.clone())
+        .collect();
+    if !query.is_empty() {
+        url = format!("{url}?{}", query.join("&"));
     }
-    let _ = oauth1::parse_authorization_header(&text);
+    let texts = [&method, &url, &input.consumer_key, &input.nonce]
+        .into_iter()
+        .chain(input.query.iter().flat_map(|(k, v)| [k, v]))
+        .chain(input.form.iter().flat_map(|(k, v)| [k, v]));
+    for text in texts {
+        assert_eq!(oauth1::percent_encode(text), reference_encode(text));
+        let encoded = oauth1::percent_encode(text);
+        let decoded = percent_encoding::percent_decode_str(&encoded)
+            .decode_utf8()
+            .expect("UTF-8 back");
+        assert_eq!(&decoded, text);
+    }
+    let _ = oauth1::parse_authorization_header(&url);
+    let credentials = xengage_core::auth::OAuth1Credentials {
+        consumer_key: input.consumer_key.clone(),
+        consumer_secret: xengage_core::auth::Secret::new(input.consumer_secret.clone()),
+        token: input.token.as_ref().map(|(t, _)| t.clone()),
+        token_secret: input
+            .token
+            .as_ref()
+            .map(|(_, s)| xengage_core::auth::Secret::new(s.clone())),
+    };
+    let token_secret = input.token.as_ref().map(|(_, s)| s.as_str());
+    let signed = oauth1::sign(
+        &method,
+        &url,
+        &input.form,
+        &credentials,
+        &input.nonce,
+        input.timestamp,
+    );
+    let Ok(steps) = signed else {
+        // Only a URL that is not absolute, or whose query is not percent-encoded UTF-8.
+        assert!(oauth1::normalize_url(&url).is_err() || oauth1::query_params(&url).is_err());
+        return;
+    };
+    let normalized = oauth1::normalize_url(&url).expect("a signed URL normalizes");
+    assert_eq!(
+        steps.base_string,
+        format!(
+            "{}&{}&{}",
+            method.to_ascii_uppercase(),
+            oauth1::percent_encode(&normalized),
+            oauth1::percent_encode(&steps.parameter_string)
+        )
+    );
+    // A plain URL normalizes as RFC 5849 3.4.1.2 says.
+    let plain = |s: &str| !s.contains(['/', '?', '#', '@']);
+    // (A host typed with its own `:port` is left out: the port to drop is then in `host`.)
+    let own_port =
+        input.port.is_none() && host.rsplit_once(':').is_some_and(|(_, p)| !p.contains(']'));
+    if plain(&host) && plain(&scheme) && !scheme.is_empty() && !host.is_empty() && !own_port {
+        let default = match (scheme.to_ascii_lowercase().as_str(), input.port) {
+            ("http", Some(80)) | ("https", Some(443)) | (_, None) => String::new(),
+            (_, Some(port)) => format!(":{port}"),
+        };
+        let path = input.path.split(['?', '#']).next().unwrap_or("");
+        if path.starts_with('/') || path.is_empty() {
+            let path = if path.is_empty() { "/" } else { path };
+            assert_eq!(
+                normalized,
+                format!(
+                    "{}://{}{default}{path}",
+                    scheme.to_ascii_lowercase(),
+                    host.to_ascii_lowercase()
+                )
+            );
+        }
+    }
+    let header = oauth1::parse_authorization_header(&steps.authorization_header)
+        .expect("a signed header reads back");
+    assert_eq!(
+        header.get("oauth_signature"),
+        Some(steps.signature.as_str())
+    );
+    assert_eq!(
+        header.get("oauth_consumer_key"),
+        Some(input.consumer_key.as_str())
+    );
+    assert_eq!(header.get("oauth_nonce"), Some(input.nonce.as_str()));
+    let timestamp = input.timestamp.to_string();
+    assert_eq!(header.get("oauth_timestamp"), Some(timestamp.as_str()));
+    assert_eq!(
+        header.get("oauth_token"),
+        input.token.as_ref().map(|(t, _)| t.as_str())
+    );
+    oauth1::verify(
+        &method,
+        &url,
+        &input.form,
+        &steps.authorization_header,
+        &input.consumer_secret,
+        token_secret,
+    )
+    .expect("a signature verifies");
+    let other_secret = format!("{}x", input.consumer_secret);
+    assert!(matches!(
+        oauth1::verify(
+            &method,
+            &url,
+            &input.form,
+            &steps.authorization_header,
+            &other_secret,
+            token_secret,
+        ),
+        Err(oauth1::VerifyError::Mismatch)
+    ));
+}
+
+/// Decodes an [`OAuthInput`] from raw fuzzer bytes and checks it.
+pub(crate) fn oauth1_bytes(data: &[u8]) {
+    if let Ok(input) = OAuthInput::arbitrary_take_rest(Unstructured::new(data)) {
+        oauth1(&input);
+    }
 }
 
 /// Rate-limit headers and the retry decisions built on them: any header values parse or are

@@ -76,7 +76,7 @@ fn response_v2_regressions() {
 
 #[test]
 fn oauth1_regressions() {
-    replay("oauth1", checks::oauth1);
+    replay("oauth1", checks::oauth1_bytes);
 }
 
 #[test]
