@@ -809,3 +809,273 @@ pub(crate) fn error_accounts_for_every_post(
         );
     }
 }
+
+/// What the transport reports for one request in flight.
+#[derive(Debug, Arbitrary)]
+pub(crate) enum Reply {
+    /// 200 with a count for every post and metric asked.
+    Served,
+    /// 403 "Forbidden to access tweets: ..." naming these posts of the batch (by index).
+    Forbidden(Vec<u8>),
+    /// 400 with these posts of the batch in `unavailable_tweet_ids`.
+    Unavailable(Vec<u8>),
+    /// 400 with these posts of the batch refused impressions and engagements.
+    Unsupported(Vec<u8>),
+    /// Any status, with a served body.
+    Status(u16),
+    /// A 200 with any body.
+    Raw(Vec<u8>),
+    /// No answer at all (a `Failure`, by number).
+    Failed(u8),
+}
+
+/// One step of a collection, as a transport could drive it.
+#[derive(Debug, Arbitrary)]
+pub(crate) enum CollectStep {
+    /// Time passes (milliseconds), then a poll.
+    Poll(u16),
+    /// The `which`th request in flight (modulo their number) is answered, `after` ms later,
+    /// maybe with rate-limit headers.
+    Reply {
+        which: u8,
+        after: u16,
+        quota: Option<(u16, u16)>,
+        reply: Reply,
+        jitter: u8,
+    },
+}
+
+/// A collection job: which posts (of which ages), metrics, endpoint and window, and what the
+/// API answers.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct CollectInput {
+    historical: bool,
+    /// Per post: its age in days (and a variant of the id).
+    posts: Vec<(u16, u8)>,
+    /// A bit set over impressions, engagements, favorites, video_views.
+    metrics: u8,
+    /// Weeks of the historical range, when one is given.
+    weeks: Option<u8>,
+    batch_size: Option<u8>,
+    separate_by_age: bool,
+    max_in_flight: u8,
+    steps: Vec<CollectStep>,
+}
+
+/// A v1 body serving every post and metric of `request`, in grouping `g` by post then type.
+fn served_body(request: &xengage_core::Request) -> String {
+    let posts: Vec<String> = request
+        .post_ids()
+        .iter()
+        .map(|p| {
+            let metrics: Vec<String> = request
+                .metrics()
+                .iter()
+                .filter_map(|m| m.v1_name())
+                .map(|m| format!(r#""{m}":"3""#))
+                .collect();
+            format!(r#""{}":{{{}}}"#, p.as_str(), metrics.join(","))
+        })
+        .collect();
+    format!(r#"{{"g":{{{}}}}}"#, posts.join(","))
+}
+
+/// The posts of `request` at `picks` (modulo their number), as a JSON list and as text.
+fn picked(request: &xengage_core::Request, picks: &[u8]) -> (String, String) {
+    let ids = request.post_ids();
+    let chosen: Vec<&str> = picks
+        .iter()
+        .take(30)
+        .map(|&i| ids[usize::from(i) % ids.len()].as_str())
+        .collect();
+    let json: Vec<String> = chosen.iter().map(|id| format!("\"{id}\"")).collect();
+    (format!("[{}]", json.join(",")), chosen.join(", "))
+}
+
+/// The collector never panics and never stalls: however the API answers (partial refusals,
+/// errors, 429s, failures, in any order), a job whose remaining requests are then served ends,
+/// with every post of the plan accounted for in the ledger (values or a reason, never pending).
+pub(crate) fn collect(input: &CollectInput) {
+    use std::time::Duration as StdDuration;
+    use xengage_core::collect::{Action, CollectOptions, Collector, Outgoing};
+    use xengage_core::pace::Failure;
+    use xengage_core::plan::{Plan, PlanOptions};
+    use xengage_core::response::PostStatus;
+
+    let now = now_of(6_800_000); // 2026-12-06
+    let snowflake = |days: u16, n: u8| {
+        let created = now - Duration::days(i64::from(days % 2500));
+        let ms = created.unix_timestamp() * 1000 - 1_288_834_974_657;
+        (u64::try_from(ms).unwrap_or(0) << 22 | u64::from(n)).to_string()
+    };
+    let ids: Vec<String> = input
+        .posts
+        .iter()
+        .take(80)
+        .map(|&(days, n)| snowflake(days, n))
+        .collect();
+    let metrics: Vec<&str> = ["impressions", "engagements", "favorites", "video_views"]
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| input.metrics & (1 << i) != 0)
+        .map(|(_, m)| m)
+        .collect();
+    let endpoint = if input.historical {
+        Endpoint::Historical
+    } else {
+        Endpoint::Totals
+    };
+    let mut spec = RequestSpec::new(endpoint)
+        .post_ids(ids)
+        .metrics(metrics)
+        .grouping("g", ["tweet.id", "engagement.type"]);
+    if let (true, Some(weeks)) = (input.historical, input.weeks) {
+        let end = now - Duration::days(1);
+        let start = end - Duration::weeks(i64::from(weeks % 12 + 1));
+        spec = spec.window_times(start, end);
+    }
+    let plan_options = PlanOptions {
+        separate_by_age: input.separate_by_age,
+        batch_size: input.batch_size.map(usize::from),
+    };
+    let Ok(plan) = Plan::new(&spec, now, &ValidationOptions::default(), &plan_options) else {
+        return;
+    };
+    let planned: Vec<xengage_core::PostId> = plan.post_ids().to_vec();
+    let mut collector = Collector::new(
+        plan,
+        CollectOptions {
+            max_in_flight: usize::from(input.max_in_flight % 6),
+            ..CollectOptions::default()
+        },
+    );
+    let mut t = StdDuration::ZERO;
+    let mut flights: Vec<Outgoing> = Vec::new();
+    let served_headers = {
+        let mut h = http::HeaderMap::new();
+        h.insert("x-per-minute-limit", http::HeaderValue::from_static("600"));
+        h.insert(
+            "x-per-minute-remaining",
+            http::HeaderValue::from_static("500"),
+        );
+        h
+    };
+    // Polls once: a request to send joins the flights, a wait lets time pass; whether the
+    // collector waits for an answer, and whether the job is done.
+    let poll = |collector: &mut Collector, t: &mut StdDuration, flights: &mut Vec<Outgoing>| {
+        let action = collector.poll(*t);
+        while collector.next_event().is_some() {}
+        match action {
+            Action::Send(out) => flights.push(out),
+            Action::Wait(d) => *t += d,
+            Action::AwaitAnswer => {
+                assert!(
+                    !flights.is_empty(),
+                    "awaits an answer with nothing in flight"
+                );
+                return (true, false);
+            }
+            Action::Done => return (false, true),
+        }
+        (false, false)
+    };
+    let mut done = false;
+    for step in input.steps.iter().take(500) {
+        match step {
+            CollectStep::Poll(ms) => {
+                t += StdDuration::from_millis(u64::from(*ms));
+                done = poll(&mut collector, &mut t, &mut flights).1;
+            }
+            CollectStep::Reply {
+                which,
+                after,
+                quota,
+                reply,
+                jitter,
+            } => {
+                if flights.is_empty() {
+                    continue;
+                }
+                let out = flights.remove(usize::from(*which) % flights.len());
+                t += out.send_after + StdDuration::from_millis(u64::from(*after));
+                let jitter = f64::from(*jitter) / 256.0;
+                let mut headers = http::HeaderMap::new();
+                if let Some((limit, remaining)) = quota {
+                    headers.insert("x-per-minute-limit", http::HeaderValue::from(*limit));
+                    headers.insert(
+                        "x-per-minute-remaining",
+                        http::HeaderValue::from(*remaining),
+                    );
+                }
+                let request = &out.request;
+                let (status, body) = match reply {
+                    Reply::Served => (200, served_body(request).into_bytes()),
+                    Reply::Forbidden(picks) => {
+                        let (_, text) = picked(request, picks);
+                        let body =
+                            format!(r#"{{"errors":["Forbidden to access tweets: {text}"]}}"#);
+                        (403, body.into_bytes())
+                    }
+                    Reply::Unavailable(picks) => {
+                        let (json, _) = picked(request, picks);
+                        let body = format!(
+                            r#"{{"errors":["Tweet ID(s) are unavailable"],"unavailable_tweet_ids":{json}}}"#
+                        );
+                        (400, body.into_bytes())
+                    }
+                    Reply::Unsupported(picks) => {
+                        let (json, _) = picked(request, picks);
+                        let body = format!(
+                            r#"{{"errors":["Impressions & engagements for tweets older than 90 days are not supported"],"unsupported_for_impressions_engagements_tweet_ids":{json}}}"#
+                        );
+                        (400, body.into_bytes())
+                    }
+                    Reply::Status(status) => (*status, served_body(request).into_bytes()),
+                    Reply::Raw(body) => (200, body.clone()),
+                    Reply::Failed(kind) => {
+                        let failure = match kind % 5 {
+                            0 => Failure::Server,
+                            1 => Failure::Timeout,
+                            2 => Failure::Connection,
+                            3 => Failure::BrokenBody,
+                            _ => Failure::Permanent,
+                        };
+                        collector.on_failure(out.id, t, failure, "no answer", jitter);
+                        continue;
+                    }
+                };
+                collector.on_answer(out.id, t, status, &headers, &body, jitter);
+            }
+        }
+    }
+    // Then the API serves everything it is asked: the job ends.
+    for _ in 0..100_000 {
+        if done {
+            break;
+        }
+        let (awaits, finished) = poll(&mut collector, &mut t, &mut flights);
+        done = finished;
+        if awaits {
+            let out = flights.remove(0);
+            t += out.send_after + StdDuration::from_millis(5);
+            let body = served_body(&out.request);
+            collector.on_answer(out.id, t, 200, &served_headers, body.as_bytes(), 0.5);
+        }
+    }
+    assert!(done, "the job never ends");
+    let summary = collector.finish();
+    for id in &planned {
+        let status = summary.ledger.status(id);
+        assert!(
+            status.is_some_and(|s| s != PostStatus::Pending),
+            "post {id} ends {status:?}"
+        );
+    }
+}
+
+/// Decodes a [`CollectInput`] from raw fuzzer bytes and checks it.
+pub(crate) fn collect_bytes(data: &[u8]) {
+    if let Ok(input) = CollectInput::arbitrary_take_rest(Unstructured::new(data)) {
+        collect(&input);
+    }
+}

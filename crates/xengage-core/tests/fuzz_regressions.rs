@@ -95,3 +95,8 @@ fn seeds_pass_their_checks() {
     assert!(replay_from("seeds", "response_v1", checks::response_v1) >= 17);
     assert!(replay_from("seeds", "response_v2", checks::response_v2) >= 4);
 }
+
+#[test]
+fn collect_regressions() {
+    replay("collect", checks::collect_bytes);
+}
