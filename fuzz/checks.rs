@@ -142,19 +142,23 @@ pub(crate) fn request_spec_bytes(data: &[u8]) {
     }
 }
 
-/// What a server reads: any method, URL and body. Reading never panics; whatever reads and
-/// validates builds back into the same request.
+/// What a server reads: the endpoint's method and URL, and any body (v1) or query (v2): the
+/// first byte picks the endpoint and `now`, the rest is what that endpoint carries. Reading never
+/// panics; whatever reads and validates builds back into the same request.
 pub(crate) fn request_http(data: &[u8]) {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
     let endpoint = Endpoint::ALL[usize::from(selector) % Endpoint::ALL.len()];
     let facts = endpoint.facts();
-    let (url, body) = if selector & 0x80 == 0 {
-        (format!("https://data-api.x.com{}", facts.path), Some(rest))
-    } else {
-        let query = String::from_utf8_lossy(rest);
-        (format!("https://api.x.com{}?{query}", facts.path), None)
+    let (url, body) = match facts.generation {
+        xengage_core::Generation::Enterprise => {
+            (format!("https://data-api.x.com{}", facts.path), Some(rest))
+        }
+        xengage_core::Generation::V2 => {
+            let query = String::from_utf8_lossy(rest);
+            (format!("https://api.x.com{}?{query}", facts.path), None)
+        }
     };
     let Ok(spec) = RequestSpec::from_http(facts.method, &url, body) else {
         return;
@@ -437,51 +441,187 @@ pub(crate) fn response_v2(data: &[u8]) {
     }
 }
 
-/// The OAuth 1.0a encoder and base string: encoding keeps exactly the unreserved characters,
-/// decodes back to the input, and a signature verifies, for any strings.
-pub(crate) fn oauth1(data: &[u8]) {
+/// A request to sign, from structured fuzzer input: any method, URL parts, parameters,
+/// credentials, nonce and timestamp, each usually well-formed and sometimes any text.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct OAuthInput {
+    method: Field,
+    scheme: Field,
+    /// The authority: maybe with userinfo, a port, upper case.
+    host: Field,
+    port: Option<u16>,
+    path: String,
+    /// Query parameters, percent-encoded into the URL.
+    query: Vec<(String, String)>,
+    /// Text appended to the query as it is (maybe `+`, `%zz`, a fragment).
+    raw_query: Option<String>,
+    form: Vec<(String, String)>,
+    consumer_key: String,
+    consumer_secret: String,
+    token: Option<(String, String)>,
+    nonce: String,
+    timestamp: u64,
+}
+
+/// RFC 5849 3.6, written out: every UTF-8 byte outside `A-Z a-z 0-9 - . _ ~` as `%XX`.
+fn reference_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The OAuth 1.0a encoder, base string, header and verifier: encoding keeps exactly the
+/// unreserved characters; a request that signs has the documented base string and a header that
+/// reads back into its protocol parameters; its signature verifies with the same secrets and
+/// not with another; reading any header never panics.
+pub(crate) fn oauth1(input: &OAuthInput) {
     use xengage_core::auth::oauth1;
-    let text = String::from_utf8_lossy(data);
-    let encoded = oauth1::percent_encode(&text);
-    assert!(
-        encoded
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
-        "{encoded}"
+    let method = pick(&input.method, &["GET", "POST", "get", "Put"]);
+    let scheme = pick(&input.scheme, &["https", "http", "HTTPS", "ftp"]);
+    let host = pick(
+        &input.host,
+        &["api.x.com", "DATA-API.X.com", "user:pw@api.x.com", "[::1]"],
     );
-    let decoded = percent_encoding::percent_decode_str(&encoded)
-        .decode_utf8()
-        .expect("UTF-8 back");
-    assert_eq!(decoded, text);
-    let (name, value) = text.split_once('=').unwrap_or((&text, ""));
-    let params = vec![(name.to_owned(), value.to_owned())];
-    let credentials = xengage_core::auth::OAuth1Credentials {
-        consumer_key: "ck".into(),
-        consumer_secret: xengage_core::auth::Secret::new(value),
-        token: Some("t".into()),
-        token_secret: Some(xengage_core::auth::Secret::new(name)),
+    let authority = match input.port {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
     };
-    let url = format!(
-        "https://api.x.com/2/insights/28hr?q={}",
-        oauth1::percent_encode(&text)
-    );
-    if let Ok(steps) = oauth1::sign("GET", &url, &params, &credentials, "n", 1) {
-        assert!(
-            steps
-                .base_string
-                .starts_with("GET&https%3A%2F%2Fapi.x.com%2F2%2Finsights%2F28hr&")
-        );
-        oauth1::verify(
-            "GET",
-            &url,
-            &params,
-            &steps.authorization_header,
-            value,
-            Some(name),
-        )
-        .expect("a signature verifies");
+    let mut url = format!("{scheme}://{authority}{}", input.path);
+    let query: Vec<String> = input
+        .query
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                oauth1::percent_encode(k),
+                oauth1::percent_encode(v)
+            )
+        })
+        .chain(input.raw_query.clone())
+        .collect();
+    if !query.is_empty() {
+        url = format!("{url}?{}", query.join("&"));
     }
-    let _ = oauth1::parse_authorization_header(&text);
+    let texts = [&method, &url, &input.consumer_key, &input.nonce]
+        .into_iter()
+        .chain(input.query.iter().flat_map(|(k, v)| [k, v]))
+        .chain(input.form.iter().flat_map(|(k, v)| [k, v]));
+    for text in texts {
+        assert_eq!(oauth1::percent_encode(text), reference_encode(text));
+        let encoded = oauth1::percent_encode(text);
+        let decoded = percent_encoding::percent_decode_str(&encoded)
+            .decode_utf8()
+            .expect("UTF-8 back");
+        assert_eq!(&decoded, text);
+    }
+    let _ = oauth1::parse_authorization_header(&url);
+    let credentials = xengage_core::auth::OAuth1Credentials {
+        consumer_key: input.consumer_key.clone(),
+        consumer_secret: xengage_core::auth::Secret::new(input.consumer_secret.clone()),
+        token: input.token.as_ref().map(|(t, _)| t.clone()),
+        token_secret: input
+            .token
+            .as_ref()
+            .map(|(_, s)| xengage_core::auth::Secret::new(s.clone())),
+    };
+    let token_secret = input.token.as_ref().map(|(_, s)| s.as_str());
+    let signed = oauth1::sign(
+        &method,
+        &url,
+        &input.form,
+        &credentials,
+        &input.nonce,
+        input.timestamp,
+    );
+    let Ok(steps) = signed else {
+        // Only a URL that is not absolute, or whose query is not percent-encoded UTF-8.
+        assert!(oauth1::normalize_url(&url).is_err() || oauth1::query_params(&url).is_err());
+        return;
+    };
+    let normalized = oauth1::normalize_url(&url).expect("a signed URL normalizes");
+    assert_eq!(
+        steps.base_string,
+        format!(
+            "{}&{}&{}",
+            method.to_ascii_uppercase(),
+            oauth1::percent_encode(&normalized),
+            oauth1::percent_encode(&steps.parameter_string)
+        )
+    );
+    // A plain URL normalizes as RFC 5849 3.4.1.2 says.
+    let plain = |s: &str| !s.contains(['/', '?', '#', '@']);
+    // (A host typed with its own `:port` is left out: the port to drop is then in `host`.)
+    let own_port =
+        input.port.is_none() && host.rsplit_once(':').is_some_and(|(_, p)| !p.contains(']'));
+    if plain(&host) && plain(&scheme) && !scheme.is_empty() && !host.is_empty() && !own_port {
+        let default = match (scheme.to_ascii_lowercase().as_str(), input.port) {
+            ("http", Some(80)) | ("https", Some(443)) | (_, None) => String::new(),
+            (_, Some(port)) => format!(":{port}"),
+        };
+        let path = input.path.split(['?', '#']).next().unwrap_or("");
+        if path.starts_with('/') || path.is_empty() {
+            let path = if path.is_empty() { "/" } else { path };
+            assert_eq!(
+                normalized,
+                format!(
+                    "{}://{}{default}{path}",
+                    scheme.to_ascii_lowercase(),
+                    host.to_ascii_lowercase()
+                )
+            );
+        }
+    }
+    let header = oauth1::parse_authorization_header(&steps.authorization_header)
+        .expect("a signed header reads back");
+    assert_eq!(
+        header.get("oauth_signature"),
+        Some(steps.signature.as_str())
+    );
+    assert_eq!(
+        header.get("oauth_consumer_key"),
+        Some(input.consumer_key.as_str())
+    );
+    assert_eq!(header.get("oauth_nonce"), Some(input.nonce.as_str()));
+    let timestamp = input.timestamp.to_string();
+    assert_eq!(header.get("oauth_timestamp"), Some(timestamp.as_str()));
+    assert_eq!(
+        header.get("oauth_token"),
+        input.token.as_ref().map(|(t, _)| t.as_str())
+    );
+    oauth1::verify(
+        &method,
+        &url,
+        &input.form,
+        &steps.authorization_header,
+        &input.consumer_secret,
+        token_secret,
+    )
+    .expect("a signature verifies");
+    let other_secret = format!("{}x", input.consumer_secret);
+    assert!(matches!(
+        oauth1::verify(
+            &method,
+            &url,
+            &input.form,
+            &steps.authorization_header,
+            &other_secret,
+            token_secret,
+        ),
+        Err(oauth1::VerifyError::Mismatch)
+    ));
+}
+
+/// Decodes an [`OAuthInput`] from raw fuzzer bytes and checks it.
+pub(crate) fn oauth1_bytes(data: &[u8]) {
+    if let Ok(input) = OAuthInput::arbitrary_take_rest(Unstructured::new(data)) {
+        oauth1(&input);
+    }
 }
 
 /// Rate-limit headers and the retry decisions built on them: any header values parse or are
@@ -667,5 +807,275 @@ pub(crate) fn error_accounts_for_every_post(
             ledger.get(id).is_some_and(|e| *e != PostEntry::default()),
             "post {id} is not accounted for after {error}"
         );
+    }
+}
+
+/// What the transport reports for one request in flight.
+#[derive(Debug, Arbitrary)]
+pub(crate) enum Reply {
+    /// 200 with a count for every post and metric asked.
+    Served,
+    /// 403 "Forbidden to access tweets: ..." naming these posts of the batch (by index).
+    Forbidden(Vec<u8>),
+    /// 400 with these posts of the batch in `unavailable_tweet_ids`.
+    Unavailable(Vec<u8>),
+    /// 400 with these posts of the batch refused impressions and engagements.
+    Unsupported(Vec<u8>),
+    /// Any status, with a served body.
+    Status(u16),
+    /// A 200 with any body.
+    Raw(Vec<u8>),
+    /// No answer at all (a `Failure`, by number).
+    Failed(u8),
+}
+
+/// One step of a collection, as a transport could drive it.
+#[derive(Debug, Arbitrary)]
+pub(crate) enum CollectStep {
+    /// Time passes (milliseconds), then a poll.
+    Poll(u16),
+    /// The `which`th request in flight (modulo their number) is answered, `after` ms later,
+    /// maybe with rate-limit headers.
+    Reply {
+        which: u8,
+        after: u16,
+        quota: Option<(u16, u16)>,
+        reply: Reply,
+        jitter: u8,
+    },
+}
+
+/// A collection job: which posts (of which ages), metrics, endpoint and window, and what the
+/// API answers.
+#[derive(Debug, Arbitrary)]
+pub(crate) struct CollectInput {
+    historical: bool,
+    /// Per post: its age in days (and a variant of the id).
+    posts: Vec<(u16, u8)>,
+    /// A bit set over impressions, engagements, favorites, video_views.
+    metrics: u8,
+    /// Weeks of the historical range, when one is given.
+    weeks: Option<u8>,
+    batch_size: Option<u8>,
+    separate_by_age: bool,
+    max_in_flight: u8,
+    steps: Vec<CollectStep>,
+}
+
+/// A v1 body serving every post and metric of `request`, in grouping `g` by post then type.
+fn served_body(request: &xengage_core::Request) -> String {
+    let posts: Vec<String> = request
+        .post_ids()
+        .iter()
+        .map(|p| {
+            let metrics: Vec<String> = request
+                .metrics()
+                .iter()
+                .filter_map(|m| m.v1_name())
+                .map(|m| format!(r#""{m}":"3""#))
+                .collect();
+            format!(r#""{}":{{{}}}"#, p.as_str(), metrics.join(","))
+        })
+        .collect();
+    format!(r#"{{"g":{{{}}}}}"#, posts.join(","))
+}
+
+/// The posts of `request` at `picks` (modulo their number), as a JSON list and as text.
+fn picked(request: &xengage_core::Request, picks: &[u8]) -> (String, String) {
+    let ids = request.post_ids();
+    let chosen: Vec<&str> = picks
+        .iter()
+        .take(30)
+        .map(|&i| ids[usize::from(i) % ids.len()].as_str())
+        .collect();
+    let json: Vec<String> = chosen.iter().map(|id| format!("\"{id}\"")).collect();
+    (format!("[{}]", json.join(",")), chosen.join(", "))
+}
+
+/// The collector never panics and never stalls: however the API answers (partial refusals,
+/// errors, 429s, failures, in any order), a job whose remaining requests are then served ends,
+/// with every post of the plan accounted for in the ledger (values or a reason, never pending).
+pub(crate) fn collect(input: &CollectInput) {
+    use std::time::Duration as StdDuration;
+    use xengage_core::collect::{Action, CollectOptions, Collector, Outgoing};
+    use xengage_core::pace::Failure;
+    use xengage_core::plan::{Plan, PlanOptions};
+    use xengage_core::response::PostStatus;
+
+    let now = now_of(6_800_000); // 2026-12-06
+    let snowflake = |days: u16, n: u8| {
+        let created = now - Duration::days(i64::from(days % 2500));
+        let ms = created.unix_timestamp() * 1000 - 1_288_834_974_657;
+        (u64::try_from(ms).unwrap_or(0) << 22 | u64::from(n)).to_string()
+    };
+    let ids: Vec<String> = input
+        .posts
+        .iter()
+        .take(80)
+        .map(|&(days, n)| snowflake(days, n))
+        .collect();
+    let metrics: Vec<&str> = ["impressions", "engagements", "favorites", "video_views"]
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| input.metrics & (1 << i) != 0)
+        .map(|(_, m)| m)
+        .collect();
+    let endpoint = if input.historical {
+        Endpoint::Historical
+    } else {
+        Endpoint::Totals
+    };
+    let mut spec = RequestSpec::new(endpoint)
+        .post_ids(ids)
+        .metrics(metrics)
+        .grouping("g", ["tweet.id", "engagement.type"]);
+    if let (true, Some(weeks)) = (input.historical, input.weeks) {
+        let end = now - Duration::days(1);
+        let start = end - Duration::weeks(i64::from(weeks % 12 + 1));
+        spec = spec.window_times(start, end);
+    }
+    let plan_options = PlanOptions {
+        separate_by_age: input.separate_by_age,
+        batch_size: input.batch_size.map(usize::from),
+    };
+    let Ok(plan) = Plan::new(&spec, now, &ValidationOptions::default(), &plan_options) else {
+        return;
+    };
+    let planned: Vec<xengage_core::PostId> = plan.post_ids().to_vec();
+    let mut collector = Collector::new(
+        plan,
+        CollectOptions {
+            max_in_flight: usize::from(input.max_in_flight % 6),
+            ..CollectOptions::default()
+        },
+    );
+    let mut t = StdDuration::ZERO;
+    let mut flights: Vec<Outgoing> = Vec::new();
+    let served_headers = {
+        let mut h = http::HeaderMap::new();
+        h.insert("x-per-minute-limit", http::HeaderValue::from_static("600"));
+        h.insert(
+            "x-per-minute-remaining",
+            http::HeaderValue::from_static("500"),
+        );
+        h
+    };
+    // Polls once: a request to send joins the flights, a wait lets time pass; whether the
+    // collector waits for an answer, and whether the job is done.
+    let poll = |collector: &mut Collector, t: &mut StdDuration, flights: &mut Vec<Outgoing>| {
+        let action = collector.poll(*t);
+        while collector.next_event().is_some() {}
+        match action {
+            Action::Send(out) => flights.push(out),
+            Action::Wait(d) => *t += d,
+            Action::AwaitAnswer => {
+                assert!(
+                    !flights.is_empty(),
+                    "awaits an answer with nothing in flight"
+                );
+                return (true, false);
+            }
+            Action::Done => return (false, true),
+        }
+        (false, false)
+    };
+    let mut done = false;
+    for step in input.steps.iter().take(500) {
+        match step {
+            CollectStep::Poll(ms) => {
+                t += StdDuration::from_millis(u64::from(*ms));
+                done = poll(&mut collector, &mut t, &mut flights).1;
+            }
+            CollectStep::Reply {
+                which,
+                after,
+                quota,
+                reply,
+                jitter,
+            } => {
+                if flights.is_empty() {
+                    continue;
+                }
+                let out = flights.remove(usize::from(*which) % flights.len());
+                t += out.send_after + StdDuration::from_millis(u64::from(*after));
+                let jitter = f64::from(*jitter) / 256.0;
+                let mut headers = http::HeaderMap::new();
+                if let Some((limit, remaining)) = quota {
+                    headers.insert("x-per-minute-limit", http::HeaderValue::from(*limit));
+                    headers.insert(
+                        "x-per-minute-remaining",
+                        http::HeaderValue::from(*remaining),
+                    );
+                }
+                let request = &out.request;
+                let (status, body) = match reply {
+                    Reply::Served => (200, served_body(request).into_bytes()),
+                    Reply::Forbidden(picks) => {
+                        let (_, text) = picked(request, picks);
+                        let body =
+                            format!(r#"{{"errors":["Forbidden to access tweets: {text}"]}}"#);
+                        (403, body.into_bytes())
+                    }
+                    Reply::Unavailable(picks) => {
+                        let (json, _) = picked(request, picks);
+                        let body = format!(
+                            r#"{{"errors":["Tweet ID(s) are unavailable"],"unavailable_tweet_ids":{json}}}"#
+                        );
+                        (400, body.into_bytes())
+                    }
+                    Reply::Unsupported(picks) => {
+                        let (json, _) = picked(request, picks);
+                        let body = format!(
+                            r#"{{"errors":["Impressions & engagements for tweets older than 90 days are not supported"],"unsupported_for_impressions_engagements_tweet_ids":{json}}}"#
+                        );
+                        (400, body.into_bytes())
+                    }
+                    Reply::Status(status) => (*status, served_body(request).into_bytes()),
+                    Reply::Raw(body) => (200, body.clone()),
+                    Reply::Failed(kind) => {
+                        let failure = match kind % 5 {
+                            0 => Failure::Server,
+                            1 => Failure::Timeout,
+                            2 => Failure::Connection,
+                            3 => Failure::BrokenBody,
+                            _ => Failure::Permanent,
+                        };
+                        collector.on_failure(out.id, t, failure, "no answer", jitter);
+                        continue;
+                    }
+                };
+                collector.on_answer(out.id, t, status, &headers, &body, jitter);
+            }
+        }
+    }
+    // Then the API serves everything it is asked: the job ends.
+    for _ in 0..100_000 {
+        if done {
+            break;
+        }
+        let (awaits, finished) = poll(&mut collector, &mut t, &mut flights);
+        done = finished;
+        if awaits {
+            let out = flights.remove(0);
+            t += out.send_after + StdDuration::from_millis(5);
+            let body = served_body(&out.request);
+            collector.on_answer(out.id, t, 200, &served_headers, body.as_bytes(), 0.5);
+        }
+    }
+    assert!(done, "the job never ends");
+    let summary = collector.finish();
+    for id in &planned {
+        let status = summary.ledger.status(id);
+        assert!(
+            status.is_some_and(|s| s != PostStatus::Pending),
+            "post {id} ends {status:?}"
+        );
+    }
+}
+
+/// Decodes a [`CollectInput`] from raw fuzzer bytes and checks it.
+pub(crate) fn collect_bytes(data: &[u8]) {
+    if let Ok(input) = CollectInput::arbitrary_take_rest(Unstructured::new(data)) {
+        collect(&input);
     }
 }

@@ -4,4 +4,4 @@
 #[path = "../checks.rs"]
 mod checks;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::oauth1(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::oauth1_bytes(data));

@@ -1,5 +1,7 @@
 //! `cargo xtask fuzz [--seconds N] [TARGET...]`: every cargo-fuzz target of `fuzz/`, each for N
-//! seconds (default 60), seeded from the project's fixtures and from every committed crasher.
+//! seconds (default 60), seeded from its committed seeds (`fuzz/seeds/<target>/`: well-formed
+//! inputs that reach past the first validation, which random bytes rarely get through) and from
+//! every committed crasher (`fuzz/regressions/<target>/`).
 //! `cargo xtask ci` runs each for a short smoke time so the targets keep building and running.
 //!
 //! Installs `cargo-fuzz` when missing. Builds with the nightly toolchain when rustup has one;
@@ -10,12 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::{cargo, run, workspace_root};
-
-/// Fixture folders whose files seed a target's corpus, by target.
-const SEEDS: &[(&str, &[&str])] = &[(
-    "request_http",
-    &["crates/xengage-core/tests/fixtures/requests"],
-)];
 
 fn targets(root: &Path) -> Result<Vec<String>, String> {
     let manifest = std::fs::read_to_string(root.join("fuzz/Cargo.toml"))
@@ -55,22 +51,6 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
     Ok(())
 }
 
-/// Copies the files of `from` into `to` (the corpus), skipping folders.
-fn seed(from: &Path, to: &Path) -> Result<(), String> {
-    let Ok(entries) = std::fs::read_dir(from) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_file() {
-            let dest = to.join(format!("seed-{}", entry.file_name().to_string_lossy()));
-            std::fs::copy(&path, dest)
-                .map_err(|e| format!("seeding from {}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
-}
-
 /// `cargo xtask fuzz [--seconds N] [TARGET...]`.
 pub(crate) fn fuzz(args: &[String]) -> Result<(), String> {
     let root = workspace_root();
@@ -103,13 +83,8 @@ pub(crate) fn fuzz(args: &[String]) -> Result<(), String> {
     for target in &targets {
         let corpus = fuzz_dir.join("corpus").join(target);
         std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
-        for (t, dirs) in SEEDS {
-            if t == target {
-                for d in *dirs {
-                    seed(&root.join(d), &corpus)?;
-                }
-            }
-        }
+        // Read-only corpora after the first (where libFuzzer writes what it finds).
+        let seeds: PathBuf = fuzz_dir.join("seeds").join(target);
         let regressions: PathBuf = fuzz_dir.join("regressions").join(target);
         let mut cmd = if nightly {
             let mut c = Command::new("rustup");
@@ -123,6 +98,7 @@ pub(crate) fn fuzz(args: &[String]) -> Result<(), String> {
         cmd.current_dir(&fuzz_dir)
             .args(["fuzz", "run", target])
             .arg(&corpus)
+            .args(seeds.is_dir().then_some(&seeds))
             .args(regressions.is_dir().then_some(&regressions))
             .arg("--")
             .arg(format!("-max_total_time={seconds}"))

@@ -1,5 +1,6 @@
 //! Replays every input the fuzzers ever crashed on (`fuzz/regressions/<target>/`) through the
-//! same checks the fuzz targets run (`fuzz/checks.rs`), so plain `cargo test` keeps them fixed.
+//! same checks the fuzz targets run (`fuzz/checks.rs`), so plain `cargo test` keeps them fixed;
+//! and the targets' seeds (`fuzz/seeds/<target>/`), so a seed the checks refuse is caught here.
 #![allow(clippy::disallowed_methods)] // reads fixture files
 
 #[path = "../../../fuzz/checks.rs"]
@@ -7,9 +8,10 @@ mod checks;
 
 use std::path::PathBuf;
 
-fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+fn inputs(folder: &str, target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/regressions")
+        .join("../../fuzz")
+        .join(folder)
         .join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -27,7 +29,11 @@ fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let inputs = inputs(target);
+    replay_from("regressions", target, check)
+}
+
+fn replay_from(folder: &str, target: &str, check: fn(&[u8])) -> usize {
+    let inputs = inputs(folder, target);
     for (path, bytes) in &inputs {
         if let Err(e) = std::panic::catch_unwind(|| check(bytes)) {
             let msg = e
@@ -35,7 +41,7 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
                 .cloned()
                 .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()));
             panic!(
-                "{target} regression {} fails again: {msg:?}",
+                "{target} input {} fails (again, if a regression): {msg:?}",
                 path.display()
             );
         }
@@ -70,7 +76,7 @@ fn response_v2_regressions() {
 
 #[test]
 fn oauth1_regressions() {
-    replay("oauth1", checks::oauth1);
+    replay("oauth1", checks::oauth1_bytes);
 }
 
 #[test]
@@ -81,4 +87,16 @@ fn headers_regressions() {
 #[test]
 fn time_text_regressions() {
     replay("time_text", checks::times_bytes);
+}
+
+#[test]
+fn seeds_pass_their_checks() {
+    assert!(replay_from("seeds", "request_http", checks::request_http) >= 5);
+    assert!(replay_from("seeds", "response_v1", checks::response_v1) >= 17);
+    assert!(replay_from("seeds", "response_v2", checks::response_v2) >= 4);
+}
+
+#[test]
+fn collect_regressions() {
+    replay("collect", checks::collect_bytes);
 }
