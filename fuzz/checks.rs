@@ -566,7 +566,11 @@ pub(crate) fn oauth1(input: &OAuthInput) {
         };
         let path = input.path.split(['?', '#']).next().unwrap_or("");
         if path.starts_with('/') || path.is_empty() {
-            let path = if path.is_empty() { "/" } else { path };
+            let path = if path.is_empty() {
+                "/".to_owned()
+            } else {
+                sent_path(path)
+            };
             assert_eq!(
                 normalized,
                 format!(
@@ -860,6 +864,24 @@ pub(crate) struct CollectInput {
     separate_by_age: bool,
     max_in_flight: u8,
     steps: Vec<CollectStep>,
+}
+
+/// A path as an HTTP client sends it (the WHATWG path percent-encode set, which reqwest and
+/// fetch follow): controls, space, `"`, `<`, `>`, `` ` ``, `{`, `}` and every non-ASCII
+/// character percent-encoded as UTF-8, upper-case hex; the rest as written.
+fn sent_path(path: &str) -> String {
+    let mut out = String::new();
+    for c in path.chars() {
+        if c.is_ascii_control() || c == ' ' || "\"<>`{}".contains(c) || !c.is_ascii() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                let _ = std::fmt::Write::write_fmt(&mut out, format_args!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A v1 body serving every post and metric of `request`, in grouping `g` by post then type.
