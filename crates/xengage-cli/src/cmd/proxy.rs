@@ -72,6 +72,13 @@ struct Proxy {
     secrets: Vec<Secret>,
 }
 
+/// The upstream's headers passed on to the page (the rest stay with the proxy).
+const PASSED_ON: [&str; 3] = [
+    "content-type",
+    "x-per-minute-limit",
+    "x-per-minute-remaining",
+];
+
 /// Secrets shorter than this are not looked for in answers: too likely to occur by chance,
 /// and no real token or key is this short.
 const SHORTEST_SECRET: usize = 8;
@@ -305,7 +312,7 @@ async fn forward(
     match client.exchange(&request).await {
         Ok(answer)
             if holds_secret(&answer.body, &proxy.secrets)
-                || ["content-type", "x-per-minute-limit", "x-per-minute-remaining"]
+                || PASSED_ON
                     .iter()
                     .filter_map(|name| answer.headers.get(*name))
                     .any(|v| holds_secret(v.as_bytes(), &proxy.secrets)) =>
@@ -320,11 +327,7 @@ async fn forward(
             let mut r = Response::new(Body::from(answer.body));
             *r.status_mut() =
                 StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            for name in [
-                "content-type",
-                "x-per-minute-limit",
-                "x-per-minute-remaining",
-            ] {
+            for name in PASSED_ON {
                 if let Some(v) = answer.headers.get(name) {
                     r.headers_mut().insert(name, v.clone());
                 }
