@@ -222,3 +222,107 @@ async fn an_upstream_html_answer_cannot_run_on_the_page_origin() {
     assert_eq!(r.status(), 403);
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
 }
+
+/// A proxy (to an upstream never reached) that gives pages one second to send a request.
+fn proxy_with_client_timeout() -> Server {
+    Server::start(
+        &[
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-origin",
+            ORIGIN,
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--client-timeout",
+            "1",
+        ],
+        &[("X_BEARER_TOKEN", "proxy-bearer-token")],
+    )
+}
+
+fn addr_of(proxy: &Server) -> String {
+    proxy.url().trim_start_matches("http://").to_owned()
+}
+
+/// Everything the proxy sends on `stream` until it closes it; panics if it keeps the
+/// connection open past the guard.
+async fn until_closed(stream: &mut tokio::net::tcp::OwnedReadHalf) -> String {
+    let mut all = Vec::new();
+    let read = async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => all.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(HANG_GUARD, read)
+        .await
+        .expect("the proxy kept a slow client's connection open");
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_trickles_its_head_or_sends_nothing_is_cut_off() {
+    let proxy = proxy_with_client_timeout();
+    // A header line every 200 ms: each read makes progress, so only a deadline on the whole
+    // head (not an idle timeout) ends it.
+    let (mut read, mut write) = tokio::net::TcpStream::connect(addr_of(&proxy))
+        .await
+        .unwrap()
+        .into_split();
+    let trickle = tokio::spawn(async move {
+        let _ = write
+            .write_all(b"POST /insights/engagement/totals HTTP/1.1\r\nhost: proxy\r\n")
+            .await;
+        for i in 0.. {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if write
+                .write_all(format!("x-{i}: a\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let answer = until_closed(&mut read).await;
+    assert!(!answer.contains("200 OK"), "{answer}");
+    trickle.abort();
+    // A connection that never sends a byte is closed as well.
+    let (mut read, _write) = tokio::net::TcpStream::connect(addr_of(&proxy))
+        .await
+        .unwrap()
+        .into_split();
+    assert_eq!(until_closed(&mut read).await, "");
+}
+
+#[tokio::test]
+async fn a_client_that_stalls_its_body_gets_a_408_naming_the_option() {
+    let proxy = proxy_with_client_timeout();
+    let (mut read, mut write) = tokio::net::TcpStream::connect(addr_of(&proxy))
+        .await
+        .unwrap()
+        .into_split();
+    write
+        .write_all(
+            format!(
+                "POST /insights/engagement/totals HTTP/1.1\r\nhost: proxy\r\norigin: {ORIGIN}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{{\"tweet_ids\""
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = until_closed(&mut read).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("--client-timeout"), "{answer}");
+    // The API's shape for v1 errors, and the page may read it.
+    assert!(answer.contains(r#""errors""#), "{answer}");
+    assert!(
+        answer.contains(&format!("access-control-allow-origin: {ORIGIN}")),
+        "{answer}"
+    );
+    drop(write);
+}

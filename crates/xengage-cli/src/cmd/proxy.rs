@@ -5,16 +5,20 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::response::Response;
 use http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, CONTENT_TYPE, ORIGIN, VARY,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
 use xengage_core::auth::{Credentials, Secret};
 use xengage_core::{CredentialKind, Endpoint, RequestSpec, ValidationOptions};
 use xengage_native::Client;
@@ -58,6 +62,11 @@ pub(crate) struct Args {
     /// Seconds allowed for one upstream request.
     #[arg(long, default_value_t = 30)]
     pub(crate) timeout: u64,
+    /// Seconds a page has to send a request's head (line and headers), and again its body.
+    /// A connection that sends nothing for this long between requests is closed too, so a
+    /// client that trickles bytes cannot hold connections open.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) client_timeout: u64,
 }
 
 struct Proxy {
@@ -70,6 +79,8 @@ struct Proxy {
     /// Every secret the clients hold: an answer that holds one (an upstream that echoes the
     /// request's `Authorization`) is not passed on to the page.
     secrets: Vec<Secret>,
+    /// How long a page has to send a request's body (`--client-timeout`).
+    client_timeout: Duration,
 }
 
 /// The upstream's headers passed on to the page (the rest stay with the proxy).
@@ -188,9 +199,9 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    let mut r = answer(&proxy, method, uri, headers, body).await;
+    let mut r = answer(&proxy, method, uri, headers, request).await;
     // The body may be the upstream's, in whatever type it says (an HTML error page): opened
     // as a document on the page's origin (a same-origin link), it must not run or be sniffed
     // into something that does. A fetch ignores both headers.
@@ -211,7 +222,7 @@ async fn answer(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
     // A request naming a host of its own (absolute form, CONNECT) asks for an open proxy.
     if uri.authority().is_some() || method == Method::CONNECT {
@@ -270,7 +281,29 @@ async fn answer(
             origin,
         );
     };
-    with_cors(forward(proxy, endpoint, &method, &uri, &body).await, origin)
+    let r = match read_body(proxy, request).await {
+        Ok(body) => forward(proxy, endpoint, &method, &uri, &body).await,
+        Err((status, why)) => json_error(&uri, status, &[why]),
+    };
+    with_cors(r, origin)
+}
+
+/// The request's body, within --client-timeout and axum's limit (2 MB; a request is a few KB).
+async fn read_body(proxy: &Proxy, request: Request) -> Result<Bytes, (StatusCode, String)> {
+    match tokio::time::timeout(proxy.client_timeout, Bytes::from_request(request, &())).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(rejection)) => Err((
+            rejection.status(),
+            format!("the request's body: {}", rejection.body_text()),
+        )),
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request's body did not arrive within {} s (the proxy's --client-timeout)",
+                proxy.client_timeout.as_secs()
+            ),
+        )),
+    }
 }
 
 async fn forward(
@@ -380,21 +413,48 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         };
         clients.push((endpoint, client));
     }
+    let client_timeout = Duration::from_secs(args.client_timeout);
     let proxy = Arc::new(Proxy {
         origins,
         clients,
         secrets,
+        client_timeout,
     });
     crate::runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = TcpListener::bind(args.listen)
             .await
             .map_err(CliError::Serve)?;
         let addr = listener.local_addr().map_err(CliError::Serve)?;
         println!("{}", serde_json::json!({ "url": format!("http://{addr}") }));
         let app = Router::new().fallback(handle).with_state(proxy);
-        axum::serve(listener, app).await.map_err(CliError::Serve)?;
+        serve(listener, app, client_timeout).await;
         Ok(ExitOutcome::Ok)
     })
+}
+
+/// Serves HTTP/1.1 on `listener` until the process ends. Unlike `axum::serve`, a connection
+/// must deliver each request's head within `head_timeout` of the proxy starting to wait for
+/// it (idle keep-alive time included); hyper closes it otherwise.
+async fn serve(listener: TcpListener, app: Router, head_timeout: Duration) {
+    loop {
+        // Out of file descriptors, or a connection reset before it was accepted: wait
+        // instead of spinning, as axum::serve does.
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(head_timeout);
+            // A client gone or too slow ends its own connection, and nothing else.
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 #[cfg(test)]
