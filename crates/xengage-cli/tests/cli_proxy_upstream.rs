@@ -241,8 +241,17 @@ fn proxy_with_client_timeout() -> Server {
     )
 }
 
-fn addr_of(proxy: &Server) -> String {
-    proxy.url().trim_start_matches("http://").to_owned()
+/// A raw connection to `proxy`, to send it what no HTTP client would.
+async fn connect(
+    proxy: &Server,
+) -> (
+    tokio::net::tcp::OwnedReadHalf,
+    tokio::net::tcp::OwnedWriteHalf,
+) {
+    tokio::net::TcpStream::connect(proxy.url().trim_start_matches("http://"))
+        .await
+        .unwrap()
+        .into_split()
 }
 
 /// Everything the proxy sends on `stream` until it closes it; panics if it keeps the
@@ -269,10 +278,7 @@ async fn a_client_that_trickles_its_head_or_sends_nothing_is_cut_off() {
     let proxy = proxy_with_client_timeout();
     // A header line every 200 ms: each read makes progress, so only a deadline on the whole
     // head (not an idle timeout) ends it.
-    let (mut read, mut write) = tokio::net::TcpStream::connect(addr_of(&proxy))
-        .await
-        .unwrap()
-        .into_split();
+    let (mut read, mut write) = connect(&proxy).await;
     let trickle = tokio::spawn(async move {
         let _ = write
             .write_all(b"POST /insights/engagement/totals HTTP/1.1\r\nhost: proxy\r\n")
@@ -292,20 +298,14 @@ async fn a_client_that_trickles_its_head_or_sends_nothing_is_cut_off() {
     assert!(!answer.contains("200 OK"), "{answer}");
     trickle.abort();
     // A connection that never sends a byte is closed as well.
-    let (mut read, _write) = tokio::net::TcpStream::connect(addr_of(&proxy))
-        .await
-        .unwrap()
-        .into_split();
+    let (mut read, _write) = connect(&proxy).await;
     assert_eq!(until_closed(&mut read).await, "");
 }
 
 #[tokio::test]
 async fn a_client_that_stalls_its_body_gets_a_408_naming_the_option() {
     let proxy = proxy_with_client_timeout();
-    let (mut read, mut write) = tokio::net::TcpStream::connect(addr_of(&proxy))
-        .await
-        .unwrap()
-        .into_split();
+    let (mut read, mut write) = connect(&proxy).await;
     write
         .write_all(
             format!(
