@@ -63,20 +63,22 @@ fn proxy_to(upstream: &str) -> Server {
 }
 
 fn proxy_with(upstream: &str, env: &[(&str, &str)]) -> Server {
-    Server::start(
-        &[
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--allow-origin",
-            ORIGIN,
-            "--upstream",
-            upstream,
-            "--timeout",
-            "1",
-        ],
-        env,
-    )
+    start_proxy(upstream, env, &["--timeout", "1"])
+}
+
+/// `xengage proxy` to `upstream` for [`ORIGIN`], with `env` and the `options` given.
+fn start_proxy(upstream: &str, env: &[(&str, &str)], options: &[&str]) -> Server {
+    let mut args = vec![
+        "proxy",
+        "--listen",
+        "127.0.0.1:0",
+        "--allow-origin",
+        ORIGIN,
+        "--upstream",
+        upstream,
+    ];
+    args.extend_from_slice(options);
+    Server::start(&args, env)
 }
 
 async fn post_totals(proxy: &Server) -> reqwest::Response {
@@ -225,19 +227,10 @@ async fn an_upstream_html_answer_cannot_run_on_the_page_origin() {
 
 /// A proxy (to an upstream never reached) that gives pages one second to send a request.
 fn proxy_with_client_timeout() -> Server {
-    Server::start(
-        &[
-            "proxy",
-            "--listen",
-            "127.0.0.1:0",
-            "--allow-origin",
-            ORIGIN,
-            "--upstream",
-            "http://127.0.0.1:9",
-            "--client-timeout",
-            "1",
-        ],
+    start_proxy(
+        "http://127.0.0.1:9",
         &[("X_BEARER_TOKEN", "proxy-bearer-token")],
+        &["--client-timeout", "1"],
     )
 }
 
