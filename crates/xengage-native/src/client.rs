@@ -245,27 +245,47 @@ impl Client {
     ///
     /// Outside a Tokio runtime: the job is spawned on the current one.
     pub fn collect(&self, spec: &RequestSpec) -> Result<Collection, InvalidRequest> {
-        let plan = Plan::new(spec, self.now(), &self.validation(), &self.options.plan)?;
-        let collector = Collector::new(
-            plan,
-            CollectOptions {
-                max_in_flight: self.options.max_in_flight,
-                retry: self.options.retry,
-                pacing: self.options.pacing,
-                parse: self.options.parse.clone(),
-            },
-        );
+        let plan = self.plan_at(spec, self.now())?;
+        Ok(self.start(Collector::new(plan, self.collect_options())))
+    }
+
+    /// The plan of `spec` against `now`, with this client's validation and batching.
+    pub(crate) fn plan_at(
+        &self,
+        spec: &RequestSpec,
+        now: OffsetDateTime,
+    ) -> Result<Plan, InvalidRequest> {
+        Plan::new(spec, now, &self.validation(), &self.options.plan)
+    }
+
+    /// The collector's options, from this client's.
+    pub(crate) fn collect_options(&self) -> CollectOptions {
+        CollectOptions {
+            max_in_flight: self.options.max_in_flight,
+            retry: self.options.retry,
+            pacing: self.options.pacing,
+            parse: self.options.parse.clone(),
+        }
+    }
+
+    /// The credentials' account, as a checkpoint names it.
+    pub(crate) fn account(&self) -> xengage_core::checkpoint::Account {
+        xengage_core::checkpoint::Account::of(&self.credentials)
+    }
+
+    /// Runs `collector` on the current runtime.
+    pub(crate) fn start(&self, collector: Collector) -> Collection {
         let planned = collector.plan().len();
         let notices = collector.plan().notices().to_vec();
         let (tx, rx) = mpsc::channel(self.options.event_buffer.max(1));
         let client = self.clone();
         let task = tokio::spawn(async move { client.drive(collector, tx).await });
-        Ok(Collection {
+        Collection {
             rx,
             task,
             planned,
             notices,
-        })
+        }
     }
 
     /// Runs a bulk job to its end and merges every batch.
@@ -285,6 +305,7 @@ impl Client {
             match event {
                 Event::BatchDone { outcome, .. } => outcomes.push(*outcome),
                 Event::BatchFailed { error, .. } => last_error = error,
+                Event::Stopped { error, .. } => last_error = Some(error),
                 _ => {}
             }
         }

@@ -5,6 +5,9 @@
 //! sleeps and reports back. [`Client::send`] sends one request; [`Client::collect`] runs a bulk
 //! job of any number of posts and, on the historical endpoints, any range, streaming each batch's
 //! rows and progress as they arrive; [`Client::collect_all`] waits for the whole job and merges it.
+//! [`Client::collect_saving`] runs a job whose events carry the checkpoint's records to save,
+//! and [`Client::collect_resumed`] resumes a stopped job from them, sending only what was not
+//! answered (the format is the core's: [`xengage_core::checkpoint`]).
 //! Redirects are not followed: the API never sends one, and a 3xx fails its batch as
 //! `ApiErrorKind::Redirect` (check the base URL), so requests go nowhere but where they were
 //! built for.
@@ -55,6 +58,8 @@ pub use xengage_core;
 
 mod client;
 mod http;
+mod resume;
 
 pub use crate::client::{Client, ClientError, ClientOptions, Collected, Collection, SendError};
 pub use crate::http::{ExchangeError, RawAnswer, check_url};
+pub use crate::resume::ResumeError;
