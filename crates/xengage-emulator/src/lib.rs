@@ -88,6 +88,8 @@ pub enum FaultKind {
     Truncate,
     /// A 200 whose body is not JSON.
     InvalidJson,
+    /// A 401, as for a token revoked or expired mid-job (never drawn by `rate`: schedule it).
+    Unauthorized,
 }
 
 impl FaultKind {

@@ -220,6 +220,19 @@ async fn handle(
             r
         }
         Some(FaultKind::Drop) => dropped(Bytes::new()),
+        Some(FaultKind::Unauthorized) => finish(
+            &state,
+            &headers,
+            &error(
+                generation,
+                StatusCode::UNAUTHORIZED,
+                &[
+                    "Your account could not be authenticated. Reason: Invalid or expired token"
+                        .into(),
+                ],
+            ),
+            None,
+        ),
         Some(FaultKind::InvalidJson) => {
             let mut r = Response::new(Body::from(r#"{"grouping": {"1": "#));
             r.headers_mut()
