@@ -17,7 +17,7 @@ use crate::output::{printable, sync_dir_of};
 pub(crate) enum Start {
     /// No checkpoint there yet: one is made once the job's header is known.
     Fresh {
-        /// Where the header is written first (already made: the path is usable).
+        /// Where the header is written first (checked: a file can be made there).
         new: PathBuf,
     },
     /// A checkpoint to resume from.
@@ -47,8 +47,11 @@ pub(crate) fn open(path: &Path) -> Result<Start, CliError> {
             .map(|c| Start::Resume(Box::new(c)))
             .map_err(|e| refused(path, ResumeError::Checkpoint(e))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Made and removed: the directory takes files, so the checkpoint can be made once
+            // the job's header is known.
             let new = new_path(path);
             std::fs::File::create(&new).map_err(write_error(path))?;
+            let _ = std::fs::remove_file(&new);
             Ok(Start::Fresh { new })
         }
         Err(source) => Err(CliError::ReadFile {

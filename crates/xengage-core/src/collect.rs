@@ -21,6 +21,13 @@
 //! for the metrics left, in a request of its own. Every post asked about ends in the ledger
 //! with values or a reason.
 //!
+//! A job can keep a checkpoint ([`crate::checkpoint`]): a collector made by
+//! [`Collector::saving`] hands out, with each answer that settles a request, an [`Event::Save`]
+//! whose record the transport appends; [`Collector::resume`] starts from those bytes, hands the
+//! answers kept out again as events (without sending them) and sends only the rest. A 401 stops
+//! a job at once ([`Event::Stopped`]): every request after it would be refused too, and a
+//! checkpoint resumes it with renewed credentials.
+//!
 //! ```
 //! use std::time::Duration;
 //! use time::macros::datetime;
