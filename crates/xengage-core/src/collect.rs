@@ -210,8 +210,9 @@ pub enum Event {
         answers: usize,
     },
     /// The job stopped at once: the API refused the credentials (401), so every request
-    /// after would be refused too. The rest is in the ledger as not asked; resume the job
-    /// from its checkpoint with working credentials.
+    /// after would be refused too. It follows the refused request's [`Event::BatchFailed`];
+    /// the rest is in the ledger as not asked. Resume the job from its checkpoint with
+    /// working credentials.
     Stopped {
         /// The request refused.
         index: usize,
@@ -620,7 +621,7 @@ impl Collector {
                     self.events.push_back(Event::Save { index, record });
                 }
             }
-            Err(ResponseError::Api(e)) if e.status == 401 => self.stop(&flight.work, *e),
+            Err(ResponseError::Api(e)) if e.status == 401 => self.stop(flight.work, *e),
             Err(error) => match self.narrow(index, request, error) {
                 Ok(pieces) => {
                     if self.saving {
@@ -642,7 +643,7 @@ impl Collector {
 
     /// The credentials were refused: every request after would be too, so the job stops at
     /// once rather than ask each of them.
-    fn stop(&mut self, work: &Work, error: crate::response::ApiError) {
+    fn stop(&mut self, work: Work, error: crate::response::ApiError) {
         let error = ResponseError::Api(Box::new(error));
         self.ledger.absorb(&Ledger::failed(&work.request, &error));
         self.progress.requests_failed += 1;
@@ -650,6 +651,16 @@ impl Collector {
         self.stopped = Some(format!(
             "not asked: the job stopped when the API refused the credentials ({message})"
         ));
+        // The request refused fails as any request given up on does (a consumer that reads
+        // failures sees it), then the job stops.
+        self.events.push_back(Event::BatchFailed {
+            index: work.index,
+            request: work.request,
+            failure: Failure::Permanent,
+            message: message.clone(),
+            error: Some(error.clone()),
+            attempts: work.attempts,
+        });
         self.events.push_back(Event::Stopped {
             index: work.index,
             message,
