@@ -43,7 +43,7 @@
 //! }
 //! // Later, maybe in another process: nothing is left to send.
 //! let checkpoint = Checkpoint::read(&saved)?;
-//! let mut resumed = Collector::resume(plan, CollectOptions::default(), &checkpoint, &account)?;
+//! let mut resumed = Collector::resume(plan, CollectOptions::default(), checkpoint, &account)?;
 //! assert_eq!(resumed.poll(Duration::ZERO), Action::Done);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -402,20 +402,23 @@ impl Collector {
     pub fn resume(
         plan: Plan,
         options: CollectOptions,
-        checkpoint: &Checkpoint,
+        checkpoint: Checkpoint,
         account: &Account,
     ) -> Result<Collector, CheckpointError> {
         checkpoint.check(&plan, account)?;
         let mut c = Collector::new(plan, options);
         c.saving = true;
-        let mut by_index: BTreeMap<usize, Vec<&SavedAnswer>> = BTreeMap::new();
-        for answer in &checkpoint.answers {
+        let answers = checkpoint.answers.len();
+        // The answers move into the collector, and each is dropped once handed out again: a
+        // resumed job holds the checkpoint's bodies once, and less and less of them.
+        let mut by_index: BTreeMap<usize, Vec<SavedAnswer>> = BTreeMap::new();
+        for answer in checkpoint.answers {
             by_index.entry(answer.index).or_default().push(answer);
         }
         c.restored = vec![false; c.plan.len()];
         c.events.push_back(Event::Resumed {
             requests: by_index.len(),
-            answers: checkpoint.answers.len(),
+            answers,
         });
         for (index, mut answers) in by_index {
             let Some(request) = c.plan.request(index) else {
@@ -434,7 +437,7 @@ impl Collector {
                 let saved = answers.swap_remove(i);
                 if (200..300).contains(&saved.status) {
                     c.progress.requests_done += 1;
-                    c.replay.push_back((index, request, saved.clone()));
+                    c.replay.push_back((index, request, saved));
                     continue;
                 }
                 let read = parse_response(

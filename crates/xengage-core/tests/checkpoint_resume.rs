@@ -230,7 +230,7 @@ proptest! {
         prop_assert_eq!(checkpoint.answers(), k);
         prop_assert_eq!(checkpoint.valid_len(), whole);
 
-        let resumed = Collector::resume(plan(endpoint, &ids, batch), options(in_flight), &checkpoint, &account).unwrap();
+        let resumed = Collector::resume(plan(endpoint, &ids, batch), options(in_flight), checkpoint, &account).unwrap();
         let second = run(resumed, &world, in_flight);
 
         prop_assert_eq!(rows(second.outcomes), rows(one.outcomes));
@@ -274,7 +274,7 @@ fn a_checkpoint_of_another_job_is_refused_naming_what_differs() {
     let err = Collector::resume(
         plan(Endpoint::Totals, &other, 2),
         options(1),
-        &checkpoint,
+        checkpoint.clone(),
         &Account::unknown(),
     )
     .unwrap_err();
@@ -288,7 +288,7 @@ fn a_checkpoint_of_another_job_is_refused_naming_what_differs() {
     let err = Collector::resume(
         plan(Endpoint::Totals, &ids(6), 3),
         options(1),
-        &checkpoint,
+        checkpoint.clone(),
         &Account::unknown(),
     )
     .unwrap_err();
@@ -300,7 +300,7 @@ fn a_checkpoint_of_another_job_is_refused_naming_what_differs() {
     let err = Collector::resume(
         plan(Endpoint::Totals, &ids(6), 2),
         options(1),
-        &checkpoint,
+        checkpoint.clone(),
         &Account::of(&app),
     )
     .unwrap_err();
@@ -455,7 +455,7 @@ fn a_401_stops_the_job_at_once_and_its_checkpoint_resumes_it() {
     let resumed = Collector::resume(
         plan(Endpoint::Totals, &ids(n), 2),
         options(1),
-        &checkpoint,
+        checkpoint.clone(),
         &Account::unknown(),
     )
     .unwrap();

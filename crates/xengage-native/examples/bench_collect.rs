@@ -158,7 +158,7 @@ async fn main() {
             // Resuming a whole checkpoint: read, check, and hand out every answer again.
             let started = Instant::now();
             let saved = Checkpoint::read(&bytes).unwrap();
-            let mut job = client.collect_resumed(&spec(&ids), &saved).unwrap();
+            let mut job = client.collect_resumed(&spec(&ids), saved).unwrap();
             let mut rows = 0;
             while let Some(event) = job.next().await {
                 if let Event::BatchDone { outcome, .. } = event {

@@ -44,7 +44,8 @@ impl Client {
     }
 
     /// Resumes the job of `spec` from `checkpoint` (read with [`Checkpoint::read`] from the
-    /// bytes [`Client::collect_saving`] and its events gave). The job is planned at the
+    /// bytes [`Client::collect_saving`] and its events gave; it moves into the job, which drops
+    /// each answer once it has handed it out again). The job is planned at the
     /// checkpoint's time, so its requests are the first run's; the answers the checkpoint keeps
     /// are handed out again as events, without being sent, and only the rest is sent. Cut the
     /// stored checkpoint to [`Checkpoint::valid_len`] before appending this run's records.
@@ -59,7 +60,7 @@ impl Client {
     pub fn collect_resumed(
         &self,
         spec: &RequestSpec,
-        checkpoint: &Checkpoint,
+        checkpoint: Checkpoint,
     ) -> Result<Collection, ResumeError> {
         let planned_at = checkpoint
             .identity()

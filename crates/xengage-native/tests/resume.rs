@@ -109,7 +109,7 @@ async fn a_stopped_job_resumes_where_it_stopped_and_asks_nothing_twice() {
     assert_eq!(checkpoint.answers(), 4);
     let mid = emu.requests_by_body();
 
-    let mut job = client.collect_resumed(&spec(&emu), &checkpoint).unwrap();
+    let mut job = client.collect_resumed(&spec(&emu), checkpoint).unwrap();
     let mut second = Vec::new();
     let mut restored = None;
     while let Some(event) = job.next().await {
@@ -181,7 +181,7 @@ async fn a_checkpoint_of_another_job_is_refused_before_anything_is_sent() {
             ],
         )
         .window("2026-10-01", "2026-11-10");
-    let err = client.collect_resumed(&other, &checkpoint).unwrap_err();
+    let err = client.collect_resumed(&other, checkpoint).unwrap_err();
     assert!(
         matches!(&err, ResumeError::Checkpoint(CheckpointError::OtherJob { differences }) if differences[0].what == "metrics"),
         "{err}"

@@ -79,6 +79,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let used = credentials.kind();
     let client = args.transport.client(credentials)?;
     let progress = !args.quiet && std::io::stderr().is_terminal();
+    if args.checkpoint.is_some() && args.checkpoint == args.output.output {
+        return Err(CliError::Usage(
+            "--checkpoint and --output name the same file: give the checkpoint a file of its own"
+                .to_owned(),
+        ));
+    }
     let mut writer = RowWriter::new(&args.output)?;
     let start = args
         .checkpoint
@@ -93,10 +99,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let summary = crate::runtime()?.block_on(async {
         let mut job = match (start, args.checkpoint.as_deref()) {
             (Some(Start::Resume(kept)), Some(path)) => {
+                let valid_len = kept.valid_len();
                 let job = client
-                    .collect_resumed(&spec, &kept)
+                    .collect_resumed(&spec, *kept)
                     .map_err(|e| checkpoint::refused(path, e))?;
-                saver = Some(Appender::resume(path, kept.valid_len())?);
+                saver = Some(Appender::resume(path, valid_len)?);
                 job
             }
             (Some(Start::Fresh { new }), Some(path)) => {
