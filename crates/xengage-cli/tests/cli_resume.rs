@@ -367,6 +367,13 @@ fn a_checkpoint_that_is_not_this_jobs_is_refused_with_its_own_message_and_nothin
     let run = emu.run(&out, &["--checkpoint", &ck]);
     assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
     let good = std::fs::read(&ckpt).unwrap();
+    // It holds no secret: not the consumer secret, nor the access token secret.
+    for (var, value) in emu.env() {
+        if var.ends_with("SECRET") {
+            let found = good.windows(value.len()).any(|w| w == value.as_bytes());
+            assert!(!found, "{var} is in the checkpoint");
+        }
+    }
     // A byte changed a third of the way in: inside a record before the last.
     let mut damaged = good.clone();
     damaged[good.len() / 3] ^= 0x01;
