@@ -106,12 +106,9 @@ fn oauth1_signing_uses_the_platform_for_nonces_and_time() {
         )
         .unwrap();
     let mut target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
-    target.credentials = Some(Credentials::OAuth1User(OAuth1Credentials {
-        consumer_key: "ck".into(),
-        consumer_secret: Secret::new("cs"),
-        token: Some("at".into()),
-        token_secret: Some(Secret::new("ats")),
-    }));
+    target.credentials = Some(Credentials::OAuth1User(OAuth1Credentials::new(
+        "ck", "cs", "at", "ats",
+    )));
     let header = |p: &PreparedRequest| {
         p.headers
             .get("authorization")
