@@ -81,6 +81,10 @@ impl From<xengage_native::SendError> for CliError {
         match e {
             xengage_native::SendError::Invalid(invalid) => CliError::Invalid(invalid),
             xengage_native::SendError::Credentials(e) => CliError::Credentials(e.to_string()),
+            other if other.is_timeout() => CliError::Network(format!(
+                "{} (--timeout sets the timeout, in seconds)",
+                chain(&other)
+            )),
             other => CliError::Network(chain(&other)),
         }
     }
