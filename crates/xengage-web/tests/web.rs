@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use wasm_bindgen_test::wasm_bindgen_test;
-use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+use xengage_core::auth::{Credentials, OAuth1Credentials};
 use xengage_core::collect::{CollectOptions, Event};
 use xengage_core::pace::RetryPolicy;
 use xengage_core::plan::{Plan, PlanOptions};
@@ -118,8 +118,8 @@ fn oauth1_signing_uses_the_platform_for_nonces_and_time() {
             .to_owned()
     };
     let (a, b) = (
-        header(&target.prepare(&request)),
-        header(&target.prepare(&request)),
+        header(&target.prepare(&request).unwrap()),
+        header(&target.prepare(&request).unwrap()),
     );
     assert!(a.starts_with("OAuth "), "{a}");
     let nonce = |h: &str| {
