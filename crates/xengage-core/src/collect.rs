@@ -121,7 +121,29 @@ pub enum Action {
     Done,
 }
 
-/// Something that happened, in order.
+/// Something that happened, in order: what a transport's job stream (`xengage-native`'s
+/// `Collection`) yields.
+///
+/// ```
+/// use xengage_core::collect::Event;
+///
+/// /// A line of progress for each event worth one.
+/// fn progress(event: &Event) -> Option<String> {
+///     match event {
+///         Event::BatchDone { index, outcome, .. } => {
+///             Some(format!("batch {index}: {} rows", outcome.row_count()))
+///         }
+///         Event::Retrying { index, failure, after, .. } => {
+///             Some(format!("batch {index}: {failure:?}, retrying in {after:?}"))
+///         }
+///         Event::BatchFailed { index, error, .. } => Some(format!(
+///             "batch {index} failed (status {:?})",
+///             error.as_ref().and_then(|e| e.status())
+///         )),
+///         _ => None, // Sent, BatchNarrowed, and events added later
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
