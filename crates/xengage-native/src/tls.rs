@@ -39,6 +39,7 @@ fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, C
     feature = "native-tls",
     not(any(feature = "rustls-ring", feature = "rustls-aws-lc"))
 ))]
+#[allow(clippy::unnecessary_wraps)] // the same signature as the rustls setup, which can fail
 fn with_tls(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, ClientError> {
     Ok(builder.tls_backend_native())
 }
