@@ -82,8 +82,9 @@ impl Collection {
 
     /// Only the rows, as each batch is answered, with the name of their grouping. Rows of a
     /// range split into windows, or of a grouping without `tweet.id`, may come in parts, one
-    /// per batch (a day at a window's edge, a total per window): [`Client::collect_all`]
-    /// (crate::Client::collect_all) merges them. Dropping the stream cancels the job.
+    /// per batch (a day at a window's edge, a total per window):
+    /// [`Client::collect_all`](crate::Client::collect_all) merges them. Dropping the stream
+    /// cancels the job.
     pub fn rows(self) -> Rows {
         Rows {
             collection: self,
