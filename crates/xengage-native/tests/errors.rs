@@ -289,3 +289,79 @@ async fn one_client_signs_each_request_with_the_credential_the_rule_picks() {
     assert!(matches!(e, SendError::Credentials(_)), "{e:?}");
     assert!(e.summary().is_none());
 }
+
+/// Posts too old for every metric asked: nothing is sent, `send` is `Ok` with no rows, and
+/// what says why comes with the result: the planning notices, and `ensure_served`'s error.
+#[tokio::test]
+async fn nothing_served_is_never_silent() {
+    let emu = emulator().await;
+    let world = emu.world();
+    let old: Vec<PostId> = world
+        .owned_post_ids(0)
+        .into_iter()
+        .filter(|id| (NOW - world.post(id).unwrap().created_at).whole_days() > 100)
+        .take(2)
+        .collect();
+    assert_eq!(
+        old.len(),
+        2,
+        "the emulator's world has posts over 100 days old"
+    );
+    let client = builder(&emu.url())
+        .credentials(emu.credentials().oauth1(0))
+        .build()
+        .unwrap();
+    let spec = RequestSpec::new(Endpoint::Totals)
+        .post_ids(ids(&old))
+        .metrics(["impressions"]);
+    let sent = client.send(&spec).await.unwrap();
+    assert_eq!(sent.outcome.row_count(), 0);
+    assert_eq!(sent.summary.progress.attempts, 0, "nothing to send");
+    let too_old = sent
+        .notices
+        .iter()
+        .filter(|n| matches!(n, xengage_core::Notice::PostTooOldForMetric { .. }))
+        .count();
+    assert_eq!(too_old, 2, "{:?}", sent.notices);
+    let err = sent.ensure_served().unwrap_err();
+    assert_eq!(err.count(PostStatus::Unsupported), 2, "{err}");
+}
+
+/// A `reqwest::Client` of the application's own (here: its own process-wide provider, its
+/// own user agent) carries the requests.
+#[tokio::test]
+async fn a_reqwest_client_of_ones_own_sends() {
+    use tokio::io::AsyncWriteExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 8192];
+        let n = stream.read(&mut buf).await.unwrap();
+        let _ = tx.send(String::from_utf8_lossy(&buf[..n]).to_lowercase());
+        let body = format!(r#"{{"g":{{"{ID}":{{"favorites":"7"}}}}}}"#);
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = stream.write_all(answer.as_bytes()).await;
+    });
+    // The application's choice, made by the application (this test binary), not the library.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("my-app/1.0")
+        .build()
+        .unwrap();
+    let client = builder(&url)
+        .credentials(some_oauth1())
+        .http_client(http)
+        .build()
+        .unwrap();
+    let spec = totals(&[ID.to_owned()]).grouping("g", ["tweet.id", "engagement.type"]);
+    let sent = client.send(&spec).await.unwrap();
+    sent.ensure_served().unwrap();
+    let head = rx.await.unwrap();
+    assert!(head.contains("user-agent: my-app/1.0"), "{head}");
+}
