@@ -463,7 +463,7 @@ impl Client {
                 } => {
                     last_error = Some(match error {
                         Some(error) => LastError::Answer(error),
-                        None => LastError::NoAnswer(failure, job.take_no_answer(index)),
+                        None => LastError::NoAnswer(failure, job.take_transport_error(index)),
                     });
                 }
                 _ => {}

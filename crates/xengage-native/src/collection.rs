@@ -92,8 +92,10 @@ impl Collection {
         }
     }
 
-    /// The typed error of request `index`'s last attempt without an answer, once.
-    pub(crate) fn take_no_answer(&self, index: usize) -> Option<ExchangeError> {
+    /// The typed transport error of the last attempt of request `index` that got no answer
+    /// (a timeout, a failed connection, a body cut short), once: for an
+    /// [`Event::BatchFailed`] whose `error` is `None`, the cause its `message` tells.
+    pub fn take_transport_error(&self, index: usize) -> Option<ExchangeError> {
         self.no_answers
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -235,6 +235,20 @@ async fn one_client_signs_each_request_with_the_credential_the_rule_picks() {
         .with(emu.credentials().oauth2(0))
         .with(emu.credentials().app_only());
     let client = builder(&emu.url()).credentials(set).build().unwrap();
+    // Secrets never show, whatever is printed.
+    let shown = format!(
+        "{client:?} {:?}",
+        builder(&emu.url()).credentials(client.credentials().clone())
+    );
+    let creds = emu.credentials();
+    for secret in [
+        creds.consumer_secret.expose_secret(),
+        creds.bearer_token.expose_secret(),
+        creds.accounts[0].access_token_secret.expose_secret(),
+        creds.accounts[0].user_token.expose_secret(),
+    ] {
+        assert!(!shown.contains(secret), "a secret in {shown}");
+    }
     // v1 with OAuth 1.0a: account 0's posts.
     let v1 = client
         .send(
