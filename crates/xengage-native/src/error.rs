@@ -6,7 +6,7 @@
 use xengage_core::auth::{CredentialsError, UnusableCredentials};
 use xengage_core::collect::Summary;
 use xengage_core::pace::Failure;
-use xengage_core::response::{ApiError, MergeError, ResponseError};
+use xengage_core::response::{ApiError, FailureKind, MergeError, ResponseError};
 use xengage_core::{BaseUrlError, InvalidRequest};
 
 use crate::http::ExchangeError;
@@ -178,6 +178,17 @@ impl SendError {
                 _ => Failure::Permanent,
             }),
             SendError::NoAnswer { failure, .. } => Some(*failure),
+            SendError::Invalid(_) | SendError::Credentials(_) | SendError::Merge { .. } => None,
+        }
+    }
+
+    /// The kind of failure, as the ledger names its posts' failures (`Api` with
+    /// [`status`](Self::status), `Timeout`, `Connection`, ...); `None` when nothing was sent
+    /// or the answers could not be merged.
+    pub fn kind(&self) -> Option<FailureKind> {
+        match self {
+            SendError::Answered { error, .. } => Some(FailureKind::of_error(error)),
+            SendError::NoAnswer { failure, .. } => Some(FailureKind::of_failure(*failure)),
             SendError::Invalid(_) | SendError::Credentials(_) | SendError::Merge { .. } => None,
         }
     }

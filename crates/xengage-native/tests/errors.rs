@@ -76,6 +76,7 @@ async fn a_server_that_never_answers_is_a_timeout() {
     let client = builder(&url).credentials(some_oauth1()).build().unwrap();
     let e = send(&client, &totals(&[ID.to_owned()])).await;
     assert!(e.is_timeout(), "{e:?}");
+    assert_eq!(e.kind(), Some(FailureKind::Timeout));
     assert!(!e.is_connect());
     assert!(e.is_retryable(), "a timeout may pass");
     assert_eq!(e.status(), None);
@@ -101,6 +102,7 @@ async fn a_closed_port_is_a_connection_failure() {
     let client = builder(&url).credentials(some_oauth1()).build().unwrap();
     let e = send(&client, &totals(&[ID.to_owned()])).await;
     assert!(e.is_connect(), "{e:?}");
+    assert_eq!(e.kind(), Some(FailureKind::Connection));
     assert!(!e.is_timeout());
     assert!(e.is_retryable());
     assert_eq!(e.status(), None);
@@ -131,6 +133,7 @@ async fn bad_credentials_are_a_401() {
         .unwrap();
     let e = send(&client, &totals(&posts)).await;
     assert_eq!(e.status(), Some(401), "{e:?}");
+    assert_eq!(e.kind(), Some(FailureKind::Api));
     assert_eq!(e.api_error().unwrap().kind, ApiErrorKind::Unauthorized);
     assert!(!e.is_retryable());
     assert!(!e.is_timeout() && !e.is_connect());
