@@ -133,7 +133,23 @@ impl OAuth1Credentials {
     }
 }
 
-/// What a request is authorized with.
+/// What a request is authorized with. Several kinds held together make a [`CredentialSet`],
+/// which picks one per request; [`Credentials::from_env`] reads them all from the `X_*`
+/// variables.
+///
+/// ```
+/// use xengage_core::auth::{CredentialSet, Credentials, OAuth1Credentials, Secret};
+/// use xengage_core::{CredentialKind, Endpoint};
+///
+/// let user = Credentials::OAuth1User(OAuth1Credentials::new("ck", "cs", "at", "ats"));
+/// let app = Credentials::AppOnly { bearer_token: Secret::new("bearer") };
+/// assert_eq!(user.kind(), CredentialKind::OAuth1User);
+/// assert_eq!(user.user_token(), Some("at")); // one per @handle, for counting handles
+/// assert!(!format!("{app:?}").contains("\"bearer\"")); // the token never shows
+/// let set = CredentialSet::from(app).with(user);
+/// assert_eq!(set.for_endpoint(Endpoint::Totals)?.kind(), CredentialKind::OAuth1User);
+/// # Ok::<(), xengage_core::auth::CredentialsError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// An app-only OAuth 2.0 bearer token: v1 totals, public metrics only.
