@@ -382,3 +382,26 @@ async fn a_reqwest_client_of_ones_own_sends() {
     let head = rx.await.unwrap();
     assert!(head.contains("user-agent: my-app/1.0"), "{head}");
 }
+
+/// A request that cannot be signed (here: signed for a URL with port 0) is never sent with a
+/// broken header: it fails, typed, as not retryable.
+#[tokio::test]
+async fn a_request_that_cannot_be_signed_fails_unsent() {
+    let client = builder("http://127.0.0.1:0")
+        .credentials(some_oauth1())
+        .build()
+        .unwrap();
+    let e = send(&client, &totals(&[ID.to_owned()])).await;
+    assert!(!e.is_retryable(), "{e:?}");
+    assert_eq!(e.kind(), Some(FailureKind::Unusable));
+    let SendError::NoAnswer {
+        error: Some(cause), ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert!(
+        matches!(cause.cause, xengage_native::ExchangeCause::Sign(_)),
+        "{cause:?}"
+    );
+}
