@@ -65,7 +65,7 @@ pub(crate) fn open(path: &Path) -> Result<Start, CliError> {
 pub(crate) fn refused(path: &Path, source: ResumeError) -> CliError {
     CliError::Checkpoint {
         path: path.display().to_string(),
-        source,
+        source: Box::new(source),
     }
 }
 

@@ -92,12 +92,14 @@ impl Account {
     pub fn of(credentials: &Credentials) -> Account {
         let (app, user) = match credentials {
             Credentials::OAuth1User(c) => {
-                let user = c.token.as_deref().map(|t| match t.split_once('-') {
+                let user = match c.token.split_once('-') {
                     Some((id, _)) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
                         id.to_owned()
                     }
-                    _ => t.to_owned(),
-                });
+                    _ => c.token.clone(),
+                };
+                // An app-only signature (no token) names no user.
+                let user = (!c.token.is_empty()).then_some(user);
                 (Some(c.consumer_key.clone()), user)
             }
             Credentials::AppOnly { .. } | Credentials::OAuth2User { .. } => (None, None),

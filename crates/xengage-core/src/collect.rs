@@ -68,7 +68,10 @@ use crate::pace::{
 };
 use crate::plan::Plan;
 use crate::request::Request;
-use crate::response::{Ledger, Outcome, ParseOptions, RateLimit, ResponseError, parse_response};
+use crate::response::{
+    FailureKind, Ledger, Outcome, ParseOptions, PostFailure, RateLimit, ResponseError,
+    parse_response,
+};
 
 /// Options of a collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +130,29 @@ pub enum Action {
     Done,
 }
 
-/// Something that happened, in order.
+/// Something that happened, in order: what a transport's job stream (`xengage-native`'s
+/// `Collection`) yields.
+///
+/// ```
+/// use xengage_core::collect::Event;
+///
+/// /// A line of progress for each event worth one.
+/// fn progress(event: &Event) -> Option<String> {
+///     match event {
+///         Event::BatchDone { index, outcome, .. } => {
+///             Some(format!("batch {index}: {} rows", outcome.row_count()))
+///         }
+///         Event::Retrying { index, failure, after, .. } => {
+///             Some(format!("batch {index}: {failure:?}, retrying in {after:?}"))
+///         }
+///         Event::BatchFailed { index, error, .. } => Some(format!(
+///             "batch {index} failed (status {:?})",
+///             error.as_ref().and_then(|e| e.status())
+///         )),
+///         _ => None, // Sent, BatchNarrowed, and events added later
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -351,8 +376,9 @@ pub struct Collector {
     /// Answers of a checkpoint not yet handed out again, read one at a time as events are
     /// taken, so a resumed job never holds every answer's rows at once.
     replay: VecDeque<(usize, Request, SavedAnswer)>,
-    /// Why the job stopped before its end (the credentials were refused).
-    stopped: Option<String>,
+    /// Why the job stopped before its end (the credentials were refused): what the posts not
+    /// asked are failed with.
+    stopped: Option<PostFailure>,
 }
 
 impl Collector {
@@ -651,8 +677,9 @@ impl Collector {
         self.ledger.absorb(&Ledger::failed(&work.request, &error));
         self.progress.requests_failed += 1;
         let message = error.to_string();
-        self.stopped = Some(format!(
-            "not asked: the job stopped when the API refused the credentials ({message})"
+        self.stopped = Some(PostFailure::new(
+            FailureKind::Cancelled,
+            format!("not asked: the job stopped when the API refused the credentials ({message})"),
         ));
         // The request refused fails as any request given up on does (a consumer that reads
         // failures sees it), then the job stops.
@@ -778,7 +805,10 @@ impl Collector {
             RetryDecision::GiveUp => {
                 let failed = match &error {
                     Some(e) => Ledger::failed(&work.request, e),
-                    None => Ledger::failed_without_answer(&work.request, &message),
+                    None => Ledger::failed_without_answer(
+                        &work.request,
+                        &PostFailure::new(FailureKind::of_failure(failure), message.clone()),
+                    ),
                 };
                 self.ledger.absorb(&failed);
                 self.progress.requests_failed += 1;
@@ -814,15 +844,14 @@ impl Collector {
         self.finish()
     }
 
-    /// Ends the job: the ledger of every post and the statistics. Requests still in flight or
-    /// waiting count as failed (the job was cancelled).
+    /// Ends the job: the ledger of every post and the statistics. Posts of requests still in
+    /// flight or waiting are [`PostStatus::Cancelled`](crate::response::PostStatus::Cancelled)
+    /// unless something else is known about them.
     pub fn finish(mut self) -> Summary {
         // Answers of a checkpoint not handed out yet still count in the ledger.
         while self.replay_next() {}
-        let reason = self
-            .stopped
-            .take()
-            .unwrap_or_else(|| "cancelled".to_owned());
+        // Posts not asked are cancelled: by the caller, or by a 401 that stopped the job.
+        let reason = self.stopped.take().unwrap_or_else(PostFailure::cancelled);
         let pending: Vec<Work> = std::mem::take(&mut self.in_flight)
             .into_iter()
             .map(|(_, f)| f.work)

@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 use time::macros::datetime;
 use xengage_core::checkpoint::Checkpoint;
 use xengage_core::collect::Event;
-use xengage_core::pace::PacingOptions;
 use xengage_core::{Endpoint, RequestSpec};
 use xengage_emulator::{Clock, Emulator, EmulatorConfig, PostState, RunningEmulator};
-use xengage_native::{Client, ClientOptions};
+use xengage_native::Client;
 
 /// One run of the job against a fresh emulator: without a checkpoint, or keeping one in
 /// `checkpoint` (each record appended and synced as it comes, as `xengage collect
@@ -52,14 +51,14 @@ async fn run(
         .take(posts)
         .map(|p| p.id.as_str().to_owned())
         .collect();
-    let mut options = ClientOptions::at(&emulator.url()).unwrap();
-    options.now = Some(now);
-    options.pacing = PacingOptions {
-        window: minute,
-        ..PacingOptions::default()
-    };
-    options.max_in_flight = 8;
-    let client = Client::new(emulator.credentials().oauth1(0), options).unwrap();
+    let client = Client::builder()
+        .credentials(emulator.credentials().oauth1(0))
+        .base_url(&emulator.url())
+        .now(now)
+        .quota_window(minute)
+        .max_in_flight(8)
+        .build()
+        .unwrap();
     let spec = spec(&ids);
     let started = Instant::now();
     let (requests, rows, served, rate_limited_client) = match checkpoint {

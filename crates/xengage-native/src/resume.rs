@@ -3,19 +3,22 @@
 //! it. Writing the bytes, syncing them and reading them back is the caller's (a file, a
 //! database row, object storage).
 
-use xengage_core::checkpoint::{Checkpoint, CheckpointError};
+use xengage_core::RequestSpec;
+use xengage_core::checkpoint::{Account, Checkpoint, CheckpointError};
 use xengage_core::collect::Collector;
-use xengage_core::{InvalidRequest, RequestSpec};
 
-use crate::client::{Client, Collection};
+use crate::client::Client;
+use crate::collection::Collection;
+use crate::error::SendError;
 
 /// A job could not be resumed from its checkpoint; nothing was sent.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResumeError {
-    /// The spec breaks documented rules.
+    /// The job cannot start: the spec breaks documented rules, or no credential held can
+    /// send it.
     #[error(transparent)]
-    Invalid(#[from] InvalidRequest),
+    Start(#[from] SendError),
     /// The checkpoint is not this job's, is damaged, or is not a checkpoint.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
@@ -34,13 +37,11 @@ impl Client {
     /// # Panics
     ///
     /// Outside a Tokio runtime, as [`Client::collect`].
-    pub fn collect_saving(
-        &self,
-        spec: &RequestSpec,
-    ) -> Result<(Collection, Vec<u8>), InvalidRequest> {
-        let plan = self.plan_at(spec, self.options().now.unwrap_or_else(now_utc))?;
-        let (collector, header) = Collector::saving(plan, self.collect_options(), &self.account());
-        Ok((self.start(collector), header))
+    pub fn collect_saving(&self, spec: &RequestSpec) -> Result<(Collection, Vec<u8>), SendError> {
+        let (plan, credentials) = self.plan_at(spec, self.planning_now())?;
+        let account = Account::of(&credentials);
+        let (collector, header) = Collector::saving(plan, self.collect_options(), &account);
+        Ok((self.start(collector, credentials), header))
     }
 
     /// Resumes the job of `spec` from `checkpoint` (read with [`Checkpoint::read`] from the
@@ -66,14 +67,9 @@ impl Client {
             .identity()
             .planned_at()
             .ok_or(ResumeError::PlannedAt)?;
-        let plan = self.plan_at(spec, planned_at)?;
-        let collector =
-            Collector::resume(plan, self.collect_options(), checkpoint, &self.account())?;
-        Ok(self.start(collector))
+        let (plan, credentials) = self.plan_at(spec, planned_at)?;
+        let account = Account::of(&credentials);
+        let collector = Collector::resume(plan, self.collect_options(), checkpoint, &account)?;
+        Ok(self.start(collector, credentials))
     }
-}
-
-/// The system clock: a client without a fixed `now` plans against it.
-fn now_utc() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
 }

@@ -7,30 +7,30 @@ use std::time::Duration;
 use time::macros::datetime;
 use xengage_core::checkpoint::{Checkpoint, CheckpointError};
 use xengage_core::collect::Event;
-use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::pace::RetryPolicy;
 use xengage_core::response::Outcome;
 use xengage_core::{Endpoint, RequestSpec};
 use xengage_emulator::{Clock, Emulator, EmulatorConfig, FaultKind, Faults, RunningEmulator};
-use xengage_native::{Client, ClientOptions, ResumeError};
+use xengage_native::{Client, ResumeError};
 
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
 fn client(emu: &RunningEmulator) -> Client {
-    let mut options = ClientOptions::at(&emu.url()).unwrap();
-    options.now = Some(NOW);
-    options.pacing = PacingOptions {
-        window: Duration::from_secs(1),
-        ..PacingOptions::default()
-    };
-    options.max_in_flight = 2;
-    options.retry = RetryPolicy {
-        max_retries: 8,
-        base_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(200),
-        ..RetryPolicy::default()
-    };
-    options.timeout = Duration::from_secs(5);
-    Client::new(emu.credentials().oauth1(0), options).unwrap()
+    Client::builder()
+        .credentials(emu.credentials().oauth1(0))
+        .base_url(&emu.url())
+        .now(NOW)
+        .quota_window(Duration::from_secs(1))
+        .max_in_flight(2)
+        .retry(RetryPolicy {
+            max_retries: 8,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            ..RetryPolicy::default()
+        })
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 fn spec(emu: &RunningEmulator) -> RequestSpec {

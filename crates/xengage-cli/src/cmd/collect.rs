@@ -217,13 +217,14 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         eprintln!("note: {hint}");
     }
     eprintln!(
-        "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed",
+        "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed, {} cancelled",
         c.served + c.partial,
         c.partial,
         c.unavailable,
         c.unsupported,
         c.forbidden,
-        c.failed + c.pending
+        c.failed + c.pending,
+        c.cancelled
     );
     let from_checkpoint = if p.requests_restored > 0 {
         format!(", {} answered from the checkpoint", p.requests_restored)
@@ -283,6 +284,7 @@ fn summary_line(summary: &Summary, finished: bool) -> String {
                 "unsupported": c.unsupported,
                 "forbidden": c.forbidden,
                 "failed": c.failed + c.pending,
+                "cancelled": c.cancelled,
             },
             "requests": {
                 "planned": p.requests_planned,
