@@ -33,6 +33,8 @@ impl Client {
     /// bytes. Write those (and sync them) before reading any event, then append each
     /// [`Event::Save`](xengage_core::collect::Event::Save)'s record as it comes (and sync it):
     /// a job stopped at any point loses at most the answers whose record was not yet synced.
+    /// Read the job's events (`next`, or the `Stream`): [`Collection::rows`] keeps only the
+    /// rows and drops the records.
     ///
     /// # Panics
     ///
