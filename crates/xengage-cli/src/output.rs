@@ -306,7 +306,9 @@ pub(crate) fn print_outcome(
     outcome: &Outcome,
     mut writer: RowWriter,
 ) -> Result<crate::Outcome, CliError> {
-    for g in &outcome.groupings {
+    // Every result with its name in the grouping column, the v2 totals first: a sum takes
+    // the rows of one grouping.
+    for g in outcome.results() {
         for row in &g.rows {
             writer.write(&g.name, row)?;
         }

@@ -31,7 +31,9 @@
 //! let mut job = client.collect(&spec)?;
 //! while let Some(event) = job.next().await {
 //!     if let xengage_core::collect::Event::BatchDone { outcome, .. } = event {
-//!         for row in outcome.rows() {
+//!         // One grouping asked: its rows sum to each post's count (a second grouping would
+//!         // count the same engagements again, so sum within one).
+//!         for row in &outcome.groupings[0].rows {
 //!             println!("{:?} {:?} {:?} {}", row.post_id, row.metric, row.bucket, row.value);
 //!         }
 //!     }
