@@ -588,13 +588,17 @@ impl Collector {
             .chain(std::mem::take(&mut self.queue).into_iter().map(|(_, w)| w))
             .collect();
         for work in pending {
-            self.ledger
-                .absorb(&Ledger::failed_without_answer(&work.request, "cancelled"));
+            self.ledger.absorb(&Ledger::failed_without_answer(
+                &work.request,
+                crate::response::CANCELLED,
+            ));
         }
         while self.next_index < self.plan.len() {
             if let Some(request) = self.plan.request(self.next_index) {
-                self.ledger
-                    .absorb(&Ledger::failed_without_answer(&request, "cancelled"));
+                self.ledger.absorb(&Ledger::failed_without_answer(
+                    &request,
+                    crate::response::CANCELLED,
+                ));
             }
             self.next_index += 1;
         }

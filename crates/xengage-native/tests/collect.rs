@@ -554,7 +554,7 @@ fn assert_accounted_after_cancel(
         let entry = ledger.get(id).unwrap();
         match entry.status() {
             PostStatus::Served => {}
-            PostStatus::Failed => {
+            PostStatus::Cancelled => {
                 assert_eq!(entry.failures, vec!["cancelled".to_owned()], "{id}");
                 cancelled += 1;
             }

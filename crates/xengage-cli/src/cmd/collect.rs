@@ -155,7 +155,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         c.unavailable,
         c.unsupported,
         c.forbidden,
-        c.failed + c.pending
+        c.failed + c.cancelled + c.pending
     );
     eprintln!(
         "requests: {} sent ({} planned), {} retries, {} answered 429; waited {:.1} s for quota; {:.1} s in all",

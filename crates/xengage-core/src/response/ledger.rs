@@ -73,9 +73,15 @@ pub enum PostStatus {
     Forbidden,
     /// Every request that would have served it failed.
     Failed,
+    /// Not answered because the job was cancelled before its request was (every failure
+    /// it has is [`CANCELLED`]).
+    Cancelled,
     /// Not answered yet.
     Pending,
 }
+
+/// The failure a cancelled job records for the posts it had not had answered.
+pub const CANCELLED: &str = "cancelled";
 
 impl PostStatus {
     /// The name, as serialized.
@@ -87,6 +93,7 @@ impl PostStatus {
             PostStatus::Unsupported => "unsupported",
             PostStatus::Forbidden => "forbidden",
             PostStatus::Failed => "failed",
+            PostStatus::Cancelled => "cancelled",
             PostStatus::Pending => "pending",
         }
     }
@@ -113,6 +120,11 @@ impl PostEntry {
             PostStatus::Unavailable
         } else if self.forbidden {
             PostStatus::Forbidden
+        } else if self.missing_from.is_empty()
+            && !self.failures.is_empty()
+            && self.failures.iter().all(|f| f == CANCELLED)
+        {
+            PostStatus::Cancelled
         } else if !self.failures.is_empty() || !self.missing_from.is_empty() {
             PostStatus::Failed
         } else if !self.unsupported.is_empty() {
@@ -159,6 +171,8 @@ pub struct LedgerCounts {
     pub forbidden: usize,
     /// Failed.
     pub failed: usize,
+    /// Not answered: the job was cancelled first.
+    pub cancelled: usize,
     /// Not answered.
     pub pending: usize,
 }
@@ -166,7 +180,12 @@ pub struct LedgerCounts {
 impl LedgerCounts {
     /// Posts with no values at all.
     pub fn not_served(&self) -> usize {
-        self.unavailable + self.unsupported + self.forbidden + self.failed + self.pending
+        self.unavailable
+            + self.unsupported
+            + self.forbidden
+            + self.failed
+            + self.cancelled
+            + self.pending
     }
 }
 
@@ -340,6 +359,7 @@ impl Ledger {
                 PostStatus::Unsupported => c.unsupported += 1,
                 PostStatus::Forbidden => c.forbidden += 1,
                 PostStatus::Failed => c.failed += 1,
+                PostStatus::Cancelled => c.cancelled += 1,
                 PostStatus::Pending => c.pending += 1,
             }
         }

@@ -61,7 +61,9 @@ pub use error::{
     ApiError, ApiErrorKind, BodyOverLimit, MalformedKind, MalformedResponse, ProblemDetails,
     ResponseError,
 };
-pub use ledger::{Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource};
+pub use ledger::{
+    CANCELLED, Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource,
+};
 pub use merge::{MergeError, merge};
 pub use rows::{Bucket, Key, Level, Node, Row};
 pub use v2::{TIME_SERIES as V2_TIME_SERIES, TOTAL as V2_TOTAL};
