@@ -1,6 +1,6 @@
 // The package's API over the wasm exports, shared by web.js and node.js (which load the wasm
-// first): parseResponse and Client wrap the raw exports; outcomes get their `rows` from the
-// columns on first use.
+// first): parseResponse and Client wrap the raw exports; each grouping of an outcome gets its
+// `rows` from its columns on first use.
 import {
   buildRequest as buildRequestRaw,
   checkRequest as checkRequestRaw,
@@ -87,18 +87,29 @@ export function buildRequest(spec, options) {
   return buildRequestRaw(checked, options);
 }
 
-/** Every problem of `spec`, without throwing for them. */
+/**
+ * Every problem of `spec`, without throwing for them: a spec of the wrong shape (an unknown
+ * endpoint, an id given as a number, an invalid Date) is a problem too, on field `spec...`.
+ */
 export function checkRequest(spec, options) {
-  const checked = checkSpec(spec);
-  checkJsonable(options, 'options', 'invalid_options');
+  needReady();
+  let checked;
+  try {
+    checked = checkSpec(spec);
+    checkJsonable(options, 'options', 'invalid_options');
+  } catch (e) {
+    if (!(e instanceof XengageError)) throw e;
+    const field = e.code === 'invalid_options' ? 'options' : 'spec';
+    return { ok: false, problems: [{ field, value: null, rule: e.message }], notices: [] };
+  }
   return checkRequestRaw(checked, options);
 }
 
 const pad2 = (n) => String(n).padStart(2, '0');
 
-/** Rows as objects, built from the columns. */
+/** Rows as objects, built from one grouping's columns. */
 export function toRows(columns) {
-  const { length, groupings, grouping, postIds, post, metrics, metric, bucketKinds, bucket, time, hourOfDay, value } = columns;
+  const { length, postIds, post, metrics, metric, bucketKinds, bucket, time, hourOfDay, value } = columns;
   const rows = new Array(length);
   for (let i = 0; i < length; i++) {
     const kind = bucketKinds[bucket[i]];
@@ -107,7 +118,6 @@ export function toRows(columns) {
     else if (kind === 'day' || kind === 'week') text = new Date(time[i]).toISOString().slice(0, 10);
     else if (kind === 'hour_of_day') text = pad2(hourOfDay[i]);
     rows[i] = {
-      grouping: groupings[grouping[i]],
       postId: post[i] < 0 ? null : postIds[post[i]],
       metric: metric[i] < 0 ? null : metrics[metric[i]],
       bucket: kind,
@@ -118,19 +128,92 @@ export function toRows(columns) {
   return rows;
 }
 
-function wrapOutcome(raw) {
-  const result = JSON.parse(raw.meta);
-  result.columns = raw.columns;
-  if (raw.summary) result.summary = JSON.parse(raw.summary);
-  Object.defineProperty(result, 'rows', {
+/** One grouping's result: its name, dimensions, columns, and rows built on first use. */
+function table(meta, columns) {
+  const t = { name: meta.name, groupBy: meta.groupBy, rowCount: meta.rowCount, columns };
+  Object.defineProperty(t, 'rows', {
     enumerable: true,
     configurable: true,
     get() {
-      const rows = toRows(raw.columns);
-      Object.defineProperty(result, 'rows', { value: rows, enumerable: true });
+      const rows = toRows(columns);
+      Object.defineProperty(t, 'rows', { value: rows, enumerable: true });
       return rows;
     },
   });
+  return t;
+}
+
+function wrapOutcome(raw) {
+  const result = JSON.parse(raw.meta);
+  // Keyed by the grouping's name, in the request's order; a name such as '__proto__' is an own
+  // property like any other.
+  const groupings = {};
+  result.groupings.forEach((meta, i) => {
+    Object.defineProperty(groupings, meta.name, {
+      value: table(meta, raw.tables[i]),
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  });
+  result.groupings = groupings;
+  result.totals = result.totals ? table(result.totals, raw.totals) : null;
+  if (raw.summary) result.summary = JSON.parse(raw.summary);
+  return result;
+}
+
+const ABORTED = 'the job was aborted: nothing more is sent; error.result holds what was answered, the rest is in its ledger as cancelled';
+
+function abortError(signal, result) {
+  return new XengageError('aborted', ABORTED, [], { result, cause: signal?.reason });
+}
+
+/** The origin of the page or worker, for messages (Node has none). */
+function origin() {
+  return globalThis.location?.origin ?? 'none (not a page or worker)';
+}
+
+/** The code of a job's first failure (a `batch_failed` event), for the error of a job that got no answer. */
+function failureCode(failure) {
+  if (failure?.status != null) return 'api_error';
+  switch (failure?.failure) {
+    case 'timeout':
+      return 'timeout';
+    case 'connection':
+      return 'network_error';
+    case 'broken_body':
+      return 'broken_body';
+    default:
+      return 'request_failed';
+  }
+}
+
+/**
+ * The collected result, or the error of a job that was aborted, reached nobody, or in which no
+ * request was answered (with the result, ledger included, as `error.result`).
+ */
+function settle(raw, signal) {
+  const result = wrapOutcome(raw);
+  const ending = JSON.parse(raw.ending);
+  if (ending.kind === 'aborted') throw abortError(signal, result);
+  if (ending.kind === 'unreachable') {
+    throw new XengageError(
+      'network_error',
+      `no answer at all to the job's first request (${ending.url}, from origin ${origin()}): most likely CORS (the server does not allow this origin; with \`xengage proxy\`, give it --allow-origin) or a wrong baseUrl. ${ending.message}`,
+      [],
+      { result, url: ending.url, retryable: true },
+    );
+  }
+  const { progress } = result.summary;
+  if (progress.requestsDone === 0 && progress.requestsFailed > 0) {
+    const first = ending.firstFailure;
+    throw new XengageError(
+      failureCode(first),
+      `no request of this job was answered (${progress.requestsFailed} failed); the first failure: ${first?.message ?? 'unknown'}`,
+      [],
+      { result, status: first?.status ?? null, retryable: first?.failure !== 'permanent' && first?.status == null, postIds: first?.postIds ?? [] },
+    );
+  }
   return result;
 }
 
@@ -175,8 +258,15 @@ export class Client {
 
   constructor(options = {}) {
     needReady();
-    checkJsonable(options, 'options', 'invalid_options');
-    this.#raw = new RawClient(JSON.stringify(options ?? {}));
+    const { fetch, headers, ...rest } = options ?? {};
+    if (fetch !== undefined && typeof fetch !== 'function') {
+      throw new XengageError('invalid_options', 'options.fetch must be a function with the signature of the global fetch');
+    }
+    checkJsonable(rest, 'options', 'invalid_options');
+    const json = { ...rest };
+    if (headers !== undefined) json.headers = JSON.parse(headersJson(headers));
+    this.#raw = new RawClient(JSON.stringify(json));
+    if (fetch) this.#raw.setFetch(fetch);
   }
 
   totals(query, options) {
@@ -201,8 +291,24 @@ export class Client {
 
   async collect(spec, options = {}) {
     const onProgress = options?.onProgress;
+    const signal = options?.signal;
+    if (signal != null && (typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+      throw new XengageError('invalid_options', 'options.signal must be an AbortSignal');
+    }
     const callback = typeof onProgress === 'function' ? (text) => onProgress(JSON.parse(text)) : undefined;
     const checked = checkSpec(spec);
-    return wrapOutcome(await this.#raw.collect(JSON.stringify(checked), callback));
+    if (signal?.aborted) throw abortError(signal, undefined);
+    let stop;
+    const aborted = signal
+      ? new Promise((resolve) => {
+          stop = resolve;
+          signal.addEventListener('abort', resolve, { once: true });
+        })
+      : undefined;
+    try {
+      return settle(await this.#raw.collect(JSON.stringify(checked), callback, aborted), signal);
+    } finally {
+      if (signal) signal.removeEventListener('abort', stop);
+    }
   }
 }

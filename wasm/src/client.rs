@@ -24,7 +24,7 @@ use crate::{Failure, JsTime, millis_to_time, outcome_to_js, parse_spec, to_js_er
 /// keys. Values never appear in messages.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsCredentials {
+pub(crate) struct JsCredentials {
     bearer_token: Option<String>,
     user_token: Option<String>,
     consumer_key: Option<String>,
@@ -40,7 +40,7 @@ impl std::fmt::Debug for JsCredentials {
 }
 
 impl JsCredentials {
-    fn into_credentials(self) -> Result<Credentials, Failure> {
+    pub(crate) fn into_credentials(self) -> Result<Credentials, Failure> {
         let bad = |m: &str| Failure::new("invalid_options", format!("options.credentials: {m}"));
         match (self.bearer_token, self.user_token, self.consumer_key) {
             (Some(token), None, None) => Ok(Credentials::AppOnly {

@@ -24,6 +24,7 @@
 
 mod client;
 pub mod outcome;
+pub mod sign;
 
 pub use client::ClientConfig;
 
