@@ -342,7 +342,7 @@ pub(crate) fn merge_batches(
 /// How a job ended, for `api.js` to resolve or reject: `kind` (`finished`, `aborted`,
 /// `unreachable`), the `message` and `url` of an unreachable first attempt, and the job's first
 /// `batch_failed` event (`firstFailure`, or null).
-pub(crate) fn ending_json(ending: &Ending, first_failure: Value) -> Value {
+pub(crate) fn ending_json(ending: &Ending, first_failure: &Value) -> Value {
     match ending {
         Ending::Finished => json!({ "kind": "finished", "firstFailure": first_failure }),
         Ending::Aborted => json!({ "kind": "aborted", "firstFailure": first_failure }),
@@ -444,7 +444,7 @@ impl RawClient {
             let mut summary: Value = summary_json(&summary);
             summary["notices"] = plan_notices;
             let out = outcome_to_js(&outcome, Some(&summary));
-            let ending = ending_json(&ending, first_failure);
+            let ending = ending_json(&ending, &first_failure);
             // Setting a property on the fresh object outcome_to_js made cannot fail.
             let _ = js_sys::Reflect::set(
                 &out,
