@@ -6,6 +6,7 @@ import {
   checkRequest as checkRequestRaw,
   parseResponseRaw,
   RawClient,
+  signRequest as signRequestRaw,
 } from './dist/xengage_wasm.js';
 import { XengageError } from './errors.js';
 
@@ -103,6 +104,17 @@ export function checkRequest(spec, options) {
     return { ok: false, problems: [{ field, value: null, rule: e.message }], notices: [] };
   }
   return checkRequestRaw(checked, options);
+}
+
+/**
+ * `request` (from buildRequest) with its `authorization` header: an OAuth 1.0a signature (a
+ * fresh nonce, the clock's time) or a bearer token. For Node and workers that send requests
+ * themselves; a page should leave credentials to a proxy.
+ */
+export function signRequest(request, credentials, options) {
+  needReady();
+  checkJsonable(options, 'options', 'invalid_options');
+  return signRequestRaw(request, credentials, options);
 }
 
 const pad2 = (n) => String(n).padStart(2, '0');

@@ -20,4 +20,4 @@ export function init(wasm) {
   return loading;
 }
 
-export { buildRequest, checkRequest, parseResponse, toRows, Client, XengageError } from './api.js';
+export { buildRequest, checkRequest, parseResponse, signRequest, toRows, Client, XengageError } from './api.js';

@@ -6,4 +6,4 @@ import { markReady } from './api.js';
 await init({ module_or_path: new URL('./dist/xengage_wasm_bg.wasm', import.meta.url) });
 markReady();
 
-export { buildRequest, checkRequest, parseResponse, toRows, Client, XengageError } from './api.js';
+export { buildRequest, checkRequest, parseResponse, signRequest, toRows, Client, XengageError } from './api.js';
