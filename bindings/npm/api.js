@@ -209,9 +209,13 @@ function settle(raw, signal) {
   const ending = JSON.parse(raw.ending);
   if (ending.kind === 'aborted') throw abortError(signal, result);
   if (ending.kind === 'unreachable') {
+    // Pages and workers have CORS, and hide its refusals as network failures; Node has none.
+    const likely = globalThis.location
+      ? 'most likely CORS (the server does not allow this origin; with `xengage proxy`, give it --allow-origin) or a wrong baseUrl'
+      : 'most likely a wrong baseUrl or a server that is not running';
     throw new XengageError(
       'network_error',
-      `no answer at all to the job's first request (${ending.url}, from origin ${origin()}): most likely CORS (the server does not allow this origin; with \`xengage proxy\`, give it --allow-origin) or a wrong baseUrl. ${ending.message}`,
+      `no answer at all to the job's first request (${ending.url}, from origin ${origin()}): ${likely}. ${ending.message}`,
       [],
       { result, url: ending.url, retryable: true },
     );
