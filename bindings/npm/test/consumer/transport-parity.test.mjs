@@ -64,7 +64,7 @@ test('a body over maxBodyBytes is refused (permanent), not read until the timeou
       maxBodyBytes: 1 << 20,
     });
     const events = [];
-    const r = await client.totals(spec, { onProgress: (e) => events.push(e) });
+    const r = await rejected(client.totals(spec, { onProgress: (e) => events.push(e) }), 'request_failed');
     const failed = events.filter((e) => e.kind === 'batch_failed');
     assert.equal(failed.length, 1);
     assert.equal(failed[0].failure, 'permanent', failed[0].message);
