@@ -1,33 +1,71 @@
-// The package's API over the wasm exports, shared by web.js and node.js (which load the wasm
-// first): parseResponse and Client wrap the raw exports; each grouping of an outcome gets its
-// `rows` from its columns on first use.
-import {
-  buildRequest as buildRequestRaw,
-  checkRequest as checkRequestRaw,
-  parseResponseRaw,
-  RawClient,
-  signRequest as signRequestRaw,
-} from './dist/xengage_wasm.js';
+// The package's API over the wasm exports, shared by web.js and node.js, which say how to load
+// the two wasm modules: the lean one (buildRequest, checkRequest, parseResponse) and the full
+// one (everything, with Client and signRequest). Nothing is loaded on import: the lean module on
+// the first check/build/parse (Node) or `init()`, the full one on a Client's first job or
+// `init({ client: true })`. Each grouping of an outcome gets its `rows` from its columns on
+// first use.
 import { XengageError } from './errors.js';
 
 export { XengageError };
 
-// Whether the wasm is loaded: at once by node.js and web.js (on import), by init.js after its
-// `init()`. A call before that would fail inside the wasm glue with a TypeError.
-let ready = false;
+// The loaded modules' exports, and how this platform loads them: `{ lean(source?), full(source?) }`
+// (promises), and in Node `leanSync()` and `fullSync()` too.
+let lean = null;
+let full = null;
+let loader = null;
+let leanLoading = null;
+let fullLoading = null;
 
-/** Called by the entry that loaded the wasm. */
-export function markReady() {
-  ready = true;
+/** Called once by the entry (web.js, node.js) with its platform's loader. */
+export function setLoader(platform) {
+  loader = platform;
 }
 
-function needReady() {
-  if (!ready) {
-    throw new XengageError(
-      'not_initialized',
-      "the wasm is not loaded yet: with 'xengage/init', call `await init()` once before any other function",
-    );
+const notLoaded = (what) =>
+  new XengageError(
+    'not_initialized',
+    `the wasm is not loaded yet: call \`await init()\` once before ${what} (\`await init({ client: true })\` for signRequest); a Client loads what it needs by itself`,
+  );
+
+/** The module for checking, building and parsing: the full one if loaded, else the lean one. */
+function core(what) {
+  if (full) return full;
+  if (lean) return lean;
+  if (loader?.leanSync) return (lean = loader.leanSync());
+  throw notLoaded(what);
+}
+
+/** The full module if it is loaded (or, in Node, can be at once), else null. */
+function fullNow() {
+  if (!full && loader?.fullSync) full = loader.fullSync();
+  return full;
+}
+
+async function loadFull(source) {
+  if (!full) {
+    fullLoading ??= loader.full(source);
+    full = await fullLoading;
   }
+  return full;
+}
+
+const isSource = (x) => x != null && (typeof x === 'string' || x instanceof URL || (typeof Response !== 'undefined' && x instanceof Response) || ArrayBuffer.isView(x) || x instanceof ArrayBuffer || x instanceof WebAssembly.Module);
+
+/**
+ * Loads the wasm once (later calls return the same promise): the lean module (checking,
+ * building and parsing), or with `{ client: true }` the full one (everything). `wasm` says
+ * where the module is (a URL, a Response, its bytes or a compiled module); by default, next to
+ * this package. Given a source alone (as the 0.1 `xengage/init` took it), loads the full module
+ * from it.
+ */
+export function init(options) {
+  if (isSource(options)) return loadFull(options).then(() => undefined);
+  if (options?.client) return loadFull(options.wasm).then(() => undefined);
+  if (full || lean) return Promise.resolve();
+  leanLoading ??= loader.lean(options?.wasm).then((m) => {
+    lean = m;
+  });
+  return leanLoading;
 }
 
 /**
@@ -56,7 +94,6 @@ const LISTS_OF_STRINGS = ['postIds', 'metrics', 'fields'];
  * (a post id as a number has already lost its last digits past 2^53).
  */
 function checkSpec(spec) {
-  needReady();
   checkJsonable(spec, 'spec', 'invalid_spec');
   if (spec == null || typeof spec !== 'object' || Array.isArray(spec)) return spec;
   const out = { ...spec };
@@ -83,9 +120,10 @@ function checkSpec(spec) {
 
 /** Builds and signs nothing: the request `spec` stands for, checked against every rule. */
 export function buildRequest(spec, options) {
+  const m = core('buildRequest');
   const checked = checkSpec(spec);
   checkJsonable(options, 'options', 'invalid_options');
-  return buildRequestRaw(checked, options);
+  return m.buildRequest(checked, options);
 }
 
 /**
@@ -93,7 +131,7 @@ export function buildRequest(spec, options) {
  * endpoint, an id given as a number, an invalid Date) is a problem too, on field `spec...`.
  */
 export function checkRequest(spec, options) {
-  needReady();
+  const m = core('checkRequest');
   let checked;
   try {
     checked = checkSpec(spec);
@@ -103,7 +141,7 @@ export function checkRequest(spec, options) {
     const field = e.code === 'invalid_options' ? 'options' : 'spec';
     return { ok: false, problems: [{ field, value: null, rule: e.message }], notices: [] };
   }
-  return checkRequestRaw(checked, options);
+  return m.checkRequest(checked, options);
 }
 
 /**
@@ -112,9 +150,10 @@ export function checkRequest(spec, options) {
  * themselves; a page should leave credentials to a proxy.
  */
 export function signRequest(request, credentials, options) {
-  needReady();
+  const m = fullNow();
+  if (!m) throw notLoaded('signRequest');
   checkJsonable(options, 'options', 'invalid_options');
-  return signRequestRaw(request, credentials, options);
+  return m.signRequest(request, credentials, options);
 }
 
 const pad2 = (n) => String(n).padStart(2, '0');
@@ -260,29 +299,43 @@ function bodyBytes(body) {
 
 /** Parses an answer of the API to the request `spec` stands for. */
 export function parseResponse(spec, answer, options) {
+  const m = core('parseResponse');
   const checked = checkSpec(spec);
   checkJsonable(options, 'options', 'invalid_options');
   if (answer == null || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
     throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an HTTP status (an integer, 100 to 599)');
   }
-  return wrapOutcome(parseResponseRaw(checked, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
+  return wrapOutcome(m.parseResponseRaw(checked, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
 }
 
 /** Sends requests (any number of posts, any range) with pacing and retries, merging the batches. */
 export class Client {
-  #raw;
+  #raw = null;
+  #json;
+  #fetch;
 
+  /**
+   * Checks the options at once where the full module is loaded (Node, or after
+   * `init({ client: true })`); otherwise the first job loads it and rejects with what is wrong.
+   */
   constructor(options = {}) {
-    needReady();
-    const { fetch, headers, ...rest } = options ?? {};
+    const object = options != null && typeof options === 'object' && !Array.isArray(options);
+    const { fetch, headers, ...rest } = object ? options : {};
     if (fetch !== undefined && typeof fetch !== 'function') {
       throw new XengageError('invalid_options', 'options.fetch must be a function with the signature of the global fetch');
     }
-    checkJsonable(rest, 'options', 'invalid_options');
-    const json = { ...rest };
-    if (headers !== undefined) json.headers = JSON.parse(headersJson(headers));
-    this.#raw = new RawClient(JSON.stringify(json));
-    if (fetch) this.#raw.setFetch(fetch);
+    checkJsonable(object ? rest : options, 'options', 'invalid_options');
+    const json = object ? { ...rest } : options;
+    if (object && headers !== undefined) json.headers = JSON.parse(headersJson(headers));
+    this.#json = JSON.stringify(json ?? {});
+    this.#fetch = fetch;
+    const m = fullNow();
+    if (m) this.#make(m);
+  }
+
+  #make(m) {
+    this.#raw = new m.RawClient(this.#json);
+    if (this.#fetch) this.#raw.setFetch(this.#fetch);
   }
 
   totals(query, options) {
@@ -312,6 +365,7 @@ export class Client {
       throw new XengageError('invalid_options', 'options.signal must be an AbortSignal');
     }
     const callback = typeof onProgress === 'function' ? (text) => onProgress(JSON.parse(text)) : undefined;
+    if (!this.#raw) this.#make(await loadFull());
     const checked = checkSpec(spec);
     if (signal?.aborted) throw abortError(signal, undefined);
     let stop;

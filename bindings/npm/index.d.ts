@@ -223,6 +223,26 @@ export class XengageError extends Error {
   readonly result: Collected | null;
 }
 
+/** Where a wasm module is: a URL, a Response, its bytes, or a compiled module. */
+export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
+
+/** Options of init. */
+export interface InitOptions {
+  /** Load the full module (Client, signRequest) rather than the lean one (check, build, parse). */
+  client?: boolean;
+  /** Where the module is; default next to the package. */
+  wasm?: WasmSource;
+}
+
+/**
+ * Loads a wasm module once (later calls return the same promise). Importing the package loads
+ * nothing: in a browser, call `await init()` before checkRequest, buildRequest or parseResponse
+ * (the lean module, without Client, transport or signing), or `init({ client: true })` for
+ * everything; a Client loads the full module on its first job. In Node, the first call loads
+ * what it needs synchronously. A source alone loads the full module from it.
+ */
+export function init(options?: InitOptions | WasmSource): Promise<void>;
+
 /** Validates spec and builds the HTTP request; throws XengageError when it is invalid. */
 export function buildRequest(spec: RequestSpec, options?: BuildOptions): BuiltRequest;
 

@@ -6,8 +6,10 @@
 //! npm package's `errors.js`).
 //!
 //! Exports, in JS spelling: `buildRequest(spec, options?)`, `checkRequest(spec, options?)`,
-//! `parseResponseRaw` and `RawClient` (wrapped by the npm package's `api.js` as
-//! `parseResponse` and `Client`). Outcomes cross to JS as columns of typed arrays
+//! `parseResponseRaw`, and with the `client` feature (on by default) `RawClient` and
+//! `signRequest` (wrapped by the npm package's `api.js` as `parseResponse`, `Client` and
+//! `signRequest`). The package ships two builds: the lean one without `client` (checking,
+//! building and parsing, for pages that do only that) and the full one. Outcomes cross to JS as columns of typed arrays
 //! ([`outcome::Columns`]) plus JSON for the rest. The JSON-level functions
 //! ([`build_request_json`], [`check_request_json`], [`parse_response_parts`],
 //! [`ClientConfig::from_json`]) hold the logic and run on any target, so they are tested
@@ -22,10 +24,13 @@
 //! assert!(out.contains(r#""method":"POST""#));
 //! ```
 
+#[cfg(feature = "client")]
 mod client;
 pub mod outcome;
+#[cfg(feature = "client")]
 pub mod sign;
 
+#[cfg(feature = "client")]
 pub use client::ClientConfig;
 
 use serde::Deserialize;
@@ -191,6 +196,7 @@ fn now_of(options: &JsOptions, clock_ms: f64) -> Result<OffsetDateTime, Failure>
 }
 
 /// An RFC 3339 time as milliseconds since the epoch.
+#[cfg(feature = "client")]
 fn parse_time_millis(text: &str) -> Option<f64> {
     let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
     #[allow(clippy::cast_precision_loss)]

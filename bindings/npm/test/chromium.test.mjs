@@ -243,3 +243,26 @@ test('v2 Hourly in a page: summing the rows of every grouping gives the time ser
     await page.close();
   }
 });
+
+test('a page that imports the package and only checks requests fetches no client module', async () => {
+  const page = await context.newPage();
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  try {
+    // A page of the site's origin with no script of its own (the example page would load a Client).
+    await page.goto(`${origin(site)}/no-script-here`);
+    const r = await page.evaluate(async () => {
+      const m = await import('/xengage/web.js');
+      const before = performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm'));
+      await m.init();
+      const check = m.checkRequest({ endpoint: 'totals', postIds: ['12x'] });
+      const built = m.buildRequest({ endpoint: 'totals', postIds: ['1070059276213702656'], metrics: ['favorites'] });
+      return { before, ok: check.ok, field: check.problems[0]?.field, method: built.method };
+    });
+    assert.deepEqual(r, { before: [], ok: false, field: 'tweet_ids[0]', method: 'POST' });
+    assert.ok(fetched.includes('/xengage/dist/xengage_lean_bg.wasm'), fetched.join('\n'));
+    assert.ok(!fetched.some((p) => p.includes('xengage_wasm')), `a client module was fetched:\n${fetched.join('\n')}`);
+  } finally {
+    await page.close();
+  }
+});

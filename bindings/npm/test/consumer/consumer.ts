@@ -1,6 +1,7 @@
 // Type-checked by `tsc --noEmit` against the installed package: uses every export with its
 // declared types, so a declaration that drifts to `any` or loses a member fails here.
 import {
+  init,
   buildRequest,
   checkRequest,
   parseResponse,
@@ -160,6 +161,10 @@ console.log(values.length, kinds, rows.length, firstValue, status, unsupported, 
 
 // 'xengage/init': the same functions, and init() taking where the wasm is.
 export async function loadLazily(wasm: Uint8Array): Promise<string> {
+  await init();
+  await init({ client: true, wasm: new URL('https://cdn.example.com/xengage_wasm_bg.wasm') });
+  // @ts-expect-error init takes options or a source, not a number
+  await init(3);
   await lazy.init(wasm);
   await lazy.init(new URL('https://cdn.example.com/xengage_wasm_bg.wasm'));
   const code: ErrorCode = 'not_initialized';

@@ -541,14 +541,14 @@ test('times in milliseconds build what the same Dates build; a list item that is
   assert.match(notAString.problems[0].rule, /spec\.metrics\[0\]/);
 });
 
-test("'xengage/init' loads nothing on import, throws not_initialized until init(), then works", () => {
+test("'xengage/init' (the browser entry) loads nothing on import, throws not_initialized until init(), then works", () => {
   // A process of its own: in this one, importing 'xengage' already loaded the wasm.
   const script = `
     import { readFileSync } from 'node:fs';
     const m = await import('xengage/init');
     const spec = { endpoint: 'totals', postIds: ['1855000000000000000'], metrics: ['favorites'] };
     const codes = [];
-    for (const call of [() => m.buildRequest(spec), () => new m.Client({})]) {
+    for (const call of [() => m.buildRequest(spec), () => m.checkRequest(spec), () => m.signRequest({}, {})]) {
       try { call(); } catch (e) { codes.push(e instanceof m.XengageError && e.code); }
     }
     const wasm = readFileSync(process.cwd() + '/node_modules/xengage/dist/xengage_wasm_bg.wasm');
@@ -559,7 +559,7 @@ test("'xengage/init' loads nothing on import, throws not_initialized until init(
   const here = new URL('.', import.meta.url);
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { codes: ['not_initialized', 'not_initialized'], same: true, method: 'POST' });
+  assert.deepEqual(JSON.parse(r.stdout), { codes: ['not_initialized', 'not_initialized', 'not_initialized'], same: true, method: 'POST' });
 });
 
 test('a collect whose answers could not fit in wasm memory is refused before anything is sent', async () => {
