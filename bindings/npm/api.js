@@ -58,13 +58,19 @@ const isSource = (x) => x != null && (typeof x === 'string' || x instanceof URL 
  * this package. Given a source alone (as the 0.1 `xengage/init` took it), loads the full module
  * from it.
  */
+let fullReady = null;
+
 export function init(options) {
-  if (isSource(options)) return loadFull(options).then(() => undefined);
-  if (options?.client) return loadFull(options.wasm).then(() => undefined);
-  if (full || lean) return Promise.resolve();
-  leanLoading ??= loader.lean(options?.wasm).then((m) => {
-    lean = m;
-  });
+  if (isSource(options) || options?.client) {
+    fullReady ??= loadFull(isSource(options) ? options : options.wasm).then(() => undefined);
+    return fullReady;
+  }
+  leanLoading ??=
+    full || lean
+      ? Promise.resolve()
+      : loader.lean(options?.wasm).then((m) => {
+          lean = m;
+        });
   return leanLoading;
 }
 

@@ -62,6 +62,8 @@ before(async () => {
   site = await listen((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname.startsWith('/xengage/')) return serveFile(res, installed, url.pathname.slice(9));
+    // A page of the site's origin with no script of its own.
+    if (url.pathname === '/blank') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
     serveFile(res, join(pkg, 'example'), url.pathname === '/' ? 'index.html' : url.pathname);
   });
   assert.ok(bin, 'XENGAGE_BIN must name the xengage binary (cargo xtask ci sets it)');
@@ -250,7 +252,7 @@ test('a page that imports the package and only checks requests fetches no client
   page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
   try {
     // A page of the site's origin with no script of its own (the example page would load a Client).
-    await page.goto(`${origin(site)}/no-script-here`);
+    await page.goto(`${origin(site)}/blank`);
     const r = await page.evaluate(async () => {
       const m = await import('/xengage/web.js');
       const before = performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm'));

@@ -163,8 +163,6 @@ console.log(values.length, kinds, rows.length, firstValue, status, unsupported, 
 export async function loadLazily(wasm: Uint8Array): Promise<string> {
   await init();
   await init({ client: true, wasm: new URL('https://cdn.example.com/xengage_wasm_bg.wasm') });
-  // @ts-expect-error init takes options or a source, not a number
-  await init(3);
   await lazy.init(wasm);
   await lazy.init(new URL('https://cdn.example.com/xengage_wasm_bg.wasm'));
   const code: ErrorCode = 'not_initialized';
