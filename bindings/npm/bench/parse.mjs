@@ -67,8 +67,8 @@ function median(f) {
   return { ms: times[Math.floor(times.length / 2)], out };
 }
 
-const ours = median(() => parseResponse(spec, { status: 200, body: bytes }, options).columns);
-const oursText = median(() => parseResponse(spec, { status: 200, body: text }, options).columns);
+const ours = median(() => parseResponse(spec, { status: 200, body: bytes }, options).groupings.hourly.columns);
+const oursText = median(() => parseResponse(spec, { status: 200, body: text }, options).groupings.hourly.columns);
 const base = median(() => walk(text));
 const sum = (v) => v.reduce((a, b) => a + b, 0);
 if (ours.out.length !== base.out.length || sum(ours.out.value) !== sum(base.out.value)) {
