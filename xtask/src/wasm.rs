@@ -224,6 +224,22 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    // The lean module's build: the crate without its `client` feature.
+    run(
+        &cargo(),
+        &[
+            "clippy",
+            "--target",
+            TARGET,
+            "-p",
+            "xengage-wasm",
+            "--no-default-features",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     wasm()?;
     let npm_dir = workspace_root().join(NPM_DIR);
     if std::env::var_os("CI").is_some() {
