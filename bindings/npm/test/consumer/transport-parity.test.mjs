@@ -203,3 +203,60 @@ test('maxRateLimitedRetries bounds the attempts after 429s, as RetryPolicy::max_
   }
   assert.throws(() => new Client({ maxRateLimitedRetries: -1 }), { code: 'invalid_options', message: /maxRateLimitedRetries/ });
 });
+
+test('an abort during the wait for the quota window ends it: the 429 does not hold the page', { timeout: 60000 }, async () => {
+  // A quota window of ten minutes: without the abort ending the wait, this test would hang.
+  let requests = 0;
+  const { url, server } = await serve((req, res) => {
+    requests += 1;
+    res.writeHead(429, { 'content-type': 'application/json' }).end('{"title":"Too Many Requests"}');
+  });
+  try {
+    const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, quotaWindowMs: 600000 });
+    const controller = new AbortController();
+    const retrying = [];
+    const error = await client
+      .totals(spec, {
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.kind !== 'retrying') return;
+          retrying.push(e);
+          controller.abort(new Error('the user left'));
+        },
+      })
+      .then(() => null, (e) => e);
+    assert.ok(error instanceof XengageError, String(error));
+    assert.equal(error.code, 'aborted');
+    assert.equal(error.cause?.message, 'the user left');
+    assert.equal(retrying[0].failure, 'rate_limited');
+    assert.ok(retrying[0].afterMs > 60000, `the wait is the quota window: ${JSON.stringify(retrying[0])}`);
+    assert.equal(requests, 1);
+    assert.equal(error.result.ledger[0].status, 'cancelled');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('an abort while a request is in flight aborts its fetch: the server sees the connection close', { timeout: 60000 }, async () => {
+  let closed = false;
+  const { url, server } = await serve((req, res) => {
+    res.on('close', () => (closed = true)); // never answered
+  });
+  try {
+    const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, timeoutMs: 600000 });
+    const controller = new AbortController();
+    const job = client.totals(spec, {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind === 'sent') setTimeout(() => controller.abort(), 50);
+      },
+    });
+    await rejected(job, 'aborted');
+    await eventually(() => closed);
+    assert.ok(closed, 'the aborted request is still open on the server');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
