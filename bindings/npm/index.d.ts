@@ -411,6 +411,7 @@ export type ProgressEvent =
   | { kind: 'sent'; index: number; attempt: number; afterMs: number; progress: Progress }
   | { kind: 'batch_done'; index: number; postIds: string[]; rows: number; progress: Progress }
   | { kind: 'batch_narrowed'; index: number; removed: string[]; askedAgain: string[]; message: string; progress: Progress }
+  /** `afterMs`: how long until the retry may go (the backoff, or after a 429 the wait for the quota's window: a countdown's start). */
   | { kind: 'retrying'; index: number; attempt: number; failure: FailureKind; message: string; afterMs: number; progress: Progress }
   /** `status`: the HTTP status of the last answer (401: the credentials), null when none came (a timeout, a failed connection). */
   | { kind: 'batch_failed'; index: number; postIds: string[]; failure: FailureKind; message: string; status: number | null; progress: Progress }
