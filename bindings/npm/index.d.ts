@@ -341,6 +341,7 @@ export interface LedgerCounts {
   unsupported: number;
   forbidden: number;
   failed: number;
+  /** Not answered: the job was aborted. */
   cancelled: number;
   pending: number;
 }

@@ -163,12 +163,12 @@ mod tests {
             "https://data-api.x.com/insights/engagement/totals"
         );
         // The same signature the core gives for the same inputs.
-        let c = xengage_core::auth::OAuth1Credentials {
-            consumer_key: "ck".into(),
-            consumer_secret: xengage_core::auth::Secret::new("cs-secret"),
-            token: Some("at".into()),
-            token_secret: Some(xengage_core::auth::Secret::new("ats-secret")),
-        };
+        let c = xengage_core::auth::OAuth1Credentials::new(
+            "ck",
+            xengage_core::auth::Secret::new("cs-secret"),
+            "at",
+            xengage_core::auth::Secret::new("ats-secret"),
+        );
         let expected = oauth1::sign(
             "POST",
             "https://data-api.x.com/insights/engagement/totals",

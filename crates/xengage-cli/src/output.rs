@@ -276,7 +276,7 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
                 }
                 for f in &entry.failures {
                     // "failed: failed: ..." says nothing twice.
-                    let f = printable(f);
+                    let f = printable(&f.message);
                     parts.push(if status == PostStatus::Failed {
                         f
                     } else {

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use wasm_bindgen::prelude::*;
-use xengage_core::auth::{Credentials, NonceSource};
+use xengage_core::auth::{Credentials, NonceSource, SignError};
 use xengage_core::collect::{Action, CollectOptions, Collector, Event, Progress, Summary};
 use xengage_core::pace::Failure;
 use xengage_core::plan::Plan;
-use xengage_core::response::Ledger;
+use xengage_core::response::{FailureKind, Ledger, PostFailure};
 use xengage_core::{BaseUrls, PreparedRequest, Request};
 
 use crate::{RawResponse, SendError, now_millis, send_with, sleep};
@@ -51,21 +51,22 @@ impl Target {
         }
     }
 
-    /// The HTTP request for `request`: signed with fresh nonces when there are credentials.
-    pub fn prepare(&self, request: &Request) -> PreparedRequest {
+    /// The HTTP request for `request`: signed with fresh nonces when there are credentials, with
+    /// the target's extra headers. A request that cannot be signed is an error; nothing is sent.
+    pub fn prepare(&self, request: &Request) -> Result<PreparedRequest, SignError> {
         let mut prepared = match &self.credentials {
             Some(credentials) => request.prepare_authorized(
                 &self.send_to,
                 &self.sign_for,
                 credentials,
                 &mut PlatformNonces,
-            ),
+            )?,
             None => request.prepare(&self.send_to),
         };
         for (name, value) in &self.headers {
             prepared.headers.insert(name.clone(), value.clone());
         }
-        prepared
+        Ok(prepared)
     }
 }
 
@@ -103,6 +104,9 @@ pub enum AttemptError {
     /// `fetch` failed or the body could not be read.
     #[error(transparent)]
     Send(#[from] SendError),
+    /// The request cannot be signed; it was not sent.
+    #[error(transparent)]
+    Sign(#[from] SignError),
     /// No answer within the timeout.
     #[error("no answer from {url} within {} ms; raise the timeout if the server is slow", .timeout.as_millis())]
     Timeout {
@@ -118,6 +122,7 @@ impl AttemptError {
     pub fn failure(&self) -> Failure {
         match self {
             AttemptError::Timeout { .. } => Failure::Timeout,
+            AttemptError::Sign(_) => Failure::Permanent,
             AttemptError::Send(SendError::Body { .. }) => Failure::BrokenBody,
             AttemptError::Send(SendError::Network { .. }) => Failure::Connection,
             AttemptError::Send(
@@ -134,7 +139,7 @@ pub async fn send_to(
     request: &Request,
     max_body_bytes: usize,
 ) -> Result<RawResponse, AttemptError> {
-    let prepared = target.prepare(request);
+    let prepared = target.prepare(request)?;
     let fetch = Box::pin(send_with(&prepared, max_body_bytes, target.fetch.as_ref()));
     let timer = Box::pin(sleep(target.timeout));
     // The loser is dropped here: a fetch that lost to the timer is aborted.
@@ -290,11 +295,11 @@ pub async fn collect_with(
     };
     let mut summary = collector.finish_at(elapsed());
     if let Ending::Unreachable(e) = &ending {
-        let message = e.to_string();
+        let failure = PostFailure::new(FailureKind::Connection, e.to_string());
         for request in &requests {
             summary
                 .ledger
-                .absorb(&Ledger::failed_without_answer(request, &message));
+                .absorb(&Ledger::failed_without_answer(request, &failure));
         }
     }
     (summary, ending)
