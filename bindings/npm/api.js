@@ -43,7 +43,11 @@ function fullNow() {
 
 async function loadFull(source) {
   if (!full) {
-    fullLoading ??= loader.full(source);
+    // A failed load (the network, a wrong URL) is not kept: the next call tries again.
+    fullLoading ??= loader.full(source).catch((e) => {
+      fullLoading = null;
+      throw e;
+    });
     full = await fullLoading;
   }
   return full;
@@ -62,15 +66,27 @@ let fullReady = null;
 
 export function init(options) {
   if (isSource(options) || options?.client) {
-    fullReady ??= loadFull(isSource(options) ? options : options.wasm).then(() => undefined);
+    fullReady ??= loadFull(isSource(options) ? options : options.wasm).then(
+      () => undefined,
+      (e) => {
+        fullReady = null;
+        throw e;
+      },
+    );
     return fullReady;
   }
   leanLoading ??=
     full || lean
       ? Promise.resolve()
-      : loader.lean(options?.wasm).then((m) => {
-          lean = m;
-        });
+      : loader.lean(options?.wasm).then(
+          (m) => {
+            lean = m;
+          },
+          (e) => {
+            leanLoading = null;
+            throw e;
+          },
+        );
   return leanLoading;
 }
 
