@@ -140,8 +140,7 @@ fn rows(outcomes: Vec<Outcome>) -> Vec<String> {
     }
     let merged = merge(outcomes).unwrap();
     let mut rows: Vec<String> = merged
-        .groupings
-        .iter()
+        .results()
         .flat_map(|g| g.rows.iter().map(move |r| format!("{} {r:?}", g.name)))
         .collect();
     rows.sort();

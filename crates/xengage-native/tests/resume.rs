@@ -59,7 +59,8 @@ fn spec(emu: &RunningEmulator) -> RequestSpec {
 fn sorted_rows(outcomes: &[Outcome]) -> Vec<String> {
     let mut rows: Vec<String> = outcomes
         .iter()
-        .flat_map(|o| o.rows().map(|r| format!("{r:?}")))
+        .flat_map(Outcome::results)
+        .flat_map(|g| g.rows.iter().map(move |r| format!("{} {r:?}", g.name)))
         .collect();
     rows.sort();
     rows
