@@ -38,6 +38,16 @@ pub(crate) enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// A `--checkpoint` cannot be resumed: not this job's, damaged, of another version, or not
+    /// a checkpoint (exit 2: nothing was sent).
+    #[error("cannot resume from {path}: {source}")]
+    Checkpoint {
+        /// The checkpoint.
+        path: String,
+        /// Why.
+        #[source]
+        source: Box<xengage_native::ResumeError>,
+    },
     /// Writing to stdout failed (exit 1).
     #[error("cannot write the output: {0}")]
     Output(#[source] std::io::Error),
@@ -99,7 +109,8 @@ impl CliError {
             | CliError::Credentials(_)
             | CliError::BaseUrl(_)
             | CliError::ReadFile { .. }
-            | CliError::WriteFile { .. } => 2,
+            | CliError::WriteFile { .. }
+            | CliError::Checkpoint { .. } => 2,
             CliError::Output(_)
             | CliError::Api { .. }
             | CliError::Network(_)

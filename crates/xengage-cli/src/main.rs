@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 API or network failure, 2 invalid input, 3 partial (some posts not
 //! served in full).
 
+mod checkpoint;
 mod client;
 mod cmd;
 mod credentials;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use unicode_width::UnicodeWidthStr;
 
@@ -30,16 +30,37 @@ pub(crate) struct OutputArgs {
     /// count the same engagements, so sum the rows of one grouping, never a whole output.
     #[arg(long, value_enum)]
     pub(crate) format: Option<Format>,
-    /// Write rows to this file instead of stdout. It is checked before anything is sent, and
-    /// an earlier file there is replaced only once this run answers.
+    /// Write rows to this file instead of stdout: whole or untouched. Rows go to
+    /// `.FILE.xengage-partial` beside it, which replaces FILE when the run ends having answered
+    /// (interrupted too); a run killed at any point leaves FILE as it was (or absent), and the
+    /// next run removes the partial file it left.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<std::path::PathBuf>,
 }
 
+/// The partial file of `path`: `.NAME.xengage-partial` in the same directory (so renaming it
+/// over `path` is atomic).
+pub(crate) fn partial_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.xengage-partial"))
+}
+
+/// Syncs the directory of `path`, so a rename or a new file in it survives a crash.
+pub(crate) fn sync_dir_of(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)?.sync_all()
+}
+
 /// Rows on their way out: streamed, so a large job never holds them all. A `--output` file is
-/// opened at once (an unusable path is found before anything is sent) but emptied only when the
-/// first row comes, or at [`RowWriter::finish`]: a run that fails first (invalid input, every
-/// request failed) leaves an earlier file as it was, and removes one it made.
+/// written whole or not at all: rows go to its partial file (made at once, so an unusable path
+/// is found before anything is sent), which [`RowWriter::finish`] flushes, syncs and renames
+/// over it. A run that fails first (invalid input, every request failed) drops the writer, which
+/// removes the partial file: an earlier file stays as it was.
 pub(crate) struct RowWriter {
     sink: Sink,
     format: Format,
@@ -53,10 +74,7 @@ enum Sink {
     File {
         out: std::io::BufWriter<std::fs::File>,
         path: PathBuf,
-        /// Whether a file was there before this run.
-        existed: bool,
-        /// Whether it has been emptied for this run's rows.
-        claimed: bool,
+        partial: PathBuf,
     },
 }
 
@@ -89,18 +107,23 @@ impl RowWriter {
                         "it is a directory; give a file name",
                     )));
                 }
-                let existed = path.exists();
+                let partial = partial_path(path);
+                if partial.exists() {
+                    eprintln!(
+                        "note: removed {}, left by a run that was stopped",
+                        printable(&partial.display().to_string())
+                    );
+                }
                 let file = std::fs::OpenOptions::new()
                     .write(true)
                     .create(true)
-                    .truncate(false)
-                    .open(path)
+                    .truncate(true)
+                    .open(&partial)
                     .map_err(refuse)?;
                 let sink = Sink::File {
                     out: std::io::BufWriter::new(file),
                     path: path.clone(),
-                    existed,
-                    claimed: false,
+                    partial,
                 };
                 (sink, false)
             }
@@ -122,23 +145,27 @@ impl RowWriter {
         })
     }
 
-    /// Where rows go, a file emptied for them the first time.
-    fn out(&mut self) -> Result<&mut dyn Write, CliError> {
+    /// The format rows are written in.
+    pub(crate) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Where rows go.
+    fn out(&mut self) -> &mut dyn Write {
         match &mut self.sink {
-            Sink::Stdout(out) => Ok(out),
-            Sink::File { out, claimed, .. } => {
-                if !*claimed {
-                    out.get_mut().set_len(0).map_err(CliError::Output)?;
-                    *claimed = true;
-                }
-                Ok(out)
-            }
+            Sink::Stdout(out) => out,
+            Sink::File { out, .. } => out,
         }
+    }
+
+    /// Writes one line as it is (jsonl's summary line).
+    pub(crate) fn write_line(&mut self, line: &str) -> Result<(), CliError> {
+        writeln!(self.out(), "{line}").map_err(CliError::Output)
     }
 
     fn write_csv_header(&mut self) -> Result<(), CliError> {
         if !self.header_written {
-            writeln!(self.out()?, "{}", HEADER.join(",")).map_err(CliError::Output)?;
+            writeln!(self.out(), "{}", HEADER.join(",")).map_err(CliError::Output)?;
             self.header_written = true;
         }
         Ok(())
@@ -150,7 +177,7 @@ impl RowWriter {
             Format::Csv => {
                 self.write_csv_header()?;
                 let line: Vec<String> = cells(grouping, row).iter().map(|c| csv_field(c)).collect();
-                writeln!(self.out()?, "{}", line.join(",")).map_err(CliError::Output)?;
+                writeln!(self.out(), "{}", line.join(",")).map_err(CliError::Output)?;
             }
             Format::Jsonl => {
                 /// A row and its grouping, keys in the documented order.
@@ -162,21 +189,35 @@ impl RowWriter {
                 }
                 let line = serde_json::to_string(&Line { row, grouping })
                     .map_err(|e| CliError::Output(std::io::Error::other(e)))?;
-                writeln!(self.out()?, "{line}").map_err(CliError::Output)?;
+                writeln!(self.out(), "{line}").map_err(CliError::Output)?;
             }
         }
         Ok(())
     }
 
     /// Writes what waits (a table; a csv header even without rows): the run answered, so an
-    /// earlier file is replaced even when it had no rows.
+    /// earlier file is replaced even when it had no rows. A file's rows are flushed, synced,
+    /// and renamed over it.
     pub(crate) fn finish(mut self) -> Result<(), CliError> {
         match self.format {
             Format::Csv => self.write_csv_header()?,
             Format::Table if !self.table.is_empty() => self.write_table()?,
             _ => {}
         }
-        self.out()?.flush().map_err(CliError::Output)
+        self.out().flush().map_err(CliError::Output)?;
+        if let Sink::File {
+            out, path, partial, ..
+        } = &self.sink
+        {
+            let fail = |source| CliError::WriteFile {
+                path: path.display().to_string(),
+                source,
+            };
+            out.get_ref().sync_all().map_err(fail)?;
+            std::fs::rename(partial, path).map_err(fail)?;
+            sync_dir_of(path).map_err(fail)?;
+        }
+        Ok(())
     }
 
     fn write_table(&mut self) -> Result<(), CliError> {
@@ -202,7 +243,7 @@ impl RowWriter {
             }
             s
         };
-        let out = self.out()?;
+        let out = self.out();
         writeln!(out, "{}", line(HEADER)).map_err(CliError::Output)?;
         for r in &rows {
             writeln!(out, "{}", line(r.each_ref().map(String::as_str)))
@@ -212,18 +253,13 @@ impl RowWriter {
     }
 }
 
-/// A file this run made but never wrote (it failed first) is removed; an earlier file it never
-/// claimed stays as it was.
+/// A run that ends without [`RowWriter::finish`] (it failed first) removes its partial file:
+/// an earlier file stays as it was. After a rename the partial file is gone, and this does
+/// nothing.
 impl Drop for RowWriter {
     fn drop(&mut self) {
-        if let Sink::File {
-            path,
-            existed: false,
-            claimed: false,
-            ..
-        } = &self.sink
-        {
-            let _ = std::fs::remove_file(path);
+        if let Sink::File { partial, .. } = &self.sink {
+            let _ = std::fs::remove_file(partial);
         }
     }
 }

@@ -100,7 +100,8 @@ fn an_api_failure_exits_1_with_the_status_and_the_fix() {
     // collect likewise: nothing served because every request failed is exit 1, not partial.
     for (command, said) in [
         ("request", "check the credentials"),
-        ("collect", "every request failed"),
+        // A 401 stops a job at once, saying how to resume.
+        ("collect", "refused the credentials"),
     ] {
         let out = xengage_with(
             &[
@@ -676,9 +677,11 @@ fn ctrl_c_during_collect_keeps_what_was_answered_and_accounts_for_the_rest() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait (a guard against hangs, not a timing assertion) for the first window's hours.
+    // Wait (a guard against hangs, not a timing assertion) for the first window's hours, in
+    // the partial file the output is written to until the run ends.
+    let partial = dir.join(".hourly.csv.xengage-partial");
     let started = std::time::Instant::now();
-    while std::fs::read_to_string(&out_file).map_or(0, |t| t.lines().count()) < 2 {
+    while std::fs::read_to_string(&partial).map_or(0, |t| t.lines().count()) < 2 {
         assert!(started.elapsed().as_secs() < 30, "no rows were written");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -700,7 +703,13 @@ fn ctrl_c_during_collect_keeps_what_was_answered_and_accounts_for_the_rest() {
         "{err}"
     );
     assert!(err.contains("cancelled"), "{err}");
-    // The first window's hours, all of them: 28 days of 24 hours for each of the two posts.
+    assert!(
+        err.trim_end().ends_with("to resume") || err.contains("job not finished: interrupted"),
+        "{err}"
+    );
+    // The first window's hours, all of them: 28 days of 24 hours for each of the two posts,
+    // renamed into place.
+    assert!(!partial.exists());
     let csv = std::fs::read_to_string(&out_file).unwrap();
     assert_eq!(
         csv.lines().count() - 1,

@@ -21,6 +21,13 @@
 //! for the metrics left, in a request of its own. Every post asked about ends in the ledger
 //! with values or a reason.
 //!
+//! A job can keep a checkpoint ([`crate::checkpoint`]): a collector made by
+//! [`Collector::saving`] hands out, with each answer that settles a request, an [`Event::Save`]
+//! whose record the transport appends; [`Collector::resume`] starts from those bytes, hands the
+//! answers kept out again as events (without sending them) and sends only the rest. A 401 stops
+//! a job at once ([`Event::Stopped`]): every request after it would be refused too, and a
+//! checkpoint resumes it with renewed credentials.
+//!
 //! ```
 //! use std::time::Duration;
 //! use time::macros::datetime;
@@ -47,10 +54,12 @@
 //! # Ok::<(), xengage_core::InvalidRequest>(())
 //! ```
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use http::HeaderMap;
+
+use crate::checkpoint::{Account, Checkpoint, CheckpointError, JobIdentity, SavedAnswer};
 
 use crate::id::PostId;
 use crate::metric::Metric;
@@ -208,6 +217,36 @@ pub enum Event {
         /// The retries spent.
         attempts: Attempts,
     },
+    /// What to append to the job's checkpoint, and sync, for the answer just handed out (a
+    /// batch answered, or a batch narrowed): only from a collector made by
+    /// [`Collector::saving`] or [`Collector::resume`].
+    Save {
+        /// The answer's place in the plan.
+        index: usize,
+        /// The bytes to append (a whole, checksummed record).
+        record: Vec<u8>,
+    },
+    /// The job resumed from a checkpoint: its answers are handed out again as
+    /// [`Event::BatchDone`] (and [`Event::BatchNarrowed`]) events, without being sent.
+    Resumed {
+        /// Requests of the plan the checkpoint answered in full or in part: not sent again
+        /// (the parts it did not answer are).
+        requests: usize,
+        /// Answers read from the checkpoint.
+        answers: usize,
+    },
+    /// The job stopped at once: the API refused the credentials (401), so every request
+    /// after would be refused too. It follows the refused request's [`Event::BatchFailed`];
+    /// the rest is in the ledger as not asked. Resume the job from its checkpoint with
+    /// working credentials.
+    Stopped {
+        /// The request refused.
+        index: usize,
+        /// Its message.
+        message: String,
+        /// The answer's error, typed.
+        error: ResponseError,
+    },
 }
 
 /// How far the job is.
@@ -228,6 +267,9 @@ pub struct Progress {
     pub rate_limited: u64,
     /// Batches sent again without posts refused by name.
     pub narrowed: u64,
+    /// Requests of the plan a checkpoint answered, in full or in part (they count in
+    /// `requests_done` too, and are not sent again).
+    pub requests_restored: usize,
 }
 
 /// The end of a job. Serializes as `{ ledger, progress, pacing }`, to keep a job's account.
@@ -294,6 +336,16 @@ struct Work {
     request: Request,
 }
 
+impl Work {
+    fn new(index: usize, request: Request) -> Work {
+        Work {
+            index,
+            attempts: Attempts::default(),
+            request,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Flight {
     work: Work,
@@ -317,6 +369,17 @@ pub struct Collector {
     progress: Progress,
     /// The latest time reported (polls, answers, failures): where a job that ends stops.
     latest: Duration,
+    /// Whether answers are handed out as checkpoint records ([`Event::Save`]).
+    saving: bool,
+    /// Requests of the plan a checkpoint settled or began: not taken from the plan again
+    /// (empty unless resumed).
+    restored: Vec<bool>,
+    /// Answers of a checkpoint not yet handed out again, read one at a time as events are
+    /// taken, so a resumed job never holds every answer's rows at once.
+    replay: VecDeque<(usize, Request, SavedAnswer)>,
+    /// Why the job stopped before its end (the credentials were refused): what the posts not
+    /// asked are failed with.
+    stopped: Option<PostFailure>,
 }
 
 impl Collector {
@@ -340,6 +403,118 @@ impl Collector {
             events: VecDeque::new(),
             progress,
             latest: Duration::ZERO,
+            saving: false,
+            restored: Vec::new(),
+            replay: VecDeque::new(),
+            stopped: None,
+        }
+    }
+
+    /// A collector for `plan` that keeps a checkpoint: it returns the checkpoint's first bytes
+    /// (write them, and sync, before sending anything), and every answer that settles a request
+    /// comes with an [`Event::Save`] whose record is to be appended.
+    pub fn saving(plan: Plan, options: CollectOptions, account: &Account) -> (Collector, Vec<u8>) {
+        let header = JobIdentity::of(&plan, account).header();
+        let mut collector = Collector::new(plan, options);
+        collector.saving = true;
+        (collector, header)
+    }
+
+    /// A collector for `plan` that resumes from `checkpoint` (refused unless it was written for
+    /// the same job and `account`): the requests it answered are not sent again, their answers
+    /// are handed out again as events (read one at a time, as events are taken), and the rest
+    /// of the job goes on saving. Plan the job at the checkpoint's
+    /// [`planned_at`](JobIdentity::planned_at), so its requests are the first run's. Cut the
+    /// checkpoint to [`Checkpoint::valid_len`] before appending the records of this run.
+    pub fn resume(
+        plan: Plan,
+        options: CollectOptions,
+        checkpoint: Checkpoint,
+        account: &Account,
+    ) -> Result<Collector, CheckpointError> {
+        checkpoint.check(&plan, account)?;
+        let mut c = Collector::new(plan, options);
+        c.saving = true;
+        let answers = checkpoint.answers.len();
+        // The answers move into the collector, and each is dropped once handed out again: a
+        // resumed job holds the checkpoint's bodies once, and less and less of them.
+        let mut by_index: BTreeMap<usize, Vec<SavedAnswer>> = BTreeMap::new();
+        for answer in checkpoint.answers {
+            by_index.entry(answer.index).or_default().push(answer);
+        }
+        c.restored = vec![false; c.plan.len()];
+        c.events.push_back(Event::Resumed {
+            requests: by_index.len(),
+            answers,
+        });
+        for (index, mut answers) in by_index {
+            let Some(request) = c.plan.request(index) else {
+                continue;
+            };
+            c.restored[index] = true;
+            c.progress.requests_restored += 1;
+            // Walk the request as the first run did: an answer that narrowed it leaves pieces,
+            // each answered by a record of its own or sent again.
+            let mut pending = vec![request];
+            while let Some(request) = pending.pop() {
+                let Some(i) = answers.iter().position(|a| a.answers(index, &request)) else {
+                    c.queue.push((Duration::ZERO, Work::new(index, request)));
+                    continue;
+                };
+                let saved = answers.swap_remove(i);
+                if (200..300).contains(&saved.status) {
+                    c.progress.requests_done += 1;
+                    c.replay.push_back((index, request, saved));
+                    continue;
+                }
+                let read = parse_response(
+                    &request,
+                    saved.status,
+                    &saved.headers(),
+                    &saved.body,
+                    &c.options.parse,
+                );
+                match read.map_err(|error| c.narrow(index, &request, error)) {
+                    Err(Ok(pieces)) => pending.extend(pieces),
+                    // Not a refusal that narrows (this version reads it otherwise): ask again.
+                    _ => c.queue.push((Duration::ZERO, Work::new(index, request))),
+                }
+            }
+        }
+        Ok(c)
+    }
+
+    /// Hands out the next answer of the checkpoint, read again as it was the first time.
+    fn replay_next(&mut self) -> bool {
+        let Some((index, request, saved)) = self.replay.pop_front() else {
+            return false;
+        };
+        let read = parse_response(
+            &request,
+            saved.status,
+            &saved.headers(),
+            &saved.body,
+            &self.options.parse,
+        );
+        if let Ok(outcome) = read {
+            self.ledger.absorb(&outcome.ledger);
+            self.events.push_back(Event::BatchDone {
+                index,
+                request,
+                outcome: Box::new(outcome),
+            });
+        } else {
+            // A 2xx this version cannot read: the request is asked again.
+            self.progress.requests_done = self.progress.requests_done.saturating_sub(1);
+            self.queue.push((self.latest, Work::new(index, request)));
+        }
+        true
+    }
+
+    /// Moves past the requests of the plan a checkpoint settled.
+    fn skip_restored(&mut self) {
+        while self.restored.get(self.next_index).copied().unwrap_or(false) {
+            self.next_index += 1;
         }
     }
 
@@ -361,6 +536,10 @@ impl Collector {
     /// The next thing to do at `now` (time since the job started).
     pub fn poll(&mut self, now: Duration) -> Action {
         self.latest = self.latest.max(now);
+        if self.stopped.is_some() {
+            return Action::Done;
+        }
+        self.skip_restored();
         if self.in_flight.len() >= self.options.max_in_flight.max(1) {
             return Action::AwaitAnswer;
         }
@@ -455,18 +634,116 @@ impl Collector {
             self.progress.rate_limited += 1;
         }
         let request = &flight.work.request;
+        let index = flight.work.index;
         match parse_response(request, status, headers, body, &self.options.parse) {
             Ok(outcome) => {
+                let record = self
+                    .saving
+                    .then(|| SavedAnswer::record(index, request, status, headers, body));
                 self.ledger.absorb(&outcome.ledger);
                 self.progress.requests_done += 1;
                 self.events.push_back(Event::BatchDone {
-                    index: flight.work.index,
+                    index,
                     request: flight.work.request,
                     outcome: Box::new(outcome),
                 });
+                if let Some(record) = record {
+                    self.events.push_back(Event::Save { index, record });
+                }
             }
-            Err(error) => self.failed(flight, now, error, jitter),
+            Err(ResponseError::Api(e)) if e.status == 401 => self.stop(flight.work, *e),
+            Err(error) => match self.narrow(index, request, error) {
+                Ok(pieces) => {
+                    if self.saving {
+                        let record = SavedAnswer::record(index, request, status, headers, body);
+                        self.events.push_back(Event::Save { index, record });
+                    }
+                    for request in pieces {
+                        let work = Work {
+                            request,
+                            ..flight.work.clone()
+                        };
+                        self.queue.push((now, work));
+                    }
+                }
+                Err(error) => self.failed(flight, now, error, jitter),
+            },
         }
+    }
+
+    /// The credentials were refused: every request after would be too, so the job stops at
+    /// once rather than ask each of them.
+    fn stop(&mut self, work: Work, error: crate::response::ApiError) {
+        let error = ResponseError::Api(Box::new(error));
+        self.ledger.absorb(&Ledger::failed(&work.request, &error));
+        self.progress.requests_failed += 1;
+        let message = error.to_string();
+        self.stopped = Some(PostFailure::new(
+            FailureKind::Cancelled,
+            format!("not asked: the job stopped when the API refused the credentials ({message})"),
+        ));
+        // The request refused fails as any request given up on does (a consumer that reads
+        // failures sees it), then the job stops.
+        self.events.push_back(Event::BatchFailed {
+            index: work.index,
+            request: work.request,
+            failure: Failure::Permanent,
+            message: message.clone(),
+            error: Some(error.clone()),
+            attempts: work.attempts,
+        });
+        self.events.push_back(Event::Stopped {
+            index: work.index,
+            message,
+            error,
+        });
+    }
+
+    /// An answer that refuses posts of a batch by name (and not for a reason that passes):
+    /// the ledger takes them, and the rest of the batch, in pieces, is returned to be asked.
+    /// Any other error is given back.
+    fn narrow(
+        &mut self,
+        index: usize,
+        request: &Request,
+        error: ResponseError,
+    ) -> Result<Vec<Request>, ResponseError> {
+        let refusals = Refusals::of(request, &error);
+        if refusals.removed.is_empty() || error.is_retryable() {
+            return Err(error);
+        }
+        let rest: Vec<PostId> = request
+            .post_ids()
+            .iter()
+            .filter(|id| !refusals.removed.contains(id))
+            .copied()
+            .collect();
+        self.ledger.absorb(&Ledger::refused(request, &error));
+        self.progress.narrowed += 1;
+        // The rest of the batch goes again as it was; each group of posts refused some
+        // metrics only goes again in a request of its own without them.
+        let mut pieces: Vec<Request> = Vec::new();
+        pieces.extend(request.with_post_ids(&rest));
+        for (metrics, ids) in &refusals.asked_again {
+            pieces.extend(
+                request
+                    .with_post_ids(ids)
+                    .and_then(|r| r.with_metrics(metrics)),
+            );
+        }
+        let asked_again = refusals.asked_again.into_iter().flat_map(|(_, ids)| ids);
+        self.events.push_back(Event::BatchNarrowed {
+            index,
+            removed: refusals.removed,
+            asked_again: asked_again.collect(),
+            error,
+        });
+        if pieces.is_empty() {
+            self.progress.requests_done += 1;
+        }
+        // One request of the plan became several: each is answered on its own.
+        self.progress.requests_planned += pieces.len().saturating_sub(1);
+        Ok(pieces)
     }
 
     /// Reports that attempt `id` got no answer: a timeout, a dropped connection, a body cut
@@ -488,49 +765,6 @@ impl Collector {
     }
 
     fn failed(&mut self, flight: Flight, now: Duration, error: ResponseError, jitter: f64) {
-        let request = &flight.work.request;
-        let refusals = Refusals::of(request, &error);
-        if !refusals.removed.is_empty() && !error.is_retryable() {
-            let rest: Vec<PostId> = request
-                .post_ids()
-                .iter()
-                .filter(|id| !refusals.removed.contains(id))
-                .copied()
-                .collect();
-            self.ledger.absorb(&Ledger::refused(request, &error));
-            self.progress.narrowed += 1;
-            // The rest of the batch goes again as it was; each group of posts refused some
-            // metrics only goes again in a request of its own without them.
-            let mut pieces: Vec<Request> = Vec::new();
-            pieces.extend(request.with_post_ids(&rest));
-            for (metrics, ids) in &refusals.asked_again {
-                pieces.extend(
-                    request
-                        .with_post_ids(ids)
-                        .and_then(|r| r.with_metrics(metrics)),
-                );
-            }
-            let asked_again = refusals.asked_again.into_iter().flat_map(|(_, ids)| ids);
-            self.events.push_back(Event::BatchNarrowed {
-                index: flight.work.index,
-                removed: refusals.removed,
-                asked_again: asked_again.collect(),
-                error,
-            });
-            if pieces.is_empty() {
-                self.progress.requests_done += 1;
-            }
-            // One request of the plan became several: each is answered on its own.
-            self.progress.requests_planned += pieces.len().saturating_sub(1);
-            for request in pieces {
-                let work = Work {
-                    request,
-                    ..flight.work.clone()
-                };
-                self.queue.push((now, work));
-            }
-            return;
-        }
         let failure = match &error {
             ResponseError::Api(e) if e.status == 429 => Failure::RateLimited,
             ResponseError::Api(_) if error.is_retryable() => Failure::Server,
@@ -600,6 +834,9 @@ impl Collector {
 
     /// The next event, oldest first.
     pub fn next_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            self.replay_next();
+        }
         self.events.pop_front()
     }
 
@@ -619,22 +856,27 @@ impl Collector {
     /// flight or waiting are [`PostStatus::Cancelled`](crate::response::PostStatus::Cancelled)
     /// unless something else is known about them.
     pub fn finish(mut self) -> Summary {
+        // Answers of a checkpoint not handed out yet still count in the ledger.
+        while self.replay_next() {}
+        // Posts not asked are cancelled: by the caller, or by a 401 that stopped the job.
+        let reason = self.stopped.take().unwrap_or_else(PostFailure::cancelled);
         let pending: Vec<Work> = std::mem::take(&mut self.in_flight)
             .into_iter()
             .map(|(_, f)| f.work)
             .chain(std::mem::take(&mut self.queue).into_iter().map(|(_, w)| w))
             .collect();
-        let cancelled = PostFailure::cancelled();
         for work in pending {
             self.ledger
-                .absorb(&Ledger::failed_without_answer(&work.request, &cancelled));
+                .absorb(&Ledger::failed_without_answer(&work.request, &reason));
         }
+        self.skip_restored();
         while self.next_index < self.plan.len() {
             if let Some(request) = self.plan.request(self.next_index) {
                 self.ledger
-                    .absorb(&Ledger::failed_without_answer(&request, &cancelled));
+                    .absorb(&Ledger::failed_without_answer(&request, &reason));
             }
             self.next_index += 1;
+            self.skip_restored();
         }
         Summary {
             ledger: self.ledger,

@@ -30,7 +30,8 @@
 //! [`Request::prepare_authorized`]) → a transport sends it → [`response::parse_response`] →
 //! rows, result trees and a [`response::Ledger`] of every post → [`response::merge`]. Bulk jobs:
 //! [`plan::Plan`] splits any number of ids and any range into requests, [`collect::Collector`]
-//! drives them with [`pace`]'s pacing and retry decisions; [`handles`] counts unique @handles.
+//! drives them with [`pace`]'s pacing and retry decisions, and [`checkpoint`] keeps what a
+//! stopped job needs to resume; [`handles`] counts unique @handles.
 //! [`facts`] is the one table of the API's documented limits and metrics.
 //!
 //! Invalid requests report every problem at once:
@@ -67,6 +68,7 @@
 
 pub mod auth;
 mod build;
+pub mod checkpoint;
 pub mod collect;
 pub mod facts;
 mod grouping;

@@ -202,6 +202,11 @@ impl Plan {
         &self.windows
     }
 
+    /// The request every batch is made from: the whole job's posts, metrics and window.
+    pub(crate) fn template(&self) -> &Request {
+        &self.template
+    }
+
     /// The `now` the plan was made against.
     pub fn planned_at(&self) -> OffsetDateTime {
         self.template.requested_at()

@@ -88,6 +88,8 @@ pub enum FaultKind {
     Truncate,
     /// A 200 whose body is not JSON.
     InvalidJson,
+    /// A 401, as for a token revoked or expired mid-job (never drawn by `rate`: schedule it).
+    Unauthorized,
 }
 
 impl FaultKind {
@@ -249,6 +251,16 @@ pub struct Stats {
     pub faults: u64,
 }
 
+/// How often one request (the same method, path, query and body) came, and was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct BodyCount {
+    /// Times it was received.
+    pub received: u64,
+    /// Times it was answered 2xx without a fault: a client that asks for the same thing twice
+    /// (after a stop and a resume, say) shows here.
+    pub answered: u64,
+}
+
 /// Starts emulators.
 #[derive(Debug)]
 pub struct Emulator;
@@ -321,6 +333,12 @@ impl RunningEmulator {
             .stats
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every distinct request received so far (`METHOD path?query`, a line break, the body) and
+    /// how often it came and was answered.
+    pub fn requests_by_body(&self) -> std::collections::BTreeMap<String, BodyCount> {
+        lock(&self.state.by_body).clone()
     }
 
     /// Stops serving and waits for open connections to finish.

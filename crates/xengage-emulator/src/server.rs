@@ -29,7 +29,7 @@ use xengage_core::{
 
 use crate::strict;
 use crate::world::{PostState, World, mix};
-use crate::{EmulatorConfig, EmulatorCredentials, FaultKind, Stats, lock};
+use crate::{BodyCount, EmulatorConfig, EmulatorCredentials, FaultKind, Stats, lock};
 
 /// Shared by every request.
 #[derive(Debug)]
@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub(crate) world: World,
     pub(crate) credentials: EmulatorCredentials,
     pub(crate) stats: Mutex<Stats>,
+    /// Per request (method, path and query, body): received, and answered 2xx without a fault.
+    pub(crate) by_body: Mutex<std::collections::BTreeMap<String, BodyCount>>,
     quota: Mutex<(u64, u32)>,
     requests: AtomicU64,
     started: Instant,
@@ -54,6 +56,7 @@ impl State {
             world,
             credentials,
             stats: Mutex::new(Stats::default()),
+            by_body: Mutex::new(std::collections::BTreeMap::new()),
             quota: Mutex::new((0, 0)),
             requests: AtomicU64::new(0),
             started: Instant::now(),
@@ -153,6 +156,15 @@ async fn handle(
     if method == Method::OPTIONS {
         return preflight(cors.as_ref());
     }
+    let key = format!(
+        "{method} {}\n{}",
+        uri.path_and_query().map_or(uri.path(), |p| p.as_str()),
+        String::from_utf8_lossy(&body)
+    );
+    lock(&state.by_body)
+        .entry(key.clone())
+        .or_default()
+        .received += 1;
     let generation = generation_of(&uri);
     let fault = fault_for(&state, n);
     if let Some(FaultKind::Slow(delay)) = fault {
@@ -208,6 +220,19 @@ async fn handle(
             r
         }
         Some(FaultKind::Drop) => dropped(Bytes::new()),
+        Some(FaultKind::Unauthorized) => finish(
+            &state,
+            &headers,
+            &error(
+                generation,
+                StatusCode::UNAUTHORIZED,
+                &[
+                    "Your account could not be authenticated. Reason: Invalid or expired token"
+                        .into(),
+                ],
+            ),
+            None,
+        ),
         Some(FaultKind::InvalidJson) => {
             let mut r = Response::new(Body::from(r#"{"grouping": {"1": "#));
             r.headers_mut()
@@ -226,6 +251,9 @@ async fn handle(
     };
     if fault.is_some() {
         lock(&state.stats).faults += 1;
+    }
+    if response.status().is_success() && matches!(fault, None | Some(FaultKind::Slow(_))) {
+        lock(&state.by_body).entry(key).or_default().answered += 1;
     }
     if let Some(origin) = cors {
         add_cors(response.headers_mut(), &origin);

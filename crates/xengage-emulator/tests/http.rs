@@ -1238,3 +1238,50 @@ async fn cors_is_answered_for_configured_origins_only() {
     );
     let _ = floor_hour(NOW);
 }
+
+/// Each distinct request is counted: received every time, answered only when it got a 2xx
+/// without a fault; an `Unauthorized` fault is a 401 as for a revoked token.
+#[tokio::test]
+async fn requests_are_counted_per_body_and_a_scheduled_401_refuses_the_token() {
+    let emu = start(EmulatorConfig {
+        faults: Faults {
+            schedule: vec![(1, FaultKind::Status503), (3, FaultKind::Unauthorized)],
+            ..Faults::default()
+        },
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let posts = public(&emu, 0, 80);
+    let a = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&posts[..2]))
+            .metrics(["favorites"]),
+    );
+    let b = validate(
+        RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids(&posts[2..4]))
+            .metrics(["favorites"]),
+    );
+    let c = emu.credentials().oauth1(0);
+    let statuses = [
+        send(&emu, &a, &c).await.status,
+        send(&emu, &b, &c).await.status,
+        send(&emu, &b, &c).await.status,
+        send(&emu, &a, &c).await.status,
+    ];
+    assert_eq!(statuses, [200, 503, 200, 401]);
+    let counts: Vec<(u64, u64)> = emu
+        .requests_by_body()
+        .into_iter()
+        .map(|(key, n)| {
+            assert!(
+                key.starts_with("POST /insights/engagement/totals\n{"),
+                "{key}"
+            );
+            (n.received, n.answered)
+        })
+        .collect();
+    let mut counts = counts;
+    counts.sort_unstable();
+    assert_eq!(counts, [(2, 1), (2, 1)]);
+}

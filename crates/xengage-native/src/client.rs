@@ -417,17 +417,39 @@ impl Client {
     ///
     /// Outside a Tokio runtime: the job is spawned on the current one.
     pub fn collect(&self, spec: &RequestSpec) -> Result<Collection, SendError> {
+        let (plan, credentials) = self.plan_at(spec, self.now())?;
+        Ok(self.start(Collector::new(plan, self.collect_options()), credentials))
+    }
+
+    /// The plan of `spec` against `now`, with this client's validation and batching, and the
+    /// credential that will send it.
+    pub(crate) fn plan_at(
+        &self,
+        spec: &RequestSpec,
+        now: OffsetDateTime,
+    ) -> Result<(Plan, Credentials), SendError> {
         let (credentials, validation) = self.credential_for(spec)?;
-        let plan = Plan::new(spec, self.now(), &validation, &self.options.plan)?;
-        let collector = Collector::new(
-            plan,
-            CollectOptions {
-                max_in_flight: self.options.max_in_flight,
-                retry: self.options.retry,
-                pacing: self.options.pacing,
-                parse: self.options.parse.clone(),
-            },
-        );
+        let plan = Plan::new(spec, now, &validation, &self.options.plan)?;
+        Ok((plan, credentials))
+    }
+
+    /// The collector's options, from this client's.
+    pub(crate) fn collect_options(&self) -> CollectOptions {
+        CollectOptions {
+            max_in_flight: self.options.max_in_flight,
+            retry: self.options.retry,
+            pacing: self.options.pacing,
+            parse: self.options.parse.clone(),
+        }
+    }
+
+    /// The time to plan against: the fixed `now` of the options, or the system clock.
+    pub(crate) fn planning_now(&self) -> OffsetDateTime {
+        self.now()
+    }
+
+    /// Runs `collector` on the current runtime, sending with `credentials`.
+    pub(crate) fn start(&self, collector: Collector, credentials: Credentials) -> Collection {
         let planned = collector.plan().len();
         let notices = collector.plan().notices().to_vec();
         let (tx, rx) = mpsc::channel(self.options.event_buffer.max(1));
@@ -438,7 +460,7 @@ impl Client {
             no_answers: no_answers.clone(),
         };
         let task = tokio::spawn(async move { client.drive(collector, tx, job).await });
-        Ok(Collection::new(rx, task, planned, notices, no_answers))
+        Collection::new(rx, task, planned, notices, no_answers)
     }
 
     /// Runs a bulk job to its end and merges every batch. Batches that failed are in the

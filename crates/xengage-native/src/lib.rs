@@ -9,6 +9,9 @@
 //! notices with the result, and [`Collected::ensure_served`] turns "not every post served" into
 //! an error. Failures are typed: [`SendError`]'s accessors tell a timeout, a refused
 //! connection, a 401 or a 403 apart without reading a message.
+//! [`Client::collect_saving`] runs a job whose events carry the checkpoint's records to save,
+//! and [`Client::collect_resumed`] resumes a stopped job from them, sending only what was not
+//! answered (the format is the core's: [`xengage_core::checkpoint`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,9 +71,11 @@ mod client;
 mod collection;
 mod error;
 mod http;
+mod resume;
 mod tls;
 
 pub use crate::client::{Client, ClientBuilder, Collected};
 pub use crate::collection::{Collection, Rows};
 pub use crate::error::{ClientError, SendError, UrlError};
 pub use crate::http::{ExchangeCause, ExchangeError, RawAnswer, check_url};
+pub use crate::resume::ResumeError;
