@@ -198,16 +198,10 @@ impl Request {
     fn analytics_query_pairs(&self) -> Vec<(&'static str, String)> {
         let endpoint = self.endpoint();
         let facts = endpoint.facts();
-        let ids: Vec<&str> = if endpoint.is_media() {
-            self.media_keys()
-                .iter()
-                .map(crate::MediaKey::as_str)
-                .collect()
+        let ids: Vec<String> = if endpoint.is_media() {
+            self.media_keys().iter().map(ToString::to_string).collect()
         } else {
-            self.post_ids()
-                .iter()
-                .map(super::id::PostId::as_str)
-                .collect()
+            self.post_ids().iter().map(ToString::to_string).collect()
         };
         let mut pairs = vec![(facts.ids_parameter, ids.join(","))];
         if let (Some(w), Some(end)) = (self.window(), self.sent_end()) {

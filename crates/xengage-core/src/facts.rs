@@ -362,8 +362,8 @@ pub mod limits {
     pub const FIRST_SNOWFLAKE_ID: u64 = 29_700_859_247;
     /// The snowflake epoch: `created_at_ms = (id >> 22) + SNOWFLAKE_EPOCH_MS`.
     pub const SNOWFLAKE_EPOCH_MS: i64 = 1_288_834_974_657;
-    /// The longest each part of a media key may be, in decimal digits (the spec sets none;
-    /// see [`MediaKey`](crate::MediaKey)).
+    /// The longest each part of a media key may be, in decimal digits: a 64-bit number (the
+    /// spec sets no limit; see [`MediaKey`](crate::MediaKey)).
     pub const MAX_MEDIA_KEY_PART_DIGITS: usize = 20;
     /// The longest a post id may be, in decimal digits.
     pub const MAX_POST_ID_DIGITS: usize = 19;

@@ -1,20 +1,23 @@
 //! Media keys (`media_keys` of media analytics): `<media type>_<media id>`, kept as given.
 
+use std::num::NonZeroU8;
+
 use crate::facts::limits::MAX_MEDIA_KEY_PART_DIGITS;
 
-const MAX_LEN: usize = 2 * MAX_MEDIA_KEY_PART_DIGITS + 1;
-
 /// A media key: two runs of ASCII digits joined by `_` (`^([0-9]+)_([0-9]+)$`), such as
-/// `3_1346889436626259968` (a media type, then the media id), kept exactly as given.
+/// `3_1346889436626259968` (a media type, then the media id), written back exactly as given
+/// (leading zeros included).
 ///
 /// The spec sets no length on either part; media types are small numbers and media ids are
-/// 64-bit like post ids, so each part is held to 20 digits (the length of `u64::MAX`). That keeps
-/// a key inline (42 bytes, `Copy`, no allocation) like a [`PostId`](crate::PostId); a longer part
-/// is refused with [`MediaKeyError::PartTooLong`].
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+/// 64-bit like post ids, so each part must be a number that fits 64 bits (at most 20 digits).
+/// That keeps a key small and `Copy` (24 bytes, no allocation), so a row can carry one; a larger
+/// part is refused with [`MediaKeyError::PartTooLarge`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MediaKey {
-    len: u8,
-    bytes: [u8; MAX_LEN],
+    media_type: u64,
+    media_id: u64,
+    type_digits: NonZeroU8,
+    id_digits: NonZeroU8,
 }
 
 /// Why a string is not a media key.
@@ -25,75 +28,70 @@ pub enum MediaKeyError {
         "media key `{0}` is not two runs of digits joined by `_` (`^([0-9]+)_([0-9]+)$`, e.g. `3_1346889436626259968`)"
     )]
     Shape(String),
-    /// A part has more digits than any 64-bit number.
+    /// A part is larger than any 64-bit number.
     #[error(
-        "media key `{0}` has a part of more than 20 digits; media types and ids are 64-bit numbers"
+        "media key `{0}` has a part larger than 18446744073709551615; media types and ids are 64-bit numbers"
     )]
-    PartTooLong(String),
+    PartTooLarge(String),
 }
 
 impl MediaKey {
-    /// Parses a media key: valid iff it matches `^([0-9]+)_([0-9]+)$` with parts of at most 20
-    /// digits.
+    /// Parses a media key: valid iff it matches `^([0-9]+)_([0-9]+)$` and each part fits 64
+    /// bits.
     pub fn parse(s: &str) -> Result<MediaKey, MediaKeyError> {
         let shape = || MediaKeyError::Shape(s.to_owned());
         let (kind, id) = s.split_once('_').ok_or_else(shape)?;
-        for part in [kind, id] {
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+        let part = |p: &str| -> Result<(u64, NonZeroU8), MediaKeyError> {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(shape());
             }
-            if part.len() > MAX_MEDIA_KEY_PART_DIGITS {
-                return Err(MediaKeyError::PartTooLong(s.to_owned()));
-            }
-        }
-        let mut bytes = [0; MAX_LEN];
-        bytes[..s.len()].copy_from_slice(s.as_bytes());
-        #[allow(clippy::cast_possible_truncation)] // at most 41
+            let too_large = || MediaKeyError::PartTooLarge(s.to_owned());
+            let digits = u8::try_from(p.len())
+                .ok()
+                .and_then(NonZeroU8::new)
+                .filter(|d| usize::from(d.get()) <= MAX_MEDIA_KEY_PART_DIGITS)
+                .ok_or_else(too_large)?;
+            let value = p.parse::<u64>().map_err(|_| too_large())?;
+            Ok((value, digits))
+        };
+        let (media_type, type_digits) = part(kind)?;
+        let (media_id, id_digits) = part(id)?;
         Ok(MediaKey {
-            len: s.len() as u8,
-            bytes,
+            media_type,
+            media_id,
+            type_digits,
+            id_digits,
         })
     }
 
-    /// The key as the API writes it.
-    pub fn as_str(&self) -> &str {
-        // Only ASCII digits and one `_` are ever stored.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    /// The media type: the number before `_`.
+    pub fn media_type(&self) -> u64 {
+        self.media_type
     }
 
-    /// The media type: the digits before `_`.
-    pub fn media_type(&self) -> &str {
-        self.as_str().split_once('_').map_or("", |(k, _)| k)
-    }
-
-    /// The media id: the digits after `_`.
-    pub fn media_id(&self) -> &str {
-        self.as_str().split_once('_').map_or("", |(_, id)| id)
+    /// The media id: the number after `_`.
+    pub fn media_id(&self) -> u64 {
+        self.media_id
     }
 }
 
 impl std::fmt::Debug for MediaKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("MediaKey").field(&self.as_str()).finish()
+        f.debug_tuple("MediaKey").field(&self.to_string()).finish()
     }
 }
 
+/// `<type>_<id>`, with the leading zeros it was given.
 impl std::fmt::Display for MediaKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl PartialOrd for MediaKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Ordered as their strings are.
-impl Ord for MediaKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        write!(
+            f,
+            "{:0tw$}_{:0iw$}",
+            self.media_type,
+            self.media_id,
+            tw = usize::from(self.type_digits.get()),
+            iw = usize::from(self.id_digits.get())
+        )
     }
 }
 
@@ -106,7 +104,7 @@ impl std::str::FromStr for MediaKey {
 
 impl serde::Serialize for MediaKey {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
+        serializer.collect_str(self)
     }
 }
 
@@ -120,7 +118,7 @@ impl<'de> serde::Deserialize<'de> for MediaKey {
 /// A media key as the text [`RequestSpec::media_keys`](crate::RequestSpec::media_keys) takes.
 impl From<MediaKey> for String {
     fn from(key: MediaKey) -> String {
-        key.as_str().to_owned()
+        key.to_string()
     }
 }
 
@@ -131,12 +129,14 @@ mod tests {
     #[test]
     fn accepts_the_documented_pattern() {
         let key = MediaKey::parse("3_1346889436626259968").unwrap();
-        assert_eq!(key.as_str(), "3_1346889436626259968");
-        assert_eq!(key.media_type(), "3");
-        assert_eq!(key.media_id(), "1346889436626259968");
-        assert!(MediaKey::parse("0_0").is_ok());
-        let longest = format!("{}_{}", "9".repeat(20), "9".repeat(20));
-        assert_eq!(MediaKey::parse(&longest).unwrap().as_str(), longest);
+        assert_eq!(key.to_string(), "3_1346889436626259968");
+        assert_eq!(key.media_type(), 3);
+        assert_eq!(key.media_id(), 1_346_889_436_626_259_968);
+        assert_eq!(MediaKey::parse("0_0").unwrap().to_string(), "0_0");
+        assert_eq!(MediaKey::parse("007_0042").unwrap().to_string(), "007_0042");
+        let largest = format!("{}_{}", u64::MAX, u64::MAX);
+        assert_eq!(MediaKey::parse(&largest).unwrap().to_string(), largest);
+        assert!(std::mem::size_of::<Option<MediaKey>>() <= 24);
     }
 
     #[test]
@@ -147,10 +147,15 @@ mod tests {
                 "{bad:?}"
             );
         }
-        let long = format!("3_{}", "1".repeat(21));
-        assert!(matches!(
-            MediaKey::parse(&long),
-            Err(MediaKeyError::PartTooLong(_))
-        ));
+        for large in [
+            format!("3_{}", "1".repeat(21)),
+            "3_18446744073709551616".to_owned(),
+            "18446744073709551616_1".to_owned(),
+        ] {
+            assert!(
+                matches!(MediaKey::parse(&large), Err(MediaKeyError::PartTooLarge(_))),
+                "{large}"
+            );
+        }
     }
 }

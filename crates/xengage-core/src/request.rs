@@ -1059,7 +1059,7 @@ impl Request {
             media_keys: self
                 .media_keys
                 .iter()
-                .map(|k| k.as_str().to_owned())
+                .map(ToString::to_string)
                 .collect(),
             metrics: self
                 .metrics

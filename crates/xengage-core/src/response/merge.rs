@@ -60,7 +60,10 @@ pub enum MergeError {
 }
 
 /// (grouping, post, metric, bucket): rows with the same key add up.
-type RowKey = (usize, Option<PostId>, Option<Metric>, Bucket);
+type RowKey = (usize, Option<PostId>, Option<crate::MediaKey>, Option<Metric>, Bucket);
+
+/// The index of the totals result among the merged groupings' row keys.
+const TOTALS: usize = usize::MAX;
 
 fn describe(w: Option<TimeWindow>) -> String {
     w.map_or_else(|| "lifetime".to_owned(), |w| w.to_string())
@@ -83,7 +86,12 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
     let mut index: HashMap<RowKey, usize> = HashMap::new();
     for (g, grouping) in merged.groupings.iter().enumerate() {
         for (i, r) in grouping.rows.iter().enumerate() {
-            index.insert((g, r.post_id, r.metric, r.bucket), i);
+            index.insert((g, r.post_id, r.media_key, r.metric, r.bucket), i);
+        }
+    }
+    if let Some(totals) = &merged.totals {
+        for (i, r) in totals.rows.iter().enumerate() {
+            index.insert((TOTALS, r.post_id, r.media_key, r.metric, r.bucket), i);
         }
     }
     for next in iter {
@@ -158,6 +166,21 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 add(rows, &mut index, g, row)?;
             }
         }
+        if let Some(totals) = next.totals {
+            match &mut merged.totals {
+                None => {
+                    for (i, r) in totals.rows.iter().enumerate() {
+                        index.insert((TOTALS, r.post_id, r.media_key, r.metric, r.bucket), i);
+                    }
+                    merged.totals = Some(totals);
+                }
+                Some(known) => {
+                    for row in totals.rows {
+                        add(&mut known.rows, &mut index, TOTALS, row)?;
+                    }
+                }
+            }
+        }
         merged.ledger.absorb(&next.ledger);
         for n in next.notices {
             merged.push_notice(n);
@@ -196,7 +219,7 @@ fn add(
     g: usize,
     row: Row,
 ) -> Result<(), MergeError> {
-    let key = (g, row.post_id, row.metric, row.bucket);
+    let key = (g, row.post_id, row.media_key, row.metric, row.bucket);
     if let Some(&i) = index.get(&key) {
         let old = &mut rows[i];
         old.value = old

@@ -37,6 +37,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod analytics;
 mod error;
 mod json;
 mod ledger;
@@ -64,6 +65,7 @@ pub use error::{
 pub use ledger::{Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource};
 pub use merge::{MergeError, merge};
 pub use rows::{Bucket, Key, Level, Node, Row};
+pub use analytics::{SERIES as ANALYTICS_SERIES, TOTALS as ANALYTICS_TOTALS};
 pub use v2::{TIME_SERIES as V2_TIME_SERIES, TOTAL as V2_TOTAL};
 
 use json::JsonReader;
@@ -188,6 +190,26 @@ pub enum ResponseNotice {
         /// The messages.
         messages: Vec<String>,
     },
+    /// Post or media analytics answered null for some values or buckets (spec 2.167 allows
+    /// it): they give no row, not a zero.
+    NullsSkipped {
+        /// Null metric values.
+        values: usize,
+        /// Buckets whose `metrics` were null, or whose `timestamp` was null in a series.
+        buckets: usize,
+    },
+    /// Media analytics answered values that are strings other than digits (spec 2.167: "the
+    /// original string" when the backend value is not a number); each is kept in
+    /// [`Outcome::unknown`].
+    NonNumericValues {
+        /// How many.
+        count: usize,
+    },
+    /// The answer holds a media key the request did not ask for; its counts are kept.
+    MediaNotRequested {
+        /// The media key.
+        media_key: crate::MediaKey,
+    },
 }
 
 impl std::fmt::Display for ResponseNotice {
@@ -241,6 +263,18 @@ impl std::fmt::Display for ResponseNotice {
             ResponseNotice::ErrorsInAnswer { messages } => {
                 write!(f, "the answer carries errors: {}", messages.join("; "))
             }
+            ResponseNotice::NullsSkipped { values, buckets } => write!(
+                f,
+                "the answer has {values} null values and {buckets} buckets without metrics or time; they give no rows (not zeros)"
+            ),
+            ResponseNotice::NonNumericValues { count } => write!(
+                f,
+                "the answer has {count} values that are not numbers; each is kept as JSON in the outcome's unknown parts"
+            ),
+            ResponseNotice::MediaNotRequested { media_key } => write!(
+                f,
+                "the answer holds media {media_key}, which was not asked; its counts are kept"
+            ),
         }
     }
 }
@@ -296,8 +330,14 @@ pub struct UnknownPart {
 pub struct Outcome {
     /// The endpoint answered.
     pub endpoint: Endpoint,
-    /// One result per grouping (v1), or `metrics_total` and `metrics_time_series` (v2).
+    /// One result per grouping (v1), or `metrics_total` and `metrics_time_series` (v2
+    /// insights), or `timestamped_metrics` (post and media analytics).
     pub groupings: Vec<GroupingResult>,
+    /// A v2 answer's totals, kept apart from `groupings` so that summing the rows of
+    /// `groupings` never counts an hour twice. On post and media analytics: the items'
+    /// top-level metric fields (spec 2.167), as `Total` rows; `None` on answers without
+    /// totals apart.
+    pub totals: Option<GroupingResult>,
     /// Every post asked about, with values or a reason.
     pub ledger: Ledger,
     /// What was liberal about the reading.
@@ -327,6 +367,7 @@ impl Outcome {
         Outcome {
             endpoint,
             groupings: Vec::new(),
+            totals: None,
             ledger: Ledger::default(),
             notices: Vec::new(),
             windows: Vec::new(),
@@ -424,6 +465,9 @@ fn parse_with(
     }
     let mut outcome = match request.endpoint().generation() {
         Generation::Enterprise => v1::parse(request, status, body, options, reader)?,
+        Generation::V2 if request.endpoint().is_analytics() => {
+            analytics::parse(request, status, body, options, reader)?
+        }
         Generation::V2 => v2::parse(request, status, body, options, reader)?,
     };
     outcome.rate_limit = RateLimit::from_headers(headers);
