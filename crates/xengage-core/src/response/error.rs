@@ -151,7 +151,7 @@ impl ApiErrorKind {
                 "the server has no answer in a form the request accepts; check the Accept and Accept-Encoding headers (gzip is optional, asked for with `Accept-Encoding: gzip`)"
             }
             ApiErrorKind::RateLimited => {
-                "over the quota; retry after the window resets (x-rate-limit-reset on v2, the minute on v1)"
+                "over the quota; retry once the window resets: at x-rate-limit-reset on v2, after the minute on v1"
             }
             ApiErrorKind::NotImplemented => {
                 "the server cannot do this at all, so retrying cannot help; check the endpoint, or what the server (a proxy?) is set up to serve"
