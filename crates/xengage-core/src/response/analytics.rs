@@ -12,7 +12,9 @@
 //!   week (`Bucket::Hour`, `Day`, `Week`) or one `Total`, as the request's granularity says;
 //! - the top-level fields are the item's totals, kept apart in [`Outcome::totals`] (grouping
 //!   [`TOTALS`]), and become rows of the series only when the item has no buckets, so a sum of
-//!   the rows never counts a bucket twice;
+//!   the rows never counts a bucket twice (those rows are `Bucket::Total`: in an hourly, daily
+//!   or weekly series they are rows, but have no place in its [tree](super::GroupingResult::tree)
+//!   of days and hours);
 //! - a null (value, bucket time or bucket metrics) gives no row, not a zero, and is counted in
 //!   a [`ResponseNotice::NullsSkipped`];
 //! - a string of digits is a count; any other string is kept in [`Outcome::unknown`] and
