@@ -645,7 +645,8 @@ pub(crate) fn headers(data: &[u8]) {
     }
     let mut pacer = Pacer::new(PacingOptions::default());
     let _ = pacer.reserve(std::time::Duration::ZERO);
-    match xengage_core::response::RateLimit::from_headers(&headers) {
+    match xengage_core::response::RateLimit::for_endpoint(xengage_core::Endpoint::Totals, &headers)
+    {
         Some(rl) => {
             assert_eq!(
                 headers["x-per-minute-limit"]

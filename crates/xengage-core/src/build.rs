@@ -701,10 +701,8 @@ mod proptests {
                     } else if !v1 {
                         spec = spec.granularity(crate::Granularity::ALL[g].name());
                     }
-                    if !v1 && !endpoint.is_analytics() {
-                        if fields {
-                            spec = spec.fields(["measurement", "errors"]);
-                        }
+                    if !v1 && !endpoint.is_analytics() && fields {
+                        spec = spec.fields(["measurement", "errors"]);
                     }
                     spec
                 })

@@ -141,7 +141,9 @@ mod tests {
 
     #[test]
     fn refuses_other_shapes() {
-        for bad in ["", "_", "3_", "_1", "3-1", "3_1_2", "a_1", "3_1 ", " 3_1", "١_1"] {
+        for bad in [
+            "", "_", "3_", "_1", "3-1", "3_1_2", "a_1", "3_1 ", " 3_1", "١_1",
+        ] {
             assert!(
                 matches!(MediaKey::parse(bad), Err(MediaKeyError::Shape(_))),
                 "{bad:?}"

@@ -136,9 +136,7 @@ impl Metric {
     /// ignoring ASCII case. Retired names are refused with their replacement.
     pub fn parse(name: &str) -> Result<Metric, MetricNameError> {
         let names = |f: &MetricFacts| [f.v1_name, f.v2_name, f.analytics_name, f.media_name];
-        let exact = METRICS
-            .iter()
-            .find(|f| names(f).contains(&Some(name)));
+        let exact = METRICS.iter().find(|f| names(f).contains(&Some(name)));
         let found = exact.or_else(|| {
             METRICS.iter().find(|f| {
                 names(f)

@@ -5,9 +5,9 @@ use crate::facts::{Endpoint, limits};
 use crate::grouping::Dimension;
 use crate::id::PostIdError;
 use crate::media_key::MediaKeyError;
-use crate::request::Granularity;
 use crate::metric::{Metric, MetricNameError};
 use crate::request::CredentialKind;
+use crate::request::Granularity;
 use crate::window::TimeInputError;
 
 /// One thing wrong with a request.
@@ -89,7 +89,9 @@ pub enum Rule {
         endpoint: Endpoint,
     },
     /// `engagement.fields` was given to post or media analytics.
-    #[error("{0} takes no engagement.fields: its fields are the metrics asked (and timestamped_metrics, which the SDK always adds)")]
+    #[error(
+        "{0} takes no engagement.fields: its fields are the metrics asked (and timestamped_metrics, which the SDK always adds)"
+    )]
     FieldsOnAnalytics(Endpoint),
     /// No metrics were given.
     #[error("give at least one metric")]

@@ -356,20 +356,12 @@ impl RequestSpec {
         }
         let (post_ids, media_keys) = if self.endpoint.is_media() {
             if !self.post_ids.is_empty() {
-                v.problem(
-                    "tweet_ids",
-                    None,
-                    Rule::PostIdsOnMedia(self.endpoint),
-                );
+                v.problem("tweet_ids", None, Rule::PostIdsOnMedia(self.endpoint));
             }
             (Vec::new(), v.media_keys())
         } else {
             if !self.media_keys.is_empty() {
-                v.problem(
-                    "media_keys",
-                    None,
-                    Rule::MediaKeysOnPosts(self.endpoint),
-                );
+                v.problem("media_keys", None, Rule::MediaKeysOnPosts(self.endpoint));
             }
             (v.post_ids(), Vec::new())
         };
@@ -697,11 +689,7 @@ impl Validator<'_> {
     fn analytics_fields(&mut self) -> Vec<EngagementField> {
         if !self.spec.fields.is_empty() {
             let endpoint = self.spec.endpoint;
-            self.problem(
-                "engagement.fields",
-                None,
-                Rule::FieldsOnAnalytics(endpoint),
-            );
+            self.problem("engagement.fields", None, Rule::FieldsOnAnalytics(endpoint));
         }
         Vec::new()
     }
@@ -1056,11 +1044,7 @@ impl Request {
                 .iter()
                 .map(|id| id.as_str().to_owned())
                 .collect(),
-            media_keys: self
-                .media_keys
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            media_keys: self.media_keys.iter().map(ToString::to_string).collect(),
             metrics: self
                 .metrics
                 .iter()

@@ -23,7 +23,10 @@ struct Fixture {
 fn snapshot_of(fixture: &Fixture, body: &[u8]) -> Value {
     let request = fixture
         .spec
-        .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())
+        .validate(
+            datetime!(2026-11-22 12:00 UTC),
+            &ValidationOptions::default(),
+        )
         .expect("fixture requests are valid");
     match checks::parse_with_both_readers(&request, fixture.status, body, &ParseOptions::default())
     {

@@ -24,7 +24,13 @@ const MEDIA: [&str; 3] = [
     "13_1992000000000000002",
     "7_1992000000000000003",
 ];
-const POST_NAMES: [&str; 5] = ["impressions", "likes", "bookmarks", "link_clicks", "brand_new"];
+const POST_NAMES: [&str; 5] = [
+    "impressions",
+    "likes",
+    "bookmarks",
+    "link_clicks",
+    "brand_new",
+];
 const MEDIA_NAMES: [&str; 4] = ["video_views", "playback25", "watch_time_ms", "brand_new"];
 
 /// A value as an answer may write it.
@@ -80,7 +86,8 @@ struct BucketIn {
 struct Item {
     subject: usize,
     top: Vec<(usize, V)>,
-    /// `None`: no `timestamped_metrics` key; `Some(None)`: null.
+    /// `None`: no `timestamped_metrics` key; `Some(None)`: null (three cases the answer has).
+    #[allow(clippy::option_option)]
     buckets: Option<Option<Vec<BucketIn>>>,
 }
 
@@ -140,7 +147,9 @@ fn body(items: &[Item], media: bool, names: &[&str]) -> Value {
                             });
                             let m = b.metrics.as_ref().map_or(Value::Null, |m| {
                                 Value::Object(
-                                    m.iter().map(|(n, v)| (names[*n].to_owned(), v.json())).collect(),
+                                    m.iter()
+                                        .map(|(n, v)| (names[*n].to_owned(), v.json()))
+                                        .collect(),
                                 )
                             });
                             json!({"timestamp": ts, "metrics": m})

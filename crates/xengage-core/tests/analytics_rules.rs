@@ -75,7 +75,11 @@ fn media_analytics_takes_one_to_a_hundred_media_keys_of_the_documented_pattern()
     let p = problems(&spec);
     assert_eq!(p[0].field, "media_keys");
     assert!(matches!(p[0].rule, Rule::TooManyPostIds { max: 100, .. }));
-    spec.media_keys = vec!["3-1".into(), "3_".into(), "3_99999999999999999999999".into()];
+    spec.media_keys = vec![
+        "3-1".into(),
+        "3_".into(),
+        "3_99999999999999999999999".into(),
+    ];
     let p = problems(&spec);
     assert_eq!(p.len(), 3, "{p:#?}");
     assert_eq!(p[0].field, "media_keys[0]");
@@ -138,7 +142,11 @@ fn no_window_limit_age_limit_or_lookback_is_documented_so_none_is_applied() {
     assert!(validate(&spec).is_ok());
     // What is documented for every window still holds: an end after the start, not in the future.
     let spec = valid(Endpoint::Analytics).window("2026-11-08", "2026-11-01");
-    assert!(problems(&spec).iter().any(|p| matches!(p.rule, Rule::EndNotAfterStart { .. })));
+    assert!(
+        problems(&spec)
+            .iter()
+            .any(|p| matches!(p.rule, Rule::EndNotAfterStart { .. }))
+    );
 }
 
 #[test]
@@ -147,7 +155,11 @@ fn granularity_is_optional_sent_lower_case_with_the_documented_defaults() {
     assert_eq!(value(&pairs, "granularity"), Some("total"));
     let pairs = query(&valid(Endpoint::MediaAnalytics));
     assert_eq!(value(&pairs, "granularity"), Some("daily"));
-    for (given, sent) in [("Hourly", "hourly"), ("DAILY", "daily"), ("weekly", "weekly")] {
+    for (given, sent) in [
+        ("Hourly", "hourly"),
+        ("DAILY", "daily"),
+        ("weekly", "weekly"),
+    ] {
         let pairs = query(&valid(Endpoint::Analytics).granularity(given));
         assert_eq!(value(&pairs, "granularity"), Some(sent));
     }
@@ -161,7 +173,11 @@ fn media_analytics_has_no_weekly_buckets() {
     assert_eq!(p.len(), 1, "{p:#?}");
     assert_eq!(p[0].field, "granularity");
     assert!(matches!(p[0].rule, Rule::GranularityUnavailable { .. }));
-    assert!(p[0].rule.to_string().contains("not weekly"), "{}", p[0].rule);
+    assert!(
+        p[0].rule.to_string().contains("not weekly"),
+        "{}",
+        p[0].rule
+    );
 }
 
 #[test]
@@ -188,7 +204,10 @@ fn metrics_come_from_each_endpoints_enum() {
         let p = problems(&valid(Endpoint::Analytics).metrics([name]));
         assert_eq!(p.len(), 1, "{name}: {p:#?}");
         assert_eq!(p[0].field, "analytics.fields[1]");
-        assert!(matches!(p[0].rule, Rule::MetricUnavailable { .. }), "{name}");
+        assert!(
+            matches!(p[0].rule, Rule::MetricUnavailable { .. }),
+            "{name}"
+        );
     }
     let p = problems(&valid(Endpoint::MediaAnalytics).metrics(["impressions"]));
     assert_eq!(p[0].field, "media_analytics.fields[1]");

@@ -327,9 +327,23 @@ impl<'v> Ctx<'v, '_> {
                 continue;
             }
             let value_at = at.key(name);
-            self.value(subject, name, value, &value_at, Bucket::Total, Target::Totals)?;
+            self.value(
+                subject,
+                name,
+                value,
+                &value_at,
+                Bucket::Total,
+                Target::Totals,
+            )?;
             if buckets.is_empty() {
-                self.value(subject, name, value, &value_at, Bucket::Total, Target::Series)?;
+                self.value(
+                    subject,
+                    name,
+                    value,
+                    &value_at,
+                    Bucket::Total,
+                    Target::Series,
+                )?;
             }
         }
         let buckets_at = at.key(SERIES);
@@ -393,16 +407,16 @@ impl<'v> Ctx<'v, '_> {
                 }
                 return Ok(());
             }
-            Value::String(s) => match count_from_str(s) {
-                Ok(c) => c,
-                Err(_) => {
+            Value::String(s) => {
+                let Ok(c) = count_from_str(s) else {
                     if first {
                         self.strings += 1;
                         self.keep(name, value, at);
                     }
                     return Ok(());
-                }
-            },
+                };
+                c
+            }
             _ => self.r.count(value, at)?,
         };
         let Some(metric) = self.metric(name) else {
@@ -424,10 +438,11 @@ impl<'v> Ctx<'v, '_> {
             Target::Totals => &mut self.totals,
         };
         if !self.request.metrics().contains(&metric) {
-            self.outcome.push_notice(ResponseNotice::MetricNotRequested {
-                grouping: result.name.clone(),
-                metric,
-            });
+            self.outcome
+                .push_notice(ResponseNotice::MetricNotRequested {
+                    grouping: result.name.clone(),
+                    metric,
+                });
         }
         let (post_id, media_key) = match subject {
             Subject::Post(id) => (Some(id), None),

@@ -60,7 +60,13 @@ pub enum MergeError {
 }
 
 /// (grouping, post, metric, bucket): rows with the same key add up.
-type RowKey = (usize, Option<PostId>, Option<crate::MediaKey>, Option<Metric>, Bucket);
+type RowKey = (
+    usize,
+    Option<PostId>,
+    Option<crate::MediaKey>,
+    Option<Metric>,
+    Bucket,
+);
 
 /// The index of the totals result among the merged groupings' row keys.
 const TOTALS: usize = usize::MAX;

@@ -58,6 +58,7 @@ use crate::metric::Metric;
 use crate::request::Request;
 use crate::window::TimeWindow;
 
+pub use analytics::{SERIES as ANALYTICS_SERIES, TOTALS as ANALYTICS_TOTALS};
 pub use error::{
     ApiError, ApiErrorKind, BodyOverLimit, MalformedKind, MalformedResponse, ProblemDetails,
     ResponseError,
@@ -65,7 +66,6 @@ pub use error::{
 pub use ledger::{Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource};
 pub use merge::{MergeError, merge};
 pub use rows::{Bucket, Key, Level, Node, Row};
-pub use analytics::{SERIES as ANALYTICS_SERIES, TOTALS as ANALYTICS_TOTALS};
 pub use v2::{TIME_SERIES as V2_TIME_SERIES, TOTAL as V2_TOTAL};
 
 use json::JsonReader;
@@ -102,22 +102,59 @@ impl Default for ParseOptions {
     }
 }
 
-/// The per-minute quota, from `x-per-minute-limit` and `x-per-minute-remaining`.
+/// The quota an answer reported: the Enterprise per-minute headers (`x-per-minute-limit`,
+/// `x-per-minute-remaining`) or the v2 window headers (`x-rate-limit-limit`,
+/// `x-rate-limit-remaining`, `x-rate-limit-reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RateLimit {
-    /// Requests allowed per minute.
+    /// Requests allowed per window (a minute on v1).
     pub limit: u32,
-    /// Requests left in the current minute.
+    /// Requests left in the current window.
     pub remaining: u32,
+    /// v2: the Unix time, in seconds, at which the window resets (`None` on v1, or when a v2
+    /// answer left it out).
+    pub reset: Option<u64>,
+    /// Which headers reported it.
+    pub quota: crate::pace::QuotaKind,
 }
 
 impl RateLimit {
-    /// Reads the headers; `None` unless both are present and numbers.
+    /// Reads either kind of headers, the v2 ones first; `None` unless a limit and a remaining
+    /// count are present and numbers.
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let read = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u32>().ok();
+        Self::window(headers).or_else(|| Self::per_minute(headers))
+    }
+
+    /// Reads the headers `endpoint` documents: the v2 window headers on v2 endpoints, the
+    /// per-minute headers on the Enterprise ones.
+    pub fn for_endpoint(endpoint: Endpoint, headers: &HeaderMap) -> Option<RateLimit> {
+        match endpoint.generation() {
+            Generation::Enterprise => Self::per_minute(headers),
+            Generation::V2 => Self::window(headers),
+        }
+    }
+
+    fn read<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+        headers.get(name)?.to_str().ok()?.trim().parse::<T>().ok()
+    }
+
+    fn per_minute(headers: &HeaderMap) -> Option<RateLimit> {
+        let [limit, remaining] = crate::facts::limits::ENTERPRISE_RATE_LIMIT_HEADERS;
         Some(RateLimit {
-            limit: read("x-per-minute-limit")?,
-            remaining: read("x-per-minute-remaining")?,
+            limit: Self::read(headers, limit)?,
+            remaining: Self::read(headers, remaining)?,
+            reset: None,
+            quota: crate::pace::QuotaKind::PerMinute,
+        })
+    }
+
+    fn window(headers: &HeaderMap) -> Option<RateLimit> {
+        let [limit, remaining, reset] = crate::facts::limits::V2_RATE_LIMIT_HEADERS;
+        Some(RateLimit {
+            limit: Self::read(headers, limit)?,
+            remaining: Self::read(headers, remaining)?,
+            reset: Self::read(headers, reset),
+            quota: crate::pace::QuotaKind::Window,
         })
     }
 }
@@ -354,7 +391,7 @@ pub struct Outcome {
     pub extra: Map<String, Value>,
     /// Parts the SDK could not interpret (unknown metrics), kept.
     pub unknown: Vec<UnknownPart>,
-    /// The quota, as the answer's headers reported it.
+    /// The quota, as the answer's headers reported it (the headers its endpoint documents).
     pub rate_limit: Option<RateLimit>,
     /// Which posts the counts cover over which windows, so merges never count an hour twice.
     #[serde(skip)]
@@ -470,6 +507,6 @@ fn parse_with(
         }
         Generation::V2 => v2::parse(request, status, body, options, reader)?,
     };
-    outcome.rate_limit = RateLimit::from_headers(headers);
+    outcome.rate_limit = RateLimit::for_endpoint(request.endpoint(), headers);
     Ok(outcome)
 }
