@@ -394,7 +394,11 @@ async fn credentials_signatures_and_scope_are_enforced() {
     );
     let a = send(&emu, &analytics, &app).await;
     assert_eq!(a.status, 403);
-    assert!(json(&a).to_string().contains("needs user context"), "{}", json(&a));
+    assert!(
+        json(&a).to_string().contains("needs user context"),
+        "{}",
+        json(&a)
+    );
     // Ownership: another account's posts are forbidden, by id.
     let mixed = validate(
         RequestSpec::new(Endpoint::Last28Hours)
@@ -1080,8 +1084,8 @@ async fn faults_on_v2_paths_answer_v2_problems() {
     );
     assert_eq!(a.headers["x-rate-limit-remaining"], "0");
     assert!(a.headers.contains_key("x-rate-limit-reset"));
-    let e = parse_response(&r, a.status, &a.headers, &a.body, &ParseOptions::default())
-        .unwrap_err();
+    let e =
+        parse_response(&r, a.status, &a.headers, &a.body, &ParseOptions::default()).unwrap_err();
     assert!(e.is_retryable(), "{e}");
     assert!(e.to_string().contains("429: Rate limit exceeded"), "{e}");
     assert_eq!(send(&emu, &r, &user).await.status, 200);
