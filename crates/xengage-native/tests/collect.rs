@@ -298,7 +298,10 @@ async fn v2_errors_arrive_as_problem_details_with_a_helpful_message() {
     let e = api_error(&request, &answer);
     assert_eq!(e.kind, ApiErrorKind::RateLimited);
     assert_eq!(e.problems[0].code, Some(88));
-    assert_eq!(e.problems[0].message.as_deref(), Some("Rate limit exceeded"));
+    assert_eq!(
+        e.problems[0].message.as_deref(),
+        Some("Rate limit exceeded")
+    );
     assert!(ResponseError::Api(Box::new(e.clone())).is_retryable());
     assert_eq!(
         e.to_string(),

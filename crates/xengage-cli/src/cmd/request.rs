@@ -140,6 +140,16 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     }
     let credentials = args.credentials.for_endpoint(args.what.endpoint)?;
     let used = credentials.kind();
+    // Once per run: X removed the endpoint from its spec (a dry run lists it with the others).
+    let endpoint = args.what.endpoint;
+    if let Some((spec_version, successor)) = endpoint.facts().retired {
+        let notice = xengage_core::Notice::EndpointRetired {
+            endpoint,
+            spec_version,
+            successor,
+        };
+        eprintln!("notice: {notice}");
+    }
     // One request, the one --dry-run shows: posts too old for some metrics stay in it, and the
     // API answers them as unsupported (`collect` asks them apart instead).
     let plan = PlanOptions {
