@@ -454,7 +454,11 @@ pub(crate) fn response_analytics(data: &[u8]) {
         RequestSpec::new(Endpoint::MediaAnalytics)
             .media_keys(["3_1346889436626259968", "7_17"])
             .metrics(["video_views", "watch_time_ms"])
-            .granularity(if granularity == "weekly" { "daily" } else { granularity })
+            .granularity(if granularity == "weekly" {
+                "daily"
+            } else {
+                granularity
+            })
     } else {
         RequestSpec::new(Endpoint::Analytics)
             .post_ids(["1346889436626259968", "17"])
@@ -481,7 +485,10 @@ pub(crate) fn response_analytics(data: &[u8]) {
             for key in request.media_keys() {
                 assert!(outcome.ledger.media_get(key).is_some(), "{key}");
             }
-            let totals = outcome.totals.as_ref().expect("analytics keeps its totals apart");
+            let totals = outcome
+                .totals
+                .as_ref()
+                .expect("analytics keeps its totals apart");
             for row in outcome.rows().chain(&totals.rows) {
                 assert!(row.post_id.is_some() != row.media_key.is_some(), "{row:?}");
             }
