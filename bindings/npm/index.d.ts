@@ -1,7 +1,14 @@
 // TypeScript declarations of the xengage package, declared once for web.js and node.js.
 
 /** An endpoint: the three Enterprise (v1) endpoints and the two v2 insights endpoints. */
-export type Endpoint = 'totals' | '28hr' | 'historical' | 'insights-28hr' | 'insights-historical';
+export type Endpoint =
+  | 'totals'
+  | '28hr'
+  | 'historical'
+  | 'insights-28hr'
+  | 'insights-historical'
+  | 'analytics'
+  | 'media-analytics';
 
 /** The credential a request will be sent with; validation refuses what it cannot reach. */
 export type CredentialKind = 'app_only' | 'o_auth2_user' | 'o_auth1_user';
@@ -17,6 +24,8 @@ export interface RequestSpec {
   endpoint: Endpoint;
   /** Post ids as decimal strings (numbers above 2^53 lose digits, so strings only). */
   postIds?: string[];
+  /** Media keys (`<type>_<id>`, 'media-analytics' only). */
+  mediaKeys?: string[];
   /** Metric names, in either generation's spelling. */
   metrics?: string[];
   /** v1 groupings; when empty on v1, one grouping by post and metric is added. */
@@ -25,8 +34,8 @@ export interface RequestSpec {
   start?: string | Date | number;
   /** Window end (historical endpoints): a date, an RFC 3339 time, a Date or milliseconds since 1970. */
   end?: string | Date | number;
-  /** v2 granularity: 'Daily', 'Hourly', 'Weekly' or 'Total'. */
-  granularity?: 'Daily' | 'Hourly' | 'Weekly' | 'Total';
+  /** v2 granularity: 'Daily', 'Hourly', 'Weekly' or 'Total', in any case (sent lower case to 'analytics' and 'media-analytics', which default to total and daily). */
+  granularity?: 'Daily' | 'Hourly' | 'Weekly' | 'Total' | 'daily' | 'hourly' | 'weekly' | 'total';
   /** v2 engagement.fields. */
   fields?: Array<'errors' | 'measurement'>;
 }
@@ -148,7 +157,7 @@ export type BucketKind = 'total' | 'day' | 'week' | 'hour' | 'hour_of_day';
 
 /** One count: a post's metric in a bucket. */
 export interface Row {
-  /** The grouping it belongs to (v2 answers: 'metrics_total' or 'metrics_time_series'). */
+  /** The grouping it belongs to (v2 insights: 'metrics_total' or 'metrics_time_series'; analytics: 'timestamped_metrics'). */
   grouping: string;
   /** The post, or null where the grouping sums over posts. */
   postId: string | null;
@@ -345,5 +354,9 @@ export class Client {
   historical(query: Query, options?: CollectOptions): Promise<Collected>;
   insights28Hours(query: Query, options?: CollectOptions): Promise<Collected>;
   insightsHistorical(query: Query, options?: CollectOptions): Promise<Collected>;
+  /** Post analytics (GET /2/tweets/analytics): up to 100 posts a request, any number in all. */
+  analytics(query: Query, options?: CollectOptions): Promise<Collected>;
+  /** Media analytics (GET /2/media/analytics), by `mediaKeys`. */
+  mediaAnalytics(query: Query, options?: CollectOptions): Promise<Collected>;
   collect(spec: RequestSpec, options?: CollectOptions): Promise<Collected>;
 }

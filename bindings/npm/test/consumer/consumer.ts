@@ -94,8 +94,10 @@ async function jobs(): Promise<number> {
   const d: Collected = await client.insights28Hours({ ...query, granularity: 'Hourly' });
   const e: Collected = await client.insightsHistorical({ ...query, granularity: 'Daily', start: '2026-11-01', end: '2026-11-08' });
   const f: Collected = await client.collect({ ...query, endpoint: 'totals' }, collectOptions);
+  const g: Collected = await client.analytics({ ...query, granularity: 'hourly', start: '2026-11-01', end: '2026-11-08' });
+  const h: Collected = await client.mediaAnalytics({ mediaKeys: ['3_1346889436626259968'], metrics: ['video_views'], start: '2026-11-01', end: '2026-11-08' });
   const summary: Summary = f.summary;
-  return a.rows.length + b.rows.length + c.rows.length + d.rows.length + e.rows.length + summary.progress.requestsDone;
+  return a.rows.length + b.rows.length + c.rows.length + d.rows.length + e.rows.length + g.rows.length + h.rows.length + summary.progress.requestsDone;
 }
 try {
   parseResponse(spec, { status: 503, body: new Uint8Array() });

@@ -292,6 +292,19 @@ test('Client.insights28Hours with an OAuth 2.0 user token; an app-only token is 
   });
 });
 
+test('Client.analytics and Client.mediaAnalytics with an OAuth 2.0 user token', async () => {
+  const a = ready.accounts[0];
+  const client = new Client({ baseUrl: ready.url, credentials: { userToken: a.user_token }, now });
+  const query = { metrics: ['impressions', 'likes'], granularity: 'daily', start: '2026-11-15', end: '2026-11-22' };
+  const r = await client.analytics({ ...query, postIds: a.post_ids.slice(0, 2) });
+  assert.ok(r.rows.length > 0);
+  assert.ok(r.rows.every((x) => x.grouping === 'timestamped_metrics' && x.bucket === 'day'));
+  assert.ok(r.ledger.every((e) => e.status === 'served'));
+  const m = await client.mediaAnalytics({ mediaKeys: ready.owned_media_keys.slice(0, 2), metrics: ['video_views'], start: '2026-11-15', end: '2026-11-22' });
+  assert.ok(m.rows.length > 0);
+  assert.equal(m.summary.progress.requestsDone, 1);
+});
+
 test('a wrong secret ends as failed posts with the 401 message, not a hang', async () => {
   const a = ready.accounts[0];
   const client = new Client({ baseUrl: ready.url, credentials: { ...oauth1(), consumerSecret: 'wrong' }, now });
