@@ -40,7 +40,10 @@ use super::error::{MalformedKind, ProblemDetails, ResponseError};
 use super::json::{self, DepthValue, JsonReader, ReadError, count_from_str};
 use super::rows::{Bucket, Level, Row};
 use super::v2::{At, Reader, malformed};
-use super::{GroupingResult, Ledger, Outcome, ParseOptions, ResponseNotice, UnknownPart};
+use super::{
+    FailureKind, GroupingResult, Ledger, Outcome, ParseOptions, PostFailure, ResponseNotice,
+    UnknownPart,
+};
 
 /// The name of the series result of an analytics answer (its `timestamped_metrics` buckets).
 pub const SERIES: &str = "timestamped_metrics";
@@ -246,12 +249,12 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
 }
 
 /// Notes on the ledger what each problem says about the post or media it names; returns the
-/// texts of the problems that name none asked.
+/// failures of the problems that name none asked.
 fn charge_problems(
     ledger: &mut Ledger,
     request: &Request,
     problems: &[ProblemDetails],
-) -> Vec<String> {
+) -> Vec<PostFailure> {
     let mut general = Vec::new();
     for p in problems {
         let named = p
@@ -268,7 +271,7 @@ fn charge_problems(
                 .map(|id| ledger.entry(id)),
             None => None,
         };
-        let text = p.to_string();
+        let text = PostFailure::new(FailureKind::PostError, p.to_string());
         match (entry, p.name()) {
             (Some(e), Some("resource-not-found" | "resource-unavailable")) => e.unavailable = true,
             (Some(e), Some("not-authorized-for-resource")) => e.forbidden = true,
@@ -287,7 +290,7 @@ fn charge_problems(
     general
 }
 
-fn account(entry: &mut super::PostEntry, general: &[String]) {
+fn account(entry: &mut super::PostEntry, general: &[PostFailure]) {
     if entry.answers > 0 || entry.unavailable || entry.forbidden || !entry.failures.is_empty() {
         return;
     }
