@@ -114,7 +114,7 @@ impl World {
         let mut media_posts = std::collections::HashMap::new();
         for post in &posts {
             let Some(n) = post.id.as_u64() else { continue };
-            let r = mix(seed ^ 0x6d65_6469_61 ^ mix(n));
+            let r = mix(seed ^ 0x006d_6564_6961 ^ mix(n));
             if r % 2 == 0 {
                 continue;
             }

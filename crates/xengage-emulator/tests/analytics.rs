@@ -58,7 +58,9 @@ async fn send(emu: &RunningEmulator, request: &Request, credentials: &Credential
         nonce: format!("{:?}", std::time::Instant::now()),
         timestamp: 1,
     };
-    let p = request.prepare_authorized(&base, &base, credentials, &mut nonces);
+    let p = request
+        .prepare_authorized(&base, &base, credentials, &mut nonces)
+        .unwrap();
     let client = reqwest::Client::builder().no_gzip().build().unwrap();
     let mut req = client.request(p.method, &p.url).headers(p.headers);
     if let Some(b) = p.body {

@@ -692,12 +692,14 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
     })
     .await;
     let lenient_base = BaseUrls::single(&lenient.url()).unwrap();
-    let mut p = r.prepare_authorized(
-        &lenient_base,
-        &lenient_base,
-        &lenient.credentials().oauth1(0),
-        &mut nonces,
-    );
+    let mut p = r
+        .prepare_authorized(
+            &lenient_base,
+            &lenient_base,
+            &lenient.credentials().oauth1(0),
+            &mut nonces,
+        )
+        .unwrap();
     p.headers.remove("accept-encoding");
     let plain = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
     assert_eq!(

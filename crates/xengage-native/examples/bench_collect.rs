@@ -97,13 +97,13 @@ async fn analytics_line() {
         .iter()
         .map(ToString::to_string)
         .collect();
-    let mut options = ClientOptions::at(&emulator.url()).unwrap();
-    options.now = Some(now);
-    options.pacing = PacingOptions {
-        window,
-        ..PacingOptions::default()
-    };
-    let client = Client::new(emulator.credentials().oauth2(0), options).unwrap();
+    let client = Client::builder()
+        .credentials(emulator.credentials().oauth2(0))
+        .base_url(&emulator.url())
+        .now(now)
+        .quota_window(window)
+        .build()
+        .unwrap();
     let spec = RequestSpec::new(Endpoint::Analytics)
         .post_ids(ids.clone())
         .metrics(["impressions", "likes"])

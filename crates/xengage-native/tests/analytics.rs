@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use time::macros::datetime;
-use xengage_core::pace::{PacingOptions, QuotaKind};
+use xengage_core::pace::QuotaKind;
 use xengage_core::response::PostStatus;
 use xengage_core::{Endpoint, RequestSpec};
 use xengage_emulator::{Clock, Emulator, EmulatorConfig, PostState, RunningEmulator};
-use xengage_native::{Client, ClientOptions};
+use xengage_native::Client;
 
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
@@ -23,14 +23,14 @@ async fn emulator(config: EmulatorConfig) -> RunningEmulator {
 }
 
 fn client(emu: &RunningEmulator) -> Client {
-    let mut options = ClientOptions::at(&emu.url()).unwrap();
-    options.now = Some(NOW);
-    options.pacing = PacingOptions {
-        window: Duration::from_secs(1),
-        ..PacingOptions::default()
-    };
-    options.timeout = Duration::from_secs(5);
-    Client::new(emu.credentials().oauth2(0), options).unwrap()
+    Client::builder()
+        .credentials(emu.credentials().oauth2(0))
+        .base_url(&emu.url())
+        .now(NOW)
+        .quota_window(Duration::from_secs(1))
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 /// Waits until just after a whole second, so that a job of a few seconds against one-second
@@ -38,7 +38,8 @@ fn client(emu: &RunningEmulator) -> Client {
 async fn just_after_a_second() {
     let now = time::OffsetDateTime::now_utc();
     let into = Duration::from_nanos(u64::from(now.nanosecond()));
-    tokio::time::sleep(Duration::from_secs(1) - into + Duration::from_millis(50)).await;
+    let rest = Duration::from_secs(1).saturating_sub(into);
+    tokio::time::sleep(rest + Duration::from_millis(50)).await;
 }
 
 #[tokio::test]

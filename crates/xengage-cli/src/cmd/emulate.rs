@@ -1,5 +1,6 @@
 //! `xengage emulate`: the local emulator of the API, until killed.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -196,9 +197,11 @@ pub(crate) fn env_lines(url: &str, c: &EmulatorCredentials, world: &World) -> St
         ("X_POST_IDS", strings(&world.public_post_ids(0)).join(",")),
         ("X_MEDIA_KEYS", media.join(",")),
     ];
-    vars.iter()
-        .map(|(k, v)| format!("export {k}={}\n", quote(v)))
-        .collect()
+    let mut out = String::new();
+    for (k, v) in &vars {
+        let _ = writeln!(out, "export {k}={}", quote(v));
+    }
+    out
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
