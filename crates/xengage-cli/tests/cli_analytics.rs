@@ -175,6 +175,10 @@ fn the_retired_insights_endpoints_say_so_once_and_name_their_successor() {
         let stderr = text(&out.stderr);
         assert_eq!(stderr.matches("2.167").count(), 1, "{command}: {stderr}");
         assert!(stderr.contains("successor is analytics"), "{stderr}");
+        if command == "collect" {
+            // The summary says which quota paced the job.
+            assert!(stderr.contains("paced by the v2 window quota"), "{stderr}");
+        }
     }
     // The dry run lists it among the request's notices.
     let out = xengage_with(

@@ -167,6 +167,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         summary.pacing.waited.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(quota) = summary.pacing.quota {
+        eprintln!(
+            "paced by {quota}{}",
+            match summary.resets_waited.len() {
+                0 => String::new(),
+                n => format!("; waited for {n} window resets"),
+            }
+        );
+    }
     if nothing_served {
         // Nothing served because requests failed (credentials, network, the server): an API or
         // network failure (exit 1), not a partial answer.
