@@ -291,9 +291,13 @@ fn analytics(runs: usize, reader: &str) {
     let body = analytics_answer(&ids, &metrics);
     let headers = http::HeaderMap::new();
     let options = ParseOptions::default();
-    let (mut ours, mut scan) = (Vec::new(), Vec::new());
+    let (mut ours, mut scan, mut tree) = (Vec::new(), Vec::new(), Vec::new());
     let mut rows = 0;
     for round in 0..=runs {
+        let (v, _) = time_one(&mut || {
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            usize::from(v.is_object())
+        });
         let (t, n) = time_one(&mut || {
             parse_response(&request, 200, &headers, &body, &options)
                 .unwrap()
@@ -307,6 +311,7 @@ fn analytics(runs: usize, reader: &str) {
         if round > 0 {
             ours.push(t);
             scan.push(s);
+            tree.push(v);
         }
     }
     let mb = body.len() as f64 / 1e6;
@@ -318,6 +323,7 @@ fn analytics(runs: usize, reader: &str) {
     );
     for (name, times) in [
         (format!("xengage parse_response -> rows ({reader})"), &ours),
+        ("serde_json Value (tree only, no rows)".to_owned(), &tree),
         ("serde_json IgnoredAny (scan)".to_owned(), &scan),
     ] {
         let t = median(times.clone());
