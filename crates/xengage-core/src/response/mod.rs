@@ -4,7 +4,11 @@
 //!
 //! The parser reads the grouping-shaped v1 answers with the request that produced them (its
 //! groupings give each nesting level its meaning), streaming over the bytes without building a
-//! JSON tree, and the list-shaped v2 answers into the same rows. It is liberal where the API is
+//! JSON tree, and the list-shaped v2 answers into the same rows: v2 insights
+//! (`measurement.metrics_total` and `metrics_time_series`) and post and media analytics
+//! (`data[]` items with `timestamped_metrics` buckets, in both spec versions 2.166 and 2.167;
+//! their items' top-level totals are kept apart in [`Outcome::totals`], and media rows carry a
+//! [`MediaKey`](crate::MediaKey) instead of a post id). It is liberal where the API is
 //! inconsistent and says so in [`ResponseNotice`]s; it never panics, and every malformed body is
 //! an error naming the JSON path. The bytes are read by `sonic-rs` or `serde_json`, as the
 //! `sonic` feature says (see the crate's features); nesting is refused past
