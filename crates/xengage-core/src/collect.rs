@@ -496,8 +496,9 @@ impl Collector {
         }
         if status == 429 {
             match reset_at {
-                Some(at) => self.pacer.rate_limited_until(now, at),
-                None => self.pacer.rate_limited(now),
+                Some(at) if at > now => self.pacer.rate_limited_until(now, at),
+                // No reset, or one already past by this clock (clocks apart): a whole window.
+                _ => self.pacer.rate_limited(now),
             }
             self.progress.rate_limited += 1;
         }

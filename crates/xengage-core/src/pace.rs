@@ -561,6 +561,17 @@ mod tests {
     }
 
     #[test]
+    fn a_429_after_a_reset_already_past_waits_a_whole_window() {
+        let mut pacer = Pacer::new(PacingOptions::default());
+        let _ = pacer.reserve(ms(0));
+        // The answer's reset is behind this clock (clocks apart): no wait for it would help.
+        pacer.observe_window(ms(5), 300, 0, ms(5));
+        pacer.rate_limited(ms(5));
+        let at = send_at(pacer.reserve(ms(6)), ms(6));
+        assert!(at >= ms(5) + Duration::from_secs(60), "{at:?}");
+    }
+
+    #[test]
     fn a_v2_429_waits_until_the_reset_it_reports() {
         let mut pacer = Pacer::new(PacingOptions::default());
         let _ = pacer.reserve(ms(0));
