@@ -357,7 +357,7 @@ pub(crate) fn response_v1(data: &[u8]) {
                     "post {id} not in the ledger"
                 );
             }
-            for g in &outcome.groupings {
+            for g in outcome.results() {
                 let _ = g.tree();
             }
         }
@@ -485,11 +485,8 @@ pub(crate) fn response_analytics(data: &[u8]) {
             for key in request.media_keys() {
                 assert!(outcome.ledger.media_get(key).is_some(), "{key}");
             }
-            let totals = outcome
-                .totals
-                .as_ref()
-                .expect("analytics keeps its totals apart");
-            for row in outcome.rows().chain(&totals.rows) {
+            assert!(outcome.totals.is_some(), "analytics keeps its totals apart");
+            for row in outcome.results().flat_map(|g| &g.rows) {
                 assert!(row.post_id.is_some() != row.media_key.is_some(), "{row:?}");
             }
         }

@@ -136,7 +136,9 @@ async fn post_analytics_answers_the_worlds_counts_with_partial_errors_in_the_led
         assert_eq!(outcome.ledger.status(id), Some(PostStatus::Served));
         for metric in [Metric::Impressions, Metric::Favorites] {
             let sum: u64 = outcome
-                .rows()
+                .grouping(xengage_core::response::ANALYTICS_SERIES)
+                .into_iter()
+                .flat_map(|g| &g.rows)
                 .filter(|r| r.post_id == Some(*id) && r.metric == Some(metric))
                 .inspect(|r| assert!(matches!(r.bucket, Bucket::Hour(_))))
                 .map(|r| r.value)
@@ -193,7 +195,9 @@ async fn media_analytics_serves_the_media_of_posts_by_their_keys() {
         assert_eq!(outcome.ledger.media_status(key), Some(PostStatus::Served));
         let post = emu.world().media_post(key).unwrap();
         let sum: u64 = outcome
-            .rows()
+            .grouping(xengage_core::response::ANALYTICS_SERIES)
+            .into_iter()
+            .flat_map(|g| &g.rows)
             .filter(|r| r.media_key == Some(*key) && r.metric == Some(Metric::VideoViews))
             .inspect(|r| assert!(matches!(r.bucket, Bucket::Day(_)), "daily by default"))
             .map(|r| r.value)

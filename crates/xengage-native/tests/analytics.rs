@@ -114,7 +114,8 @@ async fn media_keys_are_collected_in_batches_of_a_hundred() {
     assert!(
         collected
             .outcome
-            .rows()
+            .results()
+            .flat_map(|g| &g.rows)
             .all(|r| r.media_key.is_some() && r.post_id.is_none())
     );
 }

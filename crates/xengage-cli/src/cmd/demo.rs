@@ -164,7 +164,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         out,
         "\nImpressions per day, all posts together (POST /insights/engagement/historical)"
     );
-    for r in daily.outcome.rows() {
+    for r in &daily.outcome.groupings[0].rows {
         if let Bucket::Day(d) = r.bucket {
             let _ = writeln!(out, "  {d}  {:>9}", r.value);
         }
@@ -181,8 +181,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         .await
         .map_err(err)?;
     let sum = |o: &Outcome, grouping: Option<&str>, m: Metric| -> u64 {
-        o.groupings
-            .iter()
+        o.results()
             .filter(|g| grouping.is_none_or(|n| g.name == n))
             .flat_map(|g| &g.rows)
             .filter(|r| r.metric == Some(m))
@@ -220,7 +219,11 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         "\nThe same week from post analytics (GET /2/tweets/analytics, granularity daily)"
     );
     let mut per_day: BTreeMap<time::Date, (u64, u64)> = BTreeMap::new();
-    for r in analytics.outcome.rows() {
+    let series = analytics
+        .outcome
+        .grouping(xengage_core::response::ANALYTICS_SERIES)
+        .map_or(&[][..], |g| &g.rows[..]);
+    for r in series {
         if let (Bucket::Day(d), Some(m)) = (r.bucket, r.metric) {
             let e = per_day.entry(d).or_default();
             match m {
@@ -230,9 +233,9 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
             }
         }
     }
-    let v1_days: BTreeMap<time::Date, u64> = daily
-        .outcome
-        .rows()
+    let v1_days: BTreeMap<time::Date, u64> = daily.outcome.groupings[0]
+        .rows
+        .iter()
         .filter_map(|r| match r.bucket {
             Bucket::Day(d) => Some((d, r.value)),
             _ => None,
@@ -343,7 +346,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
 
 fn table_of_totals(out: &mut String, asked: &[PostId], outcome: &Outcome, metrics: &[Metric]) {
     let mut values: BTreeMap<(PostId, Metric), u64> = BTreeMap::new();
-    for r in outcome.rows() {
+    for r in outcome.results().flat_map(|g| &g.rows) {
         if let (Some(p), Some(m)) = (r.post_id, r.metric) {
             values.insert((p, m), r.value);
         }
@@ -376,7 +379,7 @@ const BLOCKS: [&str; 8] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉", "█
 
 fn chart(out: &mut String, outcome: &Outcome) {
     let mut per_hour: BTreeMap<OffsetDateTime, (u64, u64)> = BTreeMap::new();
-    for r in outcome.rows() {
+    for r in &outcome.groupings[0].rows {
         if let Bucket::Hour(t) = r.bucket {
             let e = per_hour.entry(t).or_default();
             match r.metric {

@@ -59,7 +59,7 @@ pub enum MergeError {
     },
 }
 
-/// (grouping, post, metric, bucket): rows with the same key add up.
+/// (grouping, post, media, metric, bucket): rows with the same key add up.
 type RowKey = (
     usize,
     Option<PostId>,
@@ -67,9 +67,6 @@ type RowKey = (
     Option<Metric>,
     Bucket,
 );
-
-/// The index of the totals result among the merged groupings' row keys.
-const TOTALS: usize = usize::MAX;
 
 fn describe(w: Option<TimeWindow>) -> String {
     w.map_or_else(|| "lifetime".to_owned(), |w| w.to_string())
@@ -95,10 +92,8 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
             index.insert((g, r.post_id, r.media_key, r.metric, r.bucket), i);
         }
     }
-    if let Some(totals) = &merged.totals {
-        for (i, r) in totals.rows.iter().enumerate() {
-            index.insert((TOTALS, r.post_id, r.media_key, r.metric, r.bucket), i);
-        }
+    for (i, r) in merged.totals.iter().flat_map(|t| t.rows.iter()).enumerate() {
+        index.insert((TOTALS, r.post_id, r.media_key, r.metric, r.bucket), i);
     }
     for next in iter {
         if next.endpoint != merged.endpoint {
@@ -143,22 +138,6 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 .iter()
                 .position(|m| m.name == grouping.name)
             {
-                if merged.groupings[g].group_by != grouping.group_by {
-                    return Err(MergeError::Groupings {
-                        name: grouping.name,
-                    });
-                }
-                let known = &mut merged.groupings[g].levels;
-                match (&*known, &grouping.levels) {
-                    (None, _) => known.clone_from(&grouping.levels),
-                    // Answered in two shapes (an hour grouping with a day level added in one
-                    // window, hour-of-day buckets in another): the tree nests as asked, where
-                    // every row has its keys.
-                    (Some(a), Some(b)) if a != b => {
-                        *known = Some(grouping.group_by.iter().map(|&d| Level::from(d)).collect());
-                    }
-                    _ => {}
-                }
                 g
             } else {
                 merged.groupings.push(super::GroupingResult {
@@ -167,25 +146,14 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 });
                 merged.groupings.len() - 1
             };
-            let rows = &mut merged.groupings[g].rows;
-            for row in grouping.rows {
-                add(rows, &mut index, g, row)?;
-            }
+            absorb(&mut merged.groupings[g], grouping, g, &mut index)?;
         }
         if let Some(totals) = next.totals {
-            match &mut merged.totals {
-                None => {
-                    for (i, r) in totals.rows.iter().enumerate() {
-                        index.insert((TOTALS, r.post_id, r.media_key, r.metric, r.bucket), i);
-                    }
-                    merged.totals = Some(totals);
-                }
-                Some(known) => {
-                    for row in totals.rows {
-                        add(&mut known.rows, &mut index, TOTALS, row)?;
-                    }
-                }
-            }
+            let into = merged.totals.get_or_insert_with(|| super::GroupingResult {
+                rows: Vec::new(),
+                ..totals.clone()
+            });
+            absorb(into, totals, TOTALS, &mut index)?;
         }
         merged.ledger.absorb(&next.ledger);
         for n in next.notices {
@@ -217,6 +185,38 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
     merged.windows.sort_by_key(TimeWindow::start);
     merged.windows.dedup();
     Ok(merged)
+}
+
+/// The index of a v2 answer's totals in a [`RowKey`]: apart from every grouping's.
+const TOTALS: usize = usize::MAX;
+
+/// Adds `grouping`'s rows to `into`, the merged result of the same name (`g` in `index`).
+fn absorb(
+    into: &mut super::GroupingResult,
+    grouping: super::GroupingResult,
+    g: usize,
+    index: &mut HashMap<RowKey, usize>,
+) -> Result<(), MergeError> {
+    if into.group_by != grouping.group_by {
+        return Err(MergeError::Groupings {
+            name: grouping.name,
+        });
+    }
+    let known = &mut into.levels;
+    match (&*known, &grouping.levels) {
+        (None, _) => known.clone_from(&grouping.levels),
+        // Answered in two shapes (an hour grouping with a day level added in one window,
+        // hour-of-day buckets in another): the tree nests as asked, where every row has its
+        // keys.
+        (Some(a), Some(b)) if a != b => {
+            *known = Some(grouping.group_by.iter().map(|&d| Level::from(d)).collect());
+        }
+        _ => {}
+    }
+    for row in grouping.rows {
+        add(&mut into.rows, index, g, row)?;
+    }
+    Ok(())
 }
 
 fn add(
