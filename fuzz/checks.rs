@@ -441,6 +441,65 @@ pub(crate) fn response_v2(data: &[u8]) {
     }
 }
 
+/// A post or media analytics answer as random bytes (the first byte picks posts or media, the
+/// granularity and the status): never panics; a 2xx answer accounts for every post or media
+/// asked, keeps its totals apart, and gives each row one subject, a post or a media.
+pub(crate) fn response_analytics(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let media = selector & 1 == 1;
+    let granularity = ["hourly", "daily", "weekly", "total"][usize::from((selector >> 1) % 4)];
+    let spec = if media {
+        RequestSpec::new(Endpoint::MediaAnalytics)
+            .media_keys(["3_1346889436626259968", "7_17"])
+            .metrics(["video_views", "watch_time_ms"])
+            .granularity(if granularity == "weekly" {
+                "daily"
+            } else {
+                granularity
+            })
+    } else {
+        RequestSpec::new(Endpoint::Analytics)
+            .post_ids(["1346889436626259968", "17"])
+            .metrics(["impressions", "likes"])
+            .granularity(granularity)
+    };
+    let request = spec
+        .window("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z")
+        .validate(
+            OffsetDateTime::from_unix_timestamp(1_795_348_800).expect("a valid time"),
+            &ValidationOptions::default(),
+        );
+    let Ok(request) = request else { return };
+    let options = xengage_core::response::ParseOptions {
+        max_body_bytes: 1 << 20,
+        max_depth: 16,
+    };
+    let status = if selector & 0x80 == 0 { 200 } else { 429 };
+    match parse_with_both_readers(&request, status, body, &options) {
+        Ok(outcome) => {
+            for id in request.post_ids() {
+                assert!(outcome.ledger.get(id).is_some(), "{id}");
+            }
+            for key in request.media_keys() {
+                assert!(outcome.ledger.media_get(key).is_some(), "{key}");
+            }
+            assert!(outcome.totals.is_some(), "analytics keeps its totals apart");
+            for row in outcome.results().flat_map(|g| &g.rows) {
+                assert!(row.post_id.is_some() != row.media_key.is_some(), "{row:?}");
+            }
+        }
+        Err(e) => {
+            let ledger = xengage_core::response::Ledger::failed(&request, &e);
+            assert_eq!(
+                ledger.len(),
+                request.post_ids().len() + request.media_keys().len()
+            );
+        }
+    }
+}
+
 /// A request to sign, from structured fuzzer input: any method, URL parts, parameters,
 /// credentials, nonce and timestamp, each usually well-formed and sometimes any text.
 #[derive(Debug, Arbitrary)]
@@ -643,7 +702,8 @@ pub(crate) fn headers(data: &[u8]) {
     }
     let mut pacer = Pacer::new(PacingOptions::default());
     let _ = pacer.reserve(std::time::Duration::ZERO);
-    match xengage_core::response::RateLimit::from_headers(&headers) {
+    match xengage_core::response::RateLimit::for_endpoint(xengage_core::Endpoint::Totals, &headers)
+    {
         Some(rl) => {
             assert_eq!(
                 headers["x-per-minute-limit"]

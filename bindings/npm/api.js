@@ -108,7 +108,7 @@ function checkJsonable(value, what, code) {
   });
 }
 
-const LISTS_OF_STRINGS = ['postIds', 'metrics', 'fields'];
+const LISTS_OF_STRINGS = ['postIds', 'mediaKeys', 'metrics', 'fields'];
 
 /**
  * `spec` as the wasm reads it: checked by checkJsonable, times given in milliseconds made
@@ -378,6 +378,14 @@ export class Client {
 
   insightsHistorical(query, options) {
     return this.collect({ ...query, endpoint: 'insights-historical' }, options);
+  }
+
+  analytics(query, options) {
+    return this.collect({ ...query, endpoint: 'analytics' }, options);
+  }
+
+  mediaAnalytics(query, options) {
+    return this.collect({ ...query, endpoint: 'media-analytics' }, options);
   }
 
   async collect(spec, options = {}) {

@@ -1,15 +1,23 @@
 // TypeScript declarations of the xengage package, declared once for web.js and node.js.
 
-/** An endpoint: the three Enterprise (v1) endpoints and the two v2 insights endpoints. */
-export type Endpoint = 'totals' | '28hr' | 'historical' | 'insights-28hr' | 'insights-historical';
+/** An endpoint: the three Enterprise (v1) endpoints, post and media analytics (v2), and the two v2 insights endpoints X removed from its spec at 2.167. */
+export type Endpoint =
+  | 'totals'
+  | '28hr'
+  | 'historical'
+  | 'insights-28hr'
+  | 'insights-historical'
+  | 'analytics'
+  | 'media-analytics';
 
 /** The credential a request will be sent with; validation refuses what it cannot reach. */
 export type CredentialKind = 'app_only' | 'o_auth2_user' | 'o_auth1_user';
 
 /**
- * A metric, in either generation's spelling (v1 `favorites` or v2 `Likes`). Rows name a metric
- * by its v1 spelling where v1 has one (`favorites`, `user_follows`), else by its v2 one
- * (`LinkClicks`), whichever spelling was asked.
+ * A metric, in any spelling (v1 `favorites`, v2 insights `Likes`, analytics `likes`). Rows name a
+ * metric by its v1 spelling where v1 has one (`favorites`, `user_follows`), else by its v2
+ * insights one (`LinkClicks`), else by its analytics one (`bookmarks`), whichever spelling was
+ * asked.
  */
 export type MetricName =
   | 'impressions'
@@ -55,7 +63,24 @@ export type MetricName =
   | 'VideoPlayed25Percent'
   | 'VideoPlayed50Percent'
   | 'VideoPlayed75Percent'
-  | 'VideoStarts';
+  | 'VideoStarts'
+  | 'likes'
+  | 'follows'
+  | 'link_clicks'
+  | 'profile_visits'
+  | 'bookmarks'
+  | 'shares'
+  | 'unfollows'
+  | 'unlikes'
+  | 'playback25'
+  | 'playback50'
+  | 'playback75'
+  | 'playback_complete'
+  | 'playback_start'
+  | 'cta_url_clicks'
+  | 'cta_watch_clicks'
+  | 'play_from_tap'
+  | 'watch_time_ms';
 
 /** A v1 dimension, for `groupBy`. */
 export type Dimension = 'tweet.id' | 'engagement.type' | 'engagement.day' | 'engagement.hour';
@@ -71,6 +96,8 @@ export interface RequestSpec {
   endpoint: Endpoint;
   /** Post ids as decimal strings (numbers above 2^53 lose digits, so strings only). */
   postIds?: string[];
+  /** Media keys (`<type>_<id>`, 'media-analytics' only). */
+  mediaKeys?: string[];
   /** Metric names, in either generation's spelling. */
   metrics?: MetricName[];
   /** v1 groupings; when empty on v1, one grouping by post and metric is added. */
@@ -79,8 +106,8 @@ export interface RequestSpec {
   start?: string | Date | number;
   /** Window end (historical endpoints): a date, an RFC 3339 time, a Date or milliseconds since 1970. */
   end?: string | Date | number;
-  /** v2 granularity: 'Daily', 'Hourly', 'Weekly' or 'Total'. */
-  granularity?: 'Daily' | 'Hourly' | 'Weekly' | 'Total';
+  /** v2 granularity: 'Daily', 'Hourly', 'Weekly' or 'Total', in any case (sent lower case to 'analytics' and 'media-analytics', which default to total and daily). */
+  granularity?: 'Daily' | 'Hourly' | 'Weekly' | 'Total' | 'daily' | 'hourly' | 'weekly' | 'total';
   /** v2 engagement.fields. */
   fields?: Array<'errors' | 'measurement'>;
 }
@@ -524,5 +551,9 @@ export class Client {
   historical(query: Query, options?: CollectOptions): Promise<Collected>;
   insights28Hours(query: Query, options?: CollectOptions): Promise<Collected>;
   insightsHistorical(query: Query, options?: CollectOptions): Promise<Collected>;
+  /** Post analytics (GET /2/tweets/analytics): up to 100 posts a request, any number in all. */
+  analytics(query: Query, options?: CollectOptions): Promise<Collected>;
+  /** Media analytics (GET /2/media/analytics), by `mediaKeys`. */
+  mediaAnalytics(query: Query, options?: CollectOptions): Promise<Collected>;
   collect(spec: RequestSpec, options?: CollectOptions): Promise<Collected>;
 }

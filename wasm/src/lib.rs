@@ -60,6 +60,8 @@ struct JsSpec {
     #[serde(default)]
     post_ids: Vec<String>,
     #[serde(default)]
+    media_keys: Vec<String>,
+    #[serde(default)]
     metrics: Vec<String>,
     #[serde(default)]
     groupings: Vec<JsGrouping>,
@@ -77,6 +79,7 @@ impl From<JsSpec> for RequestSpec {
     fn from(s: JsSpec) -> RequestSpec {
         let mut spec = RequestSpec::new(s.endpoint);
         spec.post_ids = s.post_ids;
+        spec.media_keys = s.media_keys;
         spec.metrics = s.metrics;
         spec.groupings = s
             .groupings

@@ -23,7 +23,10 @@ fn union(name: &str) -> BTreeSet<String> {
 #[test]
 fn metric_names_are_every_spelling_of_the_facts_table() {
     let known: BTreeSet<String> = Metric::all()
-        .flat_map(|m| [m.v1_name(), m.v2_name()])
+        .flat_map(|m| {
+            let f = m.facts();
+            [m.v1_name(), m.v2_name(), f.analytics_name, f.media_name]
+        })
         .flatten()
         .map(str::to_owned)
         .collect();

@@ -17,7 +17,8 @@ commands:
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines,
           with each of the core's JSON readers (sonic-rs, then serde_json as on wasm)
   bench collect [QUOTA [MINUTE_MS [POSTS]]]
-          collect 5,000 posts from the emulator; prints wall time against the quota-bound ideal
+          collect 5,000 posts from the emulator, then 1,000 on analytics at 2 requests per
+          1-second v2 window; prints wall time against the quota-bound ideal
   bench wasm [RUNS]
           the same answer in Node: parseResponse against JSON.parse plus a JS walk; package size
   fuzz [--seconds N] [TARGET...]

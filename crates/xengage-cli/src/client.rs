@@ -17,7 +17,8 @@ use crate::input;
 pub(crate) struct TransportArgs {
     /// Send to this base URL instead of the API: an emulator, or a forwarding proxy with
     /// --sign-for the API (`xengage proxy` is for browsers: it signs itself and wants an Origin).
-    #[arg(long, value_name = "URL")]
+    /// (Also read from X_BASE_URL, which `xengage emulate --print-env` writes.)
+    #[arg(long, value_name = "URL", env = "X_BASE_URL")]
     pub(crate) base_url: Option<String>,
     /// Sign OAuth 1.0a requests for this base URL (default: --base-url if given, else the API's).
     #[arg(long, value_name = "URL")]

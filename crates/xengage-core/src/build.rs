@@ -146,9 +146,18 @@ impl Request {
     }
 
     /// The query parameters of a v2 request, in order, not yet encoded; empty on v1.
+    ///
+    /// Post and media analytics: `ids` (or `media_keys`), `start_time`, `end_time`,
+    /// `granularity` (lower case, always sent: spec 2.166 required it), and `analytics.fields`
+    /// (or `media_analytics.fields`): the metrics asked, in their snake-case names, then
+    /// `timestamped_metrics`, so the answer carries its buckets. Lists are comma-joined, one
+    /// parameter each (`style: form`, `explode: false`).
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
         if self.endpoint().generation() != Generation::V2 {
             return Vec::new();
+        }
+        if self.endpoint().is_analytics() {
+            return self.analytics_query_pairs();
         }
         let join = |items: Vec<&str>| items.join(",");
         let mut pairs = vec![
@@ -183,6 +192,32 @@ impl Request {
             pairs.push(("start_time", format_time(w.start())));
             pairs.push(("end_time", format_time(end)));
         }
+        pairs
+    }
+
+    fn analytics_query_pairs(&self) -> Vec<(&'static str, String)> {
+        let endpoint = self.endpoint();
+        let facts = endpoint.facts();
+        let ids: Vec<String> = if endpoint.is_media() {
+            self.media_keys().iter().map(ToString::to_string).collect()
+        } else {
+            self.post_ids().iter().map(ToString::to_string).collect()
+        };
+        let mut pairs = vec![(facts.ids_parameter, ids.join(","))];
+        if let (Some(w), Some(end)) = (self.window(), self.sent_end()) {
+            pairs.push(("start_time", format_time(w.start())));
+            pairs.push(("end_time", format_time(end)));
+        }
+        if let Some(g) = self.granularity() {
+            pairs.push(("granularity", g.query_value(endpoint)));
+        }
+        let mut fields: Vec<&str> = self
+            .metrics()
+            .iter()
+            .filter_map(|m| m.name_on(endpoint))
+            .collect();
+        fields.push(crate::facts::limits::TIMESTAMPED_METRICS_FIELD);
+        pairs.push((facts.metrics_parameter, fields.join(",")));
         pairs
     }
 
@@ -278,7 +313,7 @@ impl serde::Serialize for Groupings<'_> {
 pub enum RequestReadError {
     /// No endpoint has this method and path.
     #[error(
-        "no endpoint is `{method} {path}`; the endpoints are POST /insights/engagement/{{totals,28hr,historical}} and GET /2/insights/{{28hr,historical}}"
+        "no endpoint is `{method} {path}`; the endpoints are POST /insights/engagement/{{totals,28hr,historical}}, GET /2/insights/{{28hr,historical}}, GET /2/tweets/analytics and GET /2/media/analytics"
     )]
     UnknownEndpoint {
         /// The method.
@@ -301,7 +336,7 @@ pub enum RequestReadError {
     },
     /// A v2 query parameter is unknown.
     #[error(
-        "unknown query parameter `{0}`; v2 insights take tweet_ids, granularity, requested_metrics, engagement.fields, start_time, end_time"
+        "unknown query parameter `{0}`; v2 insights take tweet_ids, granularity, requested_metrics, engagement.fields, start_time, end_time; post analytics ids, start_time, end_time, granularity, analytics.fields; media analytics media_keys, start_time, end_time, granularity, media_analytics.fields"
     )]
     UnknownParameter(String),
     /// A v2 query parameter is given twice.
@@ -393,6 +428,9 @@ impl RequestSpec {
                 spec.start = b.start;
                 spec.end = b.end;
             }
+            Generation::V2 if endpoint.is_analytics() => {
+                read_analytics_query(&mut spec, query.unwrap_or(""))?;
+            }
             Generation::V2 => read_query(&mut spec, query.unwrap_or(""))?,
         }
         Ok(spec)
@@ -411,6 +449,70 @@ fn split_url(url: &str) -> (&str, Option<&str>) {
         None => before_query,
     };
     (path, query)
+}
+
+/// The decoded `(key, value)` pairs of a query, each key once.
+fn query_parameters(query: &str) -> Result<Vec<(String, String)>, RequestReadError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            let s = s.replace('+', " ");
+            percent_decode_str(&s)
+                .decode_utf8()
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| RequestReadError::NotUtf8(raw_key.to_owned()))
+        };
+        let key = decode(raw_key)?;
+        let value = decode(raw_value)?;
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(RequestReadError::RepeatedParameter(key));
+        }
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::to_owned)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Reads the query of post or media analytics. `timestamped_metrics`, `id`, `media_key` and
+/// `timestamp` in the fields list are not metrics and are dropped (the SDK always asks for the
+/// buckets).
+fn read_analytics_query(spec: &mut RequestSpec, query: &str) -> Result<(), RequestReadError> {
+    let facts = spec.endpoint.facts();
+    for (key, value) in query_parameters(query)? {
+        match key.as_str() {
+            k if k == facts.ids_parameter && spec.endpoint.is_media() => {
+                spec.media_keys = comma_list(&value);
+            }
+            k if k == facts.ids_parameter => spec.post_ids = comma_list(&value),
+            k if k == facts.metrics_parameter => {
+                spec.metrics = comma_list(&value)
+                    .into_iter()
+                    .filter(|f| {
+                        ![
+                            crate::facts::limits::TIMESTAMPED_METRICS_FIELD,
+                            "id",
+                            "media_key",
+                            "timestamp",
+                        ]
+                        .contains(&f.as_str())
+                    })
+                    .collect();
+            }
+            "granularity" => spec.granularity = Some(value),
+            "start_time" => spec.start = Some(value),
+            "end_time" => spec.end = Some(value),
+            _ => return Err(RequestReadError::UnknownParameter(key)),
+        }
+    }
+    Ok(())
 }
 
 fn read_query(spec: &mut RequestSpec, query: &str) -> Result<(), RequestReadError> {
@@ -491,9 +593,13 @@ mod tests {
                 .post_ids(["1070059276213702656"])
                 .metrics(["favorites"]);
             let spec = match endpoint {
-                Endpoint::InsightsHistorical => {
+                Endpoint::InsightsHistorical | Endpoint::Analytics => {
                     spec.window("2026-11-01", "2026-11-08").granularity("Daily")
                 }
+                Endpoint::MediaAnalytics => RequestSpec::new(endpoint)
+                    .media_keys(["3_1070059276213702656"])
+                    .metrics(["video_views"])
+                    .window("2026-11-01", "2026-11-08"),
                 Endpoint::Insights28Hours => spec.granularity("Daily"),
                 _ => spec,
             };
@@ -575,7 +681,12 @@ mod proptests {
                 any::<bool>(),
             )
                 .prop_map(move |(ids, metrics, groupings, (ago, len), g, fields)| {
-                    let mut spec = RequestSpec::new(endpoint).post_ids(ids).metrics(metrics);
+                    let mut spec = RequestSpec::new(endpoint).metrics(metrics);
+                    spec = if endpoint.is_media() {
+                        spec.media_keys(ids.into_iter().map(|id| format!("3_{id}")))
+                    } else {
+                        spec.post_ids(ids)
+                    };
                     for (i, dims) in groupings.into_iter().enumerate() {
                         spec = spec.grouping(format!("g{i}"), dims);
                     }
@@ -584,11 +695,14 @@ mod proptests {
                         let end = start + Duration::minutes(len);
                         spec = spec.window(format_time(start), format_time(end));
                     }
-                    if !v1 {
+                    if endpoint.is_media() && g == 2 {
+                        // Media analytics has no weekly buckets.
+                        spec = spec.granularity("hourly");
+                    } else if !v1 {
                         spec = spec.granularity(crate::Granularity::ALL[g].name());
-                        if fields {
-                            spec = spec.fields(["measurement", "errors"]);
-                        }
+                    }
+                    if !v1 && !endpoint.is_analytics() && fields {
+                        spec = spec.fields(["measurement", "errors"]);
                     }
                     spec
                 })

@@ -57,6 +57,7 @@ use time::OffsetDateTime;
 use crate::auth::Credentials;
 use crate::id::PostId;
 use crate::metric::Metric;
+use crate::pace::QuotaKind;
 use crate::plan::Plan;
 use crate::request::{CredentialKind, Request};
 use crate::response::RateLimit;
@@ -142,6 +143,8 @@ impl fmt::Display for Account {
 pub struct JobIdentity {
     endpoint: String,
     post_ids: Vec<PostId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    media_keys: Vec<String>,
     metrics: Vec<Metric>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     window: Option<[String; 2]>,
@@ -162,6 +165,7 @@ impl JobIdentity {
         JobIdentity {
             endpoint: plan.endpoint().name().to_owned(),
             post_ids: plan.post_ids().to_vec(),
+            media_keys: plan.media_keys().iter().map(ToString::to_string).collect(),
             metrics: plan.metrics().to_vec(),
             window: plan
                 .range()
@@ -224,6 +228,13 @@ impl JobIdentity {
             let (saved, now) = id_differences(&self.post_ids, &given.post_ids);
             differ("post ids", saved, now);
         }
+        if self.media_keys != given.media_keys {
+            differ(
+                "media keys",
+                self.media_keys.join(","),
+                given.media_keys.join(","),
+            );
+        }
         if self.metrics != given.metrics {
             let names = |m: &[Metric]| m.iter().map(|m| m.name()).collect::<Vec<_>>().join(",");
             differ("metrics", names(&self.metrics), names(&given.metrics));
@@ -265,6 +276,7 @@ impl JobIdentity {
         // Same ids, metrics and window in other batches: another batch size or age split.
         let same_so_far = self.endpoint == given.endpoint
             && self.post_ids == given.post_ids
+            && self.media_keys == given.media_keys
             && self.metrics == given.metrics
             && self.window == given.window
             && self.groupings == given.groupings
@@ -375,6 +387,7 @@ pub enum CheckpointError {
 pub(crate) struct SavedAnswer {
     pub(crate) index: usize,
     pub(crate) post_ids: Vec<PostId>,
+    pub(crate) media_keys: Vec<String>,
     pub(crate) metrics: Vec<Metric>,
     pub(crate) window: Option<TimeWindow>,
     pub(crate) status: u16,
@@ -387,12 +400,20 @@ pub(crate) struct SavedAnswer {
 struct RecordMeta {
     index: usize,
     post_ids: Vec<PostId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    media_keys: Vec<String>,
     metrics: Vec<Metric>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     window: Option<[String; 2]>,
     status: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rate_limit: Option<[u32; 2]>,
+    /// The v2 window's reset (Unix seconds), when the answer reported the v2 quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rate_limit_reset: Option<u64>,
+    /// Whether the quota was the v2 window's (`x-rate-limit-*`) rather than the per-minute one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    rate_limit_window: bool,
 }
 
 impl SavedAnswer {
@@ -400,6 +421,12 @@ impl SavedAnswer {
     pub(crate) fn answers(&self, index: usize, request: &Request) -> bool {
         self.index == index
             && self.post_ids == request.post_ids()
+            && self.media_keys.len() == request.media_keys().len()
+            && self
+                .media_keys
+                .iter()
+                .zip(request.media_keys())
+                .all(|(saved, key)| *saved == key.to_string())
             && self.metrics == request.metrics()
             && self.window == request.window()
     }
@@ -408,8 +435,18 @@ impl SavedAnswer {
     pub(crate) fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(rl) = self.rate_limit {
-            headers.insert("x-per-minute-limit", rl.limit.into());
-            headers.insert("x-per-minute-remaining", rl.remaining.into());
+            if rl.quota == QuotaKind::Window {
+                let [limit, remaining, reset] = crate::facts::limits::V2_RATE_LIMIT_HEADERS;
+                headers.insert(limit, rl.limit.into());
+                headers.insert(remaining, rl.remaining.into());
+                if let Some(at) = rl.reset {
+                    headers.insert(reset, at.into());
+                }
+            } else {
+                let [limit, remaining] = crate::facts::limits::ENTERPRISE_RATE_LIMIT_HEADERS;
+                headers.insert(limit, rl.limit.into());
+                headers.insert(remaining, rl.remaining.into());
+            }
         }
         headers
     }
@@ -422,15 +459,19 @@ impl SavedAnswer {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Vec<u8> {
+        let rate_limit = RateLimit::for_endpoint(request.endpoint(), headers);
         let meta = RecordMeta {
             index,
             post_ids: request.post_ids().to_vec(),
+            media_keys: request.media_keys().iter().map(ToString::to_string).collect(),
             metrics: request.metrics().to_vec(),
             window: request
                 .window()
                 .map(|w| [format_time(w.start()), format_time(w.end())]),
             status,
-            rate_limit: RateLimit::from_headers(headers).map(|rl| [rl.limit, rl.remaining]),
+            rate_limit: rate_limit.map(|rl| [rl.limit, rl.remaining]),
+            rate_limit_reset: rate_limit.and_then(|rl| rl.reset),
+            rate_limit_window: rate_limit.is_some_and(|rl| rl.quota == QuotaKind::Window),
         };
         // Serializing ids, names and numbers cannot fail.
         let meta = serde_json::to_vec(&meta).unwrap_or_default();
@@ -455,12 +496,22 @@ impl SavedAnswer {
         Some(SavedAnswer {
             index: meta.index,
             post_ids: meta.post_ids,
+            media_keys: meta.media_keys,
             metrics: meta.metrics,
             window,
             status: meta.status,
             rate_limit: meta
                 .rate_limit
-                .map(|[limit, remaining]| RateLimit { limit, remaining }),
+                .map(|[limit, remaining]| RateLimit {
+                    limit,
+                    remaining,
+                    reset: meta.rate_limit_reset,
+                    quota: if meta.rate_limit_window {
+                        QuotaKind::Window
+                    } else {
+                        QuotaKind::PerMinute
+                    },
+                }),
             body: body.to_vec(),
         })
     }

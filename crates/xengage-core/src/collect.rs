@@ -84,6 +84,11 @@ pub struct CollectOptions {
     pub pacing: PacingOptions,
     /// Limits of the response parser.
     pub parse: ParseOptions,
+    /// The wall-clock time at the job's origin (the `Duration::ZERO` of `poll` and the
+    /// answers), to place a v2 window's `x-rate-limit-reset` (a Unix time) in the job's time.
+    /// `None`: the time the plan was made against ([`Plan::planned_at`]), which a transport
+    /// that plans just before it starts makes right to within milliseconds.
+    pub clock_origin: Option<time::OffsetDateTime>,
 }
 
 impl Default for CollectOptions {
@@ -93,6 +98,7 @@ impl Default for CollectOptions {
             retry: RetryPolicy::default(),
             pacing: PacingOptions::default(),
             parse: ParseOptions::default(),
+            clock_origin: None,
         }
     }
 }
@@ -118,6 +124,8 @@ pub struct Outgoing {
 
 /// What the transport should do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// One `Action` is handed out per poll and moved at once: its size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Action {
     /// Send this request after its wait, then poll again at once.
     Send(Outgoing),
@@ -279,8 +287,11 @@ pub struct Summary {
     pub ledger: Ledger,
     /// Requests, retries, 429s.
     pub progress: Progress,
-    /// Slots, 429s and time spent waiting for the quota.
+    /// Slots, 429s and time spent waiting for the quota, and which quota paced the job.
     pub pacing: PacingStats,
+    /// The v2 window resets (Unix seconds, as `x-rate-limit-reset` said) the job held its
+    /// requests for, in order.
+    pub resets_waited: Vec<u64>,
 }
 
 /// What an error that names posts of a batch means for the batch.
@@ -380,6 +391,10 @@ pub struct Collector {
     /// Why the job stopped before its end (the credentials were refused): what the posts not
     /// asked are failed with.
     stopped: Option<PostFailure>,
+    /// The last `x-rate-limit-reset` reported.
+    reset: Option<u64>,
+    /// The resets waited for.
+    resets_waited: Vec<u64>,
 }
 
 impl Collector {
@@ -407,6 +422,8 @@ impl Collector {
             restored: Vec::new(),
             replay: VecDeque::new(),
             stopped: None,
+            reset: None,
+            resets_waited: Vec::new(),
         }
     }
 
@@ -569,7 +586,14 @@ impl Collector {
                 None => Action::AwaitAnswer,
             };
         };
-        match self.pacer.reserve(now) {
+        let reset_waits = self.pacer.stats().reset_waits;
+        let slot = self.pacer.reserve(now);
+        if self.pacer.stats().reset_waits > reset_waits {
+            if let Some(reset) = self.reset {
+                self.resets_waited.push(reset);
+            }
+        }
+        match slot {
             Slot::AwaitQuota => {
                 // Work from the queue goes back to it; work from the plan is taken again from
                 // the plan, which has not moved on.
@@ -604,6 +628,20 @@ impl Collector {
         }
     }
 
+    /// The job time of the Unix time `reset` (seconds), as seen at job time `now`: the wall-clock
+    /// time at `now` is the origin's plus `now`.
+    fn job_time_of(&self, now: Duration, reset: u64) -> Duration {
+        let origin = self
+            .options
+            .clock_origin
+            .unwrap_or_else(|| self.plan.planned_at());
+        let wall_now =
+            origin.unix_timestamp_nanos() + i128::try_from(now.as_nanos()).unwrap_or(i128::MAX / 2);
+        let reset_ns = i128::from(reset).saturating_mul(1_000_000_000);
+        let ahead = u64::try_from(reset_ns.saturating_sub(wall_now).max(0)).unwrap_or(u64::MAX);
+        now.saturating_add(Duration::from_nanos(ahead))
+    }
+
     /// Takes attempt `id` out of the flights, if it is one.
     fn take_flight(&mut self, id: AttemptId) -> Option<Flight> {
         let i = self.in_flight.iter().position(|(f, _)| *f == id)?;
@@ -625,12 +663,23 @@ impl Collector {
         let Some(flight) = self.take_flight(id) else {
             return;
         };
-        match RateLimit::from_headers(headers) {
-            Some(rl) => self.pacer.observe(now, rl.limit, rl.remaining),
-            None => self.pacer.observe_without_quota(now),
+        let rate_limit = RateLimit::for_endpoint(self.plan.endpoint(), headers);
+        let reset_at = rate_limit.and_then(|rl| {
+            let reset = rl.reset?;
+            self.reset = Some(reset);
+            Some(self.job_time_of(now, reset))
+        });
+        match (rate_limit, reset_at) {
+            (Some(rl), Some(at)) => self.pacer.observe_window(now, rl.limit, rl.remaining, at),
+            (Some(rl), None) => self.pacer.observe(now, rl.limit, rl.remaining),
+            (None, _) => self.pacer.observe_without_quota(now),
         }
         if status == 429 {
-            self.pacer.rate_limited(now);
+            match reset_at {
+                Some(at) if at > now => self.pacer.rate_limited_until(now, at),
+                // No reset, or one already past by this clock (clocks apart): a whole window.
+                _ => self.pacer.rate_limited(now),
+            }
             self.progress.rate_limited += 1;
         }
         let request = &flight.work.request;
@@ -883,6 +932,7 @@ impl Collector {
             progress: self.progress,
             // Waits reserved past the end of a cancelled job were never waited.
             pacing: self.pacer.stats_until(self.latest),
+            resets_waited: self.resets_waited,
         }
     }
 }

@@ -74,6 +74,7 @@ pub mod facts;
 mod grouping;
 pub mod handles;
 mod id;
+mod media_key;
 mod metric;
 mod notice;
 pub mod pace;
@@ -89,6 +90,7 @@ pub use build::{
 pub use facts::{Endpoint, Generation};
 pub use grouping::{Dimension, FOUR_DIMENSION_ORDERS, Grouping};
 pub use id::{PostId, PostIdError};
+pub use media_key::{MediaKey, MediaKeyError};
 pub use metric::{Metric, MetricNameError};
 pub use notice::{Notice, notice_json};
 pub use problem::{InvalidRequest, Problem, Rule};

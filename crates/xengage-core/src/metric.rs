@@ -42,8 +42,24 @@ pub enum Metric {
     VideoPlayed50Percent,
     /// v2 only.
     VideoPlayed75Percent,
-    /// v2 only.
+    /// v2 only (media analytics `playback_start`).
     VideoStarts,
+    /// Post analytics only.
+    Bookmarks,
+    /// Post analytics only.
+    Shares,
+    /// Post analytics only.
+    Unfollows,
+    /// Post analytics only.
+    Unlikes,
+    /// Media analytics only.
+    CtaUrlClicks,
+    /// Media analytics only.
+    CtaWatchClicks,
+    /// Media analytics only.
+    PlayFromTap,
+    /// Media analytics only: milliseconds watched.
+    WatchTimeMs,
 }
 
 /// Why a metric name was not understood.
@@ -88,10 +104,21 @@ impl Metric {
         self.facts().v2_name
     }
 
-    /// The name rows and messages use: the v1 name where there is one, else the v2 name.
+    /// The name rows and messages use: the v1 name where there is one, else the v2 insights
+    /// name, else the post or media analytics name.
     pub fn name(self) -> &'static str {
         let f = self.facts();
-        f.v1_name.or(f.v2_name).unwrap_or("")
+        f.v1_name
+            .or(f.v2_name)
+            .or(f.analytics_name)
+            .or(f.media_name)
+            .unwrap_or("")
+    }
+
+    /// The name of this metric on `endpoint`, if that endpoint knows it (`likes` on analytics,
+    /// `Likes` on v2 insights, `favorites` on the Enterprise endpoints).
+    pub fn name_on(self, endpoint: Endpoint) -> Option<&'static str> {
+        self.facts().name_on(endpoint)
     }
 
     /// The name of this metric in `generation`, if that generation knows it.
@@ -104,16 +131,18 @@ impl Metric {
         self.facts().available_on(endpoint)
     }
 
-    /// Parses a metric from either spelling: the v1 name (`favorites`) or the v2 name (`Likes`),
-    /// exactly or ignoring ASCII case. Retired names are refused with their replacement.
+    /// Parses a metric from any spelling: the v1 name (`favorites`), the v2 insights name
+    /// (`Likes`) or the post or media analytics name (`likes`, `playback25`), exactly or
+    /// ignoring ASCII case. Retired names are refused with their replacement.
     pub fn parse(name: &str) -> Result<Metric, MetricNameError> {
-        let exact = METRICS
-            .iter()
-            .find(|f| f.v1_name == Some(name) || f.v2_name == Some(name));
+        let names = |f: &MetricFacts| [f.v1_name, f.v2_name, f.analytics_name, f.media_name];
+        let exact = METRICS.iter().find(|f| names(f).contains(&Some(name)));
         let found = exact.or_else(|| {
             METRICS.iter().find(|f| {
-                f.v1_name.is_some_and(|n| n.eq_ignore_ascii_case(name))
-                    || f.v2_name.is_some_and(|n| n.eq_ignore_ascii_case(name))
+                names(f)
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n.eq_ignore_ascii_case(name))
             })
         });
         if let Some(f) = found {

@@ -2,7 +2,9 @@
 //! as duplicate ids removed, a window rounded, or posts too old for a metric (the API answers
 //! those per post, so the rest of the batch still succeeds).
 
+use crate::facts::Endpoint;
 use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::metric::Metric;
 
 /// Something worth knowing about a request that does not stop it from being sent.
@@ -14,6 +16,20 @@ pub enum Notice {
     DuplicatePostIdsRemoved {
         /// The ids that were given more than once.
         post_ids: Vec<PostId>,
+    },
+    /// Media keys given more than once were sent once, in the order first given.
+    DuplicateMediaKeysRemoved {
+        /// The keys that were given more than once.
+        media_keys: Vec<MediaKey>,
+    },
+    /// X removed the endpoint from its spec; it keeps working for accounts that still have it.
+    EndpointRetired {
+        /// The endpoint.
+        endpoint: Endpoint,
+        /// The spec version that removed it.
+        spec_version: &'static str,
+        /// The endpoint X names instead.
+        successor: Endpoint,
     },
     /// Metrics given more than once were sent once.
     DuplicateMetricsRemoved {
@@ -82,6 +98,21 @@ impl std::fmt::Display for Notice {
                     join(post_ids)
                 )
             }
+            Notice::DuplicateMediaKeysRemoved { media_keys } => {
+                write!(
+                    f,
+                    "media keys given more than once were sent once: {}",
+                    join(media_keys)
+                )
+            }
+            Notice::EndpointRetired {
+                endpoint,
+                spec_version,
+                successor,
+            } => write!(
+                f,
+                "X removed {endpoint} from its API spec at version {spec_version}; its successor is {successor}. It keeps working for accounts that still have it"
+            ),
             Notice::DuplicateMetricsRemoved { metrics } => {
                 write!(
                     f,

@@ -9,6 +9,17 @@
 //! holds every request for one whole window, and so does an answer reporting
 //! `x-per-minute-remaining: 0` (another client of the same app may share the quota).
 //!
+//! The v2 endpoints (insights, post and media analytics) report their quota differently:
+//! `x-rate-limit-limit` requests per window, `x-rate-limit-remaining` left in it, and
+//! `x-rate-limit-reset`, the Unix time the window resets (15-minute windows on the API). Once a
+//! window's reset is known ([`Pacer::observe_window`], which takes the reset as a time of the
+//! job: the collector converts the wall-clock reset with the wall-clock time it is given), the
+//! pacer spends the window's remaining requests as they come, and when none is left (reported
+//! `remaining: 0`, its own count run out, or a 429) holds every request until the reset (plus a
+//! small margin: [`PacingOptions::margin`] of the window, 10 ms to 1 s), then lets one request
+//! out to learn the new window's quota. Using a known window's requests at once never exceeds
+//! it, and waiting for the reset (not a fixed minute) is what the API documents.
+//!
 //! A [`RetryPolicy`] decides, per request, whether and when to try again: 429s wait for the quota
 //! (a separate, larger budget), server errors, timeouts, dropped connections and broken bodies
 //! back off exponentially with jitter, and every other failure is final.
@@ -64,9 +75,32 @@ pub enum Slot {
     AwaitQuota,
 }
 
+/// Which quota paced a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaKind {
+    /// The Enterprise per-minute quota (`x-per-minute-limit`, `x-per-minute-remaining`).
+    PerMinute,
+    /// The v2 windowed quota (`x-rate-limit-limit`, `-remaining`, `-reset`).
+    Window,
+}
+
+impl std::fmt::Display for QuotaKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            QuotaKind::PerMinute => "the per-minute quota (x-per-minute-limit)",
+            QuotaKind::Window => "the v2 window quota (x-rate-limit-limit, x-rate-limit-reset)",
+        })
+    }
+}
+
 /// What the pacer has seen, for summaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct PacingStats {
+    /// The quota that paced the job, as last reported (`None` when no answer reported one).
+    pub quota: Option<QuotaKind>,
+    /// Times requests were held until a v2 window's reset.
+    pub reset_waits: u64,
     /// Slots handed out.
     pub reserved: u64,
     /// 429 answers reported.
@@ -98,6 +132,21 @@ pub struct Pacer {
     stats: PacingStats,
     /// The end of the last wait counted in `stats.waited`.
     waited_until: Duration,
+    /// The v2 window, once an answer reported its reset.
+    window: Option<V2Window>,
+}
+
+/// A v2 quota window as the pacer tracks it.
+#[derive(Debug, Clone, Copy)]
+struct V2Window {
+    /// When it resets, in job time.
+    reset_at: Duration,
+    /// Requests the pacer may still hand out in it.
+    left: u32,
+    /// The quota per window.
+    limit: u32,
+    /// A request sent at the reset to learn the next window is not answered yet.
+    probing: bool,
 }
 
 impl Pacer {
@@ -112,6 +161,7 @@ impl Pacer {
             probe: None,
             stats: PacingStats::default(),
             waited_until: Duration::ZERO,
+            window: None,
         };
         if let Some(limit) = options.assumed_limit {
             pacer.set_limit(limit);
@@ -154,6 +204,9 @@ impl Pacer {
 
     /// Reserves the next slot at `now`.
     pub fn reserve(&mut self, now: Duration) -> Slot {
+        if let Some(window) = self.window {
+            return self.reserve_in_window(now, window);
+        }
         let Some(interval) = self.interval else {
             if self.probe.is_some() {
                 return Slot::AwaitQuota;
@@ -172,11 +225,93 @@ impl Pacer {
         Slot::SendAfter(wait)
     }
 
+    fn reserve_in_window(&mut self, now: Duration, mut w: V2Window) -> Slot {
+        if w.probing {
+            return Slot::AwaitQuota;
+        }
+        let at = if w.left > 0 {
+            w.left -= 1;
+            self.next.max(now)
+        } else {
+            // None left: the first request after the reset learns the next window's quota.
+            w.probing = true;
+            self.stats.reset_waits += 1;
+            let at = w.reset_at.saturating_add(self.reset_margin()).max(now);
+            self.next = at;
+            at
+        };
+        self.window = Some(w);
+        self.stats.reserved += 1;
+        self.stats.waited += at.saturating_sub(now.max(self.waited_until));
+        self.waited_until = self.waited_until.max(at);
+        Slot::SendAfter(at.saturating_sub(now))
+    }
+
+    /// The margin after a reset: [`PacingOptions::margin`] of the window, from 10 ms to 1 s.
+    fn reset_margin(&self) -> Duration {
+        let share = self.options.window.as_secs_f64() * self.options.margin.max(0.0);
+        Duration::try_from_secs_f64(share)
+            .unwrap_or(Duration::MAX)
+            .clamp(Duration::from_millis(10), Duration::from_secs(1))
+    }
+
+    /// Reports the v2 quota headers of an answer received at `now`: `limit` requests per
+    /// window, `remaining` left, and the window's reset at `reset_at` (job time; the
+    /// collector converts `x-rate-limit-reset` with the wall-clock time it is given). From then
+    /// on the pacer paces by windows (see the [module docs](self)).
+    pub fn observe_window(
+        &mut self,
+        now: Duration,
+        limit: u32,
+        remaining: u32,
+        reset_at: Duration,
+    ) {
+        self.stats.quota = Some(QuotaKind::Window);
+        self.limit = Some(limit);
+        self.remaining = Some(remaining);
+        self.probe = None;
+        // A reset already past (a late answer, or clocks apart) says nothing of the window now.
+        let reset_at = reset_at.max(now);
+        let w = match self.window {
+            // The same window: never more than it reports left.
+            Some(mut w) if reset_at <= w.reset_at + self.reset_margin() => {
+                w.left = w.left.min(remaining);
+                w
+            }
+            // A new window (or the first): its quota is what it reports, and the request that
+            // learnt it is answered.
+            _ => V2Window {
+                reset_at,
+                left: remaining,
+                limit,
+                probing: false,
+            },
+        };
+        self.window = Some(V2Window { limit, ..w });
+    }
+
+    /// Reports a 429 received at `now` whose answer says the window resets at `reset_at` (job
+    /// time): every request waits until then.
+    pub fn rate_limited_until(&mut self, now: Duration, reset_at: Duration) {
+        self.stats.rate_limited += 1;
+        self.stats.quota = Some(QuotaKind::Window);
+        self.remaining = Some(0);
+        self.probe = None;
+        let limit = self.window.map_or(1, |w| w.limit);
+        self.window = Some(V2Window {
+            reset_at: reset_at.max(now),
+            left: 0,
+            limit,
+            probing: false,
+        });
+    }
+
     /// Reports the rate-limit headers of an answer received at `now`. An answer that reports
     /// no requests remaining (the quota spent, by this job or by another client of the same
     /// app) holds every slot for one whole window, as a 429 would, without spending a request
     /// on the 429: the API does not say when its window resets.
     pub fn observe(&mut self, now: Duration, limit: u32, remaining: u32) {
+        self.stats.quota = Some(QuotaKind::PerMinute);
         self.remaining = Some(remaining);
         if self.limit != Some(limit) {
             self.set_limit(limit);
@@ -196,6 +331,10 @@ impl Pacer {
         if self.interval.is_none() {
             self.probe = None;
         }
+        // A window's probe that got no quota back: the next request probes again.
+        if let Some(w) = &mut self.window {
+            w.probing = false;
+        }
     }
 
     /// How long from `now` until the next slot is free (zero when one is free now).
@@ -205,6 +344,16 @@ impl Pacer {
 
     /// Reports a 429 received at `now`: every slot waits one whole window, as documented.
     pub fn rate_limited(&mut self, now: Duration) {
+        if let Some(w) = self.window {
+            // A v2 window is known: wait for the next reset after this one rather than a minute.
+            let reset_at = if w.reset_at > now {
+                w.reset_at
+            } else {
+                now.saturating_add(self.options.window)
+            };
+            self.rate_limited_until(now, reset_at);
+            return;
+        }
         self.stats.rate_limited += 1;
         self.remaining = Some(0);
         self.next = self.next.max(now.saturating_add(self.options.window));
@@ -368,6 +517,77 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    fn send_at(slot: Slot, now: Duration) -> Duration {
+        match slot {
+            Slot::SendAfter(d) => now + d,
+            Slot::AwaitQuota => panic!("expected a slot at {now:?}"),
+        }
+    }
+
+    #[test]
+    fn a_v2_window_is_spent_then_waited_out_until_its_reset() {
+        let options = PacingOptions {
+            window: Duration::from_secs(1),
+            ..PacingOptions::default()
+        };
+        let mut pacer = Pacer::new(options);
+        assert_eq!(pacer.reserve(ms(0)), Slot::SendAfter(ms(0)));
+        // 2 per window, 1 left, the window resets 900 ms from the start.
+        pacer.observe_window(ms(5), 2, 1, ms(900));
+        assert_eq!(pacer.stats().quota, Some(QuotaKind::Window));
+        assert_eq!(send_at(pacer.reserve(ms(5)), ms(5)), ms(5));
+        // None left: the next waits for the reset and its margin (2% of 1 s: 20 ms).
+        assert_eq!(send_at(pacer.reserve(ms(6)), ms(6)), ms(920));
+        assert_eq!(pacer.stats().reset_waits, 1);
+        // Until the probe of the new window is answered, nothing else goes.
+        assert_eq!(pacer.reserve(ms(7)), Slot::AwaitQuota);
+        // An answer of the old window changes nothing.
+        pacer.observe_window(ms(10), 2, 0, ms(900));
+        assert_eq!(pacer.reserve(ms(11)), Slot::AwaitQuota);
+        // The new window: 1 left after the probe, resetting at 1.9 s.
+        pacer.observe_window(ms(925), 2, 1, ms(1900));
+        assert_eq!(send_at(pacer.reserve(ms(925)), ms(925)), ms(925));
+        assert_eq!(send_at(pacer.reserve(ms(926)), ms(926)), ms(1920));
+        assert_eq!(pacer.stats().reset_waits, 2);
+    }
+
+    #[test]
+    fn a_v2_answer_with_nothing_left_waits_for_its_reset_not_a_minute() {
+        let mut pacer = Pacer::new(PacingOptions::default());
+        let _ = pacer.reserve(ms(0));
+        // 300 per 15 minutes, spent by another client; the window resets in 10 s.
+        pacer.observe_window(ms(5), 300, 0, Duration::from_secs(10));
+        assert_eq!(
+            send_at(pacer.reserve(ms(6)), ms(6)),
+            Duration::from_secs(10) + Duration::from_secs(1)
+        );
+    }
+
+    #[test]
+    fn a_429_after_a_reset_already_past_waits_a_whole_window() {
+        let mut pacer = Pacer::new(PacingOptions::default());
+        let _ = pacer.reserve(ms(0));
+        // The answer's reset is behind this clock (clocks apart): no wait for it would help.
+        pacer.observe_window(ms(5), 300, 0, ms(5));
+        pacer.rate_limited(ms(5));
+        let at = send_at(pacer.reserve(ms(6)), ms(6));
+        assert!(at >= ms(5) + Duration::from_secs(60), "{at:?}");
+    }
+
+    #[test]
+    fn a_v2_429_waits_until_the_reset_it_reports() {
+        let mut pacer = Pacer::new(PacingOptions::default());
+        let _ = pacer.reserve(ms(0));
+        pacer.rate_limited_until(ms(5), Duration::from_secs(3));
+        assert_eq!(pacer.stats().rate_limited, 1);
+        let at = send_at(pacer.reserve(ms(6)), ms(6));
+        assert!(
+            at >= Duration::from_secs(3) && at < Duration::from_secs(5),
+            "{at:?}"
+        );
+        assert_ne!(at, ms(5) + Duration::from_secs(60));
     }
 
     #[test]

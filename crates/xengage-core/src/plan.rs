@@ -1,5 +1,9 @@
-//! Bulk collection plans: any number of post ids and, for the historical endpoints, any range,
-//! split into requests the API accepts.
+//! Bulk collection plans: any number of post ids (or media keys) and, for the historical
+//! endpoints, any range, split into requests the API accepts.
+//!
+//! Post and media analytics take 100 ids or keys per request and document no longest window:
+//! their range is never split (one request per batch covers it all), and the API answers for
+//! whatever range it accepts.
 //!
 //! A [`Plan`] is validated once, like a single request, except for the two per-request limits it
 //! exists to lift: the number of post ids (250 on totals, 25 elsewhere) and the window length
@@ -36,8 +40,8 @@
 
 use time::OffsetDateTime;
 
-use crate::facts::limits;
 use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::metric::Metric;
 use crate::notice::Notice;
 use crate::problem::InvalidRequest;
@@ -112,13 +116,12 @@ impl Plan {
         let limit = endpoint.facts().max_post_ids;
         let batch_size = options.batch_size.map_or(limit, |n| n.clamp(1, limit));
         let range = template.window();
-        let windows = match range {
-            Some(w) => w
-                .split(limits::MAX_WINDOW_HOURS)
-                .into_iter()
-                .map(Some)
-                .collect(),
-            None => vec![None],
+        // Post and media analytics document no longest window, so their range is one request
+        // and the API answers for whatever it accepts.
+        let windows = match (range, endpoint.facts().max_window_hours) {
+            (Some(w), Some(max)) => w.split(max).into_iter().map(Some).collect(),
+            (Some(w), None) => vec![Some(w)],
+            (None, _) => vec![None],
         };
         let mut notices: Vec<Notice> = template.notices().to_vec();
         let mut too_old_list = Vec::new();
@@ -223,13 +226,20 @@ impl Plan {
         &self.notices
     }
 
+    /// Every distinct media key asked about, in the order first given (media analytics).
+    pub fn media_keys(&self) -> &[MediaKey] {
+        self.template.media_keys()
+    }
+
     /// The number of requests.
     pub fn len(&self) -> usize {
-        self.classes
+        let batches = self
+            .classes
             .iter()
             .map(|c| c.post_ids.len().div_ceil(self.batch_size))
             .sum::<usize>()
-            * self.windows.len()
+            + self.media_keys().len().div_ceil(self.batch_size);
+        batches * self.windows.len()
     }
 
     /// Whether there is nothing to send (every post is too old for every metric).
@@ -242,6 +252,19 @@ impl Plan {
     pub fn request(&self, index: usize) -> Option<Request> {
         let per_batch = self.windows.len();
         let (mut batch, window) = (index / per_batch, index % per_batch);
+        let keys = self.media_keys();
+        if !keys.is_empty() {
+            let start = batch.checked_mul(self.batch_size)?;
+            let chunk = keys.get(start..(start + self.batch_size).min(keys.len()))?;
+            return (!chunk.is_empty()).then(|| {
+                self.template.batch(
+                    Vec::new(),
+                    chunk.to_vec(),
+                    self.template.metrics().to_vec(),
+                    self.windows[window],
+                )
+            });
+        }
         for class in &self.classes {
             let batches = class.post_ids.len().div_ceil(self.batch_size);
             if batch < batches {
@@ -249,6 +272,7 @@ impl Plan {
                 let end = (start + self.batch_size).min(class.post_ids.len());
                 return Some(self.template.batch(
                     class.post_ids[start..end].to_vec(),
+                    Vec::new(),
                     class.metrics.clone(),
                     self.windows[window],
                 ));
@@ -284,6 +308,7 @@ mod tests {
 
     use super::*;
     use crate::Rule;
+    use crate::facts::limits;
 
     const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 

@@ -4,8 +4,10 @@
 use crate::facts::{Endpoint, limits};
 use crate::grouping::Dimension;
 use crate::id::PostIdError;
+use crate::media_key::MediaKeyError;
 use crate::metric::{Metric, MetricNameError};
 use crate::request::CredentialKind;
+use crate::request::Granularity;
 use crate::window::TimeInputError;
 
 /// One thing wrong with a request.
@@ -66,6 +68,31 @@ pub enum Rule {
     /// A post id is malformed.
     #[error("{0}")]
     PostId(PostIdError),
+    /// No media keys were given (media analytics).
+    #[error("give at least one media key")]
+    NoMediaKeys,
+    /// A media key is malformed.
+    #[error("{0}")]
+    MediaKey(MediaKeyError),
+    /// Post ids were given to media analytics, which takes media keys.
+    #[error("{0} takes media keys (media_keys), not post ids")]
+    PostIdsOnMedia(Endpoint),
+    /// Media keys were given to an endpoint that takes post ids.
+    #[error("{0} takes post ids; only media-analytics takes media keys")]
+    MediaKeysOnPosts(Endpoint),
+    /// The endpoint does not answer with this granularity.
+    #[error("{endpoint} answers hourly, daily or total, not {granularity}", granularity = granularity.name().to_ascii_lowercase())]
+    GranularityUnavailable {
+        /// The granularity asked.
+        granularity: Granularity,
+        /// The endpoint.
+        endpoint: Endpoint,
+    },
+    /// `engagement.fields` was given to post or media analytics.
+    #[error(
+        "{0} takes no engagement.fields: its fields are the metrics asked (and timestamped_metrics, which the SDK always adds)"
+    )]
+    FieldsOnAnalytics(Endpoint),
     /// No metrics were given.
     #[error("give at least one metric")]
     NoMetrics,
@@ -191,7 +218,7 @@ pub enum Rule {
         /// The rounded end.
         end: String,
     },
-    /// The window is longer than 4 weeks.
+    /// The window is longer than the endpoint takes (4 weeks on the historical endpoints).
     #[error(
         "a window is at most 4 weeks ({} hours); after rounding to whole hours it is {hours} hours: move start or end",
         limits::MAX_WINDOW_HOURS

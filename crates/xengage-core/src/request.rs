@@ -5,9 +5,10 @@ use std::collections::HashSet;
 
 use time::{Duration, OffsetDateTime};
 
-use crate::facts::{Endpoint, Generation, TimeRange, limits};
+use crate::facts::{Endpoint, Generation, TimeRange, V2Shape, limits};
 use crate::grouping::{Dimension, FOUR_DIMENSION_ORDERS, Grouping};
 use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::metric::Metric;
 use crate::notice::Notice;
 use crate::problem::{InvalidRequest, Problem, Rule};
@@ -19,7 +20,7 @@ use crate::window::{TimeInput, TimeWindow, ceil_hour, floor_hour, format_time};
 pub enum CredentialKind {
     /// An OAuth 2.0 app-only bearer token: v1 totals, public metrics only.
     AppOnly,
-    /// An OAuth 2.0 user token: v2 insights.
+    /// An OAuth 2.0 user token: the v2 endpoints (insights, post and media analytics).
     OAuth2User,
     /// OAuth 1.0a user context (consumer key and secret, access token and secret): everything,
     /// for posts the user owns.
@@ -65,6 +66,16 @@ impl Granularity {
             Granularity::Hourly => "Hourly",
             Granularity::Weekly => "Weekly",
             Granularity::Total => "Total",
+        }
+    }
+
+    /// The value sent on `endpoint`: `Daily` on v2 insights, `daily` (lower case) on post and
+    /// media analytics.
+    pub fn query_value(self, endpoint: Endpoint) -> String {
+        if endpoint.is_analytics() {
+            self.name().to_ascii_lowercase()
+        } else {
+            self.name().to_owned()
         }
     }
 
@@ -134,22 +145,26 @@ pub struct RequestSpec {
     /// Post ids, as decimal strings.
     #[serde(default)]
     pub post_ids: Vec<String>,
+    /// Media keys (`<type>_<id>`), on media analytics only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media_keys: Vec<String>,
     /// Metric names, in either generation's spelling.
     #[serde(default)]
     pub metrics: Vec<String>,
     /// v1 groupings; when empty on v1, one grouping by post and metric is added.
     #[serde(default)]
     pub groupings: Vec<GroupingSpec>,
-    /// Window start (historical endpoints): a date or an RFC 3339 time.
+    /// Window start (historical and analytics endpoints): a date or an RFC 3339 time.
     #[serde(default)]
     pub start: Option<String>,
     /// Window end (historical endpoints): a date or an RFC 3339 time.
     #[serde(default)]
     pub end: Option<String>,
-    /// v2 granularity: `Daily`, `Hourly`, `Weekly` or `Total`.
+    /// v2 granularity: `Daily`, `Hourly`, `Weekly` or `Total`, in any case (required on v2
+    /// insights; on post analytics `total` and on media analytics `daily` when not given).
     #[serde(default)]
     pub granularity: Option<String>,
-    /// v2 `engagement.fields`: `errors`, `measurement`.
+    /// v2 insights `engagement.fields`: `errors`, `measurement`.
     #[serde(default)]
     pub fields: Vec<String>,
 }
@@ -188,6 +203,7 @@ impl Default for ValidationOptions {
 pub struct Request {
     endpoint: Endpoint,
     post_ids: Vec<PostId>,
+    media_keys: Vec<MediaKey>,
     metrics: Vec<Metric>,
     groupings: Vec<Grouping>,
     window: Option<TimeWindow>,
@@ -211,6 +227,7 @@ impl RequestSpec {
         RequestSpec {
             endpoint,
             post_ids: Vec::new(),
+            media_keys: Vec::new(),
             metrics: Vec::new(),
             groupings: Vec::new(),
             start: None,
@@ -227,7 +244,14 @@ impl RequestSpec {
         self
     }
 
-    /// Adds metrics: names in either generation's spelling (`favorites` or `Likes`), or
+    /// Adds media keys (media analytics).
+    #[must_use]
+    pub fn media_keys<I: IntoIterator<Item = S>, S: Into<String>>(mut self, keys: I) -> Self {
+        self.media_keys.extend(keys.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds metrics: names in any spelling (`favorites`, `Likes` or `likes`), or
     /// [`Metric`](crate::Metric)s, which are typed and never misspelt.
     ///
     /// ```
@@ -354,7 +378,24 @@ impl RequestSpec {
             problems: Vec::new(),
             notices: Vec::new(),
         };
-        let post_ids = v.post_ids();
+        if let Some((spec_version, successor)) = self.endpoint.facts().retired {
+            v.notices.push(Notice::EndpointRetired {
+                endpoint: self.endpoint,
+                spec_version,
+                successor,
+            });
+        }
+        let (post_ids, media_keys) = if self.endpoint.is_media() {
+            if !self.post_ids.is_empty() {
+                v.problem("tweet_ids", None, Rule::PostIdsOnMedia(self.endpoint));
+            }
+            (Vec::new(), v.media_keys())
+        } else {
+            if !self.media_keys.is_empty() {
+                v.problem("media_keys", None, Rule::MediaKeysOnPosts(self.endpoint));
+            }
+            (v.post_ids(), Vec::new())
+        };
         let metrics = v.metrics();
         let groupings = v.groupings();
         let (granularity, fields) = v.v2_parameters();
@@ -370,6 +411,7 @@ impl RequestSpec {
         let mut request = Request {
             endpoint: self.endpoint,
             post_ids,
+            media_keys,
             metrics,
             groupings,
             window,
@@ -401,6 +443,7 @@ impl Validator<'_> {
 
     fn post_ids(&mut self) -> Vec<PostId> {
         let endpoint = self.spec.endpoint;
+        let field = endpoint.facts().ids_parameter;
         let mut ids = Vec::new();
         let mut seen = HashSet::new();
         // Repeated ids in the order first repeated; a set beside, so that a list of any length
@@ -415,17 +458,17 @@ impl Validator<'_> {
                         repeated.push(id);
                     }
                 }
-                Err(e) => self.problem(format!("tweet_ids[{i}]"), Some(raw), Rule::PostId(e)),
+                Err(e) => self.problem(format!("{field}[{i}]"), Some(raw), Rule::PostId(e)),
             }
         }
         if self.spec.post_ids.is_empty() {
-            self.problem("tweet_ids", None, Rule::NoPostIds);
+            self.problem(field, None, Rule::NoPostIds);
         }
         let max = endpoint.facts().max_post_ids;
         if ids.len() > max && !self.bulk {
             let given = ids.len();
             self.problem(
-                "tweet_ids",
+                field,
                 None,
                 Rule::TooManyPostIds {
                     endpoint,
@@ -441,12 +484,53 @@ impl Validator<'_> {
         ids
     }
 
+    /// The media keys of media analytics: parsed, deduplicated (with a notice), at most the
+    /// endpoint's limit per request.
+    fn media_keys(&mut self) -> Vec<MediaKey> {
+        let endpoint = self.spec.endpoint;
+        let field = endpoint.facts().ids_parameter;
+        let mut keys = Vec::new();
+        let mut seen = HashSet::new();
+        let mut repeated = Vec::new();
+        for (i, raw) in self.spec.media_keys.iter().enumerate() {
+            match MediaKey::parse(raw) {
+                Ok(key) => {
+                    if seen.insert(key) {
+                        keys.push(key);
+                    } else if !repeated.contains(&key) {
+                        repeated.push(key);
+                    }
+                }
+                Err(e) => self.problem(format!("{field}[{i}]"), Some(raw), Rule::MediaKey(e)),
+            }
+        }
+        if self.spec.media_keys.is_empty() {
+            self.problem(field, None, Rule::NoMediaKeys);
+        }
+        let max = endpoint.facts().max_post_ids;
+        if keys.len() > max && !self.bulk {
+            let given = keys.len();
+            self.problem(
+                field,
+                None,
+                Rule::TooManyPostIds {
+                    endpoint,
+                    max,
+                    given,
+                },
+            );
+        }
+        if !repeated.is_empty() {
+            self.notices.push(Notice::DuplicateMediaKeysRemoved {
+                media_keys: repeated,
+            });
+        }
+        keys
+    }
+
     fn metrics(&mut self) -> Vec<Metric> {
         let endpoint = self.spec.endpoint;
-        let field = match endpoint.generation() {
-            Generation::Enterprise => "engagement_types",
-            Generation::V2 => "requested_metrics",
-        };
+        let field = endpoint.facts().metrics_parameter;
         let mut metrics = Vec::new();
         let mut repeated = Vec::new();
         for (i, raw) in self.spec.metrics.iter().enumerate() {
@@ -571,6 +655,9 @@ impl Validator<'_> {
             }
             return (None, Vec::new());
         }
+        if endpoint.facts().v2_shape == V2Shape::Analytics {
+            return (self.analytics_granularity(), self.analytics_fields());
+        }
         let granularity = match self.spec.granularity.as_deref() {
             None => {
                 self.problem("granularity", None, Rule::GranularityMissing(endpoint));
@@ -599,6 +686,43 @@ impl Validator<'_> {
             }
         }
         (granularity, fields)
+    }
+
+    /// The granularity of post or media analytics: optional since spec 2.167, and then filled
+    /// in with the documented default, so that it is always sent (spec 2.166 required it).
+    fn analytics_granularity(&mut self) -> Option<Granularity> {
+        let endpoint = self.spec.endpoint;
+        let default = if endpoint.is_media() {
+            limits::MEDIA_ANALYTICS_DEFAULT_GRANULARITY
+        } else {
+            limits::ANALYTICS_DEFAULT_GRANULARITY
+        };
+        let raw = self.spec.granularity.as_deref().unwrap_or(default);
+        let Some(granularity) = Granularity::parse(raw.trim()) else {
+            self.problem("granularity", Some(raw), Rule::UnknownGranularity);
+            return None;
+        };
+        if endpoint.is_media() && granularity == Granularity::Weekly {
+            self.problem(
+                "granularity",
+                Some(raw),
+                Rule::GranularityUnavailable {
+                    granularity,
+                    endpoint,
+                },
+            );
+            return None;
+        }
+        Some(granularity)
+    }
+
+    /// Post and media analytics take no `engagement.fields`: their fields are the metrics.
+    fn analytics_fields(&mut self) -> Vec<EngagementField> {
+        if !self.spec.fields.is_empty() {
+            let endpoint = self.spec.endpoint;
+            self.problem("engagement.fields", None, Rule::FieldsOnAnalytics(endpoint));
+        }
+        Vec::new()
     }
 
     fn time(&mut self, field: &str, raw: Option<&str>) -> Option<OffsetDateTime> {
@@ -672,16 +796,21 @@ impl Validator<'_> {
             return None;
         }
         let hours = (rounded_end - rounded_start).whole_hours();
-        if hours > limits::MAX_WINDOW_HOURS && !self.bulk {
+        let max_hours = endpoint.facts().max_window_hours;
+        if max_hours.is_some_and(|max| hours > max) && !self.bulk {
             self.problem(end_field, raw_end, Rule::WindowTooLong { hours });
             ok = false;
         }
-        if rounded_start.date() < limits::EARLIEST_START {
+        // The 2014-09-01 floor and the 365-day lookback are documented for the Enterprise
+        // and v2 insights endpoints; post and media analytics document no age limit, so the
+        // API decides there.
+        let analytics = endpoint.is_analytics();
+        if rounded_start.date() < limits::EARLIEST_START && !analytics {
             self.problem(start_field, raw_start, Rule::StartTooEarly);
             ok = false;
         }
         let lookback = floor_hour(self.now - Duration::days(limits::LOOKBACK_DAYS));
-        if options.enforce_lookback && rounded_start < lookback {
+        if options.enforce_lookback && rounded_start < lookback && !analytics {
             let rule = Rule::StartBeyondLookback {
                 earliest: format_time(lookback),
             };
@@ -750,9 +879,14 @@ impl Request {
         self.endpoint
     }
 
-    /// The distinct post ids, in the order first given.
+    /// The distinct post ids, in the order first given (empty on media analytics).
     pub fn post_ids(&self) -> &[PostId] {
         &self.post_ids
+    }
+
+    /// The distinct media keys, in the order first given (media analytics; empty elsewhere).
+    pub fn media_keys(&self) -> &[MediaKey] {
+        &self.media_keys
     }
 
     /// The distinct metrics, in the order first given.
@@ -834,7 +968,8 @@ impl Request {
     /// job before it is sent.
     pub fn max_rows(&self) -> u64 {
         let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        let (posts, metrics) = (count(self.post_ids.len()), count(self.metrics.len()));
+        let subjects = self.post_ids.len() + self.media_keys.len();
+        let (posts, metrics) = (count(subjects), count(self.metrics.len()));
         let hours = self
             .covered_window()
             .map_or(1, |w| u64::try_from(w.hours()).unwrap_or(0).max(1));
@@ -885,6 +1020,14 @@ impl Request {
         Some(self.changed(|r| r.post_ids = post_ids))
     }
 
+    /// The same request for a subset of its media keys (media analytics). Keys that are not in
+    /// this request are ignored; `None` when none of `media_keys` is in it.
+    #[must_use]
+    pub fn with_media_keys(&self, media_keys: &[MediaKey]) -> Option<Request> {
+        let media_keys = kept(&self.media_keys, media_keys)?;
+        Some(self.changed(|r| r.media_keys = media_keys))
+    }
+
     /// The same request for a subset of its metrics (bulk collection asks posts too old for
     /// some metrics again without them). Metrics that are not in this request are ignored, so
     /// the result stays valid; `None` when none of `metrics` is in it.
@@ -923,9 +1066,8 @@ impl Request {
     }
 
     /// The unchecked spec this request was validated from (normalized: deduplicated, window
-    /// rounded, names in the endpoint's generation).
+    /// rounded, names as the endpoint spells them).
     pub fn to_spec(&self) -> RequestSpec {
-        let generation = self.endpoint.generation();
         RequestSpec {
             endpoint: self.endpoint,
             post_ids: self
@@ -933,10 +1075,11 @@ impl Request {
                 .iter()
                 .map(|id| id.as_str().to_owned())
                 .collect(),
+            media_keys: self.media_keys.iter().map(ToString::to_string).collect(),
             metrics: self
                 .metrics
                 .iter()
-                .map(|m| m.name_in(generation).unwrap_or(m.name()).to_owned())
+                .map(|m| m.name_on(self.endpoint).unwrap_or(m.name()).to_owned())
                 .collect(),
             groupings: self
                 .groupings
@@ -948,24 +1091,31 @@ impl Request {
                 .collect(),
             start: self.window.map(|w| format_time(w.start())),
             end: self.sent_end().map(format_time),
-            granularity: self.granularity.map(|g| g.name().to_owned()),
+            granularity: self.granularity.map(|g| g.query_value(self.endpoint)),
             fields: self.fields.iter().map(|f| f.name().to_owned()).collect(),
         }
     }
 
     /// A request of this template for one batch: `post_ids` (at most the endpoint's limit),
-    /// `metrics` (a subset of this request's) and `window` (at most 4 weeks). Used by the plan.
+    /// `media_keys` (the same, on media analytics), `metrics` (a subset of this request's) and
+    /// `window` (at most the endpoint's longest). Used by the plan.
     pub(crate) fn batch(
         &self,
         post_ids: Vec<PostId>,
+        media_keys: Vec<MediaKey>,
         metrics: Vec<Metric>,
         window: Option<TimeWindow>,
     ) -> Request {
-        debug_assert!(post_ids.len() <= self.endpoint.facts().max_post_ids);
-        debug_assert!(window.is_none_or(|w| w.hours() <= limits::MAX_WINDOW_HOURS));
+        let facts = self.endpoint.facts();
+        debug_assert!(post_ids.len() <= facts.max_post_ids);
+        debug_assert!(media_keys.len() <= facts.max_post_ids);
+        debug_assert!(
+            window.is_none_or(|w| facts.max_window_hours.is_none_or(|max| w.hours() <= max))
+        );
         let mut r = Request {
             endpoint: self.endpoint,
             post_ids,
+            media_keys,
             metrics,
             groupings: self.groupings.clone(),
             window,

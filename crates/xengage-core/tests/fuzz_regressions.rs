@@ -75,6 +75,11 @@ fn response_v2_regressions() {
 }
 
 #[test]
+fn response_analytics_regressions() {
+    replay("response_analytics", checks::response_analytics);
+}
+
+#[test]
 fn oauth1_regressions() {
     replay("oauth1", checks::oauth1_bytes);
 }
@@ -94,6 +99,7 @@ fn seeds_pass_their_checks() {
     assert!(replay_from("seeds", "request_http", checks::request_http) >= 5);
     assert!(replay_from("seeds", "response_v1", checks::response_v1) >= 17);
     assert!(replay_from("seeds", "response_v2", checks::response_v2) >= 4);
+    assert!(replay_from("seeds", "response_analytics", checks::response_analytics) >= 5);
 }
 
 #[test]

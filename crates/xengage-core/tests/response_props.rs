@@ -73,6 +73,7 @@ fn expected_row(dims: &[Dimension], c: &Cell) -> Row {
     };
     Row {
         post_id: has(Dimension::TweetId).then(|| POSTS[c.0].parse().unwrap()),
+        media_key: None,
         metric: has(Dimension::EngagementType).then_some(METRICS[c.1]),
         bucket,
         value: c.4,

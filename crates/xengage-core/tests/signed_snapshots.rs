@@ -90,6 +90,21 @@ fn requests() -> Vec<(&'static str, Request)> {
                 .granularity("Daily")
                 .window("2026-11-01", "2026-11-15"),
         ),
+        (
+            "analytics",
+            RequestSpec::new(Endpoint::Analytics)
+                .post_ids(["1346889436626259968", "1992000000000000000"])
+                .metrics(["impressions", "likes", "bookmarks"])
+                .granularity("hourly")
+                .window("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"),
+        ),
+        (
+            "media-analytics",
+            RequestSpec::new(Endpoint::MediaAnalytics)
+                .media_keys(["3_1992000000000000000", "13_1346889436626259968"])
+                .metrics(["video_views", "playback_complete"])
+                .window("2026-11-01", "2026-11-15"),
+        ),
     ];
     let requests: Vec<_> = specs
         .into_iter()

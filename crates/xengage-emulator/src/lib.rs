@@ -1,7 +1,9 @@
 //! A local emulator of the X Engagement API: a real HTTP server on loopback that answers both
 //! generations (v1 `POST /insights/engagement/{totals,28hr,historical}` and v2
-//! `GET /2/insights/{28hr,historical}`) as the documentation says a server does, from a
-//! deterministic world, with faults on demand.
+//! `GET /2/insights/{28hr,historical}`, `GET /2/tweets/analytics`, `GET /2/media/analytics`) as
+//! the documentation says a server does, from a deterministic world, with faults on demand.
+//! Post and media analytics are served from the same world (the same posts and counts; posts
+//! with media have a media key, [`World::media_key`]).
 //!
 //! It enforces what the API documents: the core's validation rules (id limits, metric
 //! availability per endpoint and credential, groupings, windows), OAuth 1.0a signatures checked
@@ -9,7 +11,19 @@
 //! access tweets: ..."), deleted and protected posts, the 90-day rule (its posts listed with the
 //! documented message) and the 1800-day rule, gzip bodies when the request sends
 //! `Accept-Encoding: gzip` (plain JSON when it does not), counts as strings (some as numbers, if
-//! asked), and a per-minute quota with `x-per-minute-limit` and `x-per-minute-remaining`.
+//! asked), and a per-minute quota with `x-per-minute-limit` and `x-per-minute-remaining` on v1;
+//! on v2 a quota per user (and per app, for app-only tokens) over windows of
+//! [`EmulatorConfig::v2_window`], reported in `x-rate-limit-limit`, `x-rate-limit-remaining` and
+//! `x-rate-limit-reset` (Unix seconds; windows start on multiples of their length), with a 429
+//! (`{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`) past it. A v1 request without
+//! `Accept-Encoding: gzip` gets the 406 the API sends ([`EmulatorConfig::require_gzip`]); an
+//! app-only token on a user-context endpoint or metric gets 403, as the authentication guide
+//! says.
+//!
+//! Where the documents disagree or are silent, [`Readings`] picks the reading played: the
+//! 365-day lookback on or off, the 90-day limit on totals only or everywhere, an hour grouping
+//! without a day answered as hours of the day or as days then hours, deleted posts listed in a
+//! 200 or refused with a 400, favorites, replies and retweets read as zero before 2015-09-15.
 //!
 //! Where the core reads leniently what users type, the emulator is as strict as the API: it
 //! refuses names other than the documented spelling of the generation asked (metrics,
@@ -47,7 +61,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
 
-pub use crate::server::{error_body, generation_of};
+pub use crate::server::{GZIP_REQUIRED, error_body, generation_of};
 pub use crate::world::{Post, PostState, World};
 
 /// The emulator's clock.
@@ -120,8 +134,58 @@ pub struct Faults {
     pub schedule: Vec<(u64, FaultKind)>,
 }
 
+/// How an hour grouping without `engagement.day` is answered (the reference does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HourWithoutDay {
+    /// Hours of the day `00`..`23`, each summed over the window's days.
+    #[default]
+    HoursOfDay,
+    /// A day level above the hours (`2015-09-14` -> `17`): every UTC hour apart.
+    DaysThenHours,
+}
+
+/// How posts deleted since they were asked for are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeletedPosts {
+    /// A 200 that lists them in `unavailable_tweet_ids` beside the others' counts.
+    #[default]
+    Listed,
+    /// A 400 `"N Tweet ID(s) are unavailable"` with `unavailable_tweet_ids`, as for protected
+    /// posts.
+    Refused,
+}
+
+/// The reading the emulator plays where the documents disagree or are silent. [`Default`] is
+/// the core's default reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readings {
+    /// Refuse windows starting more than 365 days ago (the overview's lookback).
+    pub lookback: bool,
+    /// The 90-day limit of impressions and engagements on every Enterprise endpoint, not on
+    /// totals only.
+    pub ninety_days_everywhere: bool,
+    /// An hour grouping without a day.
+    pub hour_without_day: HourWithoutDay,
+    /// Deleted posts.
+    pub deleted_posts: DeletedPosts,
+    /// favorites, replies and retweets read as zero on historical for hours before 2015-09-15.
+    pub zero_before_2015_09_15: bool,
+}
+
+impl Default for Readings {
+    fn default() -> Self {
+        Readings {
+            lookback: true,
+            ninety_days_everywhere: false,
+            hour_without_day: HourWithoutDay::HoursOfDay,
+            deleted_posts: DeletedPosts::Listed,
+            zero_before_2015_09_15: true,
+        }
+    }
+}
+
 /// How to run an emulator. [`Default`] is fast and faultless: a fixed seed, the system clock,
-/// a quota of 10,000 requests per one-second "minute".
+/// a quota of 10,000 requests per one-second "minute" (v1) and per one-second window (v2).
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// The seed of the world, the counts and the faults.
@@ -130,6 +194,17 @@ pub struct EmulatorConfig {
     pub quota_per_minute: u32,
     /// The length of an emulated minute.
     pub minute: Duration,
+    /// v2 requests per window, per user (and per app, for app-only tokens); the API allows 300
+    /// per 15 minutes on post analytics.
+    pub v2_quota_per_window: u32,
+    /// The length of a v2 quota window, in whole seconds (rounded up; at least 1 s): 15 minutes
+    /// on the API, shorter for tests. Windows start on multiples of it in Unix time, so
+    /// `x-rate-limit-reset` is exact.
+    pub v2_window: Duration,
+    /// Answer a v1 request without `Accept-Encoding: gzip` with the 406 the API sends.
+    pub require_gzip: bool,
+    /// The readings played where the documents disagree.
+    pub readings: Readings,
     /// The clock.
     pub now: Clock,
     /// Faults on demand.
@@ -150,6 +225,10 @@ impl Default for EmulatorConfig {
             seed: 1,
             quota_per_minute: 10_000,
             minute: Duration::from_secs(1),
+            v2_quota_per_window: 10_000,
+            v2_window: Duration::from_secs(1),
+            require_gzip: true,
+            readings: Readings::default(),
             now: Clock::System,
             faults: Faults::default(),
             cors_origins: Vec::new(),
@@ -247,6 +326,8 @@ pub struct Stats {
     pub client_errors: u64,
     /// 429 answers (quota and faults).
     pub rate_limited: u64,
+    /// 429 answers of the v2 window quota.
+    pub v2_rate_limited: u64,
     /// Faults served.
     pub faults: u64,
 }

@@ -29,7 +29,12 @@ use xengage_core::{
 
 use crate::strict;
 use crate::world::{PostState, World, mix};
-use crate::{BodyCount, EmulatorConfig, EmulatorCredentials, FaultKind, Stats, lock};
+use crate::{
+    BodyCount, DeletedPosts, EmulatorConfig, EmulatorCredentials, FaultKind, HourWithoutDay, Stats, lock,
+};
+
+/// The message of the API's 406 to a v1 request that does not accept gzip.
+pub const GZIP_REQUIRED: &str = "This request requires gzip compression. Retry the request after setting 'Accept-Encoding' header in the request to 'gzip'.";
 
 /// Shared by every request.
 #[derive(Debug)]
@@ -41,6 +46,9 @@ pub(crate) struct State {
     /// Per request (method, path and query, body): received, and answered 2xx without a fault.
     pub(crate) by_body: Mutex<std::collections::BTreeMap<String, BodyCount>>,
     quota: Mutex<(u64, u32)>,
+    /// v2 quota windows, per account (`None`: the app, for app-only tokens): the window's
+    /// number and the requests taken in it.
+    v2_quota: Mutex<std::collections::HashMap<Option<usize>, (u64, u32)>>,
     requests: AtomicU64,
     started: Instant,
 }
@@ -58,6 +66,7 @@ impl State {
             stats: Mutex::new(Stats::default()),
             by_body: Mutex::new(std::collections::BTreeMap::new()),
             quota: Mutex::new((0, 0)),
+            v2_quota: Mutex::new(std::collections::HashMap::new()),
             requests: AtomicU64::new(0),
             started: Instant::now(),
         }
@@ -93,6 +102,19 @@ impl Caller {
             Caller::OAuth1(a) | Caller::OAuth2(a) => Some(a),
         }
     }
+}
+
+/// The quota headers an answer carries.
+#[derive(Debug, Clone, Copy)]
+enum Quota {
+    /// v1: `x-per-minute-limit`, `x-per-minute-remaining`.
+    PerMinute(u32, u32),
+    /// v2: `x-rate-limit-limit`, `x-rate-limit-remaining`, `x-rate-limit-reset` (Unix seconds).
+    Window {
+        limit: u32,
+        remaining: u32,
+        reset: u64,
+    },
 }
 
 /// An answer under construction.
@@ -201,23 +223,15 @@ async fn handle(
             None,
         ),
         Some(FaultKind::RateLimited) => {
-            let mut r = finish(
-                &state,
-                &headers,
-                &error(
-                    generation,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &["Rate limit exceeded".into()],
-                ),
-                None,
-            );
-            r.headers_mut().insert(
-                "x-per-minute-limit",
-                HeaderValue::from(state.config.quota_per_minute),
-            );
-            r.headers_mut()
-                .insert("x-per-minute-remaining", HeaderValue::from(0));
-            r
+            let quota = match generation {
+                Generation::Enterprise => Quota::PerMinute(state.config.quota_per_minute, 0),
+                Generation::V2 => Quota::Window {
+                    limit: state.config.v2_quota_per_window,
+                    remaining: 0,
+                    reset: v2_window_now(&state).1,
+                },
+            };
+            finish(&state, &headers, &rate_limited(generation), Some(quota))
         }
         Some(FaultKind::Drop) => dropped(Bytes::new()),
         Some(FaultKind::Unauthorized) => finish(
@@ -276,7 +290,9 @@ fn add_cors(headers: &mut HeaderMap, origin: &HeaderValue) {
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
     headers.insert(
         ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("x-per-minute-limit, x-per-minute-remaining"),
+        HeaderValue::from_static(
+            "x-per-minute-limit, x-per-minute-remaining, x-rate-limit-limit, x-rate-limit-remaining, x-rate-limit-reset",
+        ),
     );
     headers.append(VARY, HeaderValue::from_static("Origin"));
 }
@@ -364,12 +380,7 @@ async fn truncate(response: Response) -> Response {
 }
 
 /// The answer's bytes: JSON, gzip-compressed when the request accepts it, with the quota headers.
-fn finish(
-    state: &State,
-    headers: &HeaderMap,
-    answer: &Answer,
-    quota: Option<(u32, u32)>,
-) -> Response {
+fn finish(state: &State, headers: &HeaderMap, answer: &Answer, quota: Option<Quota>) -> Response {
     let status = answer.status;
     {
         let mut served = lock(&state.stats);
@@ -402,11 +413,71 @@ fn finish(
     }
     // The body's encoding depends on the request's Accept-Encoding: caches must know.
     h.append(VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Some((limit, remaining)) = quota {
-        h.insert("x-per-minute-limit", HeaderValue::from(limit));
-        h.insert("x-per-minute-remaining", HeaderValue::from(remaining));
+    match quota {
+        Some(Quota::PerMinute(limit, remaining)) => {
+            h.insert("x-per-minute-limit", HeaderValue::from(limit));
+            h.insert("x-per-minute-remaining", HeaderValue::from(remaining));
+        }
+        Some(Quota::Window {
+            limit,
+            remaining,
+            reset,
+        }) => {
+            h.insert("x-rate-limit-limit", HeaderValue::from(limit));
+            h.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
+            h.insert("x-rate-limit-reset", HeaderValue::from(reset));
+        }
+        None => {}
     }
     r
+}
+
+/// The 429 body each generation documents: v1 lists strings; v2's rate-limit page documents
+/// `{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`.
+fn rate_limited(generation: Generation) -> Answer {
+    let body = match generation {
+        Generation::Enterprise => json!({ "errors": ["Rate limit exceeded"] }),
+        Generation::V2 => json!({ "errors": [{ "code": 88, "message": "Rate limit exceeded" }] }),
+    };
+    Answer {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        body,
+    }
+}
+
+/// The v2 window now, by the system clock: its number and its reset (Unix seconds). Windows are
+/// whole seconds long and start on multiples of their length.
+fn v2_window_now(state: &State) -> (u64, u64) {
+    let secs = state.config.v2_window.as_secs_f64().ceil().max(1.0);
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let length = secs as u64;
+    let now = u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+    let window = now / length;
+    (window, (window + 1) * length)
+}
+
+/// Takes one request from `caller`'s v2 quota; `Err` with the headers when it is spent.
+fn take_v2_quota(state: &State, caller: Caller) -> Result<Quota, Quota> {
+    let limit = state.config.v2_quota_per_window;
+    let (window, reset) = v2_window_now(state);
+    let mut quotas = lock(&state.v2_quota);
+    let q = quotas.entry(caller.account()).or_insert((window, 0));
+    if q.0 != window {
+        *q = (window, 0);
+    }
+    if q.1 >= limit {
+        return Err(Quota::Window {
+            limit,
+            remaining: 0,
+            reset,
+        });
+    }
+    q.1 += 1;
+    Ok(Quota::Window {
+        limit,
+        remaining: limit - q.1,
+        reset,
+    })
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -422,8 +493,8 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Takes one request from the quota; `Err` with the headers' values when it is spent.
-fn take_quota(state: &State) -> Result<(u32, u32), (u32, u32)> {
+/// Takes one request from the per-minute quota; `Err` with the headers' values when it is spent.
+fn take_quota(state: &State) -> Result<Quota, Quota> {
     let limit = state.config.quota_per_minute;
     let minute = state.config.minute.as_nanos().max(1);
     let window = u64::try_from(state.started.elapsed().as_nanos() / minute).unwrap_or(u64::MAX);
@@ -432,10 +503,10 @@ fn take_quota(state: &State) -> Result<(u32, u32), (u32, u32)> {
         *q = (window, 0);
     }
     if q.1 >= limit {
-        return Err((limit, 0));
+        return Err(Quota::PerMinute(limit, 0));
     }
     q.1 += 1;
-    Ok((limit, limit - q.1))
+    Ok(Quota::PerMinute(limit, limit - q.1))
 }
 
 fn authenticate(
@@ -525,11 +596,22 @@ fn answer(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> (Answer, Option<(u32, u32)>) {
+) -> (Answer, Option<Quota>) {
     let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
         let message = format!("Sorry, that page does not exist: {method} {}", uri.path());
         return (error(generation, StatusCode::NOT_FOUND, &[message]), None);
     };
+    if state.config.require_gzip
+        && endpoint.generation() == Generation::Enterprise
+        && !accepts_gzip(headers)
+    {
+        let answer = error(
+            generation,
+            StatusCode::NOT_ACCEPTABLE,
+            &[GZIP_REQUIRED.to_owned()],
+        );
+        return (answer, None);
+    }
     let caller = match authenticate(state, method, uri, headers) {
         Ok(c) => c,
         Err(reason) => {
@@ -540,17 +622,17 @@ fn answer(
             );
         }
     };
-    let quota = match take_quota(state) {
+    let taken = match endpoint.generation() {
+        Generation::Enterprise => take_quota(state),
+        Generation::V2 => take_v2_quota(state, caller),
+    };
+    let quota = match taken {
         Ok(q) => q,
         Err(q) => {
-            return (
-                error(
-                    generation,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &["Rate limit exceeded".into()],
-                ),
-                Some(q),
-            );
+            if matches!(q, Quota::Window { .. }) {
+                lock(&state.stats).v2_rate_limited += 1;
+            }
+            return (rate_limited(generation), Some(q));
         }
     };
     let quota = Some(quota);
@@ -570,15 +652,38 @@ fn answer(
         Err(e) => return refused(vec![e.to_string()]),
     };
     let now = state.config.now.now();
+    let readings = state.config.readings;
     let options = ValidationOptions {
         credential: Some(caller.kind()),
-        ..ValidationOptions::default()
+        enforce_lookback: readings.lookback,
+        ninety_days_on_every_endpoint: readings.ninety_days_everywhere,
     };
     let request = match spec.validate(now, &options) {
         Ok(r) if strict.is_empty() => r,
         Ok(_) => return refused(Vec::new()),
+        // The authentication guide answers a credential that cannot reach an endpoint or a
+        // metric with 403 Forbidden.
+        Err(invalid) if invalid.has(needs_other_credential) => {
+            let messages: Vec<String> = invalid
+                .problems
+                .iter()
+                .filter(|p| needs_other_credential(&p.rule))
+                .map(ToString::to_string)
+                .collect();
+            return (error(generation, StatusCode::FORBIDDEN, &messages), quota);
+        }
         Err(invalid) => return refused(invalid.problems.iter().map(ToString::to_string).collect()),
     };
+    if endpoint.is_analytics() {
+        let body = analytics_body(state, &request, caller);
+        return (
+            Answer {
+                status: StatusCode::OK,
+                body,
+            },
+            quota,
+        );
+    }
     let mut unavailable = Vec::new();
     let mut protected = Vec::new();
     let mut forbidden = Vec::new();
@@ -598,6 +703,10 @@ fn answer(
         let ids: Vec<&str> = forbidden.iter().map(PostId::as_str).collect();
         let message = format!("Forbidden to access tweets: {}", ids.join(", "));
         return (error(generation, StatusCode::FORBIDDEN, &[message]), quota);
+    }
+    // Deleted posts refused like protected ones, where that reading is played.
+    if readings.deleted_posts == DeletedPosts::Refused {
+        protected.append(&mut unavailable);
     }
     if !protected.is_empty() {
         let message = format!("{} Tweet ID(s) are unavailable", protected.len());
@@ -625,16 +734,28 @@ fn answer(
     )
 }
 
+/// Whether a rule says the credential cannot reach the endpoint or the metric.
+fn needs_other_credential(rule: &xengage_core::Rule) -> bool {
+    matches!(
+        rule,
+        xengage_core::Rule::EndpointNeedsUserContext { .. }
+            | xengage_core::Rule::MetricNeedsUserContext { .. }
+            | xengage_core::Rule::CredentialNotForEnterprise { .. }
+    )
+}
+
 /// Whether the API still serves `metric` for a post created at `created` (90 days for
-/// impressions and engagements on totals, 1800 days for video views).
+/// impressions and engagements on totals, or everywhere in that reading; 1800 days for video
+/// views).
 fn supported(
     endpoint: Endpoint,
     metric: Metric,
     created: OffsetDateTime,
     now: OffsetDateTime,
+    everywhere: bool,
 ) -> bool {
     match metric.facts().age_limit {
-        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals => {
+        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals || everywhere => {
             now - created <= Duration::days(limit.max_days)
         }
         _ => true,
@@ -707,7 +828,8 @@ fn v1_body(
     for id in served {
         let Some(post) = world.post(id) else { continue };
         for &metric in request.metrics() {
-            if supported(endpoint, metric, post.created_at, now) {
+            let everywhere = state.config.readings.ninety_days_everywhere;
+            if supported(endpoint, metric, post.created_at, now, everywhere) {
                 pairs.push((*id, metric));
             } else if metric == Metric::VideoViews {
                 if !unsupported_vv.contains(id) {
@@ -756,8 +878,25 @@ fn v1_body(
             list(&unsupported_vv),
         );
     }
+    let readings = state.config.readings;
+    // On historical, the API reads these metrics as zero for hours before 2015-09-15.
+    let zeroed = |metric: Metric, t: OffsetDateTime| {
+        readings.zero_before_2015_09_15
+            && endpoint == Endpoint::Historical
+            && metric.facts().zero_before_2015_09_15
+            && t.date() < xengage_core::facts::limits::ZERO_BEFORE
+    };
     for (g, grouping) in request.groupings().iter().enumerate() {
-        let dims = &grouping.group_by;
+        let mut dims = grouping.group_by.clone();
+        // An hour grouping without a day, answered with a day level above the hours.
+        if readings.hour_without_day == HourWithoutDay::DaysThenHours
+            && !dims.contains(&Dimension::EngagementDay)
+        {
+            if let Some(i) = dims.iter().position(|d| *d == Dimension::EngagementHour) {
+                dims.insert(i, Dimension::EngagementDay);
+            }
+        }
+        let dims = &dims;
         let by_time = dims.iter().any(|d| d.is_time());
         let mut root = Node::Branch(BTreeMap::new());
         for &(id, metric) in &pairs {
@@ -774,7 +913,11 @@ fn v1_body(
             if let (true, Some(w)) = (by_time, window) {
                 let mut t = w.start();
                 while t < w.end() {
-                    let v = world.hourly_count(&id, metric, t);
+                    let v = if zeroed(metric, t) {
+                        0
+                    } else {
+                        world.hourly_count(&id, metric, t)
+                    };
                     let (day, hour) = (t.date().to_string(), format!("{:02}", t.hour()));
                     let keys: Vec<String> = dims.iter().map(|&d| key_of(d, &day, &hour)).collect();
                     root.add(&keys, v);
@@ -782,6 +925,11 @@ fn v1_body(
                 }
             } else {
                 let v = match window {
+                    Some(w)
+                        if endpoint == Endpoint::Historical && readings.zero_before_2015_09_15 =>
+                    {
+                        historical_sum(world, &id, metric, w, zeroed)
+                    }
                     Some(w) => world.sum(&id, metric, w),
                     None => world.lifetime(&id, metric, now),
                 };
@@ -856,6 +1004,162 @@ fn v2_body(state: &State, request: &Request, served: &[PostId], unavailable: &[P
         );
     }
     json!({ "data": [Value::Object(data)] })
+}
+
+/// The sum over `w`, hours `zeroed` read as zero.
+fn historical_sum(
+    world: &World,
+    id: &PostId,
+    metric: Metric,
+    w: TimeWindow,
+    zeroed: impl Fn(Metric, OffsetDateTime) -> bool,
+) -> u64 {
+    if !zeroed(metric, w.start()) {
+        return world.sum(id, metric, w);
+    }
+    let mut total = 0;
+    let mut t = w.start();
+    while t < w.end() {
+        if !zeroed(metric, t) {
+            total += world.hourly_count(id, metric, t);
+        }
+        t += Duration::HOUR;
+    }
+    total
+}
+
+/// A post analytics or media analytics answer (spec 2.167): one item per post or media served,
+/// its metrics over the window as top-level fields and one bucket per hour, day, week or the
+/// total in `timestamped_metrics`; the posts or media not served as partial errors beside
+/// `data` (`resource-not-found` for unknown, deleted or protected ones,
+/// `not-authorized-for-resource` for another account's).
+fn analytics_body(state: &State, request: &Request, caller: Caller) -> Value {
+    let world = &state.world;
+    let endpoint = request.endpoint();
+    let Some(window) = request.covered_window() else {
+        return json!({ "data": [] });
+    };
+    let mut data = Vec::new();
+    let mut errors = Vec::new();
+    // (what the answer names it by, the post that carries its counts)
+    let subjects: Vec<(String, Option<&crate::world::Post>, &str, &str)> = if endpoint.is_media() {
+        request
+            .media_keys()
+            .iter()
+            .map(|k| (k.to_string(), world.media_post(k), "media", "media_key"))
+            .collect()
+    } else {
+        request
+            .post_ids()
+            .iter()
+            .map(|id| (id.to_string(), world.post(id), "tweet", "id"))
+            .collect()
+    };
+    for (name, post, resource_type, id_key) in subjects {
+        let parameter = endpoint.facts().ids_parameter;
+        let post = match post {
+            Some(p) if caller.account().is_some_and(|a| a != p.owner) => {
+                errors.push(analytics_problem(
+                    "not-authorized-for-resource",
+                    "Authorization Error",
+                    &format!("Sorry, you are not authorized to see the {resource_type} with id: [{name}]."),
+                    resource_type,
+                    parameter,
+                    &name,
+                ));
+                continue;
+            }
+            Some(p) if p.state == PostState::Public => p,
+            _ => {
+                errors.push(analytics_problem(
+                    "resource-not-found",
+                    "Not Found Error",
+                    &format!("Could not find {resource_type} with id: [{name}]."),
+                    resource_type,
+                    parameter,
+                    &name,
+                ));
+                continue;
+            }
+        };
+        let values = |w: TimeWindow| -> Map<String, Value> {
+            request
+                .metrics()
+                .iter()
+                .filter_map(|m| {
+                    let name = m.name_on(endpoint)?;
+                    Some((name.to_owned(), Value::from(world.sum(&post.id, *m, w))))
+                })
+                .collect()
+        };
+        let mut item = Map::new();
+        item.insert(id_key.to_owned(), Value::String(name.clone()));
+        item.extend(values(window));
+        item.insert(
+            "timestamp".into(),
+            Value::String(format_time(window.start())),
+        );
+        let step = match request.granularity() {
+            Some(Granularity::Hourly) => Some(Duration::HOUR),
+            Some(Granularity::Daily) => Some(Duration::DAY),
+            Some(Granularity::Weekly) => Some(Duration::WEEK),
+            _ => None,
+        };
+        let mut buckets = Vec::new();
+        match step {
+            None => buckets.push(json!({
+                "timestamp": format_time(window.start()),
+                "metrics": Value::Object(values(window)),
+            })),
+            Some(step) => {
+                let mut t = if step == Duration::HOUR {
+                    window.start()
+                } else {
+                    floor_day(window.start())
+                };
+                while t < window.end() {
+                    if let Ok(b) =
+                        TimeWindow::new(t.max(window.start()), (t + step).min(window.end()))
+                    {
+                        buckets.push(json!({
+                            "timestamp": format_time(t),
+                            "metrics": Value::Object(values(b)),
+                        }));
+                    }
+                    t += step;
+                }
+            }
+        }
+        item.insert("timestamped_metrics".into(), Value::Array(buckets));
+        data.push(Value::Object(item));
+    }
+    let mut body = Map::new();
+    body.insert("data".into(), Value::Array(data));
+    if !errors.is_empty() {
+        body.insert("errors".into(), Value::Array(errors));
+    }
+    Value::Object(body)
+}
+
+/// A partial error of spec 2.167 (a Problem under `https://api.x.com/2/problems/`).
+fn analytics_problem(
+    name: &str,
+    title: &str,
+    detail: &str,
+    resource_type: &str,
+    parameter: &str,
+    id: &str,
+) -> Value {
+    json!({
+        "type": format!("https://api.x.com/2/problems/{name}"),
+        "title": title,
+        "detail": detail,
+        "resource_type": resource_type,
+        "resource_id": id,
+        "parameter": parameter,
+        "value": id,
+        "section": "data",
+    })
 }
 
 fn floor_day(t: OffsetDateTime) -> OffsetDateTime {

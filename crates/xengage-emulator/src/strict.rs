@@ -81,6 +81,9 @@ fn v1_problems(endpoint: Endpoint, body: &Value) -> Vec<String> {
 }
 
 fn v2_problems(endpoint: Endpoint, query: &str) -> Vec<String> {
+    if endpoint.is_analytics() {
+        return analytics_problems(endpoint, query);
+    }
     let mut out = Vec::new();
     let decode = |s: &str| {
         percent_decode_str(&s.replace('+', " "))
@@ -157,6 +160,53 @@ fn v2_problems(endpoint: Endpoint, query: &str) -> Vec<String> {
     out
 }
 
+/// Post and media analytics: lists without empty items, the granularity in lower case, the
+/// fields in the endpoint's own spelling.
+fn analytics_problems(endpoint: Endpoint, query: &str) -> Vec<String> {
+    let facts = endpoint.facts();
+    let mut out = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_decode_str(&s.replace('+', " "))
+                .decode_utf8()
+                .ok()
+                .map(std::borrow::Cow::into_owned)
+        };
+        let (Some(key), Some(value)) = (decode(raw_key), decode(raw_value)) else {
+            continue;
+        };
+        let is_list = key == facts.ids_parameter || key == facts.metrics_parameter;
+        if is_list && !value.is_empty() && value.split(',').any(str::is_empty) {
+            out.push(format!(
+                "{key} = {value:?}: an empty item; separate the items with single commas"
+            ));
+        }
+        if key == "granularity" {
+            if let Some(g) = Granularity::parse(value.trim()) {
+                let documented = g.query_value(endpoint);
+                if value != documented {
+                    out.push(spelled("granularity", &value, &documented));
+                }
+            }
+        }
+        if key == facts.metrics_parameter {
+            for (i, raw) in value.split(',').filter(|i| !i.is_empty()).enumerate() {
+                if ["id", "media_key", "timestamp", "timestamped_metrics"].contains(&raw) {
+                    continue;
+                }
+                let documented = Metric::parse(raw.trim())
+                    .ok()
+                    .and_then(|m| m.name_on(endpoint));
+                if let Some(documented) = documented.filter(|d| *d != raw) {
+                    out.push(spelled(&format!("{key}[{i}]"), raw, documented));
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::problems;
@@ -169,7 +219,13 @@ mod tests {
         let now = time::macros::datetime!(2026-11-22 10:30 UTC);
         for endpoint in Endpoint::ALL {
             for m in Metric::all().filter(|m| m.available_on(endpoint)) {
-                for typed in [m.v1_name(), m.v2_name()].into_iter().flatten() {
+                let names = [
+                    m.v1_name(),
+                    m.v2_name(),
+                    m.facts().analytics_name,
+                    m.facts().media_name,
+                ];
+                for typed in names.into_iter().flatten() {
                     for variant in [
                         typed.to_owned(),
                         typed.to_ascii_uppercase(),
@@ -187,6 +243,13 @@ mod tests {
                                 .granularity("daily")
                                 .fields([" Errors"]),
                             Endpoint::Insights28Hours => spec.granularity(" HOURLY"),
+                            Endpoint::Analytics => spec
+                                .window("2026-11-01", "2026-11-08")
+                                .granularity(" HOURLY"),
+                            Endpoint::MediaAnalytics => RequestSpec::new(endpoint)
+                                .media_keys(["3_1", "3_1"])
+                                .metrics([variant.clone()])
+                                .window("2026-11-01", "2026-11-08"),
                             _ => spec,
                         };
                         let Ok(request) = spec.validate(now, &ValidationOptions::default()) else {

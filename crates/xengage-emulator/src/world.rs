@@ -5,7 +5,7 @@
 use time::{Duration, OffsetDateTime, UtcOffset};
 use xengage_core::facts::limits::SNOWFLAKE_EPOCH_MS;
 use xengage_core::window::{TimeWindow, floor_hour};
-use xengage_core::{Metric, PostId};
+use xengage_core::{MediaKey, Metric, PostId};
 
 /// A 64-bit mix (splitmix64's finalizer): fast, and good enough to make counts look random.
 pub(crate) fn mix(mut z: u64) -> u64 {
@@ -46,6 +46,9 @@ pub struct World {
     seed: u64,
     posts: Vec<Post>,
     index: std::collections::HashMap<PostId, usize>,
+    /// The media of posts that have one, both ways.
+    media: std::collections::HashMap<PostId, MediaKey>,
+    media_posts: std::collections::HashMap<MediaKey, PostId>,
 }
 
 /// The share of an hour's count per 2-bit field: each hour of a day takes 0..=3 units from one
@@ -105,7 +108,47 @@ impl World {
             }
         }
         let index = posts.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        World { seed, posts, index }
+        // About half the posts carry one media: a photo (3), a video (7), an amplify video (13)
+        // or a GIF (16), its id one above the post's.
+        let mut media = std::collections::HashMap::new();
+        let mut media_posts = std::collections::HashMap::new();
+        for post in &posts {
+            let Some(n) = post.id.as_u64() else { continue };
+            let r = mix(seed ^ 0x006d_6564_6961 ^ mix(n));
+            if r % 2 == 0 {
+                continue;
+            }
+            let kind = [3u64, 7, 13, 16][usize::try_from((r >> 8) % 4).unwrap_or(0)];
+            if let Ok(key) = MediaKey::parse(&format!("{kind}_{}", n.saturating_add(1))) {
+                media.insert(post.id, key);
+                media_posts.insert(key, post.id);
+            }
+        }
+        World {
+            seed,
+            posts,
+            index,
+            media,
+            media_posts,
+        }
+    }
+
+    /// The media key of `id`'s media, if the post has one.
+    pub fn media_key(&self, id: &PostId) -> Option<MediaKey> {
+        self.media.get(id).copied()
+    }
+
+    /// The post that carries media `key`.
+    pub fn media_post(&self, key: &MediaKey) -> Option<&Post> {
+        self.post(self.media_posts.get(key)?)
+    }
+
+    /// The media keys of `account`'s public posts that have one.
+    pub fn public_media_keys(&self, account: usize) -> Vec<MediaKey> {
+        self.public_post_ids(account)
+            .iter()
+            .filter_map(|id| self.media_key(id))
+            .collect()
     }
 
     /// Every post.

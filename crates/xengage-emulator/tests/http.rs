@@ -384,15 +384,29 @@ async fn credentials_signatures_and_scope_are_enforced() {
             .post_ids(ids(&mine[..1]))
             .metrics(["impressions"]),
     );
+    // The authentication guide: an app-only token on a user-context metric or endpoint is 403.
     let a = send(&emu, &owned_metric, &app).await;
-    assert_eq!(a.status, 400);
+    assert_eq!(a.status, 403);
     assert!(json(&a).to_string().contains("needs user context"));
     let last = validate(
         RequestSpec::new(Endpoint::Last28Hours)
             .post_ids(ids(&mine[..1]))
             .metrics(["favorites"]),
     );
-    assert_eq!(send(&emu, &last, &app).await.status, 400);
+    assert_eq!(send(&emu, &last, &app).await.status, 403);
+    let analytics = validate(
+        RequestSpec::new(Endpoint::Analytics)
+            .post_ids(ids(&mine[..1]))
+            .metrics(["likes"])
+            .window("2026-11-20", "2026-11-21"),
+    );
+    let a = send(&emu, &analytics, &app).await;
+    assert_eq!(a.status, 403);
+    assert!(
+        json(&a).to_string().contains("needs user context"),
+        "{}",
+        json(&a)
+    );
     // Ownership: another account's posts are forbidden, by id.
     let mixed = validate(
         RequestSpec::new(Endpoint::Last28Hours)
@@ -663,7 +677,32 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
             .all(|m| m["favorites"].is_u64()),
         "{v}"
     );
-    // Gzip is opt-in: without `Accept-Encoding: gzip` the same answer comes as plain JSON.
+    // Without `Accept-Encoding: gzip`, the API answers v1 with a 406 and says what to send.
+    p.headers.remove("accept-encoding");
+    let refused = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
+    assert_eq!(refused.status, 406);
+    assert_eq!(
+        json(&refused),
+        serde_json::json!({ "errors": [xengage_emulator::GZIP_REQUIRED] })
+    );
+    let e = api_error(&r, &refused);
+    assert!(!e.to_string().is_empty());
+    // An emulator that does not require gzip sends the same answer as plain JSON.
+    let lenient = start(EmulatorConfig {
+        require_gzip: false,
+        numbers_as_json_numbers: 1.0,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let lenient_base = BaseUrls::single(&lenient.url()).unwrap();
+    let mut p = r
+        .prepare_authorized(
+            &lenient_base,
+            &lenient_base,
+            &lenient.credentials().oauth1(0),
+            &mut nonces,
+        )
+        .unwrap();
     p.headers.remove("accept-encoding");
     let plain = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
     assert_eq!(
@@ -686,6 +725,7 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
         assert_eq!(a.headers.contains_key("content-encoding"), gzip, "{accept}");
         assert_eq!(json(&a), v);
     }
+    lenient.shutdown().await;
     // v2 likewise: a client that asks for gzip gets it.
     let v2 = validate(
         RequestSpec::new(Endpoint::Insights28Hours)
@@ -756,9 +796,12 @@ fn api_error(request: &Request, a: &Answer) -> xengage_core::response::ApiError 
 
 #[tokio::test]
 async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
+    // v1 and v2 quotas are apart: v1 has none left, v2 has 8 a window.
     let emu = start(EmulatorConfig {
-        quota_per_minute: 8,
+        quota_per_minute: 0,
         minute: Duration::from_secs(60),
+        v2_quota_per_window: 8,
+        v2_window: Duration::from_secs(3600),
         ..EmulatorConfig::default()
     })
     .await;
@@ -883,11 +926,12 @@ async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
         ["Sorry, that page does not exist: GET /2/insights/lifetime"]
     );
 
-    // 429: over the quota (8 a minute, some spent above).
+    // 429: over the quota (8 a window, some spent above; a window that resets meanwhile
+    // gives 8 more at most).
     let r = v2(&mine[..1]);
     let mut statuses = Vec::new();
     let mut last = None;
-    for _ in 0..9 {
+    for _ in 0..17 {
         let a = send(&emu, &r, &user).await;
         statuses.push(a.status);
         if a.status != 200 {
@@ -901,11 +945,12 @@ async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
         "the quota was spent by the errors above"
     );
     let a = last.unwrap();
-    assert_eq!(v2_problems(&a), ["Rate limit exceeded"]);
-    assert_eq!(a.headers["x-per-minute-remaining"], "0");
+    assert_eq!(a.headers["x-rate-limit-remaining"], "0");
+    assert_eq!(a.headers["x-rate-limit-limit"], "8");
     let e = api_error(&r, &a);
-    assert_eq!(e.problems[0].title.as_deref(), Some("Too Many Requests"));
-    assert!(e.to_string().contains("retry after the window"), "{e}");
+    assert_eq!(e.problems[0].code, Some(88));
+    assert!(e.problems[0].is_rate_limit());
+    assert!(e.to_string().contains("x-rate-limit-reset"), "{e}");
 
     // v1 keeps its documented strings for the same refusals.
     let r = validate(
@@ -1033,7 +1078,6 @@ async fn faults_on_v2_paths_answer_v2_problems() {
     for (status, detail, title) in [
         (500, "Internal error", "Internal Server Error"),
         (503, "Service Unavailable", "Service Unavailable"),
-        (429, "Rate limit exceeded", "Too Many Requests"),
     ] {
         let a = send(&emu, &r, &user).await;
         assert_eq!(a.status, status);
@@ -1047,6 +1091,19 @@ async fn faults_on_v2_paths_answer_v2_problems() {
             "{e}"
         );
     }
+    // A v2 429 comes in the body the rate-limit page documents, with the window's headers.
+    let a = send(&emu, &r, &user).await;
+    assert_eq!(a.status, 429);
+    assert_eq!(
+        json(&a),
+        serde_json::json!({"errors": [{"code": 88, "message": "Rate limit exceeded"}]})
+    );
+    assert_eq!(a.headers["x-rate-limit-remaining"], "0");
+    assert!(a.headers.contains_key("x-rate-limit-reset"));
+    let e =
+        parse_response(&r, a.status, &a.headers, &a.body, &ParseOptions::default()).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    assert!(e.to_string().contains("429: Rate limit exceeded"), "{e}");
     assert_eq!(send(&emu, &r, &user).await.status, 200);
 }
 

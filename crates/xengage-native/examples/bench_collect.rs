@@ -1,7 +1,11 @@
 //! `cargo xtask bench collect`: collects 5,000 posts from the emulator with a quota of N requests
 //! per emulated minute, and prints the wall time against the quota-bound ideal (requests / quota
 //! x minute) and the count of 429s; then the same job keeping a checkpoint (each record appended
-//! and synced), the checkpoint's size, and the time to resume from it whole.
+//! and synced), the checkpoint's size, and the time to resume from it whole. Then the v2 line:
+//! 1,000 posts on post analytics against the emulator's v2 window quota (2 requests per 1-second
+//! window, a 15-minute window shortened), wall time against the quota-bound ideal (from the start
+//! to the opening of the window that holds the last requests: windows open on whole multiples of
+//! their length) and the 429s.
 #![allow(clippy::disallowed_methods, clippy::cast_precision_loss)] // a benchmark reads the clock and prints ratios
 
 use std::io::Write;
@@ -185,4 +189,69 @@ async fn main() {
          read again by the same parser on resume, so a resumed job hands out what the first run \
          did; the output file is rewritten from it, not referenced"
     );
+    analytics_line().await;
+}
+
+/// 1,000 posts on `analytics`, paced by the v2 window quota.
+async fn analytics_line() {
+    const POSTS: usize = 1000;
+    const QUOTA: u32 = 2;
+    let window = Duration::from_secs(1);
+    let now = datetime!(2026-11-22 12:00 UTC);
+    let emulator = Emulator::start(EmulatorConfig {
+        v2_quota_per_window: QUOTA,
+        v2_window: window,
+        now: Clock::Fixed(now),
+        posts_per_account: POSTS,
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let ids: Vec<String> = emulator
+        .world()
+        .owned_post_ids(0)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let client = Client::builder()
+        .credentials(emulator.credentials().oauth2(0))
+        .base_url(&emulator.url())
+        .now(now)
+        .quota_window(window)
+        .build()
+        .unwrap();
+    let spec = RequestSpec::new(Endpoint::Analytics)
+        .post_ids(ids.clone())
+        .metrics(["impressions", "likes"])
+        .window("2026-11-21T00:00:00Z", "2026-11-22T00:00:00Z");
+    let started_wall = time::OffsetDateTime::now_utc();
+    let started = Instant::now();
+    let collected = client.collect_all(&spec).await.unwrap();
+    let wall = started.elapsed();
+    let requests = collected.summary.progress.requests_done;
+    // The window that holds the last requests opens (windows - 1) window lengths after the
+    // start of the first, which began on a whole multiple of the length.
+    let windows = u32::try_from(requests.div_ceil(QUOTA as usize)).unwrap_or(u32::MAX);
+    let length = window.as_secs_f64();
+    let start = started_wall.unix_timestamp_nanos() as f64 / 1e9;
+    let first = (start / length).floor() * length;
+    let ideal = first + f64::from(windows - 1) * length - start;
+    println!(
+        "collect v2: {} posts, analytics, {requests} requests, quota {QUOTA} per {:.0} s window ({windows} windows)",
+        ids.len(),
+        length
+    );
+    println!(
+        "  wall {:.3} s, quota-bound ideal {ideal:.3} s, ratio {:.3} (target <= 1.05); resets waited {}",
+        wall.as_secs_f64(),
+        wall.as_secs_f64() / ideal,
+        collected.summary.resets_waited.len()
+    );
+    println!(
+        "  429s: {} (client saw {}, target <= 1), posts in the ledger {}",
+        emulator.stats().v2_rate_limited,
+        collected.summary.progress.rate_limited,
+        collected.summary.ledger.len()
+    );
+    emulator.shutdown().await;
 }

@@ -440,6 +440,9 @@ impl Client {
             retry: self.options.retry,
             pacing: self.options.pacing,
             parse: self.options.parse.clone(),
+            // The wall clock at the job's start (it starts at once), whatever clock validation
+            // used: v2 windows reset by the real clock.
+            clock_origin: Some(OffsetDateTime::now_utc()),
         }
     }
 

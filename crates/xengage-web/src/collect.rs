@@ -213,11 +213,16 @@ pub async fn collect_with(
     control: Control,
     mut on_event: impl FnMut(&Event, Progress),
 ) -> (Summary, Ending) {
+    let started = now_millis();
+    // The wall clock at the job's start, to place v2 window resets in the job's time.
+    #[allow(clippy::cast_possible_truncation)]
+    let origin =
+        xengage_core::time::OffsetDateTime::from_unix_timestamp_nanos((started * 1e6) as i128).ok();
     let options = CollectOptions {
         max_in_flight: 1,
+        clock_origin: options.clock_origin.or(origin),
         ..options
     };
-    let started = now_millis();
     let elapsed = || Duration::from_secs_f64(((now_millis() - started) / 1000.0).max(0.0));
     let max_body_bytes = options.parse.max_body_bytes;
     let mut abort = control.abort.map(wasm_bindgen_futures::JsFuture::from);

@@ -123,10 +123,12 @@ async function jobs(): Promise<number> {
   const d: Collected = await client.insights28Hours({ ...query, granularity: 'Hourly' });
   const e: Collected = await client.insightsHistorical({ ...query, granularity: 'Daily', start: '2026-11-01', end: '2026-11-08' });
   const f: Collected = await client.collect({ ...query, endpoint: 'totals' }, collectOptions);
+  const g: Collected = await client.analytics({ ...query, granularity: 'hourly', start: '2026-11-01', end: '2026-11-08' });
+  const h: Collected = await client.mediaAnalytics({ mediaKeys: ['3_1346889436626259968'], metrics: ['video_views'], start: '2026-11-01', end: '2026-11-08' });
   const summary: Summary = f.summary;
   const dTotals: number = d.totals?.rows.reduce((sum, r) => sum + r.value, 0) ?? 0;
   const cancelled: number = f.counts.cancelled + summary.pacing.rateLimited;
-  return a.ledger.length + b.ledger.length + c.ledger.length + dTotals + e.ledger.length + cancelled + summary.progress.requestsDone;
+  return g.ledger.length + h.ledger.length + a.ledger.length + b.ledger.length + c.ledger.length + dTotals + e.ledger.length + cancelled + summary.progress.requestsDone;
 }
 
 // Typos that must not compile.

@@ -365,6 +365,24 @@ test('Client.insights28Hours with an OAuth 2.0 user token; an app-only token is 
   });
 });
 
+test('Client.analytics and Client.mediaAnalytics with an OAuth 2.0 user token', async () => {
+  const a = ready.accounts[0];
+  const client = new Client({ baseUrl: ready.url, credentials: { userToken: a.user_token }, now });
+  const query = { metrics: ['impressions', 'likes'], granularity: 'daily', start: '2026-11-15', end: '2026-11-22' };
+  const r = await client.analytics({ ...query, postIds: a.post_ids.slice(0, 2) });
+  assert.deepEqual(Object.keys(r.groupings), ['timestamped_metrics']);
+  const series = r.groupings.timestamped_metrics.rows;
+  assert.ok(series.length > 0 && series.every((x) => x.bucket === 'day'));
+  // The items' top-level totals are apart, and equal the buckets' sum.
+  assert.equal(r.totals.name, 'totals');
+  const impressions = (rows) => rows.filter((x) => x.metric === 'impressions').reduce((s, x) => s + x.value, 0);
+  assert.equal(impressions(r.totals.rows), impressions(series));
+  assert.ok(r.ledger.every((e) => e.status === 'served'));
+  const m = await client.mediaAnalytics({ mediaKeys: ready.owned_media_keys.slice(0, 2), metrics: ['video_views'], start: '2026-11-15', end: '2026-11-22' });
+  assert.ok(m.groupings.timestamped_metrics.rows.length > 0);
+  assert.equal(m.summary.progress.requestsDone, 1);
+});
+
 test('a wrong secret rejects with the 401, the failed posts in error.result, not a hang', async () => {
   const a = ready.accounts[0];
   const client = new Client({ baseUrl: ready.url, credentials: { ...oauth1(), consumerSecret: 'wrong' }, now });

@@ -240,6 +240,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         summary.pacing.waited.as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    if let Some(quota) = summary.pacing.quota {
+        eprintln!(
+            "paced by {quota}{}",
+            match summary.resets_waited.len() {
+                0 => String::new(),
+                n => format!("; waited for {n} window resets"),
+            }
+        );
+    }
     let resume = match &args.checkpoint {
         Some(path) => format!(
             "run the same command again (with --checkpoint {}) to resume: it sends only what is not answered",

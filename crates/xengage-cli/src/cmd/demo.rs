@@ -18,7 +18,8 @@ use crate::error::CliError;
 /// Run the main job against a built-in emulator and show what it gives.
 ///
 /// No credentials, no network: an emulator starts in-process with a fixed seed and clock, and
-/// the native client runs totals, 28hr and historical (v1) and insights-28hr (v2) against it.
+/// the native client runs totals, 28hr and historical (v1), insights-28hr and post analytics
+/// (v2) against it.
 ///
 /// Example:
 ///   xengage demo
@@ -202,7 +203,70 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         );
     }
 
-    // 5. The ledger: every post asked about, with values or a reason.
+    // 5. Post analytics, the v2 endpoint X documents today: the same week, day by day.
+    let analytics = oauth2
+        .collect_all(
+            &RequestSpec::new(Endpoint::Analytics)
+                .post_ids(ids(&asked))
+                .metrics(["impressions", "likes"])
+                .granularity("daily")
+                .window("2026-11-15", "2026-11-22"),
+        )
+        .await
+        .map_err(err)?;
+    let _ = writeln!(
+        out,
+        "\nThe same week from post analytics (GET /2/tweets/analytics, granularity daily)"
+    );
+    let mut per_day: BTreeMap<time::Date, (u64, u64)> = BTreeMap::new();
+    let series = analytics
+        .outcome
+        .grouping(xengage_core::response::ANALYTICS_SERIES)
+        .map_or(&[][..], |g| &g.rows[..]);
+    for r in series {
+        if let (Bucket::Day(d), Some(m)) = (r.bucket, r.metric) {
+            let e = per_day.entry(d).or_default();
+            match m {
+                Metric::Impressions => e.0 += r.value,
+                Metric::Favorites => e.1 += r.value,
+                _ => {}
+            }
+        }
+    }
+    let v1_days: BTreeMap<time::Date, u64> = daily.outcome.groupings[0]
+        .rows
+        .iter()
+        .filter_map(|r| match r.bucket {
+            Bucket::Day(d) => Some((d, r.value)),
+            _ => None,
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  day         impressions  likes   historical impressions"
+    );
+    for (d, (imp, likes)) in &per_day {
+        let v1 = v1_days.get(d).copied().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "  {d}  {imp:>9}  {likes:>6}   {v1:>9}  {}",
+            if *imp == v1 { "agree" } else { "DIFFER" }
+        );
+    }
+    let ac = analytics.summary.ledger.counts();
+    let _ = writeln!(
+        out,
+        "  {} served, {} unavailable (partial errors beside data); paced by {}",
+        ac.served,
+        ac.unavailable,
+        analytics
+            .summary
+            .pacing
+            .quota
+            .map_or_else(|| "no quota reported".to_owned(), |q| q.to_string()),
+    );
+
+    // 6. The ledger: every post asked about, with values or a reason.
     let _ = writeln!(out, "\nLedger (every post asked about)");
     for id in &asked {
         let Some(e) = totals.summary.ledger.get(id) else {
@@ -237,11 +301,13 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         totals.summary.progress.attempts
             + hourly.summary.progress.attempts
             + daily.summary.progress.attempts
-            + v2.summary.progress.attempts,
+            + v2.summary.progress.attempts
+            + analytics.summary.progress.attempts,
         totals.summary.progress.retries
             + hourly.summary.progress.retries
             + daily.summary.progress.retries
-            + v2.summary.progress.retries,
+            + v2.summary.progress.retries
+            + analytics.summary.progress.retries,
     );
 
     let _ = writeln!(
@@ -264,6 +330,10 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
     let _ = writeln!(
         out,
         "  xengage collect insights-28hr --ids @ids.txt --metrics Impressions,Engagements --granularity Total"
+    );
+    let _ = writeln!(
+        out,
+        "  xengage collect analytics --ids @ids.txt --metrics impressions,likes \\\n    --granularity daily --start 2026-11-15 --end 2026-11-22"
     );
     let _ = writeln!(
         out,

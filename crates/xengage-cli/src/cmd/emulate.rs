@@ -1,11 +1,13 @@
 //! `xengage emulate`: the local emulator of the API, until killed.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use xengage_core::PostId;
 use xengage_emulator::{
-    Clock, Emulator, EmulatorConfig, EmulatorCredentials, FaultKind, Faults, PostState, World,
+    Clock, DeletedPosts, Emulator, EmulatorConfig, EmulatorCredentials, FaultKind, Faults,
+    HourWithoutDay, PostState, Readings, World,
 };
 
 use crate::Outcome as ExitOutcome;
@@ -30,8 +32,19 @@ use crate::input;
 ///                          protected): every endpoint, every credential of account 0
 ///   public_post_ids        up to 25 public posts of the other account (not deleted or
 ///                          protected): bearer_token on totals; 403 with account 0's user tokens
+///   owned_media_keys       up to 25 media keys of account 0's served posts (media-analytics)
 /// And `accounts`, one object per account (0 and 1): access_token, access_token_secret,
 /// user_token, post_ids (up to 25 served posts it owns), deleted_post_ids, protected_post_ids.
+///
+/// With --print-env, prints `export X_...=...` lines for a shell instead (account 0's
+/// credentials, X_BASE_URL and X_MEDIA_KEYS), then serves: eval "$(xengage emulate --print-env &)"
+/// is not how to use it (the server would run in a subshell); write them to a file:
+///   xengage emulate --port 8080 --print-env > emulator.env &  sleep 1; . ./emulator.env
+///
+/// The v2 endpoints (insights, analytics, media-analytics) have their own quota, per user,
+/// over windows of --v2-window-secs (x-rate-limit-limit/-remaining/-reset). Where the API's
+/// documents disagree, flags pick the reading played: --no-lookback, --ninety-days-everywhere,
+/// --hour-without-day days-then-hours, --deleted-posts refused, --no-zero-before-2015.
 ///
 /// Example:
 ///   xengage emulate --port 8080 --seed 7 --quota 60 --minute-ms 1000 --fault-rate 0.05
@@ -66,6 +79,51 @@ pub(crate) struct Args {
     /// Origins allowed by CORS (repeatable; `*` for any).
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub(crate) allow_origin: Vec<String>,
+    /// v2 requests per window, per user (the API: 300 per 15 minutes on analytics).
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) v2_quota: u32,
+    /// Length of a v2 quota window, in seconds.
+    #[arg(long, default_value_t = 900)]
+    pub(crate) v2_window_secs: u64,
+    /// Answer v1 requests without `Accept-Encoding: gzip` (the API answers them 406).
+    #[arg(long)]
+    pub(crate) no_gzip_required: bool,
+    /// Do not refuse windows starting more than 365 days ago.
+    #[arg(long)]
+    pub(crate) no_lookback: bool,
+    /// Apply the 90-day limit of impressions and engagements on every Enterprise endpoint.
+    #[arg(long)]
+    pub(crate) ninety_days_everywhere: bool,
+    /// How an hour grouping without engagement.day is answered.
+    #[arg(long, value_enum, default_value = "hours-of-day")]
+    pub(crate) hour_without_day: HourReading,
+    /// How deleted posts are answered: listed in a 200, or refused with a 400.
+    #[arg(long, value_enum, default_value = "listed")]
+    pub(crate) deleted_posts: DeletedReading,
+    /// Do not read favorites, replies and retweets as zero before 2015-09-15 on historical.
+    #[arg(long)]
+    pub(crate) no_zero_before_2015: bool,
+    /// Print `export X_...=...` lines for a shell instead of the JSON line.
+    #[arg(long)]
+    pub(crate) print_env: bool,
+}
+
+/// `--hour-without-day`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum HourReading {
+    /// Hours of the day 00..23, each summed over the window's days.
+    HoursOfDay,
+    /// A day level above the hours.
+    DaysThenHours,
+}
+
+/// `--deleted-posts`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum DeletedReading {
+    /// A 200 that lists them in unavailable_tweet_ids.
+    Listed,
+    /// A 400 with unavailable_tweet_ids.
+    Refused,
 }
 
 pub(crate) fn config(args: &Args) -> Result<EmulatorConfig, CliError> {
@@ -91,7 +149,59 @@ pub(crate) fn config(args: &Args) -> Result<EmulatorConfig, CliError> {
         numbers_as_json_numbers: args.numbers.clamp(0.0, 1.0),
         posts_per_account: args.posts.max(1),
         bind: SocketAddr::from(([127, 0, 0, 1], args.port)),
+        v2_quota_per_window: args.v2_quota,
+        v2_window: Duration::from_secs(args.v2_window_secs.max(1)),
+        require_gzip: !args.no_gzip_required,
+        readings: Readings {
+            lookback: !args.no_lookback,
+            ninety_days_everywhere: args.ninety_days_everywhere,
+            hour_without_day: match args.hour_without_day {
+                HourReading::HoursOfDay => HourWithoutDay::HoursOfDay,
+                HourReading::DaysThenHours => HourWithoutDay::DaysThenHours,
+            },
+            deleted_posts: match args.deleted_posts {
+                DeletedReading::Listed => DeletedPosts::Listed,
+                DeletedReading::Refused => DeletedPosts::Refused,
+            },
+            zero_before_2015_09_15: !args.no_zero_before_2015,
+        },
     })
+}
+
+/// `export NAME='value'` lines for a POSIX shell: account 0's credentials, the base URL, and
+/// lists of its posts and media keys to try. Values are single-quoted (a `'` inside is closed,
+/// escaped and reopened), so no value is read by the shell.
+pub(crate) fn env_lines(url: &str, c: &EmulatorCredentials, world: &World) -> String {
+    let a = &c.accounts[0];
+    let quote = |v: &str| format!("'{}'", v.replace('\'', r"'\''"));
+    let media: Vec<String> = world
+        .public_media_keys(0)
+        .iter()
+        .take(LISTED)
+        .map(ToString::to_string)
+        .collect();
+    let vars = [
+        ("X_BASE_URL", url.to_owned()),
+        ("X_BEARER_TOKEN", c.bearer_token.expose_secret().to_owned()),
+        ("X_USER_TOKEN", a.user_token.expose_secret().to_owned()),
+        ("X_CONSUMER_KEY", c.consumer_key.clone()),
+        (
+            "X_CONSUMER_SECRET",
+            c.consumer_secret.expose_secret().to_owned(),
+        ),
+        ("X_ACCESS_TOKEN", a.access_token.clone()),
+        (
+            "X_ACCESS_TOKEN_SECRET",
+            a.access_token_secret.expose_secret().to_owned(),
+        ),
+        ("X_POST_IDS", strings(&world.public_post_ids(0)).join(",")),
+        ("X_MEDIA_KEYS", media.join(",")),
+    ];
+    let mut out = String::new();
+    for (k, v) in &vars {
+        let _ = writeln!(out, "export {k}={}", quote(v));
+    }
+    out
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
@@ -128,7 +238,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
-            writeln!(out, "{ready}")
+            let written = if args.print_env {
+                write!(out, "{}", env_lines(&emulator.url(), c, emulator.world()))
+            } else {
+                writeln!(out, "{ready}")
+            };
+            written
                 .and_then(|()| out.flush())
                 .map_err(CliError::Output)?;
         }
@@ -174,6 +289,12 @@ fn ready_line(
         "access_token": a.access_token,
         "access_token_secret": a.access_token_secret.expose_secret(),
         "owned_post_ids": strings(&world.public_post_ids(0)),
+        "owned_media_keys": world
+            .public_media_keys(0)
+            .iter()
+            .take(LISTED)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         "public_post_ids": strings(&others),
         "accounts": accounts,
     })

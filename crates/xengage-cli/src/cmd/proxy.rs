@@ -84,10 +84,13 @@ struct Proxy {
 }
 
 /// The upstream's headers passed on to the page (the rest stay with the proxy).
-const PASSED_ON: [&str; 3] = [
+const PASSED_ON: [&str; 6] = [
     "content-type",
     "x-per-minute-limit",
     "x-per-minute-remaining",
+    "x-rate-limit-limit",
+    "x-rate-limit-remaining",
+    "x-rate-limit-reset",
 ];
 
 /// Secrets shorter than this are not looked for in answers: too likely to occur by chance,
@@ -186,7 +189,9 @@ fn with_cors(mut r: Response, origin: Option<&HeaderValue>) -> Response {
     h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
     h.insert(
         ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("x-per-minute-limit, x-per-minute-remaining"),
+        HeaderValue::from_static(
+            "x-per-minute-limit, x-per-minute-remaining, x-rate-limit-limit, x-rate-limit-remaining, x-rate-limit-reset",
+        ),
     );
     r
 }

@@ -70,27 +70,35 @@ pub(crate) fn parse_group_by(s: &str) -> Result<GroupingSpec, CliError> {
 /// What to ask: the flags of a request that `request` and `collect` share.
 #[derive(Debug, clap::Args)]
 pub(crate) struct SpecArgs {
-    /// totals, 28hr, historical, insights-28hr or insights-historical.
+    /// totals, 28hr, historical, insights-28hr, insights-historical (both retired by X at spec
+    /// 2.167), analytics or media-analytics.
     #[arg(value_parser = parse_endpoint)]
     pub(crate) endpoint: Endpoint,
-    /// Post ids, comma-separated, or @FILE with one id a line.
-    #[arg(long)]
-    pub(crate) ids: String,
-    /// Metrics, comma-separated, in either spelling (favorites or Likes).
+    /// Post ids, comma-separated, or @FILE with one id a line (every endpoint but
+    /// media-analytics).
+    #[arg(long, required_unless_present = "media_keys")]
+    pub(crate) ids: Option<String>,
+    /// Media keys (media-analytics), comma-separated, or @FILE with one key a line:
+    /// 3_1346889436626259968.
+    #[arg(long, conflicts_with = "ids")]
+    pub(crate) media_keys: Option<String>,
+    /// Metrics, comma-separated, in any spelling (favorites, Likes or likes).
     #[arg(long)]
     pub(crate) metrics: String,
     /// A v1 grouping NAME=DIM,DIM,... (repeatable; dims: tweet.id, engagement.type,
     /// engagement.day, engagement.hour). Default: by-post=tweet.id,engagement.type.
     #[arg(long = "group-by", value_name = "NAME=DIMS")]
     pub(crate) group_by: Vec<String>,
-    /// Start (historical): 2015-08-01 or 2015-07-01T12:24:00Z. One request takes at most 4
-    /// weeks; `collect` takes any range, split into 4-week windows.
+    /// Start (historical, analytics): 2015-08-01 or 2015-07-01T12:24:00Z. One historical
+    /// request takes at most 4 weeks; `collect` takes any range, split into 4-week windows.
+    /// Analytics documents no longest window: the range is sent whole.
     #[arg(long)]
     pub(crate) start: Option<String>,
-    /// End (historical): 2015-08-15 or 2015-08-15T08:37:00Z.
+    /// End (historical, analytics): 2015-08-15 or 2015-08-15T08:37:00Z.
     #[arg(long)]
     pub(crate) end: Option<String>,
-    /// v2 granularity: Daily, Hourly, Weekly or Total.
+    /// v2 granularity: Daily, Hourly, Weekly or Total (any case; analytics defaults to total,
+    /// media-analytics to daily and has no weekly).
     #[arg(long)]
     pub(crate) granularity: Option<String>,
     /// v2 engagement.fields, comma-separated: errors, measurement.
@@ -102,7 +110,12 @@ impl SpecArgs {
     /// Builds the unchecked spec from the flags.
     pub(crate) fn spec(&self) -> Result<RequestSpec, CliError> {
         let mut spec = RequestSpec::new(self.endpoint);
-        spec.post_ids = input::list(&self.ids)?;
+        if let Some(ids) = &self.ids {
+            spec.post_ids = input::list(ids)?;
+        }
+        if let Some(keys) = &self.media_keys {
+            spec.media_keys = input::list(keys)?;
+        }
         spec.metrics = input::list(&self.metrics)?;
         spec.groupings = self
             .group_by
@@ -126,6 +139,16 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     }
     let credentials = args.credentials.for_endpoint(args.what.endpoint)?;
     let used = credentials.kind();
+    // Once per run: X removed the endpoint from its spec (a dry run lists it with the others).
+    let endpoint = args.what.endpoint;
+    if let Some((spec_version, successor)) = endpoint.facts().retired {
+        let notice = xengage_core::Notice::EndpointRetired {
+            endpoint,
+            spec_version,
+            successor,
+        };
+        eprintln!("notice: {notice}");
+    }
     // One request, the one --dry-run shows: posts too old for some metrics stay in it, and the
     // API answers them as unsupported (`collect` asks them apart instead).
     let plan = PlanOptions {

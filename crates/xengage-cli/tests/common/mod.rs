@@ -20,6 +20,7 @@ pub(crate) fn xengage_with(args: &[&str], env: &[(&str, &str)]) -> Output {
     for var in CREDENTIAL_VARS {
         cmd.env_remove(var);
     }
+    cmd.env_remove("X_BASE_URL");
     cmd.envs(env.iter().copied()).args(args).output().unwrap()
 }
 
@@ -39,6 +40,7 @@ impl Server {
         for var in CREDENTIAL_VARS {
             cmd.env_remove(var);
         }
+        cmd.env_remove("X_BASE_URL");
         let mut child = cmd
             .envs(env.iter().copied())
             .args(args)

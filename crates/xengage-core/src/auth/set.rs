@@ -63,7 +63,10 @@ fn needed(endpoint: Endpoint) -> &'static str {
         Endpoint::Last28Hours | Endpoint::Historical => {
             "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a user context of the posts' owner)"
         }
-        Endpoint::Insights28Hours | Endpoint::InsightsHistorical => {
+        Endpoint::Insights28Hours
+        | Endpoint::InsightsHistorical
+        | Endpoint::Analytics
+        | Endpoint::MediaAnalytics => {
             "X_USER_TOKEN (an OAuth 2.0 user token), or the four OAuth 1.0a variables"
         }
     }

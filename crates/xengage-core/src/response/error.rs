@@ -5,7 +5,8 @@ use crate::id::PostId;
 use crate::metric::Metric;
 use crate::pace::Failure;
 
-/// An RFC 7807 problem of a v2 answer.
+/// An RFC 7807 problem of a v2 answer (or an item of the documented v2 429 body,
+/// `{"code": 88, "message": "Rate limit exceeded"}`, which is no Problem but is read as one).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ProblemDetails {
@@ -18,11 +19,66 @@ pub struct ProblemDetails {
     pub detail: Option<String>,
     /// The status the problem carries.
     pub status: Option<u16>,
+    /// The kind of resource the problem is about (`tweet`, `media`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// The resource the problem is about (a post id, a media key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<serde_json::Value>,
+    /// The request parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// The value at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+    /// The field the problem is about (`not-authorized-for-field` and kin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The section of the answer the problem is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    /// The code of a v1-style error object (`88` in the documented v2 429 body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<i64>,
+    /// The message of a v1-style error object (`Rate limit exceeded`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl ProblemDetails {
+    /// The problem's name: the last segment of a `type` under `/2/problems/`, whatever the host
+    /// (`https://api.twitter.com/2/problems/resource-not-found` at spec 2.166,
+    /// `https://api.x.com/2/problems/resource-not-found` at 2.167), or the whole `type` when it
+    /// is not such a URI (`about:blank`).
+    pub fn name(&self) -> Option<&str> {
+        let kind = self.kind.as_deref()?;
+        Some(match kind.split_once("/2/problems/") {
+            Some((_, name)) => name.trim_end_matches('/'),
+            None => kind,
+        })
+    }
+
+    /// Whether the problem says the quota is spent: `code` 88, the `rate-limit-exceeded` type,
+    /// or status 429.
+    pub fn is_rate_limit(&self) -> bool {
+        self.code == Some(crate::facts::limits::RATE_LIMIT_ERROR_CODE)
+            || self.name() == Some("rate-limit-exceeded")
+            || self.status == Some(429)
+    }
+
+    /// The resource id as text (a string, or a number written out).
+    pub fn resource_id_text(&self) -> Option<String> {
+        match self.resource_id.as_ref()? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for ProblemDetails {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<&str> = [&self.title, &self.detail]
+        let parts: Vec<&str> = [&self.title, &self.detail, &self.message]
             .into_iter()
             .filter_map(|s| s.as_deref())
             .collect();
@@ -50,7 +106,7 @@ pub enum ApiErrorKind {
     /// 406: the server has no answer in a form the request accepts (its `Accept` or
     /// `Accept-Encoding` headers); the API documents no 406.
     NotAcceptable,
-    /// 429: over the per-minute quota.
+    /// 429: over the quota (per minute on v1, per window of `x-rate-limit-reset` on v2).
     RateLimited,
     /// 501: the server cannot do this at all (an SDK proxy without credentials for the
     /// endpoint answers it); retrying cannot help.
@@ -94,7 +150,9 @@ impl ApiErrorKind {
             ApiErrorKind::NotAcceptable => {
                 "the server has no answer in a form the request accepts; check the Accept and Accept-Encoding headers (gzip is optional, asked for with `Accept-Encoding: gzip`)"
             }
-            ApiErrorKind::RateLimited => "over the per-minute quota; retry after the window",
+            ApiErrorKind::RateLimited => {
+                "over the quota; retry once the window resets: at x-rate-limit-reset on v2, after the minute on v1"
+            }
             ApiErrorKind::NotImplemented => {
                 "the server cannot do this at all, so retrying cannot help; check the endpoint, or what the server (a proxy?) is set up to serve"
             }

@@ -1,10 +1,11 @@
-//! The ledger: an account of every post asked about. Each ends with values, or with the reason
+//! The ledger: an account of every post (and every media, on media analytics) asked about. Each ends with values, or with the reason
 //! it has none: unavailable (deleted or protected), unsupported for some metrics (too old),
 //! forbidden (not the credential's own), missing from the answer, or failed with an error.
 
 use std::collections::HashMap;
 
 use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::metric::Metric;
 use crate::plan::Plan;
 use crate::request::Request;
@@ -309,11 +310,18 @@ impl LedgerCounts {
     }
 }
 
-/// Every post asked about, in the order first asked, with what is known about it.
+/// Every post asked about, in the order first asked, with what is known about it; and, on
+/// media analytics, every media key the same way (a second section, with the same
+/// [`PostEntry`] and [`PostStatus`]: a media is served, unavailable, forbidden or failed just as
+/// a post is). [`Ledger::counts`], [`Ledger::len`] and [`Ledger::failure_messages`] cover both
+/// sections; [`Ledger::iter`] and [`Ledger::status`] the posts, [`Ledger::media_iter`] and
+/// [`Ledger::media_status`] the media.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
     entries: Vec<(PostId, PostEntry)>,
     index: HashMap<PostId, usize>,
+    media: Vec<(MediaKey, PostEntry)>,
+    media_index: HashMap<MediaKey, usize>,
 }
 
 impl Ledger {
@@ -326,9 +334,21 @@ impl Ledger {
         ledger
     }
 
+    /// A ledger of the posts and media keys of `request`, all pending.
+    pub fn of_request(request: &Request) -> Ledger {
+        let mut ledger = Ledger::new(request.post_ids());
+        for key in request.media_keys() {
+            ledger.media_entry(*key);
+        }
+        ledger
+    }
+
     /// A ledger of a plan's posts, with the metrics it does not ask for posts too old for them.
     pub fn for_plan(plan: &Plan) -> Ledger {
         let mut ledger = Ledger::new(plan.post_ids());
+        for key in plan.media_keys() {
+            ledger.media_entry(*key);
+        }
         for t in plan.too_old() {
             ledger.entry(t.post_id).unsupported.push(Unsupported {
                 metric: t.metric,
@@ -351,25 +371,32 @@ impl Ledger {
                 ledger.entry(*id).failures.push(failure.clone());
             }
         }
+        for key in request.media_keys() {
+            if ledger.media_get(key).is_none() {
+                ledger.media_entry(*key).failures.push(failure.clone());
+            }
+        }
         ledger
     }
 
     /// Only the posts of `request` that `error` names: forbidden, unavailable or unsupported.
     pub fn refused(request: &Request, error: &ResponseError) -> Ledger {
-        let mut ledger = Ledger::new(request.post_ids());
+        let mut ledger = Ledger::of_request(request);
         if let ResponseError::Api(e) = error {
             ledger.note_refusals(e, request);
         }
         ledger.entries.retain(|(_, e)| *e != PostEntry::default());
+        ledger.media.retain(|(_, e)| *e != PostEntry::default());
         ledger.reindex();
         ledger
     }
 
-    /// Every post of `request` failed with `failure` (a timeout, a failed connection, a
-    /// cancelled job: no answer came).
+    /// Every post (and media) of `request` failed with `failure` (a timeout, a failed
+    /// connection, a cancelled job: no answer came).
     pub fn failed_without_answer(request: &Request, failure: &PostFailure) -> Ledger {
-        let mut ledger = Ledger::new(request.post_ids());
-        for (_, e) in &mut ledger.entries {
+        let mut ledger = Ledger::of_request(request);
+        let posts = ledger.entries.iter_mut().map(|(_, e)| e);
+        for e in posts.chain(ledger.media.iter_mut().map(|(_, e)| e)) {
             e.failures.push(failure.clone());
         }
         ledger
@@ -428,12 +455,27 @@ impl Ledger {
         &mut self.entries[i].1
     }
 
+    /// The entry of media `key`, added (pending) if new.
+    pub(crate) fn media_entry(&mut self, key: MediaKey) -> &mut PostEntry {
+        let i = *self.media_index.entry(key).or_insert_with(|| {
+            self.media.push((key, PostEntry::default()));
+            self.media.len() - 1
+        });
+        &mut self.media[i].1
+    }
+
     fn reindex(&mut self) {
         self.index = self
             .entries
             .iter()
             .enumerate()
             .map(|(i, (id, _))| (*id, i))
+            .collect();
+        self.media_index = self
+            .media
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (*key, i))
             .collect();
     }
 
@@ -442,6 +484,32 @@ impl Ledger {
         for (id, e) in &other.entries {
             self.entry(*id).absorb(e);
         }
+        for (key, e) in &other.media {
+            self.media_entry(*key).absorb(e);
+        }
+    }
+
+    /// What is known about media `key`.
+    pub fn media_get(&self, key: &MediaKey) -> Option<&PostEntry> {
+        self.media_index.get(key).map(|&i| &self.media[i].1)
+    }
+
+    /// The state of media `key`.
+    pub fn media_status(&self, key: &MediaKey) -> Option<PostStatus> {
+        self.media_get(key).map(PostEntry::status)
+    }
+
+    /// Every media key, in the order first asked.
+    pub fn media_iter(&self) -> impl Iterator<Item = (&MediaKey, &PostEntry)> {
+        self.media.iter().map(|(key, e)| (key, e))
+    }
+
+    /// Every entry, posts then media.
+    fn all_entries(&self) -> impl Iterator<Item = &PostEntry> {
+        self.entries
+            .iter()
+            .map(|(_, e)| e)
+            .chain(self.media.iter().map(|(_, e)| e))
     }
 
     /// What is known about `id`.
@@ -459,20 +527,20 @@ impl Ledger {
         self.entries.iter().map(|(id, e)| (id, e))
     }
 
-    /// The number of posts.
+    /// The number of posts and media.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() + self.media.len()
     }
 
-    /// Whether no post is in the ledger.
+    /// Whether no post and no media is in the ledger.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.media.is_empty()
     }
 
-    /// How many posts are in each state.
+    /// How many posts and media are in each state.
     pub fn counts(&self) -> LedgerCounts {
         let mut c = LedgerCounts::default();
-        for (_, e) in &self.entries {
+        for e in self.all_entries() {
             match e.status() {
                 PostStatus::Served => c.served += 1,
                 PostStatus::Partial => c.partial += 1,
@@ -498,10 +566,10 @@ impl Ledger {
         out
     }
 
-    /// Every distinct failure, in the order first seen.
+    /// Every distinct failure, in the order first seen (posts, then media).
     pub fn failures(&self) -> Vec<&PostFailure> {
         let mut out: Vec<&PostFailure> = Vec::new();
-        for (_, e) in &self.entries {
+        for e in self.all_entries() {
             for f in &e.failures {
                 if !out.contains(&f) {
                     out.push(f);
@@ -535,12 +603,19 @@ impl Ledger {
             .filter(|(_, e)| e.status() != PostStatus::Served)
             .cloned()
             .collect();
-        if posts.is_empty() {
+        let media: Vec<(MediaKey, PostEntry)> = self
+            .media
+            .iter()
+            .filter(|(_, e)| e.status() != PostStatus::Served)
+            .cloned()
+            .collect();
+        if posts.is_empty() && media.is_empty() {
             Ok(())
         } else {
             Err(NotServed {
                 posts,
-                asked: self.entries.len(),
+                media,
+                asked: self.len(),
             })
         }
     }
@@ -553,16 +628,19 @@ impl Ledger {
 pub struct NotServed {
     /// Every post without values for everything asked, in the order first asked.
     pub posts: Vec<(PostId, PostEntry)>,
-    /// The number of posts asked about.
+    /// Every media (media analytics) without values for everything asked.
+    pub media: Vec<(MediaKey, PostEntry)>,
+    /// The number of posts (and media) asked about.
     pub asked: usize,
 }
 
 impl NotServed {
     /// How many of the posts are in `status`.
     pub fn count(&self, status: PostStatus) -> usize {
-        self.posts
-            .iter()
-            .filter(|(_, e)| e.status() == status)
+        let posts = self.posts.iter().map(|(_, e)| e);
+        posts
+            .chain(self.media.iter().map(|(_, e)| e))
+            .filter(|e| e.status() == status)
             .count()
     }
 }
@@ -574,10 +652,15 @@ impl std::fmt::Display for NotServed {
         write!(
             f,
             "{} of {} posts not served in full: ",
-            self.posts.len(),
+            self.posts.len() + self.media.len(),
             self.asked
         )?;
-        for (i, (id, entry)) in self.posts.iter().take(SHOWN).enumerate() {
+        let named = self.posts.iter().map(|(id, e)| (id.to_string(), e)).chain(
+            self.media
+                .iter()
+                .map(|(key, e)| (format!("media {key}"), e)),
+        );
+        for (i, (id, entry)) in named.take(SHOWN).enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
@@ -599,27 +682,40 @@ impl std::fmt::Display for NotServed {
             }
             f.write_str(")")?;
         }
-        if self.posts.len() > SHOWN {
-            write!(f, "; and {} more", self.posts.len() - SHOWN)?;
+        let all = self.posts.len() + self.media.len();
+        if all > SHOWN {
+            write!(f, "; and {} more", all - SHOWN)?;
         }
         Ok(())
     }
 }
 
-/// Serializes as a list of `{"post_id", "status", ...entry}`.
+/// Serializes as a list of `{"post_id", "status", ...entry}`, then one
+/// `{"media_key", "status", ...entry}` per media.
 impl serde::Serialize for Ledger {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
         struct Line<'a> {
-            post_id: &'a PostId,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            post_id: Option<&'a PostId>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            media_key: Option<&'a MediaKey>,
             status: PostStatus,
             #[serde(flatten)]
             entry: &'a PostEntry,
         }
-        serializer.collect_seq(self.entries.iter().map(|(post_id, entry)| Line {
-            post_id,
+        let posts = self.entries.iter().map(|(post_id, entry)| Line {
+            post_id: Some(post_id),
+            media_key: None,
             status: entry.status(),
             entry,
-        }))
+        });
+        let media = self.media.iter().map(|(key, entry)| Line {
+            post_id: None,
+            media_key: Some(key),
+            status: entry.status(),
+            entry,
+        });
+        serializer.collect_seq(posts.chain(media))
     }
 }

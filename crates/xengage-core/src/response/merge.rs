@@ -59,8 +59,14 @@ pub enum MergeError {
     },
 }
 
-/// (grouping, post, metric, bucket): rows with the same key add up.
-type RowKey = (usize, Option<PostId>, Option<Metric>, Bucket);
+/// (grouping, post, media, metric, bucket): rows with the same key add up.
+type RowKey = (
+    usize,
+    Option<PostId>,
+    Option<crate::MediaKey>,
+    Option<Metric>,
+    Bucket,
+);
 
 fn describe(w: Option<TimeWindow>) -> String {
     w.map_or_else(|| "lifetime".to_owned(), |w| w.to_string())
@@ -83,11 +89,11 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
     let mut index: HashMap<RowKey, usize> = HashMap::new();
     for (g, grouping) in merged.groupings.iter().enumerate() {
         for (i, r) in grouping.rows.iter().enumerate() {
-            index.insert((g, r.post_id, r.metric, r.bucket), i);
+            index.insert((g, r.post_id, r.media_key, r.metric, r.bucket), i);
         }
     }
     for (i, r) in merged.totals.iter().flat_map(|t| t.rows.iter()).enumerate() {
-        index.insert((TOTALS, r.post_id, r.metric, r.bucket), i);
+        index.insert((TOTALS, r.post_id, r.media_key, r.metric, r.bucket), i);
     }
     for next in iter {
         if next.endpoint != merged.endpoint {
@@ -219,7 +225,7 @@ fn add(
     g: usize,
     row: Row,
 ) -> Result<(), MergeError> {
-    let key = (g, row.post_id, row.metric, row.bucket);
+    let key = (g, row.post_id, row.media_key, row.metric, row.bucket);
     if let Some(&i) = index.get(&key) {
         let old = &mut rows[i];
         old.value = old

@@ -4,7 +4,11 @@
 //!
 //! The parser reads the grouping-shaped v1 answers with the request that produced them (its
 //! groupings give each nesting level its meaning), streaming over the bytes without building a
-//! JSON tree, and the list-shaped v2 answers into the same rows. It is liberal where the API is
+//! JSON tree, and the list-shaped v2 answers into the same rows: v2 insights
+//! (`measurement.metrics_total` and `metrics_time_series`) and post and media analytics
+//! (`data[]` items with `timestamped_metrics` buckets, in both spec versions 2.166 and 2.167;
+//! their items' top-level totals are kept apart in [`Outcome::totals`], and media rows carry a
+//! [`MediaKey`](crate::MediaKey) instead of a post id). It is liberal where the API is
 //! inconsistent and says so in [`ResponseNotice`]s; it never panics, and every malformed body is
 //! an error naming the JSON path. The bytes are read by `sonic-rs` or `serde_json`, as the
 //! `sonic` feature says (see the crate's features); nesting is refused past
@@ -37,6 +41,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod analytics;
 mod error;
 mod json;
 mod ledger;
@@ -57,6 +62,7 @@ use crate::metric::Metric;
 use crate::request::Request;
 use crate::window::TimeWindow;
 
+pub use analytics::{SERIES as ANALYTICS_SERIES, TOTALS as ANALYTICS_TOTALS};
 pub use error::{
     ApiError, ApiErrorKind, BodyOverLimit, MalformedKind, MalformedResponse, ProblemDetails,
     ResponseError,
@@ -103,22 +109,59 @@ impl Default for ParseOptions {
     }
 }
 
-/// The per-minute quota, from `x-per-minute-limit` and `x-per-minute-remaining`.
+/// The quota an answer reported: the Enterprise per-minute headers (`x-per-minute-limit`,
+/// `x-per-minute-remaining`) or the v2 window headers (`x-rate-limit-limit`,
+/// `x-rate-limit-remaining`, `x-rate-limit-reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RateLimit {
-    /// Requests allowed per minute.
+    /// Requests allowed per window (a minute on v1).
     pub limit: u32,
-    /// Requests left in the current minute.
+    /// Requests left in the current window.
     pub remaining: u32,
+    /// v2: the Unix time, in seconds, at which the window resets (`None` on v1, or when a v2
+    /// answer left it out).
+    pub reset: Option<u64>,
+    /// Which headers reported it.
+    pub quota: crate::pace::QuotaKind,
 }
 
 impl RateLimit {
-    /// Reads the headers; `None` unless both are present and numbers.
+    /// Reads either kind of headers, the v2 ones first; `None` unless a limit and a remaining
+    /// count are present and numbers.
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let read = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u32>().ok();
+        Self::window(headers).or_else(|| Self::per_minute(headers))
+    }
+
+    /// Reads the headers `endpoint` documents: the v2 window headers on v2 endpoints, the
+    /// per-minute headers on the Enterprise ones.
+    pub fn for_endpoint(endpoint: Endpoint, headers: &HeaderMap) -> Option<RateLimit> {
+        match endpoint.generation() {
+            Generation::Enterprise => Self::per_minute(headers),
+            Generation::V2 => Self::window(headers),
+        }
+    }
+
+    fn read<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+        headers.get(name)?.to_str().ok()?.trim().parse::<T>().ok()
+    }
+
+    fn per_minute(headers: &HeaderMap) -> Option<RateLimit> {
+        let [limit, remaining] = crate::facts::limits::ENTERPRISE_RATE_LIMIT_HEADERS;
         Some(RateLimit {
-            limit: read("x-per-minute-limit")?,
-            remaining: read("x-per-minute-remaining")?,
+            limit: Self::read(headers, limit)?,
+            remaining: Self::read(headers, remaining)?,
+            reset: None,
+            quota: crate::pace::QuotaKind::PerMinute,
+        })
+    }
+
+    fn window(headers: &HeaderMap) -> Option<RateLimit> {
+        let [limit, remaining, reset] = crate::facts::limits::V2_RATE_LIMIT_HEADERS;
+        Some(RateLimit {
+            limit: Self::read(headers, limit)?,
+            remaining: Self::read(headers, remaining)?,
+            reset: Self::read(headers, reset),
+            quota: crate::pace::QuotaKind::Window,
         })
     }
 }
@@ -191,6 +234,26 @@ pub enum ResponseNotice {
         /// The messages.
         messages: Vec<String>,
     },
+    /// Post or media analytics answered null for some values or buckets (spec 2.167 allows
+    /// it): they give no row, not a zero.
+    NullsSkipped {
+        /// Null metric values.
+        values: usize,
+        /// Buckets whose `metrics` were null, or whose `timestamp` was null in a series.
+        buckets: usize,
+    },
+    /// Media analytics answered values that are strings other than digits (spec 2.167: "the
+    /// original string" when the backend value is not a number); each is kept in
+    /// [`Outcome::unknown`].
+    NonNumericValues {
+        /// How many.
+        count: usize,
+    },
+    /// The answer holds a media key the request did not ask for; its counts are kept.
+    MediaNotRequested {
+        /// The media key.
+        media_key: crate::MediaKey,
+    },
 }
 
 impl std::fmt::Display for ResponseNotice {
@@ -244,6 +307,18 @@ impl std::fmt::Display for ResponseNotice {
             ResponseNotice::ErrorsInAnswer { messages } => {
                 write!(f, "the answer carries errors: {}", messages.join("; "))
             }
+            ResponseNotice::NullsSkipped { values, buckets } => write!(
+                f,
+                "the answer has {values} null values and {buckets} buckets without metrics or time; they give no rows (not zeros)"
+            ),
+            ResponseNotice::NonNumericValues { count } => write!(
+                f,
+                "the answer has {count} values that are not numbers; each is kept as JSON in the outcome's unknown parts"
+            ),
+            ResponseNotice::MediaNotRequested { media_key } => write!(
+                f,
+                "the answer holds media {media_key}, which was not asked; its counts are kept"
+            ),
         }
     }
 }
@@ -320,13 +395,16 @@ pub struct UnknownPart {
 pub struct Outcome {
     /// The endpoint answered.
     pub endpoint: Endpoint,
-    /// One result per grouping (v1), or `metrics_time_series` (v2). Each is a whole table:
-    /// the rows of one grouping never count an hour twice, but two groupings of a v1 request
-    /// (hourly, daily and total rows side by side) count the same engagements, so sum within
-    /// one grouping, never across them.
+    /// One result per grouping (v1), or `metrics_time_series` (v2 insights), or
+    /// `timestamped_metrics` (post and media analytics). Each is a whole table: the rows of one
+    /// grouping never count an hour twice, but two groupings of a v1 request (hourly, daily and
+    /// total rows side by side) count the same engagements, so sum within one grouping, never
+    /// across them.
     pub groupings: Vec<GroupingResult>,
-    /// A v2 answer's totals (`metrics_total`), kept apart from `groupings` so that summing the
-    /// rows of `groupings` never counts an hour twice; `None` for v1 answers.
+    /// A v2 answer's totals, kept apart from `groupings` so that summing the rows of
+    /// `groupings` never counts an hour twice: `metrics_total` of v2 insights; the items'
+    /// top-level metric fields (spec 2.167, as `Total` rows) of post and media analytics;
+    /// `None` for v1 answers.
     pub totals: Option<GroupingResult>,
     /// Every post asked about, with values or a reason.
     pub ledger: Ledger,
@@ -344,7 +422,7 @@ pub struct Outcome {
     pub extra: Map<String, Value>,
     /// Parts the SDK could not interpret (unknown metrics), kept.
     pub unknown: Vec<UnknownPart>,
-    /// The quota, as the answer's headers reported it.
+    /// The quota, as the answer's headers reported it (the headers its endpoint documents).
     pub rate_limit: Option<RateLimit>,
     /// Which posts the counts cover over which windows, so merges never count an hour twice.
     #[serde(skip)]
@@ -462,8 +540,11 @@ fn parse_with(
     }
     let mut outcome = match request.endpoint().generation() {
         Generation::Enterprise => v1::parse(request, status, body, options, reader)?,
+        Generation::V2 if request.endpoint().is_analytics() => {
+            analytics::parse(request, status, body, options, reader)?
+        }
         Generation::V2 => v2::parse(request, status, body, options, reader)?,
     };
-    outcome.rate_limit = RateLimit::from_headers(headers);
+    outcome.rate_limit = RateLimit::for_endpoint(request.endpoint(), headers);
     Ok(outcome)
 }

@@ -5,6 +5,7 @@ use time::{Date, OffsetDateTime, Time};
 
 use crate::grouping::Dimension;
 use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::metric::Metric;
 use crate::window::format_time;
 
@@ -69,12 +70,14 @@ impl Bucket {
     }
 }
 
-/// One count: a post's metric in a bucket. Groupings without `tweet.id` or `engagement.type`
-/// aggregate over posts or metrics; their rows have `None` there.
+/// One count: a post's (or a media's) metric in a bucket. Groupings without `tweet.id` or
+/// `engagement.type` aggregate over posts or metrics; their rows have `None` there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Row {
-    /// The post, unless the grouping aggregates over posts.
+    /// The post, unless the grouping aggregates over posts (or the row is a media's).
     pub post_id: Option<PostId>,
+    /// The media, on media analytics (`None` elsewhere).
+    pub media_key: Option<MediaKey>,
     /// The metric, unless the grouping aggregates over metrics.
     pub metric: Option<Metric>,
     /// The time the count covers.
@@ -85,11 +88,16 @@ pub struct Row {
 
 /// Rows serialize as `{"post_id","metric","bucket","time","value"}`: `post_id` a string, `metric`
 /// its v1 name where v1 knows it (else its v2 name), `bucket` the kind, `time` its text or null.
+/// Rows of media analytics carry `"media_key"` after `post_id` (null there).
 impl serde::Serialize for Row {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut s = serializer.serialize_struct("Row", 5)?;
+        let mut s = serializer.serialize_struct("Row", 6)?;
         s.serialize_field("post_id", &self.post_id.as_ref().map(PostId::as_str))?;
+        match &self.media_key {
+            Some(key) => s.serialize_field("media_key", &key)?,
+            None => s.skip_field("media_key")?,
+        }
         s.serialize_field("metric", &self.metric.map(Metric::name))?;
         s.serialize_field("bucket", self.bucket.kind())?;
         s.serialize_field("time", &self.bucket.time_text())?;
@@ -103,6 +111,8 @@ impl serde::Serialize for Row {
 pub enum Key {
     /// A post (`tweet.id`).
     Post(PostId),
+    /// A media (media analytics).
+    Media(MediaKey),
     /// A metric (`engagement.type`).
     Metric(Metric),
     /// A day (`engagement.day`, or the day level of an hourly grouping).
@@ -115,6 +125,7 @@ impl std::fmt::Display for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Key::Post(p) => write!(f, "{p}"),
+            Key::Media(m) => write!(f, "{m}"),
             Key::Metric(m) => write!(f, "{m}"),
             Key::Day(d) => write!(f, "{d}"),
             Key::Hour(h) => write!(f, "{h:02}"),
@@ -159,6 +170,7 @@ pub(crate) fn keys_of(row: &Row, levels: &[Level]) -> Vec<Key> {
     for level in levels {
         let key = match (level, row.bucket) {
             (Level::Post, _) => row.post_id.map(Key::Post),
+            (Level::Media, _) => row.media_key.map(Key::Media),
             (Level::Metric, _) => row.metric.map(Key::Metric),
             (Level::Day, Bucket::Day(d) | Bucket::Week(d)) => Some(Key::Day(d)),
             (Level::Day, Bucket::Hour(t)) => Some(Key::Day(t.date())),
@@ -179,6 +191,8 @@ pub(crate) fn keys_of(row: &Row, levels: &[Level]) -> Vec<Key> {
 pub enum Level {
     /// Post ids.
     Post,
+    /// Media keys (media analytics).
+    Media,
     /// Metric names.
     Metric,
     /// Days, `YYYY-MM-DD`.

@@ -362,6 +362,7 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
         let last = expected.filter(|_| unread == 1);
         let template = Row {
             post_id: prefix.post,
+            media_key: None,
             metric: prefix.metric,
             bucket: prefix.bucket(),
             value: 0,
@@ -394,6 +395,7 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
                     note_post(ctx, g, id);
                     Some(Row {
                         post_id: Some(id),
+                        media_key: None,
                         ..template
                     })
                 }
@@ -575,6 +577,7 @@ fn read_key<'de, A: MapAccess<'de>>(
         note_levels(grouping, next);
         grouping.rows.push(Row {
             post_id: next.post,
+            media_key: None,
             metric: next.metric,
             bucket: next.bucket(),
             value,

@@ -30,22 +30,22 @@ pub const TIME_SERIES: &str = "metrics_time_series";
 
 /// Where a value of the answer is: rendered as a JSON path only when something is wrong there.
 #[derive(Clone, Copy)]
-enum At<'a> {
+pub(super) enum At<'a> {
     Root,
     Key(&'a At<'a>, &'a str),
     Index(&'a At<'a>, usize),
 }
 
 impl<'a> At<'a> {
-    fn key(&'a self, key: &'a str) -> At<'a> {
+    pub(super) fn key(&'a self, key: &'a str) -> At<'a> {
         At::Key(self, key)
     }
 
-    fn index(&'a self, i: usize) -> At<'a> {
+    pub(super) fn index(&'a self, i: usize) -> At<'a> {
         At::Index(self, i)
     }
 
-    fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut segments = Vec::new();
         let mut at = self;
         loop {
@@ -67,16 +67,16 @@ impl<'a> At<'a> {
 }
 
 /// Reads the parts of a v2 answer, each error naming its JSON path.
-struct Reader {
-    status: u16,
+pub(super) struct Reader {
+    pub(super) status: u16,
 }
 
 impl Reader {
-    fn fail(&self, at: &At<'_>, kind: MalformedKind) -> ResponseError {
+    pub(super) fn fail(&self, at: &At<'_>, kind: MalformedKind) -> ResponseError {
         malformed(self.status, at.render(), kind)
     }
 
-    fn wrong(&self, at: &At<'_>, expected: &str, found: &Value) -> ResponseError {
+    pub(super) fn wrong(&self, at: &At<'_>, expected: &str, found: &Value) -> ResponseError {
         self.fail(
             at,
             MalformedKind::UnexpectedType {
@@ -86,7 +86,7 @@ impl Reader {
         )
     }
 
-    fn object<'v>(
+    pub(super) fn object<'v>(
         &self,
         v: &'v Value,
         at: &At<'_>,
@@ -95,7 +95,7 @@ impl Reader {
     }
 
     /// An optional list: absent or null is empty.
-    fn list<'v>(
+    pub(super) fn list<'v>(
         &self,
         object: &'v Map<String, Value>,
         key: &str,
@@ -109,7 +109,7 @@ impl Reader {
     }
 
     /// A required field: absent or null is missing.
-    fn field<'v>(
+    pub(super) fn field<'v>(
         &self,
         object: &'v Map<String, Value>,
         key: &str,
@@ -126,12 +126,12 @@ impl Reader {
         }
     }
 
-    fn text<'v>(&self, v: &'v Value, at: &At<'_>) -> Result<&'v str, ResponseError> {
+    pub(super) fn text<'v>(&self, v: &'v Value, at: &At<'_>) -> Result<&'v str, ResponseError> {
         v.as_str().ok_or_else(|| self.wrong(at, "a string", v))
     }
 
     /// A post id: a string, or a number (exact below 2^53).
-    fn post_id(&self, v: &Value, at: &At<'_>) -> Result<PostId, ResponseError> {
+    pub(super) fn post_id(&self, v: &Value, at: &At<'_>) -> Result<PostId, ResponseError> {
         let text = match v {
             Value::String(s) => Cow::Borrowed(s.as_str()),
             Value::Number(n) => Cow::Owned(n.to_string()),
@@ -149,7 +149,7 @@ impl Reader {
     }
 
     /// A count: a JSON number or a decimal string.
-    fn count(&self, v: &Value, at: &At<'_>) -> Result<u64, ResponseError> {
+    pub(super) fn count(&self, v: &Value, at: &At<'_>) -> Result<u64, ResponseError> {
         let count = match v {
             Value::Number(n) => match (n.as_u64(), n.as_i64()) {
                 (Some(c), _) => Ok(c),
@@ -202,7 +202,7 @@ pub(crate) fn parse(
     build(request, &Reader { status }, &value)
 }
 
-fn malformed(status: u16, path: String, kind: MalformedKind) -> ResponseError {
+pub(super) fn malformed(status: u16, path: String, kind: MalformedKind) -> ResponseError {
     ResponseError::Malformed(MalformedResponse { status, path, kind })
 }
 
@@ -410,6 +410,7 @@ fn read_pairs(
         if let Some(metric) = metric(outcome, request, &result.name, name, value, &at) {
             result.rows.push(Row {
                 post_id: Some(id),
+                media_key: None,
                 metric: Some(metric),
                 bucket,
                 value,

@@ -32,6 +32,11 @@ pub fn valid(endpoint: Endpoint) -> RequestSpec {
             spec.window("2026-11-01", "2026-11-08").granularity("Daily")
         }
         Endpoint::Insights28Hours => spec.granularity("Hourly"),
+        Endpoint::Analytics => spec.window("2026-11-01", "2026-11-08"),
+        Endpoint::MediaAnalytics => RequestSpec::new(endpoint)
+            .media_keys(["3_1992000000000000000"])
+            .metrics(["video_views"])
+            .window("2026-11-01", "2026-11-08"),
         _ => spec,
     }
 }
