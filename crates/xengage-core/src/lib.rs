@@ -76,6 +76,8 @@ pub mod plan;
 mod problem;
 mod request;
 pub mod response;
+#[cfg(feature = "synthesize")]
+pub mod testing;
 pub mod window;
 
 pub use build::{

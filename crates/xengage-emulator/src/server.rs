@@ -2,7 +2,6 @@
 //! (route, faults, CORS, credentials, quota, gzip, the core's validation and the documented
 //! spellings, posts) and answers in the grouping shape (v1) or the list shape (v2).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,13 +17,12 @@ use http::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, VARY,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use serde_json::{Map, Value, json};
-use time::{Duration, OffsetDateTime};
+use serde_json::Value;
 use xengage_core::auth::oauth1;
-use xengage_core::window::{TimeWindow, floor_hour, format_time};
+use xengage_core::testing::{self, Answer, Refusal, Scenario};
 use xengage_core::{
-    CredentialKind, Dimension, ENTERPRISE_BASE_URL, Endpoint, Generation, Granularity, Metric,
-    PostId, Request, RequestSpec, V2_BASE_URL, ValidationOptions,
+    CredentialKind, ENTERPRISE_BASE_URL, Endpoint, Generation, RequestSpec, V2_BASE_URL,
+    ValidationOptions,
 };
 
 use crate::strict;
@@ -92,42 +90,22 @@ impl Caller {
     }
 }
 
-/// An answer under construction.
-struct Answer {
-    status: StatusCode,
-    body: Value,
-}
-
 /// An error answer in the shape its generation documents (see [`error_body`]).
 fn error(generation: Generation, status: StatusCode, messages: &[String]) -> Answer {
     Answer {
-        status,
-        body: error_body(generation, status, messages),
+        status: status.as_u16(),
+        headers: HeaderMap::new(),
+        body: serde_json::to_vec(&error_body(generation, status, messages)).unwrap_or_default(),
     }
 }
 
 /// An error body in the shape its generation documents: v1 lists the messages as strings
 /// (`{"errors": ["..."]}`); v2 lists RFC 7807 problem details, one per message, each carrying it
 /// as its `detail` (`{"errors": [{"title", "type", "detail", "status"}]}`). The CLI's proxy
-/// answers its own errors this way too.
+/// answers its own errors this way too. The core's answer synthesizer writes it
+/// ([`xengage_core::testing::error_body`]).
 pub fn error_body(generation: Generation, status: StatusCode, messages: &[String]) -> Value {
-    let errors: Vec<Value> = match generation {
-        Generation::Enterprise => messages.iter().map(|m| Value::from(m.as_str())).collect(),
-        Generation::V2 => messages.iter().map(|m| problem(status, m)).collect(),
-    };
-    json!({ "errors": errors })
-}
-
-/// One RFC 7807 problem. The vendor documents no problem types for these endpoints, so `type` is
-/// `about:blank`, which RFC 7807 defines as "nothing beyond the status": its `title` is then the
-/// status's reason phrase, and `detail` says what happened in this case.
-fn problem(status: StatusCode, detail: &str) -> Value {
-    json!({
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "type": "about:blank",
-        "detail": detail,
-        "status": status.as_u16(),
-    })
+    testing::error_body(generation, status.as_u16(), messages)
 }
 
 /// The generation a path belongs to, for the shape of its errors: what answers before (or
@@ -342,7 +320,7 @@ fn finish(
     answer: &Answer,
     quota: Option<(u32, u32)>,
 ) -> Response {
-    let status = answer.status;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     {
         let mut served = lock(&state.stats);
         if status.is_success() {
@@ -353,14 +331,14 @@ fn finish(
             served.client_errors += 1;
         }
     }
-    let json = serde_json::to_vec(&answer.body).unwrap_or_default();
+    let json = &answer.body;
     let gzip = accepts_gzip(headers);
     let bytes = if gzip {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let _ = enc.write_all(&json);
+        let _ = enc.write_all(json);
         enc.finish().unwrap_or_default()
     } else {
-        json
+        json.clone()
     };
     let mut r = Response::new(Body::from(bytes));
     *r.status_mut() = status;
@@ -554,7 +532,6 @@ fn answer(
     let mut unavailable = Vec::new();
     let mut protected = Vec::new();
     let mut forbidden = Vec::new();
-    let mut served = Vec::new();
     for id in request.post_ids() {
         match state.world.post(id) {
             None => unavailable.push(*id),
@@ -562,274 +539,24 @@ fn answer(
             Some(p) => match p.state {
                 PostState::Deleted => unavailable.push(*id),
                 PostState::Protected => protected.push(*id),
-                PostState::Public => served.push(*id),
+                PostState::Public => {}
             },
         }
     }
+    // The answer is rendered by the core's synthesizer, from what this world says of the posts.
     if !forbidden.is_empty() {
-        let ids: Vec<&str> = forbidden.iter().map(PostId::as_str).collect();
-        let message = format!("Forbidden to access tweets: {}", ids.join(", "));
-        return (error(generation, StatusCode::FORBIDDEN, &[message]), quota);
+        let refusal = Refusal::Forbidden(forbidden);
+        return (testing::refused(generation, &refusal, None), quota);
     }
     if !protected.is_empty() {
-        let message = format!("{} Tweet ID(s) are unavailable", protected.len());
-        let mut answer = error(generation, StatusCode::BAD_REQUEST, &[message]);
-        // v2 documents no list of refused posts in its errors; the emulator names them the v1
-        // way on both generations, so that a client can send the rest of the batch again.
-        if let Value::Object(body) = &mut answer.body {
-            body.insert(
-                "unavailable_tweet_ids".into(),
-                json!(protected.iter().map(PostId::as_str).collect::<Vec<_>>()),
-            );
-        }
-        return (answer, quota);
+        let refusal = Refusal::Protected(protected);
+        return (testing::refused(generation, &refusal, None), quota);
     }
-    let body = match endpoint.generation() {
-        Generation::Enterprise => v1_body(state, &request, &served, &unavailable, now),
-        Generation::V2 => v2_body(state, &request, &served, &unavailable),
+    let scenario = Scenario {
+        counts: state.world.counts(),
+        unavailable,
+        numbers_as_json_numbers: state.config.numbers_as_json_numbers,
+        quota: None,
     };
-    (
-        Answer {
-            status: StatusCode::OK,
-            body,
-        },
-        quota,
-    )
-}
-
-/// Whether the API still serves `metric` for a post created at `created` (90 days for
-/// impressions and engagements on totals, 1800 days for video views).
-fn supported(
-    endpoint: Endpoint,
-    metric: Metric,
-    created: OffsetDateTime,
-    now: OffsetDateTime,
-) -> bool {
-    match metric.facts().age_limit {
-        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals => {
-            now - created <= Duration::days(limit.max_days)
-        }
-        _ => true,
-    }
-}
-
-/// A nested answer being built: counts add up where a grouping leaves a dimension out.
-enum Node {
-    Leaf(u64),
-    Branch(BTreeMap<String, Node>),
-}
-
-impl Node {
-    fn add(&mut self, keys: &[String], value: u64) {
-        match (self, keys.split_first()) {
-            (Node::Leaf(v), None) => *v += value,
-            (Node::Branch(children), Some((k, rest))) => {
-                let child = children.entry(k.clone()).or_insert_with(|| {
-                    if rest.is_empty() {
-                        Node::Leaf(0)
-                    } else {
-                        Node::Branch(BTreeMap::new())
-                    }
-                });
-                child.add(rest, value);
-            }
-            _ => {}
-        }
-    }
-
-    fn into_json(self, numbers: f64, salt: u64) -> Value {
-        match self {
-            Node::Leaf(v) => {
-                #[allow(clippy::cast_precision_loss)]
-                let draw = (mix(salt ^ v) >> 11) as f64 / (1u64 << 53) as f64;
-                if draw < numbers {
-                    Value::from(v)
-                } else {
-                    Value::String(v.to_string())
-                }
-            }
-            Node::Branch(children) => Value::Object(
-                children
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (k, n))| {
-                        let salt = mix(salt ^ i as u64);
-                        (k, n.into_json(numbers, salt))
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
-
-fn v1_body(
-    state: &State,
-    request: &Request,
-    served: &[PostId],
-    unavailable: &[PostId],
-    now: OffsetDateTime,
-) -> Value {
-    let world = &state.world;
-    let endpoint = request.endpoint();
-    let window = request.covered_window();
-    let mut unsupported_ie = Vec::new();
-    let mut unsupported_vv = Vec::new();
-    // (post, metric) pairs served.
-    let mut pairs: Vec<(PostId, Metric)> = Vec::new();
-    for id in served {
-        let Some(post) = world.post(id) else { continue };
-        for &metric in request.metrics() {
-            if supported(endpoint, metric, post.created_at, now) {
-                pairs.push((*id, metric));
-            } else if metric == Metric::VideoViews {
-                if !unsupported_vv.contains(id) {
-                    unsupported_vv.push(*id);
-                }
-            } else if !unsupported_ie.contains(id) {
-                unsupported_ie.push(*id);
-            }
-        }
-    }
-    let mut top = Map::new();
-    if let Some(w) = window {
-        top.insert("start".into(), Value::String(format_time(w.start())));
-        top.insert("end".into(), Value::String(format_time(w.end())));
-    }
-    let list = |ids: &[PostId]| {
-        Value::Array(
-            ids.iter()
-                .map(|i| Value::String(i.as_str().to_owned()))
-                .collect(),
-        )
-    };
-    if !unavailable.is_empty() {
-        top.insert("unavailable_tweet_ids".into(), list(unavailable));
-    }
-    if !unsupported_ie.is_empty() {
-        top.insert(
-            "unsupported_for_impressions_engagements_tweet_ids".into(),
-            list(&unsupported_ie),
-        );
-        // The documented message, its time period the creation times refused.
-        let days = Metric::Impressions
-            .facts()
-            .age_limit
-            .map_or(90, |l| l.max_days);
-        let message = format!(
-            "Impressions & engagements for tweets older than {days} days (created before {}) \
-             are not supported",
-            format_time(now - Duration::days(days))
-        );
-        top.insert("errors".into(), json!([message]));
-    }
-    if !unsupported_vv.is_empty() {
-        top.insert(
-            "unsupported_for_video_views_tweet_ids".into(),
-            list(&unsupported_vv),
-        );
-    }
-    for (g, grouping) in request.groupings().iter().enumerate() {
-        let dims = &grouping.group_by;
-        let by_time = dims.iter().any(|d| d.is_time());
-        let mut root = Node::Branch(BTreeMap::new());
-        for &(id, metric) in &pairs {
-            let key_of = |d: Dimension, day: &str, hour: &str| -> String {
-                match d {
-                    Dimension::TweetId => id.as_str().to_owned(),
-                    Dimension::EngagementType => {
-                        metric.v1_name().unwrap_or(metric.name()).to_owned()
-                    }
-                    Dimension::EngagementDay => day.to_owned(),
-                    Dimension::EngagementHour => hour.to_owned(),
-                }
-            };
-            if let (true, Some(w)) = (by_time, window) {
-                let mut t = w.start();
-                while t < w.end() {
-                    let v = world.hourly_count(&id, metric, t);
-                    let (day, hour) = (t.date().to_string(), format!("{:02}", t.hour()));
-                    let keys: Vec<String> = dims.iter().map(|&d| key_of(d, &day, &hour)).collect();
-                    root.add(&keys, v);
-                    t += Duration::HOUR;
-                }
-            } else {
-                let v = match window {
-                    Some(w) => world.sum(&id, metric, w),
-                    None => world.lifetime(&id, metric, now),
-                };
-                let keys: Vec<String> = dims.iter().map(|&d| key_of(d, "", "")).collect();
-                root.add(&keys, v);
-            }
-        }
-        let salt = state.config.seed ^ g as u64;
-        top.insert(
-            grouping.name.clone(),
-            root.into_json(state.config.numbers_as_json_numbers, salt),
-        );
-    }
-    Value::Object(top)
-}
-
-fn v2_body(state: &State, request: &Request, served: &[PostId], unavailable: &[PostId]) -> Value {
-    let world = &state.world;
-    let window = request
-        .covered_window()
-        .and_then(|w| TimeWindow::new(w.start(), w.end()).ok());
-    let fields = request.fields();
-    let want = |name: &str| fields.is_empty() || fields.iter().any(|f| f.name() == name);
-    let metric_values = |id: &PostId, w: TimeWindow| -> Vec<Value> {
-        request
-            .metrics()
-            .iter()
-            .map(|m| json!({ "metric_type": m.v2_name().unwrap_or(m.name()), "metric_value": world.sum(id, *m, w) }))
-            .collect()
-    };
-    let mut data = Map::new();
-    if want("measurement") {
-        let mut totals = Vec::new();
-        let mut series = Vec::new();
-        if let Some(w) = window {
-            for id in served {
-                totals.push(json!({ "tweet_id": id.as_str(), "value": metric_values(id, w) }));
-                let step = match request.granularity() {
-                    Some(Granularity::Hourly) => Some(Duration::HOUR),
-                    Some(Granularity::Daily) => Some(Duration::DAY),
-                    Some(Granularity::Weekly) => Some(Duration::WEEK),
-                    _ => None,
-                };
-                let Some(step) = step else { continue };
-                let mut t = if step == Duration::DAY {
-                    floor_day(w.start())
-                } else {
-                    w.start()
-                };
-                while t < w.end() {
-                    let bucket = TimeWindow::new(t.max(w.start()), (t + step).min(w.end()));
-                    if let Ok(b) = bucket {
-                        series.push(json!({
-                            "tweet_id": id.as_str(),
-                            "value": { "metric_values": metric_values(id, b), "timestamp": { "iso8601_time": format_time(t) } },
-                        }));
-                    }
-                    t += step;
-                }
-            }
-        }
-        data.insert(
-            "measurement".into(),
-            json!({ "metrics_total": totals, "metrics_time_series": series }),
-        );
-    }
-    if want("errors") && !unavailable.is_empty() {
-        let ids: Vec<&str> = unavailable.iter().map(PostId::as_str).collect();
-        data.insert(
-            "errors".into(),
-            json!([{ "error": "Post unavailable", "tweets": ids }]),
-        );
-    }
-    json!({ "data": [Value::Object(data)] })
-}
-
-fn floor_day(t: OffsetDateTime) -> OffsetDateTime {
-    floor_hour(t) - Duration::hours(i64::from(floor_hour(t).hour()))
+    (testing::served(&request, &scenario), quota)
 }

@@ -164,8 +164,10 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let ctx = self.0;
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key_seed(CowStr)? {
             ctx.path.push(key.clone());
+            once(ctx, &mut seen, &key)?;
             match key.as_ref() {
                 "start" | "end" => {
                     let text = map.next_value_seed(CowStr).map_err(|_| {
@@ -372,7 +374,9 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
         }
         // The levels of a row completed here.
         let levels = last.map(|d| prefix.with_level(Level::from(d)));
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key_seed(CowStr)? {
+            once_at(ctx, &mut seen, &key)?;
             let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
                 Some(Read::Hour(h)) => Some(Row {
                     bucket: Prefix {
@@ -454,11 +458,21 @@ fn read_hours<'de, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     let hours = hour_buckets(day);
     let levels = prefix.with_level(Level::Hour);
+    // The hours read so far, one bit each; other keys, as written.
+    let (mut hours_seen, mut seen) = (0u32, Vec::new());
     while let Some(key) = map.next_key_seed(CowStr)? {
-        let Some(bucket) = parse_hour(&key).and_then(|h| hours.get(usize::from(h))) else {
+        let hour = parse_hour(&key).filter(|h| usize::from(*h) < hours.len());
+        let Some(bucket) = hour.and_then(|h| hours.get(usize::from(h))) else {
+            once_at(ctx, &mut seen, &key)?;
             read_key(ctx, g, prefix, expected, map, key)?;
             continue;
         };
+        let bit = 1u32 << hour.unwrap_or(0);
+        if hours_seen & bit != 0 {
+            // The same hour written twice (`"07"` twice, or `"7"` and `"07"`).
+            once_at(ctx, &mut vec![key.clone()], &key)?;
+        }
+        hours_seen |= bit;
         let value = read_count(ctx, map, key)?;
         let grouping = &mut ctx.outcome.groupings[g];
         note_levels(grouping, levels);
@@ -469,6 +483,34 @@ fn read_hours<'de, A: MapAccess<'de>>(
         });
     }
     Ok(())
+}
+
+/// Refuses a key met before in the same object (`seen`, the path already ending in it): its
+/// value would be counted twice, or one of the two lost.
+fn once<'de, E: de::Error>(
+    ctx: &mut Ctx<'de, '_>,
+    seen: &mut Vec<Cow<'de, str>>,
+    key: &Cow<'de, str>,
+) -> Result<(), E> {
+    if seen.contains(key) {
+        return Err(ctx.fail(MalformedKind::DuplicateKey {
+            key: key.clone().into_owned(),
+        }));
+    }
+    seen.push(key.clone());
+    Ok(())
+}
+
+/// [`once`] for a key not yet on the path.
+fn once_at<'de, E: de::Error>(
+    ctx: &mut Ctx<'de, '_>,
+    seen: &mut Vec<Cow<'de, str>>,
+    key: &Cow<'de, str>,
+) -> Result<(), E> {
+    if seen.contains(key) {
+        ctx.path.push(key.clone());
+    }
+    once(ctx, seen, key)
 }
 
 /// Reads one key of a level the general way: the dimension the request says comes next, else
