@@ -170,12 +170,19 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
             once(ctx, &mut seen, &key)?;
             match key.as_ref() {
                 "start" | "end" => {
-                    let text = map.next_value_seed(CowStr).map_err(|_| {
-                        ctx.fail::<A::Error>(MalformedKind::UnexpectedType {
-                            expected: "an RFC 3339 time".into(),
-                            found: "another type".into(),
-                        })
-                    })?;
+                    let mut wrong = false;
+                    let text = map
+                        .next_value_seed(TimeText { wrong: &mut wrong })
+                        .map_err(|e| {
+                            // A string cut short is not JSON, which the reader reports itself.
+                            if !wrong {
+                                return e;
+                            }
+                            ctx.fail::<A::Error>(MalformedKind::UnexpectedType {
+                                expected: "an RFC 3339 time".into(),
+                                found: "another type".into(),
+                            })
+                        })?;
                     let Some(t) = crate::window::parse_rfc3339(&text) else {
                         return Err(ctx.fail(MalformedKind::BadTime {
                             found: text.into_owned(),
@@ -300,6 +307,63 @@ fn unexpected(expected: &str, found: &str) -> MalformedKind {
     MalformedKind::UnexpectedType {
         expected: expected.to_owned(),
         found: found.to_owned(),
+    }
+}
+
+/// The text of `start` or `end`; `wrong` is set when the value is JSON of another type (as
+/// opposed to JSON that does not read).
+struct TimeText<'a> {
+    wrong: &'a mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TimeText<'_> {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl TimeText<'_> {
+    fn other<E: de::Error, T>(self) -> Result<T, E> {
+        *self.wrong = true;
+        Err(E::custom("not a string"))
+    }
+}
+
+impl<'de> Visitor<'de> for TimeText<'_> {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 time")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+    fn visit_u64<E: de::Error>(self, _v: u64) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_i64<E: de::Error>(self, _v: i64) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_f64<E: de::Error>(self, _v: f64) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_bool<E: de::Error>(self, _v: bool) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<Self::Value, A::Error> {
+        self.other()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<Self::Value, A::Error> {
+        self.other()
     }
 }
 
