@@ -608,10 +608,16 @@ fn a_bad_hourly_count_names_its_day_and_hour() {
         )
     );
     // An hour written twice would be counted twice: refused, however it is spelled.
-    for twice in [r#"{"07":"1","07":"2"}"#, r#"{"0\u0037":"1","07":"2"}"#, r#"{"7":"1","07":"2"}"#] {
+    for twice in [
+        r#"{"07":"1","07":"2"}"#,
+        r#"{"0\u0037":"1","07":"2"}"#,
+        r#"{"7":"1","07":"2"}"#,
+    ] {
         assert_eq!(
             at(twice),
-            format!("malformed answer (status 200) at {path}.07: key \"07\" appears twice in the same object")
+            format!(
+                "malformed answer (status 200) at {path}.07: key \"07\" appears twice in the same object"
+            )
         );
     }
 }

@@ -4,8 +4,8 @@
 
 use time::{Duration, OffsetDateTime, UtcOffset};
 use xengage_core::facts::limits::SNOWFLAKE_EPOCH_MS;
-use xengage_core::window::TimeWindow;
 use xengage_core::testing::Counts;
+use xengage_core::window::TimeWindow;
 use xengage_core::{Metric, PostId};
 
 /// The one hash of the world, shared with the core's answer synthesizer.

@@ -551,6 +551,7 @@ fn read_hours<'de, A: MapAccess<'de>>(
 
 /// Refuses a key met before in the same object (`seen`, the path already ending in it): its
 /// value would be counted twice, or one of the two lost.
+#[allow(clippy::ptr_arg)] // the key is kept as it came, borrowed where the reader lent it
 fn once<'de, E: de::Error>(
     ctx: &mut Ctx<'de, '_>,
     seen: &mut Vec<Cow<'de, str>>,
@@ -566,6 +567,7 @@ fn once<'de, E: de::Error>(
 }
 
 /// [`once`] for a key not yet on the path.
+#[allow(clippy::ptr_arg)] // as `once`
 fn once_at<'de, E: de::Error>(
     ctx: &mut Ctx<'de, '_>,
     seen: &mut Vec<Cow<'de, str>>,

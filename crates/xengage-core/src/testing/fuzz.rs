@@ -93,10 +93,20 @@ impl<'a> Arbitrary<'a> for Exchange {
         let request = spec.request().ok_or(arbitrary::Error::IncorrectFormat)?;
         let answer = synthesize(&request, u64::arbitrary(u)?);
         if bool::arbitrary(u)? {
-            let Hostile { answer, expected, .. } = hostile(&answer, u64::arbitrary(u)?);
-            return Ok(Exchange { request, answer, expected });
+            let Hostile {
+                answer, expected, ..
+            } = hostile(&answer, u64::arbitrary(u)?);
+            return Ok(Exchange {
+                request,
+                answer,
+                expected,
+            });
         }
         let expected = Expected::of_true_answer(&answer);
-        Ok(Exchange { request, answer, expected })
+        Ok(Exchange {
+            request,
+            answer,
+            expected,
+        })
     }
 }

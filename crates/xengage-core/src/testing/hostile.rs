@@ -71,9 +71,18 @@ impl MalformedAt {
             (MalformedAt::Syntax, MalformedKind::Syntax { .. })
                 | (MalformedAt::NotACount, MalformedKind::NotACount { .. })
                 | (MalformedAt::Overflow, MalformedKind::Overflow { .. })
-                | (MalformedAt::UnexpectedType, MalformedKind::UnexpectedType { .. })
-                | (MalformedAt::UnexpectedKey, MalformedKind::UnexpectedKey { .. })
-                | (MalformedAt::DuplicateKey, MalformedKind::DuplicateKey { .. })
+                | (
+                    MalformedAt::UnexpectedType,
+                    MalformedKind::UnexpectedType { .. }
+                )
+                | (
+                    MalformedAt::UnexpectedKey,
+                    MalformedKind::UnexpectedKey { .. }
+                )
+                | (
+                    MalformedAt::DuplicateKey,
+                    MalformedKind::DuplicateKey { .. }
+                )
         )
     }
 }
@@ -342,7 +351,11 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
         return if answer.body.len() > 1 && d.below(2) == 0 {
             variant(HostileKind::Cut, cut(&mut d, &answer.body), expected)
         } else {
-            variant(HostileKind::InvalidUtf8, invalid_utf8(&answer.body), expected)
+            variant(
+                HostileKind::InvalidUtf8,
+                invalid_utf8(&answer.body),
+                expected,
+            )
         };
     };
     let mut leaves = Vec::new();
@@ -357,10 +370,18 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
     let mut edits = Edits::default();
     let expected = match kind {
         HostileKind::Cut => {
-            return variant(kind, cut(&mut d, &answer.body), Expected::Malformed(MalformedAt::Syntax));
+            return variant(
+                kind,
+                cut(&mut d, &answer.body),
+                Expected::Malformed(MalformedAt::Syntax),
+            );
         }
         HostileKind::InvalidUtf8 => {
-            return variant(kind, invalid_utf8(&answer.body), Expected::Malformed(MalformedAt::Syntax));
+            return variant(
+                kind,
+                invalid_utf8(&answer.body),
+                Expected::Malformed(MalformedAt::Syntax),
+            );
         }
         HostileKind::Reordered => {
             edits.reverse = true;
@@ -370,10 +391,9 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
             let raw = ["true", "[1]", "false"][d.index(3)].to_owned();
             let at = pick(&mut d, &leaves).unwrap_or_else(|| {
                 // No count: the first grouping (v1) or the data (v2) is of the wrong type.
-                let top = value.as_object().into_iter().flatten().map(|(k, _)| k);
+                let mut top = value.as_object().into_iter().flatten().map(|(k, _)| k);
                 let key = top
-                    .filter(|k| !RESERVED_TOP_LEVEL_KEYS.contains(&k.as_str()))
-                    .next()
+                    .find(|k| !RESERVED_TOP_LEVEL_KEYS.contains(&k.as_str()))
                     .cloned()
                     .unwrap_or_else(|| "data".to_owned());
                 vec![Seg::Key(key)]
@@ -382,7 +402,11 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
             Expected::Malformed(MalformedAt::UnexpectedType)
         }
         HostileKind::HugeNumber => {
-            let raw = ["18446744073709551616", "\"99999999999999999999999\"", "1e30"][d.index(3)];
+            let raw = [
+                "18446744073709551616",
+                "\"99999999999999999999999\"",
+                "1e30",
+            ][d.index(3)];
             edits.replace = pick(&mut d, &leaves).map(|at| (at, raw.to_owned()));
             Expected::Malformed(MalformedAt::Overflow)
         }
@@ -393,7 +417,11 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
         }
         HostileKind::DeepNesting => {
             let depth = 100 + d.index(400);
-            edits.extra = Some(format!("\"deep\":{}{}", "[".repeat(depth), "]".repeat(depth)));
+            edits.extra = Some(format!(
+                "\"deep\":{}{}",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            ));
             Expected::TooDeep
         }
         HostileKind::DuplicateKey => {

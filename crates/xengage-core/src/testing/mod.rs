@@ -52,6 +52,16 @@ pub mod strategies;
 
 use http::HeaderMap;
 
+/// Re-exported (feature `testing`) so that a crate needs no dependency of its own to write
+/// property tests with the kit's strategies: `use xengage_core::testing::proptest::prelude::*;`.
+#[cfg(feature = "testing")]
+pub use proptest;
+
+/// Re-exported (feature `testing`) so that a fuzz target names the same `Arbitrary` trait the
+/// kit implements.
+#[cfg(feature = "testing")]
+pub use arbitrary;
+
 use crate::request::Request;
 use crate::response::RateLimit;
 

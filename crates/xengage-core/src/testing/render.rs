@@ -106,10 +106,10 @@ fn answer_of(status: u16, body: &Value, quota: Option<RateLimit>) -> Answer {
 
 /// The answer refusing `request` (see [`Refusal`]), with the quota headers of `quota`.
 pub fn refused(generation: Generation, refusal: &Refusal, quota: Option<RateLimit>) -> Answer {
-    let status = refusal.status();
     fn ids(ids: &[PostId]) -> Vec<&str> {
         ids.iter().map(PostId::as_str).collect()
     }
+    let status = refusal.status();
     let body = match refusal {
         Refusal::Protected(posts) => {
             let message = format!("{} Tweet ID(s) are unavailable", posts.len());

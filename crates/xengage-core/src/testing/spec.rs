@@ -57,7 +57,10 @@ pub fn post_id_created_at(created: OffsetDateTime, sequence: u32) -> Option<Post
 fn id_aged(now: OffsetDateTime, minutes: i64, sequence: u32) -> String {
     now.checked_sub(Duration::minutes(minutes))
         .and_then(|t| post_id_created_at(t, sequence))
-        .map_or_else(|| (1 + u64::from(sequence)).to_string(), |id| id.as_str().to_owned())
+        .map_or_else(
+            || (1 + u64::from(sequence)).to_string(),
+            |id| id.as_str().to_owned(),
+        )
 }
 
 /// The ages of post ids the generator picks from, in minutes, by class: recent (every metric
@@ -148,13 +151,18 @@ fn written(d: &mut impl Draw, t: OffsetDateTime) -> String {
 /// rounding, inside the 365 days before `now` and after 2014-09-01, ending no later than `now`.
 fn window(d: &mut impl Draw, now: OffsetDateTime) -> Option<(String, String)> {
     let now_hour = floor_hour(now);
-    let earliest = floor_hour(now - Duration::days(limits::LOOKBACK_DAYS))
-        .max(limits::EARLIEST_START.with_time(Time::MIDNIGHT).assume_utc());
+    let earliest = floor_hour(now - Duration::days(limits::LOOKBACK_DAYS)).max(
+        limits::EARLIEST_START
+            .with_time(Time::MIDNIGHT)
+            .assume_utc(),
+    );
     let room = (now_hour - earliest).whole_hours();
     if room < 1 {
         return None;
     }
-    let length = 1 + i64::try_from(d.below(u64::try_from(room.min(limits::MAX_WINDOW_HOURS)).unwrap_or(1))).unwrap_or(0);
+    let length =
+        1 + i64::try_from(d.below(u64::try_from(room.min(limits::MAX_WINDOW_HOURS)).unwrap_or(1)))
+            .unwrap_or(0);
     let back = i64::try_from(d.below(u64::try_from(room - length + 1).unwrap_or(1))).unwrap_or(0);
     let end = now_hour - Duration::hours(back);
     let start = end - Duration::hours(length);
@@ -173,7 +181,11 @@ fn window(d: &mut impl Draw, now: OffsetDateTime) -> Option<(String, String)> {
 }
 
 /// A valid spec for `endpoint` at `now`, from `d`'s choices.
-pub(crate) fn valid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDateTime) -> RequestSpec {
+pub(crate) fn valid_spec(
+    d: &mut impl Draw,
+    endpoint: Endpoint,
+    now: OffsetDateTime,
+) -> RequestSpec {
     let max = endpoint.facts().max_post_ids;
     let n = count(d, 3, max);
     let mut ids: Vec<String> = Vec::with_capacity(n);
@@ -269,17 +281,26 @@ impl RuleKind {
                 | (RuleKind::GroupingNameReserved, Rule::GroupingNameReserved)
                 | (RuleKind::GroupingNameDuplicate, Rule::GroupingNameDuplicate)
                 | (RuleKind::UnknownDimension, Rule::UnknownDimension)
-                | (RuleKind::TimeDimensionUnavailable, Rule::TimeDimensionUnavailable { .. })
+                | (
+                    RuleKind::TimeDimensionUnavailable,
+                    Rule::TimeDimensionUnavailable { .. }
+                )
                 | (RuleKind::FourDimensionOrder, Rule::FourDimensionOrder)
                 | (RuleKind::GroupingsOnV2, Rule::GroupingsOnV2(_))
-                | (RuleKind::V2ParameterOnEnterprise, Rule::V2ParameterOnEnterprise(_))
+                | (
+                    RuleKind::V2ParameterOnEnterprise,
+                    Rule::V2ParameterOnEnterprise(_)
+                )
                 | (RuleKind::UnknownGranularity, Rule::UnknownGranularity)
                 | (RuleKind::Time, Rule::Time(_))
                 | (RuleKind::WindowNotAllowed, Rule::WindowNotAllowed(_))
                 | (RuleKind::EndNotAfterStart, Rule::EndNotAfterStart { .. })
                 | (RuleKind::WindowTooLong, Rule::WindowTooLong { .. })
                 | (RuleKind::StartTooEarly, Rule::StartTooEarly)
-                | (RuleKind::StartBeyondLookback, Rule::StartBeyondLookback { .. })
+                | (
+                    RuleKind::StartBeyondLookback,
+                    Rule::StartBeyondLookback { .. }
+                )
                 | (RuleKind::EndInFuture, Rule::EndInFuture { .. })
         )
     }
@@ -347,11 +368,21 @@ enum Mistake {
 
 fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
     use Mistake as M;
-    let mut all = vec![M::BadPostId, M::TooManyPostIds, M::UnknownMetric, M::RetiredMetric];
+    let mut all = vec![
+        M::BadPostId,
+        M::TooManyPostIds,
+        M::UnknownMetric,
+        M::RetiredMetric,
+    ];
     let facts = endpoint.facts();
     match endpoint.generation() {
         Generation::Enterprise => {
-            all.extend([M::MetricElsewhere, M::ReservedGroupingName, M::UnknownDimension, M::GranularityOnV1]);
+            all.extend([
+                M::MetricElsewhere,
+                M::ReservedGroupingName,
+                M::UnknownDimension,
+                M::GranularityOnV1,
+            ]);
             if facts.time_series {
                 all.push(M::FourDimensionsOutOfOrder);
             } else {
@@ -361,7 +392,13 @@ fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
         Generation::V2 => all.extend([M::GroupingsOnV2, M::UnknownGranularity]),
     }
     if facts.time_range == TimeRange::Window {
-        all.extend([M::BadTime, M::EndBeforeStart, M::WindowTooLong, M::StartTooEarly, M::EndInFuture]);
+        all.extend([
+            M::BadTime,
+            M::EndBeforeStart,
+            M::WindowTooLong,
+            M::StartTooEarly,
+            M::EndInFuture,
+        ]);
     } else {
         all.push(M::WindowNotAllowed);
     }
@@ -381,7 +418,11 @@ fn is_window(m: Mistake) -> bool {
 
 /// An invalid spec for `endpoint` at `now`: a valid one with one to three mistakes, and the
 /// problems they must produce.
-pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDateTime) -> InvalidSpec {
+pub(crate) fn invalid_spec(
+    d: &mut impl Draw,
+    endpoint: Endpoint,
+    now: OffsetDateTime,
+) -> InvalidSpec {
     let mut spec = valid_spec(d, endpoint, now);
     let mut pool = mistakes(endpoint);
     let n = 1 + d.index(3);
@@ -420,13 +461,14 @@ pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDat
             Mistake::BadPostId => {
                 let i = d.index(spec.post_ids.len());
                 let bad = ["12x", "", "12345678901234567890", " 1", "-5"][d.index(5)];
-                spec.post_ids[i] = bad.to_owned();
+                bad.clone_into(&mut spec.post_ids[i]);
                 problems.push(expect(&format!("tweet_ids[{i}]"), RuleKind::PostId));
             }
             Mistake::TooManyPostIds => {
                 let max = endpoint.facts().max_post_ids;
                 let base = 1_990_000_000_000_000_000u64 + d.below(1_000_000);
-                spec.post_ids.extend((0..=max as u64).map(|k| (base + k * 7).to_string()));
+                spec.post_ids
+                    .extend((0..=max as u64).map(|k| (base + k * 7).to_string()));
                 problems.push(expect("tweet_ids", RuleKind::TooManyPostIds));
             }
             Mistake::UnknownMetric | Mistake::RetiredMetric | Mistake::MetricElsewhere => {
@@ -449,13 +491,19 @@ pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDat
             }
             Mistake::ReservedGroupingName => {
                 let i = d.index(spec.groupings.len());
-                let name = limits::RESERVED_TOP_LEVEL_KEYS[d.index(limits::RESERVED_TOP_LEVEL_KEYS.len())];
-                spec.groupings[i].name = name.to_owned();
-                problems.push(expect(&format!("groupings.{name}"), RuleKind::GroupingNameReserved));
+                let name =
+                    limits::RESERVED_TOP_LEVEL_KEYS[d.index(limits::RESERVED_TOP_LEVEL_KEYS.len())];
+                name.clone_into(&mut spec.groupings[i].name);
+                problems.push(expect(
+                    &format!("groupings.{name}"),
+                    RuleKind::GroupingNameReserved,
+                ));
             }
             Mistake::UnknownDimension => {
                 let i = d.index(spec.groupings.len());
-                spec.groupings[i].group_by.push("engagement.week".to_owned());
+                spec.groupings[i]
+                    .group_by
+                    .push("engagement.week".to_owned());
                 let field = format!("groupings.{}.group_by", spec.groupings[i].name);
                 problems.push(expect(&field, RuleKind::UnknownDimension));
             }
@@ -468,9 +516,14 @@ pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDat
             }
             Mistake::FourDimensionsOutOfOrder => {
                 let i = d.index(spec.groupings.len());
-                spec.groupings[i].group_by = ["engagement.day", "tweet.id", "engagement.type", "engagement.hour"]
-                    .map(str::to_owned)
-                    .to_vec();
+                spec.groupings[i].group_by = [
+                    "engagement.day",
+                    "tweet.id",
+                    "engagement.type",
+                    "engagement.hour",
+                ]
+                .map(str::to_owned)
+                .to_vec();
                 let field = format!("groupings.{}.group_by", spec.groupings[i].name);
                 problems.push(expect(&field, RuleKind::FourDimensionOrder));
             }
@@ -492,7 +545,10 @@ pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDat
                 problems.push(expect(start_field, RuleKind::WindowNotAllowed));
             }
             Mistake::BadTime => {
-                let end = spec.end.take().unwrap_or_else(|| format_time(floor_hour(now)));
+                let end = spec
+                    .end
+                    .take()
+                    .unwrap_or_else(|| format_time(floor_hour(now)));
                 spec.start = Some("2026-13-45".to_owned());
                 spec.end = Some(end);
                 problems.push(expect(start_field, RuleKind::Time));
@@ -504,7 +560,10 @@ pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDat
             }
             Mistake::WindowTooLong => {
                 let end = floor_hour(now) - Duration::days(1);
-                let start = end - Duration::hours(limits::MAX_WINDOW_HOURS + 1 + i64::try_from(d.below(500)).unwrap_or(0));
+                let start = end
+                    - Duration::hours(
+                        limits::MAX_WINDOW_HOURS + 1 + i64::try_from(d.below(500)).unwrap_or(0),
+                    );
                 spec = spec.window(format_time(start), format_time(end));
                 problems.push(expect(end_field, RuleKind::WindowTooLong));
             }
@@ -517,7 +576,8 @@ pub(crate) fn invalid_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDat
                 }
             }
             Mistake::EndInFuture => {
-                let end = floor_hour(now) + Duration::hours(2 + i64::try_from(d.below(48)).unwrap_or(0));
+                let end =
+                    floor_hour(now) + Duration::hours(2 + i64::try_from(d.below(48)).unwrap_or(0));
                 spec = spec.window(format_time(end - Duration::days(1)), format_time(end));
                 problems.push(expect(end_field, RuleKind::EndInFuture));
             }

@@ -47,8 +47,12 @@ pub fn request_spec(endpoint: Endpoint) -> impl Strategy<Value = RequestSpec> {
 }
 
 /// [`request_spec`] for another `now`.
-pub fn request_spec_at(endpoint: Endpoint, now: OffsetDateTime) -> impl Strategy<Value = RequestSpec> {
-    choices().prop_map(move |list| spec::valid_spec(&mut Choices { list: &list, at: 0 }, endpoint, now))
+pub fn request_spec_at(
+    endpoint: Endpoint,
+    now: OffsetDateTime,
+) -> impl Strategy<Value = RequestSpec> {
+    choices()
+        .prop_map(move |list| spec::valid_spec(&mut Choices { list: &list, at: 0 }, endpoint, now))
 }
 
 /// [`request_spec`] for any endpoint.
@@ -66,8 +70,13 @@ pub fn invalid_request_spec(endpoint: Endpoint) -> impl Strategy<Value = Invalid
 }
 
 /// [`invalid_request_spec`] for another `now`.
-pub fn invalid_request_spec_at(endpoint: Endpoint, now: OffsetDateTime) -> impl Strategy<Value = InvalidSpec> {
-    choices().prop_map(move |list| spec::invalid_spec(&mut Choices { list: &list, at: 0 }, endpoint, now))
+pub fn invalid_request_spec_at(
+    endpoint: Endpoint,
+    now: OffsetDateTime,
+) -> impl Strategy<Value = InvalidSpec> {
+    choices().prop_map(move |list| {
+        spec::invalid_spec(&mut Choices { list: &list, at: 0 }, endpoint, now)
+    })
 }
 
 /// A snowflake post id created `days` days (any fraction of a day) before [`NOW`]: 91 to 1800
@@ -78,7 +87,10 @@ pub fn post_id_aged(days: RangeInclusive<u32>) -> impl Strategy<Value = PostId> 
 
 /// [`post_id_aged`] before another `now`. Ages that would fall before the first snowflake
 /// (2010-11-04) give the first snowflake id.
-pub fn post_id_aged_at(days: RangeInclusive<u32>, now: OffsetDateTime) -> impl Strategy<Value = PostId> {
+pub fn post_id_aged_at(
+    days: RangeInclusive<u32>,
+    now: OffsetDateTime,
+) -> impl Strategy<Value = PostId> {
     let (first, last) = (*days.start(), *days.end());
     let minutes = u64::from(first) * 1440..=u64::from(last) * 1440 + 1439;
     (minutes, 0u32..(1 << 22)).prop_map(move |(m, sequence)| {
