@@ -191,6 +191,18 @@ fn ci() -> Result<(), String> {
             &[&lib.concat()[..], &["--", "-D", "warnings"]].concat(),
         )?;
     }
+    // `sampleAnswer` of the npm package's `xengage/testing`, on the host.
+    run(
+        &cargo,
+        &[
+            "test",
+            "-p",
+            "xengage-wasm",
+            "--features",
+            "testing",
+            "--lib",
+        ],
+    )?;
     // A crate outside the workspace that uses the kit the way a user's does (its own lock,
     // pruned from the workspace's, so it builds offline).
     run(
