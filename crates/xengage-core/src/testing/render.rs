@@ -147,6 +147,8 @@ pub fn served(request: &Request, scenario: &Scenario) -> Answer {
         .filter(|id| scenario.unavailable.contains(id))
         .copied()
         .collect();
+    // One renderer per answer shape; an endpoint of another shape (the v2 post and media
+    // analytics) adds its own here, and `synthesize` and the emulator serve it.
     let body = match request.endpoint().generation() {
         Generation::Enterprise => v1_body(request, scenario, &served, &unavailable),
         Generation::V2 => v2_body(request, scenario, &served, &unavailable),
