@@ -1264,9 +1264,10 @@ fn the_emulator_serves_what_the_synthesizer_writes() {
         let ids: Vec<String> = (0..n).map(|i| posts[(pick + i * 7) % posts.len()].as_str().to_owned()).collect();
         let spec = RequestSpec { post_ids: ids, ..spec };
         let request = spec.validate(NOW, &ValidationOptions::default()).unwrap();
-        let credentials = match request.endpoint().generation() {
-            xengage_core::Generation::Enterprise => emu.credentials().oauth1(0),
-            xengage_core::Generation::V2 => emu.credentials().oauth2(0),
+        let credentials = if request.endpoint().generation() == xengage_core::Generation::V2 {
+            emu.credentials().oauth2(0)
+        } else {
+            emu.credentials().oauth1(0)
         };
         let answer = runtime.block_on(send(&emu, &request, &credentials));
         let scenario = Scenario {
