@@ -46,7 +46,8 @@ pub fn request_spec(endpoint: Endpoint) -> impl Strategy<Value = RequestSpec> {
     request_spec_at(endpoint, NOW)
 }
 
-/// [`request_spec`] for another `now`.
+/// [`request_spec`] for another `now`, from 2014-09-01T01:00Z on (before that, no window is
+/// valid: v1 historical specs leave theirs out, v2 historical ones are invalid).
 pub fn request_spec_at(
     endpoint: Endpoint,
     now: OffsetDateTime,
