@@ -160,9 +160,14 @@ fn window(d: &mut impl Draw, now: OffsetDateTime) -> Option<(String, String)> {
     if room < 1 {
         return None;
     }
+    // Mostly up to three days, one in four up to the 4 weeks allowed.
+    let longest = if d.one_in(4) {
+        limits::MAX_WINDOW_HOURS
+    } else {
+        72
+    };
     let length =
-        1 + i64::try_from(d.below(u64::try_from(room.min(limits::MAX_WINDOW_HOURS)).unwrap_or(1)))
-            .unwrap_or(0);
+        1 + i64::try_from(d.below(u64::try_from(room.min(longest)).unwrap_or(1))).unwrap_or(0);
     let back = i64::try_from(d.below(u64::try_from(room - length + 1).unwrap_or(1))).unwrap_or(0);
     let end = now_hour - Duration::hours(back);
     let start = end - Duration::hours(length);
