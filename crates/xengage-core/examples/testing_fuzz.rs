@@ -13,14 +13,15 @@ use xengage_core::response::{ParseOptions, parse_response};
 use xengage_core::testing::arbitrary::{Arbitrary, Unstructured};
 use xengage_core::testing::{Exchange, mix};
 
-/// The user's code under test: the CSV lines of an answer's rows.
+/// The user's code under test: the CSV lines of an answer's rows, each with its grouping.
 fn to_csv(outcome: &xengage_core::response::Outcome) -> Vec<String> {
     outcome
-        .rows()
-        .map(|r| {
+        .results()
+        .flat_map(|g| g.rows.iter().map(move |r| (g.name.as_str(), r)))
+        .map(|(grouping, r)| {
             let post = r.post_id.map_or(String::new(), |p| p.as_str().to_owned());
             let metric = r.metric.map_or("", |m| m.name());
-            format!("{post},{metric},{},{}", r.bucket.kind(), r.value)
+            format!("{grouping},{post},{metric},{},{}", r.bucket.kind(), r.value)
         })
         .collect()
 }

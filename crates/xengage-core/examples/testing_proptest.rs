@@ -12,10 +12,14 @@ use xengage_core::testing::strategies::{NOW, any_request_spec, seed};
 use xengage_core::testing::synthesize;
 use xengage_core::{PostId, ValidationOptions};
 
-/// The user's code under test: each post's total over every row that names it.
+/// The user's code under test: each post's total over the rows of the first grouping (v1)
+/// or the totals (v2) that name it; each result is a table of its own, summed alone.
 fn totals_per_post(outcome: &Outcome) -> BTreeMap<PostId, u64> {
     let mut totals = BTreeMap::new();
-    for row in outcome.rows() {
+    let Some(result) = outcome.results().next() else {
+        return totals;
+    };
+    for row in &result.rows {
         if let Some(id) = row.post_id {
             let total = totals.entry(id).or_insert(0u64);
             *total = total.saturating_add(row.value);

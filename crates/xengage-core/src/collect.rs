@@ -59,7 +59,10 @@ use crate::pace::{
 };
 use crate::plan::Plan;
 use crate::request::Request;
-use crate::response::{Ledger, Outcome, ParseOptions, RateLimit, ResponseError, parse_response};
+use crate::response::{
+    FailureKind, Ledger, Outcome, ParseOptions, PostFailure, RateLimit, ResponseError,
+    parse_response,
+};
 
 /// Options of a collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +121,29 @@ pub enum Action {
     Done,
 }
 
-/// Something that happened, in order.
+/// Something that happened, in order: what a transport's job stream (`xengage-native`'s
+/// `Collection`) yields.
+///
+/// ```
+/// use xengage_core::collect::Event;
+///
+/// /// A line of progress for each event worth one.
+/// fn progress(event: &Event) -> Option<String> {
+///     match event {
+///         Event::BatchDone { index, outcome, .. } => {
+///             Some(format!("batch {index}: {} rows", outcome.row_count()))
+///         }
+///         Event::Retrying { index, failure, after, .. } => {
+///             Some(format!("batch {index}: {failure:?}, retrying in {after:?}"))
+///         }
+///         Event::BatchFailed { index, error, .. } => Some(format!(
+///             "batch {index} failed (status {:?})",
+///             error.as_ref().and_then(|e| e.status())
+///         )),
+///         _ => None, // Sent, BatchNarrowed, and events added later
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -163,7 +188,8 @@ pub enum Event {
         failure: Failure,
         /// Its message.
         message: String,
-        /// The backoff before the retry (a 429 waits for the quota instead).
+        /// How long until the retry may go: the backoff, or for a 429 the wait for the
+        /// quota's window (what a countdown shows).
         after: Duration,
     },
     /// A batch failed for good; its posts are in the ledger as failed.
@@ -534,19 +560,29 @@ impl Collector {
                 if failure != Failure::RateLimited {
                     self.progress.retries += 1;
                 }
+                // A 429 is retried when the pacer's hold ends, not after a backoff: the event
+                // says how long that is.
+                let shown = if failure == Failure::RateLimited {
+                    after.max(self.pacer.wait_from(now))
+                } else {
+                    after
+                };
                 self.events.push_back(Event::Retrying {
                     index: work.index,
                     attempt: flight.attempt,
                     failure,
                     message,
-                    after,
+                    after: shown,
                 });
                 self.queue.push((now.saturating_add(after), work));
             }
             RetryDecision::GiveUp => {
                 let failed = match &error {
                     Some(e) => Ledger::failed(&work.request, e),
-                    None => Ledger::failed_without_answer(&work.request, &message),
+                    None => Ledger::failed_without_answer(
+                        &work.request,
+                        &PostFailure::new(FailureKind::of_failure(failure), message.clone()),
+                    ),
                 };
                 self.ledger.absorb(&failed);
                 self.progress.requests_failed += 1;
@@ -579,22 +615,24 @@ impl Collector {
         self.finish()
     }
 
-    /// Ends the job: the ledger of every post and the statistics. Requests still in flight or
-    /// waiting count as failed (the job was cancelled).
+    /// Ends the job: the ledger of every post and the statistics. Posts of requests still in
+    /// flight or waiting are [`PostStatus::Cancelled`](crate::response::PostStatus::Cancelled)
+    /// unless something else is known about them.
     pub fn finish(mut self) -> Summary {
         let pending: Vec<Work> = std::mem::take(&mut self.in_flight)
             .into_iter()
             .map(|(_, f)| f.work)
             .chain(std::mem::take(&mut self.queue).into_iter().map(|(_, w)| w))
             .collect();
+        let cancelled = PostFailure::cancelled();
         for work in pending {
             self.ledger
-                .absorb(&Ledger::failed_without_answer(&work.request, "cancelled"));
+                .absorb(&Ledger::failed_without_answer(&work.request, &cancelled));
         }
         while self.next_index < self.plan.len() {
             if let Some(request) = self.plan.request(self.next_index) {
                 self.ledger
-                    .absorb(&Ledger::failed_without_answer(&request, "cancelled"));
+                    .absorb(&Ledger::failed_without_answer(&request, &cancelled));
             }
             self.next_index += 1;
         }

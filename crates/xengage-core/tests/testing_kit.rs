@@ -19,7 +19,7 @@ fn valid(spec: &xengage_core::RequestSpec) -> Result<Request, TestCaseError> {
 
 /// Every row of every grouping is found again in the grouping's tree, at its keys.
 fn rows_regroup(outcome: &Outcome) -> Result<(), TestCaseError> {
-    for g in &outcome.groupings {
+    for g in outcome.results() {
         let levels: Vec<Level> = g.tree_levels();
         let tree = g.tree();
         for r in &g.rows {
@@ -57,8 +57,7 @@ fn accounted(request: &Request, outcome: &Outcome) -> Result<(), TestCaseError> 
             continue;
         }
         let split: Vec<_> = outcome
-            .groupings
-            .iter()
+            .results()
             .filter(|g| {
                 g.group_by.contains(&Dimension::TweetId)
                     && g.group_by.contains(&Dimension::EngagementType)

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use wasm_bindgen_test::wasm_bindgen_test;
-use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
+use xengage_core::auth::{Credentials, OAuth1Credentials};
 use xengage_core::collect::{CollectOptions, Event};
 use xengage_core::pace::RetryPolicy;
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::time::OffsetDateTime;
 use xengage_core::{BaseUrls, Endpoint, PreparedRequest, RequestSpec, ValidationOptions};
-use xengage_web::collect::{Target, collect};
+use xengage_web::collect::{Control, Ending, Target, collect, collect_with};
 use xengage_web::{SendError, now_millis, send, sleep};
 
 fn prepared(base: &str) -> PreparedRequest {
@@ -106,12 +106,9 @@ fn oauth1_signing_uses_the_platform_for_nonces_and_time() {
         )
         .unwrap();
     let mut target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
-    target.credentials = Some(Credentials::OAuth1User(OAuth1Credentials {
-        consumer_key: "ck".into(),
-        consumer_secret: Secret::new("cs"),
-        token: Some("at".into()),
-        token_secret: Some(Secret::new("ats")),
-    }));
+    target.credentials = Some(Credentials::OAuth1User(OAuth1Credentials::new(
+        "ck", "cs", "at", "ats",
+    )));
     let header = |p: &PreparedRequest| {
         p.headers
             .get("authorization")
@@ -121,8 +118,8 @@ fn oauth1_signing_uses_the_platform_for_nonces_and_time() {
             .to_owned()
     };
     let (a, b) = (
-        header(&target.prepare(&request)),
-        header(&target.prepare(&request)),
+        header(&target.prepare(&request).unwrap()),
+        header(&target.prepare(&request).unwrap()),
     );
     assert!(a.starts_with("OAuth "), "{a}");
     let nonce = |h: &str| {
@@ -198,4 +195,72 @@ async fn collect_accounts_for_every_post_when_the_server_is_unreachable() {
         .filter(|e| matches!(e, Event::BatchFailed { .. }))
         .count();
     assert_eq!(failed, 2);
+}
+
+/// A plan of two totals batches (300 posts) to `base`.
+fn two_batches() -> Plan {
+    let ids: Vec<String> = (0..300)
+        .map(|i| (1_855_000_000_000_000_000u64 + i).to_string())
+        .collect();
+    Plan::new(
+        &RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids)
+            .metrics(["favorites"]),
+        OffsetDateTime::from_unix_timestamp(1_795_348_800).unwrap(),
+        &ValidationOptions::default(),
+        &PlanOptions::default(),
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_first_attempt_ends_the_job_at_once_with_every_post_failed() {
+    let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
+    let control = Control {
+        abort: None,
+        stop_when_unreachable: true,
+    };
+    let mut sent = 0;
+    let (summary, ending) = collect_with(
+        two_batches(),
+        CollectOptions::default(),
+        &target,
+        control,
+        |e, _| {
+            if matches!(e, Event::Sent { .. }) {
+                sent += 1;
+            }
+        },
+    )
+    .await;
+    assert_eq!(sent, 1, "no retry, no second batch");
+    assert!(matches!(ending, Ending::Unreachable(_)), "{ending:?}");
+    assert_eq!(summary.ledger.counts().failed, 300);
+    assert_eq!(summary.ledger.counts().cancelled, 0);
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_ends_the_job_and_the_ledger_says_cancelled() {
+    let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
+    // Already settled: nothing is sent.
+    let control = Control {
+        abort: Some(js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED)),
+        stop_when_unreachable: false,
+    };
+    let mut sent = 0;
+    let (summary, ending) = collect_with(
+        two_batches(),
+        CollectOptions::default(),
+        &target,
+        control,
+        |e, _| {
+            if matches!(e, Event::Sent { .. }) {
+                sent += 1;
+            }
+        },
+    )
+    .await;
+    assert_eq!(ending, Ending::Aborted);
+    assert!(sent <= 1, "{sent}");
+    assert_eq!(summary.ledger.counts().cancelled, 300);
 }

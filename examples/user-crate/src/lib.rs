@@ -7,10 +7,10 @@ use xengage_core::response::{Bucket, Outcome};
 use xengage_core::time::OffsetDateTime;
 
 /// For each post, the hour with the highest count (the earliest of equal ones), from the rows
-/// of hourly groupings; posts without hourly rows are left out.
+/// of hourly results; posts without hourly rows are left out.
 pub fn busiest_hours(outcome: &Outcome) -> BTreeMap<PostId, (OffsetDateTime, u64)> {
     let mut best: BTreeMap<PostId, (OffsetDateTime, u64)> = BTreeMap::new();
-    for row in outcome.rows() {
+    for row in outcome.results().flat_map(|g| &g.rows) {
         let (Some(post), Bucket::Hour(hour)) = (row.post_id, row.bucket) else {
             continue;
         };

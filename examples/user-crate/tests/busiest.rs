@@ -17,7 +17,7 @@ proptest! {
         for (post, (hour, value)) in xengage_user_example::busiest_hours(&outcome) {
             prop_assert!(request.post_ids().contains(&post));
             prop_assert!(request.covered_window().is_some_and(|w| w.contains(hour)));
-            let hourly = outcome.rows().filter(|r| r.post_id == Some(post) && matches!(r.bucket, Bucket::Hour(_)));
+            let hourly = outcome.results().flat_map(|g| &g.rows).filter(|r| r.post_id == Some(post) && matches!(r.bucket, Bucket::Hour(_)));
             prop_assert_eq!(hourly.map(|r| r.value).max(), Some(value));
         }
     }

@@ -29,7 +29,7 @@ test('sampleAnswer gives the answer the API would send, the same for the same se
     }
     served++;
     const outcome = parseResponse(spec, answer, { now });
-    const byPost = Object.fromEntries(outcome.ledger.map((e) => [e.post_id, e.status]));
+    const byPost = Object.fromEntries(outcome.ledger.map((e) => [e.postId, e.status]));
     for (const id of spec.postIds) {
       assert.ok(byPost[id] && byPost[id] !== 'pending', `seed ${seed}: post ${id} is ${byPost[id]}`);
     }

@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
-use xengage_core::pace::PacingOptions;
 use xengage_core::response::{Bucket, Outcome, PostStatus};
 use xengage_core::{Endpoint, Metric, PostId, RequestSpec};
 use xengage_emulator::{Clock, Emulator, EmulatorConfig, PostState};
-use xengage_native::{Client, ClientOptions};
+use xengage_native::Client;
 
 use crate::Outcome as ExitOutcome;
 use crate::error::CliError;
@@ -61,14 +60,19 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
     })
     .await
     .map_err(CliError::Serve)?;
-    let mut options = ClientOptions::at(&emulator.url()).map_err(err)?;
-    options.now = Some(NOW);
-    options.pacing = PacingOptions {
-        window: Duration::from_secs(1),
-        ..PacingOptions::default()
-    };
-    let oauth1 = Client::new(emulator.credentials().oauth1(0), options.clone()).map_err(err)?;
-    let oauth2 = Client::new(emulator.credentials().oauth2(0), options).map_err(err)?;
+    let builder = Client::builder()
+        .base_url(&emulator.url())
+        .now(NOW)
+        .quota_window(Duration::from_secs(1));
+    let oauth1 = builder
+        .clone()
+        .credentials(emulator.credentials().oauth1(0))
+        .build()
+        .map_err(err)?;
+    let oauth2 = builder
+        .credentials(emulator.credentials().oauth2(0))
+        .build()
+        .map_err(err)?;
     // Mostly public posts, and one deleted and one protected if the world has them, so the
     // ledger has something to say.
     let world = emulator.world();
@@ -159,7 +163,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         out,
         "\nImpressions per day, all posts together (POST /insights/engagement/historical)"
     );
-    for r in daily.outcome.rows() {
+    for r in &daily.outcome.groupings[0].rows {
         if let Bucket::Day(d) = r.bucket {
             let _ = writeln!(out, "  {d}  {:>9}", r.value);
         }
@@ -176,8 +180,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         .await
         .map_err(err)?;
     let sum = |o: &Outcome, grouping: Option<&str>, m: Metric| -> u64 {
-        o.groupings
-            .iter()
+        o.results()
             .filter(|g| grouping.is_none_or(|n| g.name == n))
             .flat_map(|g| &g.rows)
             .filter(|r| r.metric == Some(m))
@@ -273,7 +276,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
 
 fn table_of_totals(out: &mut String, asked: &[PostId], outcome: &Outcome, metrics: &[Metric]) {
     let mut values: BTreeMap<(PostId, Metric), u64> = BTreeMap::new();
-    for r in outcome.rows() {
+    for r in outcome.results().flat_map(|g| &g.rows) {
         if let (Some(p), Some(m)) = (r.post_id, r.metric) {
             values.insert((p, m), r.value);
         }
@@ -306,7 +309,7 @@ const BLOCKS: [&str; 8] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉", "█
 
 fn chart(out: &mut String, outcome: &Outcome) {
     let mut per_hour: BTreeMap<OffsetDateTime, (u64, u64)> = BTreeMap::new();
-    for r in outcome.rows() {
+    for r in &outcome.groupings[0].rows {
         if let Bucket::Hour(t) = r.bucket {
             let e = per_hour.entry(t).or_default();
             match r.metric {

@@ -99,10 +99,7 @@ fn secrets_of(credentials: &Credentials) -> Vec<Secret> {
     let all = match credentials {
         Credentials::AppOnly { bearer_token } => vec![bearer_token.clone()],
         Credentials::OAuth2User { access_token } => vec![access_token.clone()],
-        Credentials::OAuth1User(c) => [Some(c.consumer_secret.clone()), c.token_secret.clone()]
-            .into_iter()
-            .flatten()
-            .collect(),
+        Credentials::OAuth1User(c) => vec![c.consumer_secret.clone(), c.token_secret.clone()],
     };
     all.into_iter()
         .filter(|s| s.expose_secret().len() >= SHORTEST_SECRET)
@@ -367,7 +364,11 @@ async fn forward(
             }
             r
         }
-        Err(e) => json_error(uri, StatusCode::BAD_GATEWAY, &[format!("upstream: {e}")]),
+        Err(e) => json_error(
+            uri,
+            StatusCode::BAD_GATEWAY,
+            &[format!("upstream: {}", crate::error::chain(&e))],
+        ),
     }
 }
 

@@ -132,11 +132,11 @@ impl Expected {
     }
 }
 
-/// Whether two outcomes hold the same rows per grouping (in any order) and the same ledger.
+/// Whether two outcomes hold the same rows per grouping and totals (in any order) and the
+/// same ledger.
 pub fn same_rows(a: &Outcome, b: &Outcome) -> bool {
     let sorted = |o: &Outcome| -> Vec<(String, Vec<String>)> {
-        o.groupings
-            .iter()
+        o.results()
             .map(|g| {
                 let mut rows: Vec<String> = g.rows.iter().map(|r| format!("{r:?}")).collect();
                 rows.sort();
