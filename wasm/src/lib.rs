@@ -29,6 +29,8 @@ mod client;
 pub mod outcome;
 #[cfg(feature = "client")]
 pub mod sign;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(feature = "client")]
 pub use client::ClientConfig;
@@ -369,7 +371,7 @@ pub(crate) fn to_js_error(f: &Failure) -> JsValue {
     XengageError::new(f.code, &f.message, problems, details).into()
 }
 
-fn to_json_text(value: &JsValue) -> Result<String, JsValue> {
+pub(crate) fn to_json_text(value: &JsValue) -> Result<String, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(String::new());
     }

@@ -180,6 +180,41 @@ fn ci() -> Result<(), String> {
         .concat(),
     )?;
     run(&cargo, &[&["test"][..], &serde_json_reader].concat())?;
+    // The core's library as users build it by default: no testing kit (no proptest, no
+    // arbitrary), and with the answer synthesizer alone, as the emulator and the wasm use it.
+    for features in [
+        &["--no-default-features"][..],
+        &["--features", "synthesize"],
+    ] {
+        let lib = [&["clippy", "-p", "xengage-core", "--lib"][..], features];
+        run(
+            &cargo,
+            &[&lib.concat()[..], &["--", "-D", "warnings"]].concat(),
+        )?;
+    }
+    // `sampleAnswer` of the npm package's `xengage/testing`, on the host.
+    run(
+        &cargo,
+        &[
+            "test",
+            "-p",
+            "xengage-wasm",
+            "--features",
+            "testing",
+            "--lib",
+        ],
+    )?;
+    // A crate outside the workspace that uses the kit the way a user's does (its own lock,
+    // pruned from the workspace's, so it builds offline).
+    run(
+        &cargo,
+        &[
+            "test",
+            "--locked",
+            "--manifest-path",
+            "examples/user-crate/Cargo.toml",
+        ],
+    )?;
     fuzz::fuzz(&["--seconds".to_owned(), FUZZ_SMOKE_SECONDS.to_owned()])?;
     wasm::ci_wasm()?;
     eprintln!("\nxtask ci: all steps passed");

@@ -201,7 +201,57 @@ pub(crate) fn wasm() -> Result<(), String> {
         "xtask wasm: {} lists the licenses of {crates} crates",
         notices.display()
     );
+    testing_wasm(&root)?;
     print_sizes()
+}
+
+/// The wasm of `xengage/testing` (`sampleAnswer`): the lean module with the `testing` feature,
+/// into `dist/testing/`, apart from the main entry's modules, whose sizes it leaves unchanged.
+fn testing_wasm(root: &Path) -> Result<(), String> {
+    let build = [
+        "build",
+        "--profile",
+        "wasm",
+        "--target",
+        TARGET,
+        "-p",
+        "xengage-wasm",
+    ];
+    let features = ["--no-default-features", "--features", "testing"];
+    run(&cargo(), &[&build[..], &features].concat())?;
+    let input: PathBuf = target_dir().join(format!("{TARGET}/wasm/xengage_wasm.wasm"));
+    let out_dir = root.join(NPM_DIR).join("dist/testing");
+    run(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            "xengage_wasm",
+            "--out-dir",
+            &out_dir.to_string_lossy(),
+            &input.to_string_lossy(),
+        ],
+    )?;
+    // The glue imports the errors module one folder up, as the main entry's does; it is two.
+    let glue = out_dir.join("xengage_wasm.js");
+    let text = std::fs::read_to_string(&glue).map_err(|e| format!("{}: {e}", glue.display()))?;
+    let fixed = text.replace("from '../errors.js'", "from '../../errors.js'");
+    if fixed == text {
+        return Err(format!(
+            "{}: no import of ../errors.js to move",
+            glue.display()
+        ));
+    }
+    std::fs::write(&glue, fixed).map_err(|e| format!("{}: {e}", glue.display()))?;
+    let bytes = std::fs::read(out_dir.join("xengage_wasm_bg.wasm")).map_err(|e| e.to_string())?;
+    println!(
+        "xtask wasm: dist/testing/xengage_wasm_bg.wasm (xengage/testing) {} bytes raw, {} gzipped",
+        bytes.len(),
+        gzipped_len(&bytes)?
+    );
+    Ok(())
 }
 
 /// The wasm and npm steps of `cargo xtask ci`: clippy for wasm32, the package build, Node tests
@@ -218,6 +268,8 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
             "xengage-wasm",
             "-p",
             "xengage-web",
+            "--features",
+            "xengage-wasm/testing",
             "--all-targets",
             "--",
             "-D",

@@ -24,7 +24,7 @@ writeFileSync(
 );
 sh('npm', ['install', '--no-audit', '--no-fund', '--offline', join(work, tarball)], consumer);
 
-sh('node', ['--test', '--test-reporter=spec', 'node.test.mjs', 'transport-parity.test.mjs'], consumer);
+sh('node', ['--test', '--test-reporter=spec', 'node.test.mjs', 'transport-parity.test.mjs', 'testing.test.mjs'], consumer);
 sh(join(pkg, 'node_modules/.bin/tsc'), ['--noEmit', '-p', 'tsconfig.json'], consumer);
 process.env.XENGAGE_CONSUMER = consumer;
 sh('node', ['--test', '--test-reporter=spec', join(pkg, 'test/chromium.test.mjs')], pkg);

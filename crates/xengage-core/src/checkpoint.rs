@@ -463,7 +463,11 @@ impl SavedAnswer {
         let meta = RecordMeta {
             index,
             post_ids: request.post_ids().to_vec(),
-            media_keys: request.media_keys().iter().map(ToString::to_string).collect(),
+            media_keys: request
+                .media_keys()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             metrics: request.metrics().to_vec(),
             window: request
                 .window()
@@ -500,18 +504,16 @@ impl SavedAnswer {
             metrics: meta.metrics,
             window,
             status: meta.status,
-            rate_limit: meta
-                .rate_limit
-                .map(|[limit, remaining]| RateLimit {
-                    limit,
-                    remaining,
-                    reset: meta.rate_limit_reset,
-                    quota: if meta.rate_limit_window {
-                        QuotaKind::Window
-                    } else {
-                        QuotaKind::PerMinute
-                    },
-                }),
+            rate_limit: meta.rate_limit.map(|[limit, remaining]| RateLimit {
+                limit,
+                remaining,
+                reset: meta.rate_limit_reset,
+                quota: if meta.rate_limit_window {
+                    QuotaKind::Window
+                } else {
+                    QuotaKind::PerMinute
+                },
+            }),
             body: body.to_vec(),
         })
     }

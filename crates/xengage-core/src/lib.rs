@@ -63,6 +63,61 @@
 //!   `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64, portable code elsewhere. To
 //!   build without it: `xengage-core = { version = "...", default-features = false }`, and
 //!   the same on `xengage-native`, whose default `sonic` feature turns this one on.
+//! - `testing` (off): the testing kit, module `testing` (see below). Adds proptest and arbitrary
+//!   as dependencies; turn it on in `[dev-dependencies]` only.
+//! - `synthesize` (off): the kit's answer synthesizer and hostile answers alone, without
+//!   proptest and arbitrary (the emulator and the npm package's `xengage/testing` use it).
+//!
+//! # Testing code that uses xengage
+//!
+//! The `testing` feature gives your tests what this crate's own tests use: proptest
+//! strategies of every request the API takes (`testing::strategies`), the answer the API would
+//! send to any of them (`testing::synthesize`: both generations, grouping trees at any depth,
+//! counts as strings or numbers, unavailable and unsupported posts, partial errors, refusals,
+//! quota headers; a function of a seed), and broken answers with the error each must give
+//! (`testing::hostile`). proptest and arbitrary come re-exported, so one line is enough:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! xengage-core = { version = "0.1", features = ["testing"] }
+//! ```
+//!
+//! A property test of your own code over every shape of answer (this crate's
+//! `examples/testing_proptest.rs`, and a whole crate in `examples/user-crate/`):
+//!
+//! ```ignore
+//! use xengage_core::response::{parse_response, ParseOptions};
+//! use xengage_core::testing::proptest::prelude::*;
+//! use xengage_core::testing::strategies::{any_request_spec, seed, NOW};
+//! use xengage_core::{testing, ValidationOptions};
+//!
+//! proptest! {
+//!     #[test]
+//!     fn my_dashboard_takes_every_answer(spec in any_request_spec(), seed in seed()) {
+//!         let request = spec.validate(NOW, &ValidationOptions::default()).unwrap();
+//!         let answer = testing::synthesize(&request, seed);
+//!         let parsed = parse_response(&request, answer.status, &answer.headers, &answer.body, &ParseOptions::default());
+//!         my_dashboard::update(&request, parsed); // your code: must not panic, must account for every post
+//!     }
+//! }
+//! ```
+//!
+//! A cargo-fuzz target (`examples/testing_fuzz.rs` is the same as a plain function): an
+//! `testing::Exchange` is a valid request with an answer, true or hostile, and what
+//! parsing it must give.
+//!
+//! ```ignore
+//! #![no_main]
+//! use xengage_core::response::{parse_response, ParseOptions};
+//! use xengage_core::testing::Exchange;
+//!
+//! libfuzzer_sys::fuzz_target!(|exchange: Exchange| {
+//!     let a = &exchange.answer;
+//!     let parsed = parse_response(&exchange.request, a.status, &a.headers, &a.body, &ParseOptions::default());
+//!     assert!(exchange.expected.matches(&parsed));
+//!     my_loader::load(parsed); // your code
+//! });
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -82,6 +137,8 @@ pub mod plan;
 mod problem;
 mod request;
 pub mod response;
+#[cfg(feature = "synthesize")]
+pub mod testing;
 pub mod window;
 
 pub use build::{

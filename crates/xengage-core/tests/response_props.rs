@@ -18,12 +18,9 @@ const NOW: OffsetDateTime = datetime!(2026-11-22 12:00 UTC);
 const POSTS: [&str; 3] = ["1990000000000000001", "1990000000000000002", "17"];
 const METRICS: [Metric; 3] = [Metric::Impressions, Metric::Favorites, Metric::UrlClicks];
 
+/// Any grouping of a historical request, from the testing kit.
 fn grouping() -> impl Strategy<Value = Vec<Dimension>> {
-    let three = proptest::sample::subsequence(Dimension::ALL.to_vec(), 1..=3).prop_shuffle();
-    prop_oneof![
-        4 => three,
-        1 => proptest::sample::select(xengage_core::FOUR_DIMENSION_ORDERS.map(|o| o.to_vec()).to_vec()),
-    ]
+    xengage_core::testing::strategies::grouping_dimensions(Endpoint::Historical)
 }
 
 /// One count: post, metric, day (0..3 from 2026-11-01), hour, value, and whether it is sent as a

@@ -610,13 +610,26 @@ fn a_bad_hourly_count_names_its_day_and_hour() {
         )),
         "{cut}"
     );
-    let escaped = at(r#"{"0\u0037":"1","07":"x"}"#);
+    let escaped = at(r#"{"0\u0036":"1","07":"x"}"#);
     assert_eq!(
         escaped,
         format!(
             "malformed answer (status 200) at {path}.07: \"x\" is not a count (a non-negative whole number)"
         )
     );
+    // An hour written twice would be counted twice: refused, however it is spelled.
+    for twice in [
+        r#"{"07":"1","07":"2"}"#,
+        r#"{"0\u0037":"1","07":"2"}"#,
+        r#"{"7":"1","07":"2"}"#,
+    ] {
+        assert_eq!(
+            at(twice),
+            format!(
+                "malformed answer (status 200) at {path}.07: key \"07\" appears twice in the same object"
+            )
+        );
+    }
 }
 
 #[test]

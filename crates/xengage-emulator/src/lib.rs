@@ -31,6 +31,10 @@
 //! groupings (the core's default grouping is not the API's), a historical start without an end,
 //! and more v2 `tweet_ids` than the endpoint takes, counted as given (repeats included).
 //!
+//! Its answers are rendered by the core's answer synthesizer (`xengage_core::testing`, feature
+//! `synthesize`) from its world: the counts of [`World::counts`], deleted posts unavailable, so
+//! the emulator and `xengage_core::testing::synthesize` cannot drift apart.
+//!
 //! Errors come in each generation's documented shape: v1 lists strings
 //! (`{"errors": ["..."]}`), v2 lists RFC 7807 problem details
 //! (`{"errors": [{"title": "...", "type": "...", "detail": "...", "status": 403}]}`), the

@@ -30,7 +30,8 @@ use xengage_core::{
 use crate::strict;
 use crate::world::{PostState, World, mix};
 use crate::{
-    BodyCount, DeletedPosts, EmulatorConfig, EmulatorCredentials, FaultKind, HourWithoutDay, Stats, lock,
+    BodyCount, DeletedPosts, EmulatorConfig, EmulatorCredentials, FaultKind, HourWithoutDay, Stats,
+    lock,
 };
 
 /// The message of the API's 406 to a v1 request that does not accept gzip.

@@ -4,16 +4,12 @@
 
 use time::{Duration, OffsetDateTime, UtcOffset};
 use xengage_core::facts::limits::SNOWFLAKE_EPOCH_MS;
-use xengage_core::window::{TimeWindow, floor_hour};
+use xengage_core::testing::Counts;
+use xengage_core::window::TimeWindow;
 use xengage_core::{MediaKey, Metric, PostId};
 
-/// A 64-bit mix (splitmix64's finalizer): fast, and good enough to make counts look random.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+/// The one hash of the world, shared with the core's answer synthesizer.
+pub(crate) use xengage_core::testing::mix;
 
 /// What happened to a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -43,29 +39,12 @@ pub struct Post {
 /// The world of one emulator.
 #[derive(Debug, Clone)]
 pub struct World {
-    seed: u64,
+    counts: Counts,
     posts: Vec<Post>,
     index: std::collections::HashMap<PostId, usize>,
     /// The media of posts that have one, both ways.
     media: std::collections::HashMap<PostId, MediaKey>,
     media_posts: std::collections::HashMap<MediaKey, PostId>,
-}
-
-/// The share of an hour's count per 2-bit field: each hour of a day takes 0..=3 units from one
-/// 64-bit hash of (post, metric, day), so a day's sum is two popcounts.
-const FIELDS: u64 = 0x0000_5555_5555_5555;
-
-fn weight(metric: Metric) -> u64 {
-    match metric {
-        Metric::Impressions => 40,
-        Metric::Engagements | Metric::MediaViews | Metric::VideoViews => 6,
-        Metric::Favorites | Metric::DetailExpands => 2,
-        _ => 1,
-    }
-}
-
-fn metric_salt(metric: Metric) -> u64 {
-    Metric::all().position(|m| m == metric).unwrap_or(0) as u64
 }
 
 impl World {
@@ -125,7 +104,7 @@ impl World {
             }
         }
         World {
-            seed,
+            counts: Counts::new(seed),
             posts,
             index,
             media,
@@ -179,75 +158,43 @@ impl World {
             .collect()
     }
 
-    fn day_hash(&self, id: &PostId, metric: Metric, day: i64) -> u64 {
-        let post = id.as_u64().unwrap_or(0);
-        mix(self.seed
-            ^ mix(post ^ mix(metric_salt(metric) ^ mix(u64::from_ne_bytes(day.to_ne_bytes())))))
+    /// The counts of every post, metric and hour: those of the answer synthesizer for the
+    /// world's seed.
+    pub fn counts(&self) -> Counts {
+        self.counts
     }
 
     /// The count of `metric` for `id` in the hour starting at `hour` (floored): zero before the
-    /// post existed.
+    /// post existed, and for a post not in the world.
     pub fn hourly_count(&self, id: &PostId, metric: Metric, hour: OffsetDateTime) -> u64 {
-        let hour = floor_hour(hour);
-        let Some(post) = self.post(id) else { return 0 };
-        if hour < floor_hour(post.created_at) {
+        if self.post(id).is_none() {
             return 0;
         }
-        let hours = hour.unix_timestamp().div_euclid(3600);
-        let (day, h) = (hours.div_euclid(24), hours.rem_euclid(24));
-        let field = (self.day_hash(id, metric, day) >> (2 * h)) & 3;
-        field * weight(metric)
-    }
-
-    /// The sum of hours `[start, end)` of one day (`start`, `end` in `0..=24`).
-    fn day_sum(&self, id: &PostId, metric: Metric, day: i64, start: i64, end: i64) -> u64 {
-        if end <= start {
-            return 0;
-        }
-        // The 2-bit fields of hours [start, end).
-        let below = |n: i64| -> u64 { (1u64 << (2 * n.clamp(0, 24))) - 1 };
-        let hash = self.day_hash(id, metric, day) & below(end) & !below(start);
-        let units = u64::from((hash & FIELDS).count_ones())
-            + 2 * u64::from((hash >> 1 & FIELDS).count_ones());
-        units * weight(metric)
+        self.counts.hourly(id, metric, hour)
     }
 
     /// The sum of `metric` for `id` over `window` (hours before the post existed count zero).
     pub fn sum(&self, id: &PostId, metric: Metric, window: TimeWindow) -> u64 {
-        let Some(post) = self.post(id) else { return 0 };
-        let first = floor_hour(post.created_at).max(window.start());
-        if first >= window.end() {
+        if self.post(id).is_none() {
             return 0;
         }
-        let from = first.unix_timestamp().div_euclid(3600);
-        let to = window.end().unix_timestamp().div_euclid(3600);
-        let mut total = 0u64;
-        let mut h = from;
-        while h < to {
-            let day = h.div_euclid(24);
-            let start = h.rem_euclid(24);
-            let end = (to - day * 24).min(24);
-            total += self.day_sum(id, metric, day, start, end);
-            h = (day + 1) * 24;
-        }
-        total
+        self.counts.sum(id, metric, window)
     }
 
     /// The lifetime total of `metric` for `id` at `now`: every hour since creation up to and
     /// including the hour `now` is in.
     pub fn lifetime(&self, id: &PostId, metric: Metric, now: OffsetDateTime) -> u64 {
-        let end = floor_hour(now) + Duration::HOUR;
-        match self.post(id) {
-            Some(p) => TimeWindow::new(floor_hour(p.created_at), end)
-                .map_or(0, |w| self.sum(id, metric, w)),
-            None => 0,
+        if self.post(id).is_none() {
+            return 0;
         }
+        self.counts.lifetime(id, metric, now)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
+    use xengage_core::window::floor_hour;
 
     use super::*;
 

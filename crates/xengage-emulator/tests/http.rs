@@ -1342,3 +1342,67 @@ async fn requests_are_counted_per_body_and_a_scheduled_401_refuses_the_token() {
     counts.sort_unstable();
     assert_eq!(counts, [(2, 1), (2, 1)]);
 }
+
+/// The emulator serves what the core's answer synthesizer writes for its world: for requests
+/// of every endpoint and shape (the kit's strategies, posts of the world, deleted ones
+/// included), the body is byte for byte [`testing::served`] with the world's counts, its
+/// deleted posts unavailable and its share of counts as numbers.
+#[test]
+fn the_emulator_serves_what_the_synthesizer_writes() {
+    use proptest::prelude::*;
+    use xengage_core::testing::{self, Scenario, strategies};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let emu = runtime.block_on(start(EmulatorConfig {
+        numbers_as_json_numbers: 0.5,
+        ..EmulatorConfig::default()
+    }));
+    let world = emu.world();
+    // Account 0's posts the API answers with 200: public and deleted (protected ones are
+    // refused with a 400, forbidden ones with a 403).
+    let posts: Vec<PostId> = world
+        .posts()
+        .iter()
+        .filter(|p| p.owner == 0 && p.state != PostState::Protected)
+        .map(|p| p.id)
+        .collect();
+    let deleted: Vec<PostId> = world
+        .posts()
+        .iter()
+        .filter(|p| p.state == PostState::Deleted)
+        .map(|p| p.id)
+        .collect();
+    let config = ProptestConfig {
+        cases: 150,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    let endpoints = proptest::sample::select(testing::ENDPOINTS.to_vec());
+    let specs = endpoints.prop_flat_map(|e| strategies::request_spec_at(e, NOW));
+    proptest!(config, |(spec in specs, pick in any::<usize>())| {
+        let n = spec.post_ids.len().min(posts.len());
+        let ids: Vec<String> = (0..n).map(|i| posts[(pick + i * 7) % posts.len()].as_str().to_owned()).collect();
+        let spec = RequestSpec { post_ids: ids, ..spec };
+        let request = spec.validate(NOW, &ValidationOptions::default()).unwrap();
+        let credentials = if request.endpoint().generation() == xengage_core::Generation::V2 {
+            emu.credentials().oauth2(0)
+        } else {
+            emu.credentials().oauth1(0)
+        };
+        let answer = runtime.block_on(send(&emu, &request, &credentials));
+        let scenario = Scenario {
+            counts: world.counts(),
+            unavailable: deleted.clone(),
+            numbers_as_json_numbers: 0.5,
+            quota: None,
+        };
+        let expected = testing::served(&request, &scenario);
+        prop_assert_eq!(answer.status, expected.status);
+        prop_assert_eq!(
+            String::from_utf8_lossy(&answer.body),
+            String::from_utf8_lossy(&expected.body)
+        );
+        prop_assert_eq!(answer.headers.get("content-type"), expected.headers.get("content-type"));
+    });
+    runtime.block_on(emu.shutdown());
+}

@@ -254,6 +254,12 @@ pub enum MalformedKind {
         /// The dimensions it could have been.
         expected: String,
     },
+    /// A key written twice in one object of a grouping: its value would be counted twice, or
+    /// one of the two lost.
+    DuplicateKey {
+        /// The key.
+        key: String,
+    },
     /// A required field is missing.
     MissingField {
         /// The field.
@@ -281,6 +287,9 @@ impl std::fmt::Display for MalformedKind {
             }
             MalformedKind::UnexpectedKey { key, expected } => {
                 write!(f, "key {key:?} is not {expected}")
+            }
+            MalformedKind::DuplicateKey { key } => {
+                write!(f, "key {key:?} appears twice in the same object")
             }
             MalformedKind::MissingField { field } => write!(f, "missing field `{field}`"),
             MalformedKind::BadTime { found } => write!(f, "{found:?} is not an RFC 3339 time"),

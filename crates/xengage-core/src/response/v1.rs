@@ -164,16 +164,25 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let ctx = self.0;
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key_seed(CowStr)? {
             ctx.path.push(key.clone());
+            once(ctx, &mut seen, &key)?;
             match key.as_ref() {
                 "start" | "end" => {
-                    let text = map.next_value_seed(CowStr).map_err(|_| {
-                        ctx.fail::<A::Error>(MalformedKind::UnexpectedType {
-                            expected: "an RFC 3339 time".into(),
-                            found: "another type".into(),
-                        })
-                    })?;
+                    let mut wrong = false;
+                    let text = map
+                        .next_value_seed(TimeText { wrong: &mut wrong })
+                        .map_err(|e| {
+                            // A string cut short is not JSON, which the reader reports itself.
+                            if !wrong {
+                                return e;
+                            }
+                            ctx.fail::<A::Error>(MalformedKind::UnexpectedType {
+                                expected: "an RFC 3339 time".into(),
+                                found: "another type".into(),
+                            })
+                        })?;
                     let Some(t) = crate::window::parse_rfc3339(&text) else {
                         return Err(ctx.fail(MalformedKind::BadTime {
                             found: text.into_owned(),
@@ -301,6 +310,63 @@ fn unexpected(expected: &str, found: &str) -> MalformedKind {
     }
 }
 
+/// The text of `start` or `end`; `wrong` is set when the value is JSON of another type (as
+/// opposed to JSON that does not read).
+struct TimeText<'a> {
+    wrong: &'a mut bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TimeText<'_> {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl TimeText<'_> {
+    fn other<E: de::Error, T>(self) -> Result<T, E> {
+        *self.wrong = true;
+        Err(E::custom("not a string"))
+    }
+}
+
+impl<'de> Visitor<'de> for TimeText<'_> {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 time")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+    fn visit_u64<E: de::Error>(self, _v: u64) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_i64<E: de::Error>(self, _v: i64) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_f64<E: de::Error>(self, _v: f64) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_bool<E: de::Error>(self, _v: bool) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.other()
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<Self::Value, A::Error> {
+        self.other()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<Self::Value, A::Error> {
+        self.other()
+    }
+}
+
 /// One nesting level of grouping `g`.
 struct LevelSeed<'a, 'de, 'r> {
     ctx: &'a mut Ctx<'de, 'r>,
@@ -373,7 +439,9 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
         }
         // The levels of a row completed here.
         let levels = last.map(|d| prefix.with_level(Level::from(d)));
+        let mut seen = Vec::new();
         while let Some(key) = map.next_key_seed(CowStr)? {
+            once_at(ctx, &mut seen, &key)?;
             let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
                 Some(Read::Hour(h)) => Some(Row {
                     bucket: Prefix {
@@ -456,11 +524,21 @@ fn read_hours<'de, A: MapAccess<'de>>(
 ) -> Result<(), A::Error> {
     let hours = hour_buckets(day);
     let levels = prefix.with_level(Level::Hour);
+    // The hours read so far, one bit each; other keys, as written.
+    let (mut hours_seen, mut seen) = (0u32, Vec::new());
     while let Some(key) = map.next_key_seed(CowStr)? {
-        let Some(bucket) = parse_hour(&key).and_then(|h| hours.get(usize::from(h))) else {
+        let hour = parse_hour(&key).filter(|h| usize::from(*h) < hours.len());
+        let Some(bucket) = hour.and_then(|h| hours.get(usize::from(h))) else {
+            once_at(ctx, &mut seen, &key)?;
             read_key(ctx, g, prefix, expected, map, key)?;
             continue;
         };
+        let bit = 1u32 << hour.unwrap_or(0);
+        if hours_seen & bit != 0 {
+            // The same hour written twice (`"07"` twice, or `"7"` and `"07"`).
+            once_at(ctx, &mut vec![key.clone()], &key)?;
+        }
+        hours_seen |= bit;
         let value = read_count(ctx, map, key)?;
         let grouping = &mut ctx.outcome.groupings[g];
         note_levels(grouping, levels);
@@ -471,6 +549,36 @@ fn read_hours<'de, A: MapAccess<'de>>(
         });
     }
     Ok(())
+}
+
+/// Refuses a key met before in the same object (`seen`, the path already ending in it): its
+/// value would be counted twice, or one of the two lost.
+#[allow(clippy::ptr_arg)] // the key is kept as it came, borrowed where the reader lent it
+fn once<'de, E: de::Error>(
+    ctx: &mut Ctx<'de, '_>,
+    seen: &mut Vec<Cow<'de, str>>,
+    key: &Cow<'de, str>,
+) -> Result<(), E> {
+    if seen.contains(key) {
+        return Err(ctx.fail(MalformedKind::DuplicateKey {
+            key: key.clone().into_owned(),
+        }));
+    }
+    seen.push(key.clone());
+    Ok(())
+}
+
+/// [`once`] for a key not yet on the path.
+#[allow(clippy::ptr_arg)] // as `once`
+fn once_at<'de, E: de::Error>(
+    ctx: &mut Ctx<'de, '_>,
+    seen: &mut Vec<Cow<'de, str>>,
+    key: &Cow<'de, str>,
+) -> Result<(), E> {
+    if seen.contains(key) {
+        ctx.path.push(key.clone());
+    }
+    once(ctx, seen, key)
 }
 
 /// Reads one key of a level the general way: the dimension the request says comes next, else

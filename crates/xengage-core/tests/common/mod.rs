@@ -11,9 +11,10 @@ pub const NOW: OffsetDateTime = datetime!(2026-11-22 10:30 UTC);
 /// A snowflake id created `days` days before [`NOW`].
 pub fn id_aged_days(days: i64) -> String {
     let created = NOW - time::Duration::days(days);
-    let ms = i64::try_from(created.unix_timestamp_nanos() / 1_000_000).unwrap();
-    let id = u64::try_from(ms - 1_288_834_974_657).unwrap() << 22;
-    id.to_string()
+    xengage_core::testing::post_id_created_at(created, 0)
+        .unwrap()
+        .as_str()
+        .to_owned()
 }
 
 /// A fresh post (one day old).

@@ -1,0 +1,52 @@
+// 'xengage/testing' as a user's unit tests meet it: sample answers parse with the main entry,
+// are a function of the seed, and serve a mocked fetch.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseResponse, XengageError } from 'xengage';
+import { sampleAnswer, XengageError as TestingError } from 'xengage/testing';
+
+const now = '2026-11-22T12:00:00Z';
+const spec = {
+  endpoint: '28hr',
+  postIds: ['1990000000000000001', '1990000000000000002'],
+  metrics: ['impressions', 'favorites'],
+  groupings: [{ name: 'hourly', groupBy: ['tweet.id', 'engagement.type', 'engagement.day', 'engagement.hour'] }],
+};
+
+test('sampleAnswer gives the answer the API would send, the same for the same seed', () => {
+  const a = sampleAnswer(spec, 7, { now });
+  assert.deepEqual(sampleAnswer(spec, 7, { now }), a);
+  assert.equal(typeof a.status, 'number');
+  assert.equal(a.headers['content-type'], 'application/json; charset=utf-8');
+  assert.equal(typeof a.body, 'string');
+  JSON.parse(a.body);
+  let served = 0;
+  for (let seed = 0; seed < 40; seed++) {
+    const answer = sampleAnswer(spec, seed, { now });
+    if (answer.status !== 200) {
+      assert.throws(() => parseResponse(spec, answer, { now }), XengageError);
+      continue;
+    }
+    served++;
+    const outcome = parseResponse(spec, answer, { now });
+    const byPost = Object.fromEntries(outcome.ledger.map((e) => [e.postId, e.status]));
+    for (const id of spec.postIds) {
+      assert.ok(byPost[id] && byPost[id] !== 'pending', `seed ${seed}: post ${id} is ${byPost[id]}`);
+    }
+  }
+  assert.ok(served > 20, `${served} of 40 seeds served`);
+});
+
+test('sampleAnswer serves a mocked fetch', async () => {
+  const answer = sampleAnswer({ endpoint: 'insights-28hr', postIds: ['1990000000000000001'], metrics: ['Impressions'], granularity: 'Hourly' }, 3, { now });
+  const fetch = async () => new Response(answer.body, { status: answer.status, headers: answer.headers });
+  const r = await fetch('https://api.x.com/2/insights/28hr');
+  assert.equal(r.status, answer.status);
+  assert.equal(await r.text(), answer.body);
+});
+
+test('sampleAnswer refuses an invalid spec and a bad seed with XengageError', () => {
+  assert.throws(() => sampleAnswer({ endpoint: 'totals' }, 1, { now }), (e) => e instanceof XengageError && e.code === 'invalid_request');
+  assert.throws(() => sampleAnswer(spec, -1, { now }), (e) => e instanceof TestingError && e.code === 'invalid_options');
+  assert.throws(() => sampleAnswer(spec, 1.5, { now }), XengageError);
+});
