@@ -220,11 +220,10 @@ fn base_urls(options: &JsOptions) -> Result<BaseUrls, Failure> {
 fn validate(spec: &str, options: &JsOptions, clock_ms: f64) -> Result<Request, Failure> {
     let spec = parse_spec(spec)?;
     let now = now_of(options, clock_ms)?;
-    let validation = ValidationOptions {
-        credential: options.credential,
-        enforce_lookback: options.enforce_lookback.unwrap_or(true),
-        ninety_days_on_every_endpoint: options.ninety_days_on_every_endpoint,
-    };
+    let validation = ValidationOptions::default()
+        .credential(options.credential)
+        .enforce_lookback(options.enforce_lookback.unwrap_or(true))
+        .ninety_days_on_every_endpoint(options.ninety_days_on_every_endpoint);
     Ok(spec.validate(now, &validation)?)
 }
 

@@ -194,10 +194,10 @@ impl CredentialArgs {
             Generation::Enterprise => oauth1,
         };
         found.ok_or_else(|| {
-            let needed = match endpoint {
-                Endpoint::Totals => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a, every metric), or X_BEARER_TOKEN (app-only: favorites, retweets, quote_tweets, replies, video_views)",
-                Endpoint::Last28Hours | Endpoint::Historical => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a user context of the posts' owner)",
-                Endpoint::Insights28Hours | Endpoint::InsightsHistorical => "X_USER_TOKEN (an OAuth 2.0 user token), or the four OAuth 1.0a variables",
+            let needed = match endpoint.generation() {
+                Generation::Enterprise if endpoint == Endpoint::Totals => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a, every metric), or X_BEARER_TOKEN (app-only: favorites, retweets, quote_tweets, replies, video_views)",
+                Generation::Enterprise => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a user context of the posts' owner)",
+                Generation::V2 => "X_USER_TOKEN (an OAuth 2.0 user token), or the four OAuth 1.0a variables",
             };
             CliError::Credentials(format!("{endpoint} needs credentials: set {needed}"))
         })

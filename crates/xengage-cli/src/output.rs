@@ -262,7 +262,8 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
             PostStatus::Unavailable => "deleted or protected".to_owned(),
             PostStatus::Forbidden => "not owned by the credential's user".to_owned(),
             PostStatus::Pending => "not answered".to_owned(),
-            PostStatus::Partial | PostStatus::Unsupported | PostStatus::Failed => {
+            // Partial, unsupported, failed (and any later state): what the entry says.
+            _ => {
                 let mut parts = Vec::new();
                 for u in &entry.unsupported {
                     parts.push(format!(

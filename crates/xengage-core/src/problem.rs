@@ -10,6 +10,7 @@ use crate::window::TimeInputError;
 
 /// One thing wrong with a request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Problem {
     /// The field, in the vocabulary of the request body: `tweet_ids[3]`, `engagement_types`,
     /// `groupings.my-name.group_by`, `start`, ...
@@ -26,7 +27,10 @@ fn serialize_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::E
 }
 
 impl Problem {
-    pub(crate) fn new(field: impl Into<String>, value: Option<String>, rule: Rule) -> Problem {
+    /// A problem of `field` (with the offending `value`, where one value is at fault) breaking
+    /// `rule`: for a front end or a server that checks what the core does not and reports it
+    /// the same way.
+    pub fn new(field: impl Into<String>, value: Option<String>, rule: Rule) -> Problem {
         Problem {
             field: field.into(),
             value,

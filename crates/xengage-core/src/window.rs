@@ -126,6 +126,7 @@ pub struct TimeWindow {
 
 /// Why two instants do not make a window.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TimeWindowError {
     /// An end is not after its start.
     #[error("the window's end {end} is not after its start {start}")]

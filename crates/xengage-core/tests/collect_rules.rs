@@ -77,10 +77,7 @@ fn a_post_refused_some_metrics_is_asked_again_for_the_rest() {
         .post_ids([old.clone(), fresh.clone()])
         .metrics(["impressions", "favorites"])
         .grouping("g", ["tweet.id", "engagement.type"]);
-    let options = PlanOptions {
-        separate_by_age: false,
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::default().separate_by_age(false);
     let plan = plan_of(&spec, &options);
     let mut first = true;
     let (summary, events, sent) = run(plan, |request| {
@@ -131,10 +128,7 @@ fn a_post_refused_every_metric_asked_is_not_asked_again() {
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids([old.clone()])
         .metrics(["impressions", "engagements"]);
-    let options = PlanOptions {
-        separate_by_age: false,
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::default().separate_by_age(false);
     let plan = plan_of(&spec, &options);
     let (summary, _, sent) = run(plan, |_| {
         (

@@ -542,10 +542,7 @@ fn answer(
         Err(e) => return refused(vec![e.to_string()]),
     };
     let now = state.config.now.now();
-    let options = ValidationOptions {
-        credential: Some(caller.kind()),
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().credential(Some(caller.kind()));
     let request = match spec.validate(now, &options) {
         Ok(r) if strict.is_empty() => r,
         Ok(_) => return refused(Vec::new()),

@@ -30,21 +30,14 @@ fn http() -> reqwest::Client {
 }
 
 async fn start(config: EmulatorConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        posts_per_account: 80,
-        ..config
-    })
-    .await
-    .unwrap()
+    Emulator::start(config.now(Clock::Fixed(NOW)).posts_per_account(80))
+        .await
+        .unwrap()
 }
 
 #[allow(clippy::needless_pass_by_value)] // reads best at the call sites
 fn validate(spec: RequestSpec) -> Request {
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     spec.validate(NOW, &options).unwrap()
 }
 
@@ -622,11 +615,7 @@ async fn posts_states_age_rules_and_request_rules() {
 
 #[tokio::test]
 async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
-    let emu = start(EmulatorConfig {
-        numbers_as_json_numbers: 1.0,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = start(EmulatorConfig::default().numbers_as_json_numbers(1.0)).await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
             .post_ids(ids(&public(&emu, 0, 80)[..2]))
@@ -742,11 +731,11 @@ fn api_error(request: &Request, a: &Answer) -> xengage_core::response::ApiError 
 
 #[tokio::test]
 async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
-    let emu = start(EmulatorConfig {
-        quota_per_minute: 8,
-        minute: Duration::from_secs(60),
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default()
+            .quota_per_minute(8)
+            .minute(Duration::from_secs(60)),
+    )
     .await;
     let mine = public(&emu, 0, 80);
     let theirs = public(&emu, 1, 80);
@@ -996,18 +985,13 @@ async fn v2_takes_the_documented_spellings_and_counts_ids_as_given() {
 
 #[tokio::test]
 async fn faults_on_v2_paths_answer_v2_problems() {
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: vec![
-                (0, FaultKind::Status500),
-                (1, FaultKind::Status503),
-                (2, FaultKind::RateLimited),
-            ],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(EmulatorConfig::default().faults(
+        Faults::default().rate(0.0).kinds(vec![]).schedule(vec![
+            (0, FaultKind::Status500),
+            (1, FaultKind::Status503),
+            (2, FaultKind::RateLimited),
+        ]),
+    ))
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Insights28Hours)
@@ -1038,11 +1022,11 @@ async fn faults_on_v2_paths_answer_v2_problems() {
 
 #[tokio::test]
 async fn the_quota_is_reported_and_enforced_per_minute() {
-    let emu = start(EmulatorConfig {
-        quota_per_minute: 3,
-        minute: Duration::from_secs(30),
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default()
+            .quota_per_minute(3)
+            .minute(Duration::from_secs(30)),
+    )
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
@@ -1086,14 +1070,10 @@ async fn every_fault_kind_can_be_scheduled() {
         (6, FaultKind::Drop),
         (7, FaultKind::Truncate),
     ];
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule,
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default()
+            .faults(Faults::default().rate(0.0).kinds(vec![]).schedule(schedule)),
+    )
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
@@ -1138,14 +1118,14 @@ async fn every_fault_kind_can_be_scheduled() {
 
 #[tokio::test]
 async fn invalid_json_faults_are_malformed_answers() {
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: vec![(0, FaultKind::InvalidJson)],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default().faults(
+            Faults::default()
+                .rate(0.0)
+                .kinds(vec![])
+                .schedule(vec![(0, FaultKind::InvalidJson)]),
+        ),
+    )
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
@@ -1160,11 +1140,7 @@ async fn invalid_json_faults_are_malformed_answers() {
 
 #[tokio::test]
 async fn cors_is_answered_for_configured_origins_only() {
-    let emu = start(EmulatorConfig {
-        cors_origins: vec!["http://app.test".into()],
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = start(EmulatorConfig::default().cors_origins(vec!["http://app.test".into()])).await;
     let url = format!("{}/insights/engagement/totals", emu.url());
     let preflight = |origin: &'static str| {
         let url = url.clone();

@@ -19,13 +19,13 @@ async fn main() {
     let posts: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5000);
     let now = datetime!(2026-11-22 12:00 UTC);
     let minute = Duration::from_millis(minute_ms);
-    let emulator = Emulator::start(EmulatorConfig {
-        quota_per_minute: quota,
-        minute,
-        now: Clock::Fixed(now),
-        posts_per_account: posts * 21 / 20 + 10,
-        ..EmulatorConfig::default()
-    })
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .quota_per_minute(quota)
+            .minute(minute)
+            .now(Clock::Fixed(now))
+            .posts_per_account(posts * 21 / 20 + 10),
+    )
     .await
     .unwrap();
     let ids: Vec<String> = emulator
@@ -38,10 +38,7 @@ async fn main() {
         .collect();
     let mut options = ClientOptions::at(&emulator.url()).unwrap();
     options.now = Some(now);
-    options.pacing = PacingOptions {
-        window: minute,
-        ..PacingOptions::default()
-    };
+    options.pacing = PacingOptions::default().window(minute);
     options.max_in_flight = 8;
     let client = Client::new(emulator.credentials().oauth1(0), options).unwrap();
     let spec = RequestSpec::new(Endpoint::Last28Hours)

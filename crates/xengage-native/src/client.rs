@@ -203,10 +203,9 @@ impl Client {
     }
 
     fn validation(&self) -> ValidationOptions {
-        ValidationOptions {
-            credential: Some(self.credentials.kind()),
-            ..self.options.validation
-        }
+        self.options
+            .validation
+            .credential(Some(self.credentials.kind()))
     }
 
     /// Sends one request (validated as such: at most 250 or 25 ids, at most 4 weeks) with the
@@ -248,12 +247,11 @@ impl Client {
         let plan = Plan::new(spec, self.now(), &self.validation(), &self.options.plan)?;
         let collector = Collector::new(
             plan,
-            CollectOptions {
-                max_in_flight: self.options.max_in_flight,
-                retry: self.options.retry,
-                pacing: self.options.pacing,
-                parse: self.options.parse.clone(),
-            },
+            CollectOptions::default()
+                .max_in_flight(self.options.max_in_flight)
+                .retry(self.options.retry)
+                .pacing(self.options.pacing)
+                .parse(self.options.parse.clone()),
         );
         let planned = collector.plan().len();
         let notices = collector.plan().notices().to_vec();

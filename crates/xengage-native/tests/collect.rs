@@ -22,21 +22,15 @@ use xengage_native::{Client, ClientOptions, SendError};
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
 async fn emulator(config: EmulatorConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        ..config
-    })
-    .await
-    .unwrap()
+    Emulator::start(config.now(Clock::Fixed(NOW)))
+        .await
+        .unwrap()
 }
 
 fn client(emu: &RunningEmulator, account: usize, tweak: impl FnOnce(&mut ClientOptions)) -> Client {
     let mut options = ClientOptions::at(&emu.url()).unwrap();
     options.now = Some(NOW);
-    options.pacing = PacingOptions {
-        window: Duration::from_secs(1),
-        ..PacingOptions::default()
-    };
+    options.pacing = PacingOptions::default().window(Duration::from_secs(1));
     options.timeout = Duration::from_secs(5);
     tweak(&mut options);
     Client::new(emu.credentials().oauth1(account), options).unwrap()
@@ -48,11 +42,11 @@ fn ids(list: &[PostId]) -> Vec<String> {
 
 #[tokio::test]
 async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounted_for() {
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 600,
-        numbers_as_json_numbers: 0.3,
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .posts_per_account(600)
+            .numbers_as_json_numbers(0.3),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     let client = client(&emu, 0, |_| {});
@@ -103,11 +97,7 @@ async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounte
 
 #[tokio::test]
 async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() {
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 1000,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = emulator(EmulatorConfig::default().posts_per_account(1000)).await;
     let owned = emu.world().public_post_ids(0);
     assert!(owned.len() > 900);
     let client = client(&emu, 0, |o| o.max_in_flight = 8);
@@ -229,11 +219,11 @@ fn api_error(request: &Request, answer: &xengage_native::RawAnswer) -> ApiError 
 
 #[tokio::test]
 async fn v2_errors_arrive_as_problem_details_with_a_helpful_message() {
-    let emu = emulator(EmulatorConfig {
-        quota_per_minute: 1,
-        minute: Duration::from_secs(600),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .quota_per_minute(1)
+            .minute(Duration::from_secs(600)),
+    )
     .await;
     let mine = emu.world().public_post_ids(0);
     let spec = v2_spec(&mine[..2]);
@@ -346,27 +336,22 @@ async fn forbidden_posts_are_taken_out_of_a_v2_batch_by_the_problem_detail() {
 #[tokio::test]
 async fn every_fault_kind_is_retried_a_bounded_number_of_times_and_every_post_accounted_for() {
     for kind in FaultKind::all(Duration::from_millis(400)) {
-        let emu = emulator(EmulatorConfig {
-            faults: Faults {
-                rate: 0.5,
-                kinds: vec![kind],
-                schedule: vec![],
-            },
-            ..EmulatorConfig::default()
-        })
+        let emu = emulator(
+            EmulatorConfig::default().faults(
+                Faults::default()
+                    .rate(0.5)
+                    .kinds(vec![kind])
+                    .schedule(vec![]),
+            ),
+        )
         .await;
         let owned = emu.world().owned_post_ids(0);
         let client = client(&emu, 0, |o| {
             o.timeout = Duration::from_millis(250);
-            o.retry = RetryPolicy {
-                base_delay: Duration::from_millis(5),
-                max_delay: Duration::from_millis(20),
-                ..RetryPolicy::default()
-            };
-            o.pacing = PacingOptions {
-                window: Duration::from_millis(50),
-                ..PacingOptions::default()
-            };
+            o.retry = RetryPolicy::default()
+                .base_delay(Duration::from_millis(5))
+                .max_delay(Duration::from_millis(20));
+            o.pacing = PacingOptions::default().window(Duration::from_millis(50));
         });
         let spec = RequestSpec::new(Endpoint::Last28Hours)
             .post_ids(ids(&owned))
@@ -398,18 +383,15 @@ async fn every_fault_kind_is_retried_a_bounded_number_of_times_and_every_post_ac
 
 #[tokio::test]
 async fn a_short_quota_is_paced_without_429s_after_the_first_window() {
-    let emu = emulator(EmulatorConfig {
-        quota_per_minute: 20,
-        minute: Duration::from_millis(500),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .quota_per_minute(20)
+            .minute(Duration::from_millis(500)),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.pacing = PacingOptions {
-            window: Duration::from_millis(500),
-            ..PacingOptions::default()
-        };
+        o.pacing = PacingOptions::default().window(Duration::from_millis(500));
         o.max_in_flight = 4;
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
@@ -453,14 +435,14 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
     // A post too old for impressions goes in a request of its own, asked favorites only; the
     // first request the emulator receives fails for good. The other's rows and a ledger with
     // a reason for every post come back: partial failure is data, not an error.
-    let emu = emulator(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: vec![(0, FaultKind::Status503)],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().faults(
+            Faults::default()
+                .rate(0.0)
+                .kinds(vec![])
+                .schedule(vec![(0, FaultKind::Status503)]),
+        ),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     let age = |id: &PostId| NOW - emu.world().post(id).unwrap().created_at;
@@ -470,10 +452,7 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
         .find(|id| (100..1700).contains(&age(id).whole_days()))
         .unwrap();
     let sender = client(&emu, 0, |o| {
-        o.retry = RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        };
+        o.retry = RetryPolicy::default().max_retries(0);
     });
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids(ids(&[fresh, old]))
@@ -494,20 +473,17 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
     let reason = &outcome.ledger.get(&failed).unwrap().failures[0];
     assert!(reason.contains("503"), "{reason}");
     // Both failing is an error, with the ledger in its summary.
-    let emu = emulator(EmulatorConfig {
-        faults: Faults {
-            rate: 1.0,
-            kinds: vec![FaultKind::Status503],
-            schedule: vec![],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().faults(
+            Faults::default()
+                .rate(1.0)
+                .kinds(vec![FaultKind::Status503])
+                .schedule(vec![]),
+        ),
+    )
     .await;
     let sender = client(&emu, 0, |o| {
-        o.retry = RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        };
+        o.retry = RetryPolicy::default().max_retries(0);
     });
     let Err(SendError::Failed { summary, .. }) = sender.send(&spec).await else {
         panic!("nothing was answered, yet send succeeded")
@@ -570,15 +546,14 @@ async fn cancel_abandons_slow_attempts_at_once_and_accounts_for_every_post() {
     // The first request (the probe of the quota) is answered at once; every later one only
     // after a minute, far beyond the test: a cancelled job must not wait for them.
     let slow = FaultKind::Slow(Duration::from_secs(60));
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 600,
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: (1..10_000).map(|n| (n, slow)).collect(),
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().posts_per_account(600).faults(
+            Faults::default()
+                .rate(0.0)
+                .kinds(vec![])
+                .schedule((1..10_000).map(|n| (n, slow)).collect()),
+        ),
+    )
     .await;
     let asked = emu.world().public_post_ids(0);
     let client = client(&emu, 0, |o| {
@@ -618,18 +593,15 @@ async fn cancel_abandons_slow_attempts_at_once_and_accounts_for_every_post() {
 #[tokio::test]
 async fn a_job_paced_by_a_short_quota_sends_nothing_once_cancelled() {
     // Two requests per 2-second "minute": the job sends one about every second.
-    let emu = emulator(EmulatorConfig {
-        quota_per_minute: 2,
-        minute: Duration::from_secs(2),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .quota_per_minute(2)
+            .minute(Duration::from_secs(2)),
+    )
     .await;
     let asked = emu.world().public_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.pacing = PacingOptions {
-            window: Duration::from_secs(2),
-            ..PacingOptions::default()
-        };
+        o.pacing = PacingOptions::default().window(Duration::from_secs(2));
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&asked))
@@ -656,23 +628,20 @@ async fn a_job_paced_by_a_short_quota_sends_nothing_once_cancelled() {
 #[tokio::test]
 async fn attempts_slower_than_the_timeout_fail_as_timeouts_after_bounded_retries() {
     // Every answer comes after 2 s; the client waits 200 ms.
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 60,
-        faults: Faults {
-            rate: 1.0,
-            kinds: vec![FaultKind::Slow(Duration::from_secs(2))],
-            schedule: vec![],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().posts_per_account(60).faults(
+            Faults::default()
+                .rate(1.0)
+                .kinds(vec![FaultKind::Slow(Duration::from_secs(2))])
+                .schedule(vec![]),
+        ),
+    )
     .await;
     let asked = emu.world().public_post_ids(0);
-    let policy = RetryPolicy {
-        max_retries: 2,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default()
+        .max_retries(2)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20));
     let client = client(&emu, 0, |o| {
         o.timeout = Duration::from_millis(200);
         o.retry = policy;

@@ -157,16 +157,12 @@ fn client_for(
     let mut options = ClientOptions::at(url).unwrap();
     options.now = Some(NOW);
     options.timeout = Duration::from_millis(300);
-    options.pacing = PacingOptions {
-        window: Duration::from_millis(20),
-        ..PacingOptions::default()
-    };
-    options.retry = RetryPolicy {
-        max_retries: 1,
-        max_rate_limited_retries: 2,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(10),
-    };
+    options.pacing = PacingOptions::default().window(Duration::from_millis(20));
+    options.retry = RetryPolicy::default()
+        .max_retries(1)
+        .max_rate_limited_retries(2)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(10));
     tweak(&mut options);
     Client::new(credentials, options).unwrap()
 }
@@ -299,10 +295,7 @@ async fn an_endless_body_is_refused_at_the_limit_with_or_without_a_length() {
         };
         let server = Server::start(Script::Endless(head_bytes)).await;
         let client = client_for(&server.url, oauth1(), |o| {
-            o.parse = ParseOptions {
-                max_body_bytes: 1 << 20,
-                ..ParseOptions::default()
-            };
+            o.parse = ParseOptions::default().max_body_bytes(1 << 20);
             o.timeout = Duration::from_secs(20);
         });
         let (message, _, attempts) = send_fails(&client).await;

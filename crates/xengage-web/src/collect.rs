@@ -87,6 +87,7 @@ impl NonceSource for PlatformNonces {
 
 /// Why one attempt got no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AttemptError {
     /// `fetch` failed or the body could not be read.
     #[error(transparent)]
@@ -143,10 +144,7 @@ pub async fn collect(
     target: &Target,
     mut on_event: impl FnMut(&Event, Progress),
 ) -> Summary {
-    let options = CollectOptions {
-        max_in_flight: 1,
-        ..options
-    };
+    let options = options.max_in_flight(1);
     let started = now_millis();
     let elapsed = || Duration::from_secs_f64(((now_millis() - started) / 1000.0).max(0.0));
     let max_body_bytes = options.parse.max_body_bytes;

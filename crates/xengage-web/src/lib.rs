@@ -53,6 +53,7 @@ pub struct RawResponse {
 
 /// Why no answer came back. Messages name the URL (never a header: `Authorization` stays out).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SendError {
     /// The request could not be made into a fetch request (a body or header the platform
     /// refuses).

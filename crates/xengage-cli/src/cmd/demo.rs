@@ -53,20 +53,17 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
 }
 
 async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
-    let emulator = Emulator::start(EmulatorConfig {
-        seed,
-        now: Clock::Fixed(NOW),
-        posts_per_account: posts.max(50),
-        ..EmulatorConfig::default()
-    })
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .seed(seed)
+            .now(Clock::Fixed(NOW))
+            .posts_per_account(posts.max(50)),
+    )
     .await
     .map_err(CliError::Serve)?;
     let mut options = ClientOptions::at(&emulator.url()).map_err(err)?;
     options.now = Some(NOW);
-    options.pacing = PacingOptions {
-        window: Duration::from_secs(1),
-        ..PacingOptions::default()
-    };
+    options.pacing = PacingOptions::default().window(Duration::from_secs(1));
     let oauth1 = Client::new(emulator.credentials().oauth1(0), options.clone()).map_err(err)?;
     let oauth2 = Client::new(emulator.credentials().oauth2(0), options).map_err(err)?;
     // Mostly public posts, and one deleted and one protected if the world has them, so the

@@ -74,24 +74,23 @@ pub(crate) fn config(args: &Args) -> Result<EmulatorConfig, CliError> {
             "--fault-rate is a share between 0 and 1".to_owned(),
         ));
     }
-    Ok(EmulatorConfig {
-        seed: args.seed,
-        quota_per_minute: args.quota,
-        minute: Duration::from_millis(args.minute_ms.max(1)),
-        now: match &args.now {
+    Ok(EmulatorConfig::default()
+        .seed(args.seed)
+        .quota_per_minute(args.quota)
+        .minute(Duration::from_millis(args.minute_ms.max(1)))
+        .now(match &args.now {
             Some(t) => Clock::Fixed(input::now(Some(t))?),
             None => Clock::System,
-        },
-        faults: Faults {
-            rate: args.fault_rate,
-            kinds: FaultKind::all(Duration::from_secs(2)),
-            schedule: Vec::new(),
-        },
-        cors_origins: args.allow_origin.clone(),
-        numbers_as_json_numbers: args.numbers.clamp(0.0, 1.0),
-        posts_per_account: args.posts.max(1),
-        bind: SocketAddr::from(([127, 0, 0, 1], args.port)),
-    })
+        })
+        .faults(
+            Faults::default()
+                .rate(args.fault_rate)
+                .kinds(FaultKind::all(Duration::from_secs(2))),
+        )
+        .cors_origins(args.allow_origin.clone())
+        .numbers_as_json_numbers(args.numbers.clamp(0.0, 1.0))
+        .posts_per_account(args.posts.max(1))
+        .bind(SocketAddr::from(([127, 0, 0, 1], args.port))))
 }
 
 pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {

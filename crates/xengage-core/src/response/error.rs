@@ -8,6 +8,7 @@ use crate::pace::Failure;
 /// An RFC 7807 problem of a v2 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ProblemDetails {
     /// A short summary.
     pub title: Option<String>,
@@ -109,6 +110,7 @@ impl ApiErrorKind {
 
 /// The API answered with an error status.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
@@ -233,6 +235,7 @@ impl std::fmt::Display for MalformedKind {
 /// The body is not what the API sends.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("malformed answer (status {status}) at {path}: {kind}")]
+#[non_exhaustive]
 pub struct MalformedResponse {
     /// The HTTP status.
     pub status: u16,
