@@ -642,6 +642,7 @@ fn hour_buckets(day: Date) -> [Bucket; 24] {
 
 /// Reads the count under `key`. The path gains `key` only when the count is bad, so a good count
 /// costs no path bookkeeping.
+#[inline(always)]
 fn read_count<'de, A: MapAccess<'de>>(
     ctx: &mut Ctx<'de, '_>,
     map: &mut A,
