@@ -359,7 +359,7 @@ pub(crate) fn response_v1(data: &[u8]) {
     }
 }
 
-/// Parses with the default JSON reader (sonic-rs on native builds) and with serde_json, and
+/// Parses with the default JSON reader (sonic-rs on native builds with the `sonic` feature) and with serde_json, and
 /// checks they agree: the same outcome, or the same error, except on a body that is not JSON,
 /// which both refuse as malformed at related paths, maybe naming different faults.
 pub(crate) fn parse_with_both_readers(

@@ -15,7 +15,8 @@ commands:
   wasm    release wasm, wasm-bindgen, wasm-opt -O3 into bindings/npm/dist; prints the size
   bench parse [RUNS]
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines,
-          with each of the core's JSON readers (sonic-rs, then serde_json as on wasm)
+          with each of the core's JSON readers: serde_json (the default, and wasm's), then
+          sonic-rs (the `sonic` feature, the CLI's)
   bench collect [QUOTA [MINUTE_MS [POSTS]]]
           collect 5,000 posts from the emulator; prints wall time against the quota-bound ideal
   bench wasm [RUNS]
@@ -110,7 +111,7 @@ fn cargo() -> String {
 }
 
 /// `cargo xtask bench parse|collect [ARGS]`: the benchmark programs, built with optimizations;
-/// `parse` twice, with each of the core's JSON readers.
+/// `parse` twice, with each of the core's JSON readers (each run prints which).
 fn bench(args: &[String]) -> Result<(), String> {
     let (package, example) = match args.first().map(String::as_str) {
         Some("parse") => ("xengage-core", "bench_parse"),
@@ -134,8 +135,9 @@ fn bench(args: &[String]) -> Result<(), String> {
     run_args.extend(args[1..].iter().map(String::as_str));
     run(&cargo(), &run_args)?;
     if example == "bench_parse" {
-        // Again with serde_json as the core's JSON reader, the one wasm builds use.
-        run_args.insert(1, "--no-default-features");
+        // Again with sonic-rs as the core's JSON reader (the `sonic` feature, which the CLI
+        // turns on); the first run read with serde_json, the default and the one wasm uses.
+        run_args.splice(1..1, ["--features", "sonic"]);
         run(&cargo(), &run_args)?;
     }
     Ok(())
@@ -161,8 +163,9 @@ fn ci() -> Result<(), String> {
     )?;
     run(&cargo, &["test", "--workspace", "--all-targets"])?;
     run(&cargo, &["test", "--workspace", "--doc"])?;
-    // The core again with serde_json as its JSON reader, as on wasm: the same results, paths and
-    // error kinds as with sonic-rs (the default on native).
+    // The core again on its own, without the `sonic` feature that the CLI turns on for the
+    // whole workspace above: serde_json as its JSON reader, as by default and on wasm, with the
+    // same results, paths and error kinds as sonic-rs.
     let serde_json_reader = [
         "-p",
         "xengage-core",

@@ -616,7 +616,7 @@ fn a_key_that_is_not_text_is_a_syntax_error_at_its_object() {
             other => panic!("expected a malformed answer, got {other:?}"),
         }
     };
-    // The words are the JSON reader's: sonic-rs with the default `sonic` feature, serde_json
+    // The words are the JSON reader's: sonic-rs with the `sonic` feature, serde_json
     // without it (and on wasm). The paths are the same.
     let syntax = |serde_json: &str, sonic: &str| MalformedKind::Syntax {
         message: if cfg!(feature = "sonic") {

@@ -51,8 +51,13 @@ async fn main() {
     let ideal = minute.mul_f64(requests as f64 / f64::from(quota));
     let stats = emulator.stats();
     println!(
-        "collect: {} posts, 28hr, {requests} requests, quota {quota} per {minute_ms} ms minute",
-        ids.len()
+        "collect: {} posts, 28hr, {requests} requests, quota {quota} per {minute_ms} ms minute, answers read with {}",
+        ids.len(),
+        if cfg!(feature = "sonic") {
+            "sonic-rs"
+        } else {
+            "serde_json"
+        }
     );
     println!(
         "  wall {:.3} s, quota-bound ideal {:.3} s, ratio {:.3} (target <= 1.05)",

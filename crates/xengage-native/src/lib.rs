@@ -46,8 +46,8 @@
 //! `Client::collect` spawns its job on the current Tokio runtime (it panics outside one, as
 //! `tokio::spawn` does); `send` and `collect_all` are futures to await on one.
 //!
-//! Features: `sonic` (default) reads answers with sonic-rs through xengage-core's feature of
-//! that name; `default-features = false` reads them with serde_json.
+//! Features: `sonic` (off by default) reads answers with sonic-rs through xengage-core's
+//! feature of that name; without it they are read with serde_json.
 //!
 //! The core is re-exported as [`xengage_core`], so the two versions always match.
 
