@@ -158,15 +158,12 @@ pub(crate) fn read<'de, S: DeserializeSeed<'de>>(
     // serde_json's reader of a `str` is its reader of bytes without a UTF-8 check per string
     // (a third of the reading of an hourly answer's short keys and counts). Bytes that are not
     // UTF-8 are read as bytes, so that the error is the one serde_json gives, where it is.
-    let result = match std::str::from_utf8(body) {
-        Ok(text) => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-        }
-        Err(_) => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-        }
+    let result = if let Ok(text) = std::str::from_utf8(body) {
+        let mut de = serde_json::Deserializer::from_str(text);
+        seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+    } else {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
     };
     result.map_err(|e| read_error(&e.to_string(), "recursion limit"))
 }
