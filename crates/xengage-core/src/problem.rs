@@ -57,7 +57,7 @@ pub enum Rule {
     NoPostIds,
     /// More post ids than the endpoint takes in one request.
     #[error(
-        "{endpoint} takes at most {max} post ids per request, {given} were given (bulk collection splits them: `xengage collect`, `Client::collect` in Rust, the npm `Client`)"
+        "{endpoint} takes at most {max} post ids per request, {given} were given (a bulk job splits them: `plan::Plan`)"
     )]
     TooManyPostIds {
         /// The endpoint.
@@ -209,7 +209,7 @@ pub enum Rule {
     StartTooEarly,
     /// The start is beyond the lookback the overview documents.
     #[error(
-        "engagement data reaches back at most {} days, to {earliest}; start later or turn off the lookback check (ValidationOptions::enforce_lookback in Rust, --no-lookback-check in the CLI, enforceLookback: false in JS)",
+        "engagement data reaches back at most {} days, to {earliest}; start later or turn off the lookback check (ValidationOptions::enforce_lookback)",
         limits::LOOKBACK_DAYS
     )]
     StartBeyondLookback {

@@ -425,6 +425,45 @@ fn lookback_of_365_days_is_on_by_default_and_can_be_turned_off() {
 }
 
 #[test]
+fn messages_name_the_core_settings_not_a_front_end_flag() {
+    // A front end (the CLI, the npm package) adds its own hint where it shows the error.
+    let lookback = Rule::StartBeyondLookback {
+        earliest: "2025-11-22".into(),
+    };
+    let too_many = Rule::TooManyPostIds {
+        endpoint: Endpoint::Historical,
+        max: 25,
+        given: 26,
+    };
+    let over = xengage_core::response::BodyOverLimit { limit: 10 };
+    let texts = [lookback.to_string(), too_many.to_string(), over.to_string()];
+    assert!(
+        texts[0].contains("ValidationOptions::enforce_lookback"),
+        "{}",
+        texts[0]
+    );
+    assert!(texts[1].contains("plan::Plan"), "{}", texts[1]);
+    assert!(
+        texts[2].contains("ParseOptions::max_body_bytes"),
+        "{}",
+        texts[2]
+    );
+    for text in &texts {
+        for front_end in [
+            "--",
+            "CLI",
+            "npm",
+            "enforceLookback",
+            "maxBodyBytes",
+            "xengage collect",
+            " JS",
+        ] {
+            assert!(!text.contains(front_end), "{front_end:?} in {text}");
+        }
+    }
+}
+
+#[test]
 fn end_not_after_now() {
     let spec = valid(Endpoint::Historical).window("2026-11-20", "2026-11-22T11:00:00Z");
     assert_only(&spec, "end", |r| matches!(r, Rule::EndInFuture { .. }));

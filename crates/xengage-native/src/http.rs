@@ -216,7 +216,7 @@ fn classify(url: &str, e: &reqwest::Error, timeout: Duration) -> ExchangeError {
     if failure == Failure::Timeout {
         let _ = write!(
             detail,
-            " (the timeout is {timeout:?}, from sending to the last byte of the answer: raise ClientOptions::timeout, or --timeout in the CLI, if the server is slow)"
+            " (the timeout is {timeout:?}, from sending to the last byte of the answer: raise ClientOptions::timeout if the server is slow)"
         );
     }
     ExchangeError::new(failure, url, detail)

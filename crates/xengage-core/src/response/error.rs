@@ -286,7 +286,7 @@ pub enum ResponseError {
 /// message, as a permanent failure (the same request would bring the same answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the answer is over {limit} bytes; it was not read to the end (raise ParseOptions::max_body_bytes, or maxBodyBytes in the npm Client's options, if such answers are expected)"
+    "the answer is over {limit} bytes; it was not read to the end (raise ParseOptions::max_body_bytes if such answers are expected)"
 )]
 pub struct BodyOverLimit {
     /// The limit, in bytes.
