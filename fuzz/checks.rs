@@ -489,8 +489,8 @@ pub(crate) fn oauth1(input: &OAuthInput) {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                oauth1::percent_encode(k),
-                oauth1::percent_encode(v)
+                oauth1::steps::percent_encode(k),
+                oauth1::steps::percent_encode(v)
             )
         })
         .chain(input.raw_query.clone())
@@ -503,8 +503,8 @@ pub(crate) fn oauth1(input: &OAuthInput) {
         .chain(input.query.iter().flat_map(|(k, v)| [k, v]))
         .chain(input.form.iter().flat_map(|(k, v)| [k, v]));
     for text in texts {
-        assert_eq!(oauth1::percent_encode(text), reference_encode(text));
-        let encoded = oauth1::percent_encode(text);
+        assert_eq!(oauth1::steps::percent_encode(text), reference_encode(text));
+        let encoded = oauth1::steps::percent_encode(text);
         let decoded = percent_encoding::percent_decode_str(&encoded)
             .decode_utf8()
             .expect("UTF-8 back");
@@ -531,17 +531,20 @@ pub(crate) fn oauth1(input: &OAuthInput) {
     );
     let Ok(steps) = signed else {
         // Only a URL that is not absolute, or whose query is not percent-encoded UTF-8.
-        assert!(oauth1::normalize_url(&url).is_err() || oauth1::query_params(&url).is_err());
+        assert!(
+            oauth1::steps::normalize_url(&url).is_err()
+                || oauth1::steps::query_params(&url).is_err()
+        );
         return;
     };
-    let normalized = oauth1::normalize_url(&url).expect("a signed URL normalizes");
+    let normalized = oauth1::steps::normalize_url(&url).expect("a signed URL normalizes");
     assert_eq!(
         steps.base_string,
         format!(
             "{}&{}&{}",
             method.to_ascii_uppercase(),
-            oauth1::percent_encode(&normalized),
-            oauth1::percent_encode(&steps.parameter_string)
+            oauth1::steps::percent_encode(&normalized),
+            oauth1::steps::percent_encode(&steps.parameter_string)
         )
     );
     // A plain URL normalizes as RFC 5849 3.4.1.2 says.
