@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
+mod api;
 mod fuzz;
 mod notices;
 mod wasm;
@@ -12,6 +13,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci      format check, clippy with -D warnings, and every test of the workspace
+  api [--check]
+          the public API of each library crate into api/<crate>.txt (rustdoc JSON);
+          --check compares instead of writing, as ci does
   wasm    release wasm, wasm-bindgen, wasm-opt -O3 into bindings/npm/dist; prints the size
   bench parse [RUNS]
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines,
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("wasm") => wasm::wasm(),
+        Some("api") => api::api(&args[1..]),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
