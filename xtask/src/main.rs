@@ -6,6 +6,7 @@ use std::process::{Command, ExitCode};
 
 mod api;
 mod fuzz;
+mod msrv;
 mod notices;
 mod wasm;
 
@@ -16,6 +17,8 @@ commands:
   api [--check]
           the public API of each library crate into api/<crate>.txt (rustdoc JSON);
           --check compares instead of writing, as ci does
+  msrv    the library crates checked with Rust 1.85 (installed with rustup if missing), in a
+          scratch copy resolved afresh as that Rust resolves them (rust-version honoured)
   wasm    release wasm, wasm-bindgen, wasm-opt -O3 into bindings/npm/dist; prints the size
   bench parse [RUNS]
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines,
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("ci") => ci(),
         Some("wasm") => wasm::wasm(),
         Some("api") => api::api(&args[1..]),
+        Some("msrv") => msrv::msrv(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
@@ -187,8 +191,63 @@ fn ci() -> Result<(), String> {
         .concat(),
     )?;
     run(&cargo, &[&["test"][..], &serde_json_reader].concat())?;
+    // The public API of each library crate against api/ (`cargo xtask api` writes it anew).
+    api::api(&["--check".to_owned()])?;
+    // Every published crate packs and builds from its package as crates.io would (the working
+    // tree's state, committed or not).
+    run(
+        &cargo,
+        &["publish", "--dry-run", "--workspace", "--allow-dirty"],
+    )?;
+    msrv::msrv()?;
     fuzz::fuzz(&["--seconds".to_owned(), FUZZ_SMOKE_SECONDS.to_owned()])?;
     wasm::ci_wasm()?;
     eprintln!("\nxtask ci: all steps passed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The published crates, each with its own copies of the license texts.
+    const PUBLISHED: [&str; 5] = [
+        "crates/xengage-core",
+        "crates/xengage-native",
+        "crates/xengage-emulator",
+        "crates/xengage-web",
+        "crates/xengage-cli",
+    ];
+
+    #[test]
+    fn each_published_crate_holds_the_license_texts_of_the_root() {
+        let root = super::workspace_root();
+        for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            let text = std::fs::read(root.join(file)).unwrap();
+            for krate in PUBLISHED {
+                let copy = std::fs::read(root.join(krate).join(file))
+                    .unwrap_or_else(|e| panic!("{krate}/{file}: {e}"));
+                assert!(
+                    copy == text,
+                    "{krate}/{file} differs from the root's {file}: copy it again"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_published_crate_has_what_crates_io_shows() {
+        let root = super::workspace_root();
+        for krate in PUBLISHED {
+            let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+            for key in ["description", "readme", "keywords", "categories", "license"] {
+                assert!(
+                    manifest.lines().any(|l| l.starts_with(key)),
+                    "{krate}/Cargo.toml has no {key}"
+                );
+            }
+            assert!(
+                root.join(krate).join("README.md").is_file(),
+                "{krate}/README.md"
+            );
+        }
+    }
 }
