@@ -511,15 +511,13 @@ pub(crate) fn oauth1(input: &OAuthInput) {
         assert_eq!(&decoded, text);
     }
     let _ = oauth1::parse_authorization_header(&url);
-    let credentials = xengage_core::auth::OAuth1Credentials {
-        consumer_key: input.consumer_key.clone(),
-        consumer_secret: xengage_core::auth::Secret::new(input.consumer_secret.clone()),
-        token: input.token.as_ref().map(|(t, _)| t.clone()),
-        token_secret: input
-            .token
-            .as_ref()
-            .map(|(_, s)| xengage_core::auth::Secret::new(s.clone())),
-    };
+    // Without a token the request is signed as the app alone (an empty token).
+    let credentials = xengage_core::auth::OAuth1Credentials::new(
+        input.consumer_key.clone(),
+        input.consumer_secret.clone(),
+        input.token.as_ref().map_or("", |(t, _)| t.as_str()),
+        input.token.as_ref().map_or("", |(_, s)| s.as_str()),
+    );
     let token_secret = input.token.as_ref().map(|(_, s)| s.as_str());
     let signed = oauth1::sign(
         &method,

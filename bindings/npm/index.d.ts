@@ -184,7 +184,7 @@ export interface Columns {
 }
 
 /** Where a post stands: served, partly served, or why not. */
-export type PostStatus = 'served' | 'partial' | 'unavailable' | 'unsupported' | 'forbidden' | 'failed' | 'pending';
+export type PostStatus = 'served' | 'partial' | 'unavailable' | 'unsupported' | 'forbidden' | 'failed' | 'cancelled' | 'pending';
 
 /** A metric the API does not serve for a post because of its age. */
 export interface Unsupported {
@@ -213,6 +213,8 @@ export interface LedgerCounts {
   unsupported: number;
   forbidden: number;
   failed: number;
+  /** Not answered: the job was aborted. */
+  cancelled: number;
   pending: number;
 }
 

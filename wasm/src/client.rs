@@ -53,12 +53,13 @@ impl JsCredentials {
                 if self.access_token.is_some() != self.access_token_secret.is_some() {
                     return Err(bad("accessToken and accessTokenSecret go together"));
                 }
-                Ok(Credentials::OAuth1User(OAuth1Credentials {
+                // Without an access token the request is signed as the app alone.
+                Ok(Credentials::OAuth1User(OAuth1Credentials::new(
                     consumer_key,
-                    consumer_secret: Secret::new(consumer_secret),
-                    token: self.access_token,
-                    token_secret: self.access_token_secret.map(Secret::new),
-                }))
+                    consumer_secret,
+                    self.access_token.unwrap_or_default(),
+                    self.access_token_secret.unwrap_or_default(),
+                )))
             }
             (None, None, None) => Err(bad(
                 "give bearerToken, userToken, or consumerKey and consumerSecret with accessToken and accessTokenSecret; or leave credentials out when a proxy signs",

@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use xengage_core::auth::Credentials;
-use xengage_core::pace::{PacingOptions, RetryPolicy};
+use xengage_core::pace::RetryPolicy;
 use xengage_core::plan::PlanOptions;
 use xengage_core::{BaseUrls, ValidationOptions};
-use xengage_native::{Client, ClientOptions};
+use xengage_native::Client;
 
 use crate::error::CliError;
 use crate::input;
@@ -68,7 +68,7 @@ impl TransportArgs {
             Some(url) => {
                 // The rule of sending (https, or http to loopback), here so that a dry run and
                 // the proxy's start refuse what sending would.
-                xengage_native::check_url(url).map_err(CliError::Usage)?;
+                xengage_native::check_url(url).map_err(|e| CliError::Usage(e.to_string()))?;
                 BaseUrls::single(url)?
             }
             None => BaseUrls::default(),
@@ -92,21 +92,25 @@ impl TransportArgs {
         plan: PlanOptions,
     ) -> Result<Client, CliError> {
         let (send_to, sign_for) = self.base_urls()?;
-        let options = ClientOptions {
-            send_to,
-            sign_for,
-            timeout: Duration::from_secs(self.timeout.max(1)),
-            max_in_flight: self.concurrency.max(1),
-            retry: RetryPolicy::default()
-                .max_retries(self.retries)
-                .max_rate_limited_retries(self.rate_limited_retries),
-            pacing: PacingOptions::default()
-                .window(Duration::from_millis(self.quota_window_ms.max(1))),
-            validation: self.validation(),
-            now: self.now.as_ref().map(|_| self.now()).transpose()?,
-            plan,
-            ..ClientOptions::default()
-        };
-        Client::new(credentials, options).map_err(|e| CliError::Usage(e.to_string()))
+        let mut builder = Client::builder()
+            .credentials(credentials)
+            .base_urls(send_to)
+            .sign_for(sign_for)
+            .timeout(Duration::from_secs(self.timeout.max(1)))
+            .max_in_flight(self.concurrency.max(1))
+            .retry(
+                RetryPolicy::default()
+                    .max_retries(self.retries)
+                    .max_rate_limited_retries(self.rate_limited_retries),
+            )
+            .quota_window(Duration::from_millis(self.quota_window_ms.max(1)))
+            .validation(self.validation())
+            .plan(plan);
+        if self.now.is_some() {
+            builder = builder.now(self.now()?);
+        }
+        builder
+            .build()
+            .map_err(|e| CliError::Usage(crate::error::chain(&e)))
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Every secret is read into a [`Secret`]; `--help` never shows environment values.
 
-use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
-use xengage_core::{CredentialKind, Endpoint, Generation};
+use xengage_core::auth::{CredentialSet, Credentials, CredentialsError, Secret};
+use xengage_core::{CredentialKind, Endpoint};
 
 use crate::error::CliError;
 
@@ -86,62 +86,40 @@ pub(crate) fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
 }
 
-/// A credential given, without surrounding whitespace (a file with Windows line ends leaves a
-/// `\r`); none if empty.
-fn given(v: Option<&str>) -> Option<&str> {
-    v.map(str::trim).filter(|s| !s.is_empty())
-}
-
 impl CredentialArgs {
-    fn oauth1(&self) -> Result<Option<Credentials>, CliError> {
-        let parts = [
-            ("X_CONSUMER_KEY", given(self.consumer_key.as_deref())),
-            (
-                "X_CONSUMER_SECRET",
-                given(self.consumer_secret.as_ref().map(Secret::expose_secret)),
-            ),
-            ("X_ACCESS_TOKEN", given(self.access_token.as_deref())),
-            (
-                "X_ACCESS_TOKEN_SECRET",
-                given(self.access_token_secret.as_ref().map(Secret::expose_secret)),
-            ),
-        ];
-        if parts.iter().all(|(_, v)| v.is_none()) {
-            return Ok(None);
+    /// The value given for variable `name` (by its flag or from the environment).
+    fn value(&self, name: &str) -> Option<String> {
+        let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.expose_secret().to_owned());
+        match name {
+            "X_BEARER_TOKEN" => secret(&self.bearer_token),
+            "X_USER_TOKEN" => secret(&self.user_token),
+            "X_CONSUMER_KEY" => self.consumer_key.clone(),
+            "X_CONSUMER_SECRET" => secret(&self.consumer_secret),
+            "X_ACCESS_TOKEN" => self.access_token.clone(),
+            "X_ACCESS_TOKEN_SECRET" => secret(&self.access_token_secret),
+            _ => None,
         }
-        let missing: Vec<&str> = parts
-            .iter()
-            .filter(|(_, v)| v.is_none())
-            .map(|(n, _)| *n)
-            .collect();
-        if !missing.is_empty() {
-            return Err(CliError::Credentials(format!(
-                "OAuth 1.0a needs all four of X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (or their --flags); missing: {}",
-                missing.join(", ")
-            )));
-        }
-        let [
-            (_, Some(key)),
-            (_, Some(secret)),
-            (_, Some(token)),
-            (_, Some(token_secret)),
-        ] = parts
-        else {
-            unreachable!("checked above")
-        };
-        Ok(Some(Credentials::OAuth1User(OAuth1Credentials {
-            consumer_key: key.to_owned(),
-            consumer_secret: Secret::new(secret),
-            token: Some(token.to_owned()),
-            token_secret: Some(Secret::new(token_secret)),
+    }
+
+    /// Every credential given, by the library's rules (`CredentialSet::from_lookup`: values
+    /// trimmed, empty ones not given, all four OAuth 1.0a values or none), with `--auth`.
+    fn set(&self) -> Result<CredentialSet, CliError> {
+        let set = CredentialSet::from_lookup(|name| self.value(name)).map_err(|e| match e {
+            CredentialsError::IncompleteOAuth1 { .. } => {
+                CliError::Credentials(format!("{e} (or their --flags)"))
+            }
+            other => CliError::Credentials(other.to_string()),
+        })?;
+        Ok(set.choose(self.auth.map(|a| match a {
+            AuthChoice::Oauth1 => CredentialKind::OAuth1User,
+            AuthChoice::App => CredentialKind::AppOnly,
+            AuthChoice::User => CredentialKind::OAuth2User,
         })))
     }
 
     /// Whether no credential at all is given; incomplete OAuth 1.0a keys are an error.
     pub(crate) fn nothing_given(&self) -> Result<bool, CliError> {
-        Ok(self.oauth1()?.is_none()
-            && given(self.bearer_token.as_ref().map(Secret::expose_secret)).is_none()
-            && given(self.user_token.as_ref().map(Secret::expose_secret)).is_none())
+        Ok(self.set()?.is_empty())
     }
 
     /// The credential for `endpoint`, or `None` when none at all is given (a dry run shows the
@@ -158,48 +136,25 @@ impl CredentialArgs {
         }
     }
 
-    /// The credential for `endpoint`: OAuth 1.0a where it is needed or given; on totals an
-    /// app-only bearer token otherwise; on v2 an OAuth 2.0 user token first.
+    /// The credential for `endpoint`, by the library's rule: `--auth` if given; else OAuth
+    /// 1.0a on v1 (on totals the app-only bearer token when no OAuth 1.0a keys are given), and
+    /// on v2 the OAuth 2.0 user token first.
     pub(crate) fn for_endpoint(&self, endpoint: Endpoint) -> Result<Credentials, CliError> {
-        let oauth1 = self.oauth1()?;
-        let bearer = given(self.bearer_token.as_ref().map(Secret::expose_secret)).map(|t| {
-            Credentials::AppOnly {
-                bearer_token: Secret::new(t),
-            }
-        });
-        let user = given(self.user_token.as_ref().map(Secret::expose_secret)).map(|t| {
-            Credentials::OAuth2User {
-                access_token: Secret::new(t),
-            }
-        });
-        let chosen = |found: Option<Credentials>, needed: &str| {
-            found.ok_or_else(|| {
-                CliError::Credentials(format!("--auth {}: set {needed}", self.auth_name()))
-            })
-        };
-        match self.auth {
-            Some(AuthChoice::Oauth1) => {
-                return chosen(
-                    oauth1,
-                    "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
-                );
-            }
-            Some(AuthChoice::App) => return chosen(bearer, "X_BEARER_TOKEN"),
-            Some(AuthChoice::User) => return chosen(user, "X_USER_TOKEN"),
-            None => {}
-        }
-        let found = match endpoint.generation() {
-            Generation::V2 => user.or(oauth1),
-            Generation::Enterprise if endpoint == Endpoint::Totals => oauth1.or(bearer),
-            Generation::Enterprise => oauth1,
-        };
-        found.ok_or_else(|| {
-            let needed = match endpoint.generation() {
-                Generation::Enterprise if endpoint == Endpoint::Totals => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a, every metric), or X_BEARER_TOKEN (app-only: favorites, retweets, quote_tweets, replies, video_views)",
-                Generation::Enterprise => "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET (OAuth 1.0a user context of the posts' owner)",
-                Generation::V2 => "X_USER_TOKEN (an OAuth 2.0 user token), or the four OAuth 1.0a variables",
-            };
-            CliError::Credentials(format!("{endpoint} needs credentials: set {needed}"))
+        let set = self.set()?;
+        set.for_endpoint(endpoint).cloned().map_err(|e| match e {
+            CredentialsError::ChosenMissing { chosen } => CliError::Credentials(format!(
+                "--auth {}: set {}",
+                self.auth_name(),
+                match chosen {
+                    CredentialKind::AppOnly => "X_BEARER_TOKEN",
+                    CredentialKind::OAuth2User => "X_USER_TOKEN",
+                    CredentialKind::OAuth1User =>
+                        "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
+                    // A kind of a later core: its variables are in the core's message.
+                    _ => "the variables of that credential",
+                }
+            )),
+            other => CliError::Credentials(other.to_string()),
         })
     }
 }
@@ -222,7 +177,9 @@ impl CredentialArgs {
         used: CredentialKind,
         forbidden: usize,
     ) -> Option<&'static str> {
-        let bearer = given(self.bearer_token.as_ref().map(Secret::expose_secret)).is_some();
+        let bearer = self
+            .value("X_BEARER_TOKEN")
+            .is_some_and(|t| !t.trim().is_empty());
         (forbidden > 0
             && endpoint == Endpoint::Totals
             && used == CredentialKind::OAuth1User

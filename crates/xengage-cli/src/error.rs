@@ -60,10 +60,40 @@ pub(crate) enum CliError {
     Serve(#[source] std::io::Error),
 }
 
+/// `error` and its sources, joined with `: `: the whole story of a failure on one line.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        // Some errors repeat their cause's words.
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+impl From<xengage_native::SendError> for CliError {
+    fn from(e: xengage_native::SendError) -> CliError {
+        match e {
+            xengage_native::SendError::Invalid(invalid) => CliError::Invalid(invalid),
+            xengage_native::SendError::Credentials(e) => CliError::Credentials(e.to_string()),
+            other if other.is_timeout() => CliError::Network(format!(
+                "{} (--timeout sets the timeout, in seconds)",
+                chain(&other)
+            )),
+            other => CliError::Network(chain(&other)),
+        }
+    }
+}
+
 impl CliError {
     /// What this tool's flags can change about the error, one line each: the core and native
     /// crates name their own settings (`ValidationOptions::enforce_lookback`,
-    /// `ClientOptions::timeout`), and these say which flag sets them here.
+    /// `ClientBuilder::timeout`), and these say which flag sets them here.
     pub(crate) fn hints(&self) -> Vec<&'static str> {
         match self {
             CliError::Invalid(invalid) => {

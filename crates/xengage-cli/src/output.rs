@@ -262,6 +262,7 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
             PostStatus::Unavailable => "deleted or protected".to_owned(),
             PostStatus::Forbidden => "not owned by the credential's user".to_owned(),
             PostStatus::Pending => "not answered".to_owned(),
+            PostStatus::Cancelled => "cancelled before it was answered".to_owned(),
             // Partial, unsupported, failed (and any later state): what the entry says.
             _ => {
                 let mut parts = Vec::new();
@@ -276,7 +277,7 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
                 }
                 for f in &entry.failures {
                     // "failed: failed: ..." says nothing twice.
-                    let f = printable(f);
+                    let f = printable(&f.message);
                     parts.push(if status == PostStatus::Failed {
                         f
                     } else {

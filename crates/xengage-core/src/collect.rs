@@ -59,7 +59,10 @@ use crate::pace::{
 };
 use crate::plan::Plan;
 use crate::request::Request;
-use crate::response::{Ledger, Outcome, ParseOptions, RateLimit, ResponseError, parse_response};
+use crate::response::{
+    FailureKind, Ledger, Outcome, ParseOptions, PostFailure, RateLimit, ResponseError,
+    parse_response,
+};
 
 /// Options of a collection.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,7 +155,29 @@ pub enum Action {
     Done,
 }
 
-/// Something that happened, in order.
+/// Something that happened, in order: what a transport's job stream (`xengage-native`'s
+/// `Collection`) yields.
+///
+/// ```
+/// use xengage_core::collect::Event;
+///
+/// /// A line of progress for each event worth one.
+/// fn progress(event: &Event) -> Option<String> {
+///     match event {
+///         Event::BatchDone { index, outcome, .. } => {
+///             Some(format!("batch {index}: {} rows", outcome.row_count()))
+///         }
+///         Event::Retrying { index, failure, after, .. } => {
+///             Some(format!("batch {index}: {failure:?}, retrying in {after:?}"))
+///         }
+///         Event::BatchFailed { index, error, .. } => Some(format!(
+///             "batch {index} failed (status {:?})",
+///             error.as_ref().and_then(|e| e.status())
+///         )),
+///         _ => None, // Sent, BatchNarrowed, and events added later
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -582,7 +607,10 @@ impl Collector {
             RetryDecision::GiveUp => {
                 let failed = match &error {
                     Some(e) => Ledger::failed(&work.request, e),
-                    None => Ledger::failed_without_answer(&work.request, &message),
+                    None => Ledger::failed_without_answer(
+                        &work.request,
+                        &PostFailure::new(FailureKind::of_failure(failure), message.clone()),
+                    ),
                 };
                 self.ledger.absorb(&failed);
                 self.progress.requests_failed += 1;
@@ -615,22 +643,24 @@ impl Collector {
         self.finish()
     }
 
-    /// Ends the job: the ledger of every post and the statistics. Requests still in flight or
-    /// waiting count as failed (the job was cancelled).
+    /// Ends the job: the ledger of every post and the statistics. Posts of requests still in
+    /// flight or waiting are [`PostStatus::Cancelled`](crate::response::PostStatus::Cancelled)
+    /// unless something else is known about them.
     pub fn finish(mut self) -> Summary {
         let pending: Vec<Work> = std::mem::take(&mut self.in_flight)
             .into_iter()
             .map(|(_, f)| f.work)
             .chain(std::mem::take(&mut self.queue).into_iter().map(|(_, w)| w))
             .collect();
+        let cancelled = PostFailure::cancelled();
         for work in pending {
             self.ledger
-                .absorb(&Ledger::failed_without_answer(&work.request, "cancelled"));
+                .absorb(&Ledger::failed_without_answer(&work.request, &cancelled));
         }
         while self.next_index < self.plan.len() {
             if let Some(request) = self.plan.request(self.next_index) {
                 self.ledger
-                    .absorb(&Ledger::failed_without_answer(&request, "cancelled"));
+                    .absorb(&Ledger::failed_without_answer(&request, &cancelled));
             }
             self.next_index += 1;
         }

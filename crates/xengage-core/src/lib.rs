@@ -3,7 +3,10 @@
 //! **This crate does no IO, reads no clock and draws no randomness of its own.** Time (`now`)
 //! comes in as an argument; building a request is a pure function of its inputs, so the same
 //! request and `now` give the same bytes. Transports (`xengage-native`, `xengage-web`) send what
-//! this crate builds, unchanged.
+//! this crate builds, unchanged. The one exception is a convenience you call yourself:
+//! [`auth::Credentials::from_env`] reads the `X_*` variables of the `xengage` command from the
+//! process environment (the only place clippy's disallowed-methods list is allowed, with a
+//! comment); [`auth::CredentialSet::from_lookup`] applies the same rules to any lookup.
 //!
 //! ```
 //! use time::macros::datetime;

@@ -229,6 +229,12 @@ pub struct Request {
     notices: Vec<Notice>,
 }
 
+impl From<Granularity> for String {
+    fn from(granularity: Granularity) -> String {
+        granularity.name().to_owned()
+    }
+}
+
 impl RequestSpec {
     /// An empty spec for `endpoint`.
     pub fn new(endpoint: Endpoint) -> RequestSpec {
@@ -244,21 +250,44 @@ impl RequestSpec {
         }
     }
 
-    /// Adds post ids.
+    /// Adds post ids: decimal strings, or [`PostId`](crate::PostId)s.
     #[must_use]
     pub fn post_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
         self.post_ids.extend(ids.into_iter().map(Into::into));
         self
     }
 
-    /// Adds metrics, by name in either spelling.
+    /// Adds metrics: names in either generation's spelling (`favorites` or `Likes`), or
+    /// [`Metric`](crate::Metric)s, which are typed and never misspelt.
+    ///
+    /// ```
+    /// use time::macros::datetime;
+    /// use xengage_core::{Dimension, Endpoint, Granularity, Metric, RequestSpec, ValidationOptions};
+    ///
+    /// let now = datetime!(2026-11-22 12:00 UTC);
+    /// let v1 = RequestSpec::new(Endpoint::Historical)
+    ///     .post_ids(["1855000000000000000"])
+    ///     .metrics([Metric::Impressions, Metric::Favorites])
+    ///     .grouping("daily", [Dimension::TweetId, Dimension::EngagementType, Dimension::EngagementDay])
+    ///     .window_times(datetime!(2026-11-01 00:00 UTC), datetime!(2026-11-08 00:00 UTC))
+    ///     .validate(now, &ValidationOptions::default())?;
+    /// assert_eq!(v1.metrics(), [Metric::Impressions, Metric::Favorites]);
+    /// let v2 = RequestSpec::new(Endpoint::Insights28Hours)
+    ///     .post_ids(["1855000000000000000"])
+    ///     .metrics([Metric::Favorites]) // sent as `Likes`
+    ///     .granularity(Granularity::Hourly)
+    ///     .validate(now, &ValidationOptions::default())?;
+    /// assert_eq!(v2.granularity(), Some(Granularity::Hourly));
+    /// # Ok::<(), xengage_core::InvalidRequest>(())
+    /// ```
     #[must_use]
     pub fn metrics<I: IntoIterator<Item = S>, S: Into<String>>(mut self, metrics: I) -> Self {
         self.metrics.extend(metrics.into_iter().map(Into::into));
         self
     }
 
-    /// Adds a grouping.
+    /// Adds a grouping: its name, and its dimensions outermost first, by name
+    /// (`tweet.id`) or as [`Dimension`](crate::Dimension)s.
     #[must_use]
     pub fn grouping<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
@@ -272,7 +301,8 @@ impl RequestSpec {
         self
     }
 
-    /// Sets the window (historical endpoints).
+    /// Sets the window (historical endpoints): a date (`2026-11-01`) or an RFC 3339 time
+    /// each. With [`OffsetDateTime`]s, use [`Self::window_times`].
     #[must_use]
     pub fn window(mut self, start: impl Into<String>, end: impl Into<String>) -> Self {
         self.start = Some(start.into());
@@ -295,7 +325,8 @@ impl RequestSpec {
         self.window(text(start), text(end))
     }
 
-    /// Sets the v2 granularity.
+    /// Sets the v2 granularity: `Daily`, `Hourly`, `Weekly` or `Total`, or a
+    /// [`Granularity`].
     #[must_use]
     pub fn granularity(mut self, granularity: impl Into<String>) -> Self {
         self.granularity = Some(granularity.into());

@@ -7,9 +7,9 @@ mod common;
 
 use common::{NOW, id_aged_days as aged};
 use xengage_core::collect::{Action, CollectOptions, Collector, Event, Summary};
-use xengage_core::pace::Failure;
+use xengage_core::pace::{Failure, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
-use xengage_core::response::PostStatus;
+use xengage_core::response::{FailureKind, PostFailure, PostStatus};
 use xengage_core::{Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
 
 fn id(s: &str) -> PostId {
@@ -193,4 +193,56 @@ fn every_post_of_a_refused_batch_ends_with_a_reason() {
             summary.ledger.get(&id)
         );
     }
+}
+
+/// Failures in the ledger are typed: a 401 after the answer, a timeout without one, and a
+/// cancelled job are told apart by kind and status, not by their words.
+#[test]
+fn ledger_failures_say_their_kind_and_status() {
+    let spec = RequestSpec::new(Endpoint::Totals)
+        .post_ids([aged(1), aged(2)])
+        .metrics(["favorites"])
+        .grouping("g", ["tweet.id", "engagement.type"]);
+    let plan_options = PlanOptions::default().batch_size(Some(1));
+    let (a, b) = (id(&aged(1)), id(&aged(2)));
+
+    // A 401.
+    let (summary, _, _) = run(plan_of(&spec, &plan_options), |_| {
+        (401, r#"{"errors":["Unauthorized"]}"#.to_owned())
+    });
+    let failure = &summary.ledger.get(&a).unwrap().failures[0];
+    assert_eq!(
+        (failure.kind, failure.status),
+        (FailureKind::Api, Some(401))
+    );
+    assert_eq!(summary.ledger.status(&a), Some(PostStatus::Failed));
+
+    // A timeout on the first request (after every retry); the second request never goes:
+    // the job ends there, so its post is cancelled, not failed.
+    let options = CollectOptions::default()
+        .retry(RetryPolicy::default().max_retries(0))
+        .max_in_flight(1);
+    let mut c = Collector::new(plan_of(&spec, &plan_options), options);
+    let Action::Send(out) = c.poll(Duration::ZERO) else {
+        panic!("nothing to send")
+    };
+    c.on_failure(
+        out.id,
+        Duration::from_secs(30),
+        Failure::Timeout,
+        "no answer",
+        0.5,
+    );
+    let summary = c.finish();
+    let failure = &summary.ledger.get(&a).unwrap().failures[0];
+    assert_eq!((failure.kind, failure.status), (FailureKind::Timeout, None));
+    assert_eq!(summary.ledger.status(&a), Some(PostStatus::Failed));
+    assert_eq!(summary.ledger.status(&b), Some(PostStatus::Cancelled));
+    assert_eq!(
+        summary.ledger.get(&b).unwrap().failures,
+        [PostFailure::cancelled()]
+    );
+    let counts = summary.ledger.counts();
+    assert_eq!((counts.failed, counts.cancelled), (1, 1));
+    assert_eq!(counts.not_served(), 2);
 }

@@ -7,8 +7,8 @@
 use proptest::prelude::*;
 use time::macros::datetime;
 use time::{Date, Month, OffsetDateTime};
+use xengage_core::auth::OAuth1Credentials;
 use xengage_core::auth::oauth1;
-use xengage_core::auth::{OAuth1Credentials, Secret};
 use xengage_core::response::{Ledger, ParseOptions, PostEntry, parse_response};
 use xengage_core::{
     Endpoint, EngagementField, Granularity, Metric, PostId, RequestSpec, TimeInput,
@@ -200,12 +200,7 @@ proptest! {
         key in "\\PC{1,20}", token in "\\PC{1,20}", nonce in "\\PC{1,20}",
         secret in "\\PC{0,20}", token_secret in "\\PC{0,20}", timestamp in any::<u64>(),
     ) {
-        let credentials = OAuth1Credentials {
-            consumer_key: key.clone(),
-            consumer_secret: Secret::new(secret.clone()),
-            token: Some(token.clone()),
-            token_secret: Some(Secret::new(token_secret.clone())),
-        };
+        let credentials = OAuth1Credentials::new(key.clone(), secret.clone(), token.clone(), token_secret.clone());
         let url = "https://api.x.com/2/insights/28hr?tweet_ids=1%2C2&granularity=Daily";
         let steps = oauth1::sign("GET", url, &[], &credentials, &nonce, timestamp).unwrap();
         let header = oauth1::parse_authorization_header(&steps.authorization_header).unwrap();

@@ -3,8 +3,8 @@
 
 use time::macros::datetime;
 use xengage_core::response::{
-    Bucket, Level, MalformedKind, MergeError, ParseOptions, PostStatus, ResponseError,
-    ResponseNotice, merge, parse_response,
+    Bucket, FailureKind, Level, MalformedKind, MergeError, ParseOptions, PostFailure, PostStatus,
+    ResponseError, ResponseNotice, merge, parse_response,
 };
 use xengage_core::{Endpoint, Metric, Request, RequestSpec, ValidationOptions};
 
@@ -805,7 +805,11 @@ fn a_v2_answer_without_values_leaves_no_post_pending() {
         &format!(r#"{{"data":[{{"errors":[{{"error":"Post unavailable","tweets":["{A}"]}}]}}]}}"#),
     )
     .unwrap();
-    assert_eq!(o.ledger.get(&id(A)).unwrap().failures, ["Post unavailable"]);
+    let failures = &o.ledger.get(&id(A)).unwrap().failures;
+    assert_eq!(
+        failures,
+        &[PostFailure::new(FailureKind::PostError, "Post unavailable")]
+    );
     let b = o.ledger.get(&id(B)).unwrap();
     assert_eq!(b.status(), PostStatus::Failed);
     assert_eq!(b.missing_from, ["data"]);
@@ -818,13 +822,23 @@ fn a_v2_answer_without_values_leaves_no_post_pending() {
     for p in [A, B] {
         let entry = o.ledger.get(&id(p)).unwrap();
         assert_eq!(entry.status(), PostStatus::Failed);
-        assert_eq!(entry.failures, ["Not Found Error: Could not find tweets"]);
+        assert_eq!(
+            entry.failures,
+            [PostFailure::new(
+                FailureKind::PostError,
+                "Not Found Error: Could not find tweets"
+            )]
+        );
     }
     // Measurement not asked: no values, and the ledger says why.
     let o = parse(&request(&["errors"]), r#"{"data":[{}]}"#).unwrap();
     let entry = o.ledger.get(&id(A)).unwrap();
     assert_eq!(entry.status(), PostStatus::Failed);
-    assert!(entry.failures[0].contains("engagement.fields"), "{entry:?}");
+    assert!(
+        entry.failures[0].message.contains("engagement.fields"),
+        "{entry:?}"
+    );
+    assert_eq!(entry.failures[0].kind, FailureKind::PostError);
     assert_eq!(o.ledger.counts().pending, 0);
 }
 

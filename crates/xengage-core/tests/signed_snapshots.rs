@@ -27,12 +27,12 @@ const BEARER_TOKEN: &str = "test-app-only-bearer-token";
 const PROXY: &str = "http://127.0.0.1:8080";
 
 fn oauth1_credentials() -> Credentials {
-    Credentials::OAuth1User(OAuth1Credentials {
-        consumer_key: CONSUMER_KEY.into(),
-        consumer_secret: Secret::new(CONSUMER_SECRET),
-        token: Some(ACCESS_TOKEN.into()),
-        token_secret: Some(Secret::new(ACCESS_TOKEN_SECRET)),
-    })
+    Credentials::OAuth1User(OAuth1Credentials::new(
+        CONSUMER_KEY,
+        CONSUMER_SECRET,
+        ACCESS_TOKEN,
+        ACCESS_TOKEN_SECRET,
+    ))
 }
 
 fn nonces() -> FixedNonce {
@@ -169,15 +169,17 @@ fn verify(method: &str, url: &str, header: &str) -> Result<(), VerifyError> {
 fn oauth1_signed_requests_match_their_snapshots() {
     for (name, request) in requests() {
         let direct = BaseUrls::default();
-        let prepared =
-            request.prepare_authorized(&direct, &direct, &oauth1_credentials(), &mut nonces());
+        let prepared = request
+            .prepare_authorized(&direct, &direct, &oauth1_credentials(), &mut nonces())
+            .unwrap();
         let header = authorization(&prepared);
         assert_oauth1_params(name, header);
         verify(prepared.method.as_str(), &prepared.url, header)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         // Signing is a pure function of its inputs.
-        let again =
-            request.prepare_authorized(&direct, &direct, &oauth1_credentials(), &mut nonces());
+        let again = request
+            .prepare_authorized(&direct, &direct, &oauth1_credentials(), &mut nonces())
+            .unwrap();
         assert_eq!(authorization(&again), header, "{name}");
         // The OAuth 1.0a header is shown in full: it holds no secret.
         assert!(
@@ -198,8 +200,9 @@ fn sent_to_a_proxy_the_signature_covers_the_canonical_url() {
     // One request per endpoint family: v1 28hr and v2 insights-28hr.
     for name in ["28hr", "insights-28hr"] {
         let request = &requests.iter().find(|(n, _)| *n == name).unwrap().1;
-        let sent =
-            request.prepare_authorized(&proxy, &canonical, &oauth1_credentials(), &mut nonces());
+        let sent = request
+            .prepare_authorized(&proxy, &canonical, &oauth1_credentials(), &mut nonces())
+            .unwrap();
         let signed_for = request.prepare(&canonical);
         assert!(sent.url.starts_with(PROXY), "{}", sent.url);
         assert!(!signed_for.url.starts_with(PROXY), "{}", signed_for.url);
@@ -213,12 +216,9 @@ fn sent_to_a_proxy_the_signature_covers_the_canonical_url() {
             "{name}: a signature over the proxy's URL would not pass at the API"
         );
         // The same header as when sent to the API directly.
-        let direct = request.prepare_authorized(
-            &canonical,
-            &canonical,
-            &oauth1_credentials(),
-            &mut nonces(),
-        );
+        let direct = request
+            .prepare_authorized(&canonical, &canonical, &oauth1_credentials(), &mut nonces())
+            .unwrap();
         assert_eq!(header, authorization(&direct), "{name}");
         insta::assert_json_snapshot!(format!("oauth1-via-proxy-{name}"), snapshot(&sent));
     }
@@ -246,7 +246,9 @@ fn bearer_tokens_are_sent_and_masked_in_redacted_headers() {
     for (name, credentials, token) in cases {
         let request = &requests.iter().find(|(n, _)| *n == name).unwrap().1;
         let urls = BaseUrls::default();
-        let prepared = request.prepare_authorized(&urls, &urls, &credentials, &mut nonces());
+        let prepared = request
+            .prepare_authorized(&urls, &urls, &credentials, &mut nonces())
+            .unwrap();
         assert_eq!(
             authorization(&prepared),
             format!("Bearer {token}"),

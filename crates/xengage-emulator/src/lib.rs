@@ -310,12 +310,12 @@ impl EmulatorCredentials {
     /// OAuth 1.0a user credentials of `account`.
     pub fn oauth1(&self, account: usize) -> Credentials {
         let a = &self.accounts[account.min(1)];
-        Credentials::OAuth1User(OAuth1Credentials {
-            consumer_key: self.consumer_key.clone(),
-            consumer_secret: self.consumer_secret.clone(),
-            token: Some(a.access_token.clone()),
-            token_secret: Some(a.access_token_secret.clone()),
-        })
+        Credentials::OAuth1User(OAuth1Credentials::new(
+            self.consumer_key.clone(),
+            self.consumer_secret.clone(),
+            a.access_token.clone(),
+            a.access_token_secret.clone(),
+        ))
     }
 
     /// The OAuth 2.0 user token of `account`.

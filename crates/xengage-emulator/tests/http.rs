@@ -48,7 +48,9 @@ async fn send(emu: &RunningEmulator, request: &Request, credentials: &Credential
         nonce: format!("{:?}", std::time::Instant::now()),
         timestamp: 1,
     };
-    let prepared = request.prepare_authorized(&base, &base, credentials, &mut nonces);
+    let prepared = request
+        .prepare_authorized(&base, &base, credentials, &mut nonces)
+        .unwrap();
     raw(
         prepared.method,
         &prepared.url,
@@ -246,8 +248,9 @@ async fn credentials_signatures_and_scope_are_enforced() {
         nonce: "n".into(),
         timestamp: 1,
     };
-    let prepared =
-        totals.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
+    let prepared = totals
+        .prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces)
+        .unwrap();
     let tampered = prepared.url.replace("totals", "totals/");
     let a = raw(
         prepared.method.clone(),
@@ -319,12 +322,14 @@ async fn credentials_signatures_and_scope_are_enforced() {
     let a = raw(unsigned.method, &unsigned.url, headers, unsigned.body).await;
     assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
     // Signed for the API's own URL and sent here, as through a proxy: accepted too.
-    let prepared = totals.prepare_authorized(
-        &base,
-        &BaseUrls::default(),
-        &emu.credentials().oauth1(0),
-        &mut nonces,
-    );
+    let prepared = totals
+        .prepare_authorized(
+            &base,
+            &BaseUrls::default(),
+            &emu.credentials().oauth1(0),
+            &mut nonces,
+        )
+        .unwrap();
     assert_eq!(
         raw(
             prepared.method,
@@ -479,7 +484,9 @@ async fn posts_states_age_rules_and_request_rules() {
                 .post_ids(ids(&[young]))
                 .metrics(["favorites"]),
         );
-        let mut p = r.prepare_authorized(&base, &base, &oauth1, &mut nonces);
+        let mut p = r
+            .prepare_authorized(&base, &base, &oauth1, &mut nonces)
+            .unwrap();
         p.url = format!("{}/insights/engagement/{endpoint}", emu.url());
         p.body = Some(body.to_string().into_bytes());
         // Re-sign for the changed URL.
@@ -626,7 +633,9 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
         nonce: "n".into(),
         timestamp: 1,
     };
-    let mut p = r.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
+    let mut p = r
+        .prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces)
+        .unwrap();
     assert_eq!(p.headers["accept-encoding"], "gzip");
     let gzipped = raw(p.method.clone(), &p.url, p.headers.clone(), p.body.clone()).await;
     assert_eq!(gzipped.status, 200);
@@ -670,7 +679,9 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
             .metrics(["Likes"])
             .granularity("Total"),
     );
-    let p = v2.prepare_authorized(&base, &base, &emu.credentials().oauth2(0), &mut nonces);
+    let p = v2
+        .prepare_authorized(&base, &base, &emu.credentials().oauth2(0), &mut nonces)
+        .unwrap();
     let plain = raw(p.method.clone(), &p.url, p.headers.clone(), None).await;
     assert_eq!(plain.status, 200);
     assert!(plain.headers.get("content-encoding").is_none());
@@ -1097,7 +1108,7 @@ async fn every_fault_kind_can_be_scheduled() {
             nonce: "n".into(),
             timestamp: 1,
         };
-        let p = r.prepare_authorized(&base, &base, &c, &mut nonces);
+        let p = r.prepare_authorized(&base, &base, &c, &mut nonces).unwrap();
         let result = http()
             .request(p.method, &p.url)
             .headers(p.headers)
@@ -1177,7 +1188,9 @@ async fn cors_is_answered_for_configured_origins_only() {
         nonce: "n".into(),
         timestamp: 1,
     };
-    let mut p = r.prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces);
+    let mut p = r
+        .prepare_authorized(&base, &base, &emu.credentials().oauth1(0), &mut nonces)
+        .unwrap();
     p.headers
         .insert("origin", "http://app.test".parse().unwrap());
     let a = raw(p.method, &p.url, p.headers, p.body).await;

@@ -6,10 +6,9 @@
 use std::time::{Duration, Instant};
 
 use time::macros::datetime;
-use xengage_core::pace::PacingOptions;
 use xengage_core::{Endpoint, RequestSpec};
 use xengage_emulator::{Clock, Emulator, EmulatorConfig, PostState};
-use xengage_native::{Client, ClientOptions};
+use xengage_native::Client;
 
 #[tokio::main]
 async fn main() {
@@ -36,11 +35,14 @@ async fn main() {
         .take(posts)
         .map(|p| p.id.as_str().to_owned())
         .collect();
-    let mut options = ClientOptions::at(&emulator.url()).unwrap();
-    options.now = Some(now);
-    options.pacing = PacingOptions::default().window(minute);
-    options.max_in_flight = 8;
-    let client = Client::new(emulator.credentials().oauth1(0), options).unwrap();
+    let client = Client::builder()
+        .credentials(emulator.credentials().oauth1(0))
+        .base_url(&emulator.url())
+        .now(now)
+        .quota_window(minute)
+        .max_in_flight(8)
+        .build()
+        .unwrap();
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids.clone())
         .metrics(["impressions", "engagements"]);

@@ -1,5 +1,7 @@
-//! The client: configuration, one request, and bulk jobs driven by the core's collector.
+//! The client: construction by [`ClientBuilder`], one request, and bulk jobs driven by the
+//! core's collector.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,50 +9,42 @@ use time::OffsetDateTime;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use xengage_core::auth::{Credentials, NonceSource, UnusableCredentials};
+use xengage_core::auth::{CredentialSet, Credentials, NonceSource};
 use xengage_core::collect::{Action, AttemptId, CollectOptions, Collector, Event, Summary};
 use xengage_core::handles::UniqueHandles;
 use xengage_core::pace::{PacingOptions, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
-use xengage_core::response::{MergeError, Outcome, ParseOptions, ResponseError, merge};
-use xengage_core::{BaseUrls, Generation, InvalidRequest, Notice, RequestSpec, ValidationOptions};
+use xengage_core::response::{NotServed, Outcome, ParseOptions, ResponseError, merge};
+use xengage_core::{
+    BaseUrlError, BaseUrls, CredentialKind, Generation, Notice, RequestSpec, ValidationOptions,
+    notice_json,
+};
 
-use crate::http::{ExchangeError, RawAnswer, check_url, exchange};
+use crate::collection::Collection;
+use crate::error::{ClientError, SendError, chain};
+use crate::http::{ExchangeError, RawAnswer, check_url, exchange, no_credential, unsigned};
 
-/// Options of a [`Client`]. The defaults suit the real API.
+/// The settings a [`ClientBuilder`] collects.
 #[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// Where requests are sent: the API (default), an emulator, or a proxy.
-    pub send_to: BaseUrls,
-    /// The URLs OAuth 1.0a signatures cover: the API's canonical URLs (default), even when
-    /// requests are sent elsewhere, because X checks the signature against its own URL.
-    pub sign_for: BaseUrls,
-    /// Time allowed for one attempt, from sending to the last byte of the answer.
-    pub timeout: Duration,
-    /// Requests in flight at once.
-    pub max_in_flight: usize,
-    /// How often and how patiently to retry.
-    pub retry: RetryPolicy,
-    /// The quota's window (a minute on the API) and pacing margin.
-    pub pacing: PacingOptions,
-    /// Limits of the response parser.
-    pub parse: ParseOptions,
-    /// Validation strictness (the 365-day lookback).
-    pub validation: ValidationOptions,
-    /// How bulk jobs are batched.
-    pub plan: PlanOptions,
-    /// Events buffered for a slow consumer of [`Collection::next`] before the job waits for it.
-    pub event_buffer: usize,
-    /// The time to validate and plan against, instead of the system clock: for an emulator
-    /// with a fixed clock.
-    pub now: Option<OffsetDateTime>,
+struct Options {
+    send_to: BaseUrls,
+    sign_for: Option<BaseUrls>,
+    timeout: Duration,
+    max_in_flight: usize,
+    retry: RetryPolicy,
+    pacing: PacingOptions,
+    parse: ParseOptions,
+    validation: ValidationOptions,
+    plan: PlanOptions,
+    event_buffer: usize,
+    now: Option<OffsetDateTime>,
 }
 
-impl Default for ClientOptions {
+impl Default for Options {
     fn default() -> Self {
-        ClientOptions {
+        Options {
             send_to: BaseUrls::default(),
-            sign_for: BaseUrls::default(),
+            sign_for: None,
             timeout: Duration::from_secs(30),
             max_in_flight: 4,
             retry: RetryPolicy::default(),
@@ -64,80 +58,257 @@ impl Default for ClientOptions {
     }
 }
 
-impl ClientOptions {
-    /// Options that send to `url` (an emulator, say) and sign for the same URL.
-    pub fn at(url: &str) -> Result<ClientOptions, ClientError> {
-        let base = BaseUrls::single(url).map_err(|e| ClientError::Url(e.to_string()))?;
-        Ok(ClientOptions {
-            send_to: base.clone(),
-            sign_for: base,
-            ..ClientOptions::default()
+/// Builds a [`Client`]; from [`Client::builder`]. Every setting has a default that suits the
+/// real API; problems (a URL that is not HTTPS, a token no header can carry) are reported by
+/// [`build`](Self::build), before anything is sent.
+///
+/// Against the emulator (or any server with a fixed clock and a short quota window), set
+/// [`base_url`](Self::base_url), [`now`](Self::now) (the emulator's clock, which validation
+/// and planning use instead of the system's) and [`quota_window`](Self::quota_window) (its
+/// `--minute-ms`):
+///
+/// ```no_run
+/// # fn demo(emulator: &xengage_emulator::RunningEmulator) -> Result<(), xengage_native::ClientError> {
+/// use std::time::Duration;
+///
+/// let client = xengage_native::Client::builder()
+///     .credentials(emulator.credentials().oauth1(0))
+///     .base_url(&emulator.url())
+///     .now(emulator.now())
+///     .quota_window(Duration::from_millis(200))
+///     .timeout(Duration::from_secs(5))
+///     .build()?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ClientBuilder {
+    credentials: CredentialSet,
+    options: Options,
+    url_error: Option<BaseUrlError>,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Adds credentials: one [`Credentials`], or a [`CredentialSet`] (as
+    /// [`Credentials::from_env`] returns). Called again, it adds to what is held: a client may
+    /// hold a bearer token, a user token and OAuth 1.0a keys together, and signs each request
+    /// with the one [`CredentialSet`]'s rule picks (OAuth 1.0a on v1, the user token on v2).
+    pub fn credentials(mut self, credentials: impl Into<CredentialSet>) -> ClientBuilder {
+        self.credentials.extend(credentials.into());
+        self
+    }
+
+    /// Signs every request with the credential of `kind`, overriding the rule (as the
+    /// command's `--auth`): `CredentialKind::AppOnly` reads public posts on totals with the
+    /// bearer token when OAuth 1.0a keys are held too.
+    pub fn auth(mut self, kind: CredentialKind) -> ClientBuilder {
+        self.credentials = std::mem::take(&mut self.credentials).choose(Some(kind));
+        self
+    }
+
+    /// Sends both API generations to `url` (an emulator, a forwarding proxy, a test server:
+    /// they serve both under one URL), and signs OAuth 1.0a requests for it unless
+    /// [`sign_for`](Self::sign_for) says otherwise. HTTPS, or plain HTTP to loopback.
+    pub fn base_url(mut self, url: &str) -> ClientBuilder {
+        match BaseUrls::single(url) {
+            Ok(urls) => self.options.send_to = urls,
+            Err(e) => self.url_error = Some(e),
+        }
+        self
+    }
+
+    /// Sends each generation to its own URL (see [`BaseUrls::new`]).
+    pub fn base_urls(mut self, urls: BaseUrls) -> ClientBuilder {
+        self.options.send_to = urls;
+        self
+    }
+
+    /// The URLs OAuth 1.0a signatures cover. X checks a signature against its own URL, so a
+    /// forwarding proxy in front of the API needs `sign_for` the API
+    /// ([`BaseUrls::default`]) while requests go to the proxy. Default: where requests are
+    /// sent.
+    pub fn sign_for(mut self, urls: BaseUrls) -> ClientBuilder {
+        self.options.sign_for = Some(urls);
+        self
+    }
+
+    /// Time allowed for one attempt, from sending to the last byte of the answer (default 30
+    /// seconds). A timeout is retried as the retry policy allows.
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// Requests in flight at once in a job (default 4).
+    pub fn max_in_flight(mut self, n: usize) -> ClientBuilder {
+        self.options.max_in_flight = n.max(1);
+        self
+    }
+
+    /// How often and how patiently to retry (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.options.retry = policy;
+        self
+    }
+
+    /// The quota's window, margin and assumed limit (default: the API's minute).
+    pub fn pacing(mut self, pacing: PacingOptions) -> ClientBuilder {
+        self.options.pacing = pacing;
+        self
+    }
+
+    /// The length of the quota's window: a minute on the API, the emulator's `--minute-ms`
+    /// against it. Without it, a job against an emulator with a short minute paces itself by
+    /// the real one.
+    pub fn quota_window(mut self, window: Duration) -> ClientBuilder {
+        self.options.pacing.window = window;
+        self
+    }
+
+    /// Limits of the response parser (body size, depth).
+    pub fn parse(mut self, parse: ParseOptions) -> ClientBuilder {
+        self.options.parse = parse;
+        self
+    }
+
+    /// Validation settings where the vendor's documents disagree (the 365-day lookback, the
+    /// 90-day limit on every endpoint). The credential kind is set per request by the client.
+    pub fn validation(mut self, validation: ValidationOptions) -> ClientBuilder {
+        self.options.validation = validation;
+        self
+    }
+
+    /// How bulk jobs are batched.
+    pub fn plan(mut self, plan: PlanOptions) -> ClientBuilder {
+        self.options.plan = plan;
+        self
+    }
+
+    /// Events a [`Collection`] buffers for a slow consumer before the job waits for it
+    /// (default 64).
+    pub fn event_buffer(mut self, n: usize) -> ClientBuilder {
+        self.options.event_buffer = n.max(1);
+        self
+    }
+
+    /// Validates and plans against `now` instead of the system clock: for an emulator (its
+    /// clock is fixed; `RunningEmulator::now` gives it) or reproducible runs. Signatures'
+    /// timestamps still come from the system clock.
+    pub fn now(mut self, now: OffsetDateTime) -> ClientBuilder {
+        self.options.now = Some(now);
+        self
+    }
+
+    /// Sends with `http`, a `reqwest::Client` of your own (proxy, roots, connection pool),
+    /// instead of one this crate sets up. Build it without following redirects
+    /// (`redirect::Policy::none()`): the API never sends one, and a followed redirect would
+    /// carry the request where the base URL check never looked. Its TLS is yours; this
+    /// client's `timeout` still applies per attempt.
+    pub fn http_client(mut self, http: reqwest::Client) -> ClientBuilder {
+        self.http = Some(http);
+        self
+    }
+
+    /// The client. Fails, before anything is sent, on a base URL that is not HTTPS (or HTTP to
+    /// loopback), a token no header can carry, or an HTTP stack that cannot be set up.
+    /// Installs nothing process-wide.
+    pub fn build(self) -> Result<Client, ClientError> {
+        if let Some(e) = self.url_error {
+            return Err(ClientError::BaseUrl(e));
+        }
+        for c in self.credentials.iter() {
+            c.check().map_err(ClientError::Credentials)?;
+        }
+        for generation in [Generation::Enterprise, Generation::V2] {
+            check_url(self.options.send_to.for_generation(generation)).map_err(ClientError::Url)?;
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => crate::tls::http_builder()?
+                .build()
+                .map_err(ClientError::Http)?,
+        };
+        Ok(Client {
+            http,
+            credentials: Arc::new(self.credentials),
+            options: Arc::new(self.options),
+            handles: Arc::new(Mutex::new(UniqueHandles::default())),
         })
     }
 }
 
-/// The client could not be made.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// A base URL is unusable or not secure.
-    #[error("unusable base URL: {0}")]
-    Url(String),
-    /// The HTTP stack could not be set up.
-    #[error("cannot set up HTTP: {0}")]
-    Http(String),
-    /// The credentials cannot be sent.
-    #[error(transparent)]
-    Credentials(#[from] UnusableCredentials),
-}
-
-/// One request failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The request breaks documented rules; nothing was sent.
-    #[error(transparent)]
-    Invalid(#[from] InvalidRequest),
-    /// The request failed after every retry the policy allows; `summary` says how many and
-    /// its ledger says why for each post.
-    #[error("{message} ({})", attempts_text(summary.progress.attempts))]
-    Failed {
-        /// The last failure's message.
-        message: String,
-        /// The last answer's error, typed: match `ResponseError::Api` for its status and
-        /// [`ApiErrorKind`](xengage_core::response::ApiErrorKind) (401: the credentials; 429
-        /// or 5xx: later). `None` when no answer came (a timeout, a failed connection).
-        #[source]
-        error: Option<ResponseError>,
-        /// The job's statistics and ledger.
-        summary: Box<Summary>,
-    },
-}
-
-/// A job's merged outcome and its summary; serializes as `{ outcome, summary }`.
+/// A job's merged outcome, its summary, and what planning said about the spec; serializes as
+/// `{ outcome, summary, notices }`. What [`Client::send`] and [`Client::collect_all`] return.
+///
+/// Partial failure is data: posts that got no values (too old, forbidden, deleted, failed) are
+/// in the ledger with their reasons, and [`notices`](Self::notices) say what planning changed.
+/// [`ensure_served`](Self::ensure_served) turns "not every post served" into an error.
+///
+/// ```no_run
+/// # async fn demo(client: xengage_native::Client, spec: xengage_core::RequestSpec) -> Result<(), Box<dyn std::error::Error>> {
+/// let collected = client.collect_all(&spec).await?;
+/// for notice in &collected.notices {
+///     eprintln!("notice: {notice}");
+/// }
+/// collected.ensure_served()?; // an error naming each post not served, and why
+/// for row in collected.outcome.rows() {
+///     println!("{:?} {:?} {:?} {}", row.post_id, row.metric, row.bucket, row.value);
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
 pub struct Collected {
     /// Every batch's rows and result trees, merged; its ledger accounts for every post.
     pub outcome: Outcome,
     /// Requests, retries, 429s, waits; and the ledger of every post.
     pub summary: Summary,
+    /// What planning said about the spec: duplicates removed, defaults used, posts too old
+    /// for some metrics (asked apart, only for what the API still serves, or not at all).
+    #[serde(serialize_with = "notices_json")]
+    pub notices: Vec<Notice>,
 }
 
-/// `1 attempt`, `3 attempts`.
-fn attempts_text(attempts: u64) -> String {
-    match attempts {
-        1 => "1 attempt".to_owned(),
-        n => format!("{n} attempts"),
+/// Notices as the command prints them in JSON.
+fn notices_json<S: serde::Serializer>(notices: &[Notice], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(notices.iter().map(notice_json))
+}
+
+impl Collected {
+    /// `Ok` when every post asked about got values for everything asked; otherwise an error
+    /// naming each post that did not, with its state and reasons.
+    pub fn ensure_served(&self) -> Result<(), NotServed> {
+        self.summary.ledger.ensure_served()
     }
 }
 
 /// An async client. Cheap to clone; clones share the HTTP connections and the unique-handle
-/// ledger.
+/// ledger. Made with [`Client::builder`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use xengage_core::auth::Credentials;
+/// use xengage_core::{Endpoint, RequestSpec};
+///
+/// let client = xengage_native::Client::builder()
+///     .credentials(Credentials::from_env()?) // X_CONSUMER_KEY ... X_ACCESS_TOKEN_SECRET, X_USER_TOKEN, X_BEARER_TOKEN
+///     .build()?;
+/// let spec = RequestSpec::new(Endpoint::Totals)
+///     .post_ids(["1070059276213702656"])
+///     .metrics(["impressions", "favorites"]);
+/// let sent = client.send(&spec).await?;
+/// println!("{} rows", sent.outcome.row_count());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
-    credentials: Arc<Credentials>,
-    options: Arc<ClientOptions>,
+    credentials: Arc<CredentialSet>,
+    options: Arc<Options>,
     handles: Arc<Mutex<UniqueHandles>>,
 }
 
@@ -156,37 +327,20 @@ impl NonceSource for SystemNonce {
     }
 }
 
+/// The typed error of the last failed attempt without an answer, per request of a job, for
+/// the [`SendError`] of a job that failed as a whole.
+pub(crate) type NoAnswers = Arc<Mutex<HashMap<usize, ExchangeError>>>;
+
 impl Client {
-    /// A client with `credentials` and `options`. Base URLs must be HTTPS, or HTTP to loopback.
-    pub fn new(credentials: Credentials, options: ClientOptions) -> Result<Client, ClientError> {
-        credentials.check()?;
-        for url in [
-            options.send_to.for_generation(Generation::Enterprise),
-            options.send_to.for_generation(Generation::V2),
-        ] {
-            check_url(url).map_err(ClientError::Url)?;
-        }
-        // reqwest is built without a default crypto provider; use ring's, once per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("xengage/", env!("CARGO_PKG_VERSION")))
-            // The API never redirects. Following one would send the request (its ids, and on
-            // the same host its signature) where `check_url` never looked, plain http
-            // included, and take that host's answer for the API's: a 3xx is an answer.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ClientError::Http(e.to_string()))?;
-        Ok(Client {
-            http,
-            credentials: Arc::new(credentials),
-            options: Arc::new(options),
-            handles: Arc::new(Mutex::new(UniqueHandles::default())),
-        })
+    /// A builder with the defaults (the API's URLs, a 30-second timeout, 4 requests in flight,
+    /// the default retry policy, the system clock) and no credentials.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
-    /// The options.
-    pub fn options(&self) -> &ClientOptions {
-        &self.options
+    /// The credentials held.
+    pub fn credentials(&self) -> &CredentialSet {
+        &self.credentials
     }
 
     /// Distinct user tokens (one per @handle) this client has sent requests with, per calendar
@@ -202,49 +356,62 @@ impl Client {
         self.options.now.unwrap_or_else(OffsetDateTime::now_utc)
     }
 
-    fn validation(&self) -> ValidationOptions {
-        self.options
-            .validation
-            .credential(Some(self.credentials.kind()))
+    /// The credential for `spec`'s endpoint, and validation options for its kind.
+    fn credential_for(
+        &self,
+        spec: &RequestSpec,
+    ) -> Result<(Credentials, ValidationOptions), SendError> {
+        let credentials = self
+            .credentials
+            .for_endpoint(spec.endpoint)
+            .map_err(SendError::Credentials)?
+            .clone();
+        let validation = self.options.validation.credential(Some(credentials.kind()));
+        Ok((credentials, validation))
     }
 
     /// Sends one request (validated as such: at most 250 or 25 ids, at most 4 weeks) with the
-    /// pacing and retries of a job, and returns its outcome.
+    /// pacing and retries of a job, and returns its outcome, summary and notices.
     ///
     /// Posts too old for some metrics go in a request of their own, asked only what the API
     /// still serves, so one request can become two. If one of them fails, the outcome holds
     /// the other's rows and its ledger says which posts failed and why: partial failure is
-    /// data. [`SendError::Failed`] means nothing was answered.
-    pub async fn send(&self, spec: &RequestSpec) -> Result<Outcome, SendError> {
-        spec.validate(self.now(), &self.validation())?;
+    /// data ([`Collected::ensure_served`] makes it an error). An `Err` means nothing was
+    /// answered.
+    pub async fn send(&self, spec: &RequestSpec) -> Result<Collected, SendError> {
+        let (_, validation) = self.credential_for(spec)?;
+        spec.validate(self.now(), &validation)?;
         let (collected, error) = self.run_to_end(spec).await?;
         let progress = collected.summary.progress;
         if progress.requests_failed > 0 && progress.requests_done == 0 {
-            let message = collected
-                .summary
-                .ledger
-                .failure_messages()
-                .into_iter()
-                .next()
-                .unwrap_or_else(|| "the request failed".to_owned());
-            return Err(SendError::Failed {
-                message,
-                error,
-                summary: Box::new(collected.summary),
+            let summary = Box::new(collected.summary);
+            return Err(match error {
+                Some(LastError::Answer(error)) => SendError::Answered { error, summary },
+                Some(LastError::NoAnswer(failure, error)) => SendError::NoAnswer {
+                    failure,
+                    error,
+                    summary,
+                },
+                None => SendError::NoAnswer {
+                    failure: xengage_core::pace::Failure::Permanent,
+                    error: None,
+                    summary,
+                },
             });
         }
-        Ok(collected.outcome)
+        Ok(collected)
     }
 
     /// Starts a bulk job: `spec` may hold any number of post ids and, on the historical
-    /// endpoints, a range of any length. Events stream from the returned [`Collection`] as
-    /// they happen; dropping it cancels the job.
+    /// endpoints, a range of any length. Events stream from the returned [`Collection`] (a
+    /// `futures_core::Stream`) as they happen; dropping it cancels the job.
     ///
     /// # Panics
     ///
     /// Outside a Tokio runtime: the job is spawned on the current one.
-    pub fn collect(&self, spec: &RequestSpec) -> Result<Collection, InvalidRequest> {
-        let plan = Plan::new(spec, self.now(), &self.validation(), &self.options.plan)?;
+    pub fn collect(&self, spec: &RequestSpec) -> Result<Collection, SendError> {
+        let (credentials, validation) = self.credential_for(spec)?;
+        let plan = Plan::new(spec, self.now(), &validation, &self.options.plan)?;
         let collector = Collector::new(
             plan,
             CollectOptions::default()
@@ -257,16 +424,18 @@ impl Client {
         let notices = collector.plan().notices().to_vec();
         let (tx, rx) = mpsc::channel(self.options.event_buffer.max(1));
         let client = self.clone();
-        let task = tokio::spawn(async move { client.drive(collector, tx).await });
-        Ok(Collection {
-            rx,
-            task,
-            planned,
-            notices,
-        })
+        let no_answers = NoAnswers::default();
+        let job = Job {
+            credentials: Arc::new(credentials),
+            no_answers: no_answers.clone(),
+        };
+        let task = tokio::spawn(async move { client.drive(collector, tx, job).await });
+        Ok(Collection::new(rx, task, planned, notices, no_answers))
     }
 
-    /// Runs a bulk job to its end and merges every batch.
+    /// Runs a bulk job to its end and merges every batch. Batches that failed are in the
+    /// ledger; an `Err` only for what stops the job from starting, or answers that cannot be
+    /// merged.
     pub async fn collect_all(&self, spec: &RequestSpec) -> Result<Collected, SendError> {
         self.run_to_end(spec).await.map(|(collected, _)| collected)
     }
@@ -275,35 +444,52 @@ impl Client {
     async fn run_to_end(
         &self,
         spec: &RequestSpec,
-    ) -> Result<(Collected, Option<ResponseError>), SendError> {
+    ) -> Result<(Collected, Option<LastError>), SendError> {
         let mut job = self.collect(spec)?;
         let mut outcomes = Vec::new();
         let mut last_error = None;
         while let Some(event) = job.next().await {
             match event {
                 Event::BatchDone { outcome, .. } => outcomes.push(*outcome),
-                Event::BatchFailed { error, .. } => last_error = error,
+                Event::BatchFailed {
+                    index,
+                    error,
+                    failure,
+                    ..
+                } => {
+                    last_error = Some(match error {
+                        Some(error) => LastError::Answer(error),
+                        None => LastError::NoAnswer(failure, job.take_transport_error(index)),
+                    });
+                }
                 _ => {}
             }
         }
+        let notices = job.notices().to_vec();
         let summary = job.finish().await;
-        let endpoint = spec.endpoint;
         let mut outcome = if outcomes.is_empty() {
-            Outcome::empty(endpoint)
+            Outcome::empty(spec.endpoint)
         } else {
-            merge(outcomes).map_err(|e: MergeError| SendError::Failed {
-                message: e.to_string(),
-                error: None,
+            merge(outcomes).map_err(|error| SendError::Merge {
+                error,
                 summary: Box::new(summary.clone()),
             })?
         };
         outcome.ledger = summary.ledger.clone();
-        Ok((Collected { outcome, summary }, last_error))
+        Ok((
+            Collected {
+                outcome,
+                summary,
+                notices,
+            },
+            last_error,
+        ))
     }
 
-    async fn drive(&self, mut collector: Collector, tx: mpsc::Sender<Event>) -> Summary {
+    async fn drive(&self, mut collector: Collector, tx: mpsc::Sender<Event>, job: Job) -> Summary {
         let start = Instant::now();
-        let mut flights: JoinSet<(AttemptId, Result<RawAnswer, ExchangeError>)> = JoinSet::new();
+        let mut flights: JoinSet<(AttemptId, usize, Result<RawAnswer, ExchangeError>)> =
+            JoinSet::new();
         'job: loop {
             while let Some(event) = collector.next_event() {
                 if tx.send(event).await.is_err() {
@@ -313,24 +499,25 @@ impl Client {
             match collector.poll(start.elapsed()) {
                 Action::Send(out) => {
                     let client = self.clone();
+                    let credentials = job.credentials.clone();
                     flights.spawn(async move {
                         tokio::time::sleep(out.send_after).await;
-                        let result = client.attempt(&out.request).await;
-                        (out.id, result)
+                        let result = client.attempt(&out.request, &credentials).await;
+                        (out.id, out.index, result)
                     });
                 }
                 // While waiting, a consumer that goes away (cancel, drop) ends the job at once:
                 // attempts in flight are abandoned, not waited for.
                 Action::Wait(wait) => {
                     tokio::select! {
-                        Some(done) = flights.join_next() => Self::report(&mut collector, start, done),
+                        Some(done) = flights.join_next() => job.report(&mut collector, start, done),
                         () = tokio::time::sleep(wait) => {}
                         () = tx.closed() => break 'job,
                     }
                 }
                 Action::AwaitAnswer => tokio::select! {
                     done = flights.join_next() => match done {
-                        Some(done) => Self::report(&mut collector, start, done),
+                        Some(done) => job.report(&mut collector, start, done),
                         None => break 'job, // Nothing in flight: cannot happen, but never hang.
                     },
                     () = tx.closed() => break 'job,
@@ -351,46 +538,45 @@ impl Client {
         collector.finish_at(start.elapsed())
     }
 
-    fn report(
-        collector: &mut Collector,
-        start: Instant,
-        done: Result<(AttemptId, Result<RawAnswer, ExchangeError>), tokio::task::JoinError>,
-    ) {
-        let now = start.elapsed();
-        let jitter = fastrand::f64();
-        let Ok((id, result)) = done else {
-            return; // A flight task was aborted: only on cancellation.
-        };
-        match result {
-            Ok(answer) => collector.on_answer(
-                id,
-                now,
-                answer.status,
-                &answer.headers,
-                &answer.body,
-                jitter,
-            ),
-            Err(e) => collector.on_failure(id, now, e.failure, &e.to_string(), jitter),
-        }
-    }
-
-    /// Signs and sends one request once, without pacing, retries or parsing, and returns the
-    /// answer as it came (decompressed): what a proxy forwards.
+    /// Signs and sends one request once, without pacing, retries or parsing, with the
+    /// credential the rule picks for its endpoint, and returns the answer as it came
+    /// (decompressed): what a proxy forwards.
     pub async fn exchange(
         &self,
         request: &xengage_core::Request,
     ) -> Result<RawAnswer, ExchangeError> {
-        self.attempt(request).await
+        let credentials = self
+            .credentials
+            .for_endpoint(request.endpoint())
+            .map_err(|e| {
+                let url = request.prepare(&self.options.send_to).url;
+                no_credential(&url, self.options.timeout, e)
+            })?;
+        self.attempt(request, credentials).await
     }
 
-    async fn attempt(&self, request: &xengage_core::Request) -> Result<RawAnswer, ExchangeError> {
-        let prepared = request.prepare_authorized(
-            &self.options.send_to,
-            &self.options.sign_for,
-            &self.credentials,
-            &mut SystemNonce,
-        );
-        if let Some(token) = self.credentials.user_token() {
+    async fn attempt(
+        &self,
+        request: &xengage_core::Request,
+        credentials: &Credentials,
+    ) -> Result<RawAnswer, ExchangeError> {
+        let sign_for = self
+            .options
+            .sign_for
+            .as_ref()
+            .unwrap_or(&self.options.send_to);
+        let prepared = request
+            .prepare_authorized(
+                &self.options.send_to,
+                sign_for,
+                credentials,
+                &mut SystemNonce,
+            )
+            .map_err(|e| {
+                let url = request.prepare(&self.options.send_to).url;
+                unsigned(&url, self.options.timeout, e)
+            })?;
+        if let Some(token) = credentials.user_token() {
             self.handles
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -401,51 +587,56 @@ impl Client {
     }
 }
 
-/// A running bulk job. Events arrive in order; dropping the collection cancels the job.
-#[derive(Debug)]
-pub struct Collection {
-    rx: mpsc::Receiver<Event>,
-    task: tokio::task::JoinHandle<Summary>,
-    planned: usize,
-    notices: Vec<Notice>,
+/// The last failure of a job that failed as a whole.
+enum LastError {
+    /// An answer that is an error.
+    Answer(ResponseError),
+    /// No answer.
+    NoAnswer(xengage_core::pace::Failure, Option<ExchangeError>),
 }
 
-impl Collection {
-    /// The number of requests the job plans (retries and narrowed batches come on top).
-    pub fn planned(&self) -> usize {
-        self.planned
-    }
+/// What a running job holds beside its collector.
+struct Job {
+    /// The credential of the spec's endpoint.
+    credentials: Arc<Credentials>,
+    /// The last failure without an answer of each request.
+    no_answers: NoAnswers,
+}
 
-    /// What planning said about the spec: duplicates removed, the default window or grouping,
-    /// posts too old for a metric (asked apart, only for what the API still serves).
-    pub fn notices(&self) -> &[Notice] {
-        &self.notices
-    }
-
-    /// The next event, or `None` when the job has ended.
-    pub async fn next(&mut self) -> Option<Event> {
-        self.rx.recv().await
-    }
-
-    /// Waits for the end of the job, discarding events not yet read, and returns its summary:
-    /// statistics and the ledger of every post.
-    pub async fn finish(mut self) -> Summary {
-        while self.rx.recv().await.is_some() {}
-        self.join().await
-    }
-
-    /// Stops the job: nothing more is sent, attempts in flight are abandoned (not waited for),
-    /// and their posts, like those never sent, are in the ledger as failed ("cancelled").
-    pub async fn cancel(mut self) -> Summary {
-        self.rx.close();
-        while self.rx.recv().await.is_some() {}
-        self.join().await
-    }
-
-    async fn join(self) -> Summary {
-        match self.task.await {
-            Ok(summary) => summary,
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
+impl Job {
+    fn report(
+        &self,
+        collector: &mut Collector,
+        start: Instant,
+        done: Result<(AttemptId, usize, Result<RawAnswer, ExchangeError>), tokio::task::JoinError>,
+    ) {
+        let now = start.elapsed();
+        let jitter = fastrand::f64();
+        let Ok((id, index, result)) = done else {
+            return; // A flight task was aborted: only on cancellation.
+        };
+        let mut no_answers = self
+            .no_answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match result {
+            Ok(answer) => {
+                drop(no_answers);
+                collector.on_answer(
+                    id,
+                    now,
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                    jitter,
+                );
+            }
+            Err(e) => {
+                // The ledger keeps the whole chain in words; the typed error waits for the
+                // job's end, where a request that failed for good becomes a `SendError`.
+                collector.on_failure(id, now, e.failure, &chain(&e), jitter);
+                no_answers.insert(index, e);
+            }
         }
     }
 }

@@ -2,7 +2,6 @@
 //! the decoded body. Any status is an answer (the core decides what it means); only failing to
 //! get one is an error, classified for the retry policy.
 
-use std::fmt::Write;
 use std::io::Read;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -10,8 +9,11 @@ use std::time::Duration;
 use http::HeaderMap;
 use http::header::CONTENT_ENCODING;
 use xengage_core::PreparedRequest;
+use xengage_core::auth::{CredentialsError, SignError};
 use xengage_core::pace::Failure;
 use xengage_core::response::BodyOverLimit;
+
+use crate::error::UrlError;
 
 /// An answer as it came off the wire, its body decoded from gzip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,52 +27,111 @@ pub struct RawAnswer {
 }
 
 /// No answer could be had. The message names the URL, never a header (the `Authorization`
-/// header stays out of errors and logs).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} for {url}: {detail}")]
+/// header stays out of errors and logs); the cause is the [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+#[error("{} for {url}{}", failure_text(*failure), advice(*failure, *timeout))]
+#[non_exhaustive]
 pub struct ExchangeError {
     /// What kind of failure, for the retry policy.
     pub failure: Failure,
-    /// Short name of the failure.
-    pub kind: &'static str,
     /// The URL.
     pub url: String,
-    /// What the HTTP stack said.
-    pub detail: String,
+    /// The timeout of the attempt.
+    pub timeout: Duration,
+    /// Why.
+    #[source]
+    pub cause: ExchangeCause,
+}
+
+/// Why an exchange got no usable answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExchangeCause {
+    /// The HTTP stack failed: connecting, sending, waiting or reading.
+    #[error(transparent)]
+    Http(reqwest::Error),
+    /// The request could not be signed; it was not sent.
+    #[error(transparent)]
+    Sign(SignError),
+    /// No credential held serves the request's endpoint; it was not sent.
+    #[error(transparent)]
+    Credentials(CredentialsError),
+    /// The answer is over the size limit; it was not read to the end.
+    #[error(transparent)]
+    TooLarge(BodyOverLimit),
+    /// The answer is in a coding the client never asks for.
+    #[error(
+        "the answer is in Content-Encoding `{coding}`, which the client never asks for (it reads gzip or no coding); check what answers at this URL (a proxy that recompresses?)"
+    )]
+    Coding {
+        /// The coding, as the header says it.
+        coding: String,
+    },
+    /// The gzip body cannot be decoded.
+    #[error("the gzip body cannot be decoded")]
+    Gzip(#[source] std::io::Error),
+}
+
+/// What a failure is, in words.
+fn failure_text(failure: Failure) -> &'static str {
+    match failure {
+        Failure::Timeout => "no answer within the timeout",
+        Failure::Connection => "connection failed or dropped",
+        Failure::BrokenBody => "the answer's body was cut short or undecodable",
+        // Rate limits, server errors, permanent refusals and any later kind.
+        _ => "request failed",
+    }
+}
+
+/// What to change, where the failure says it.
+fn advice(failure: Failure, timeout: Duration) -> String {
+    if failure == Failure::Timeout {
+        format!(
+            " (the timeout is {timeout:?}, from sending to the last byte of the answer: raise ClientBuilder::timeout if the server is slow)"
+        )
+    } else {
+        String::new()
+    }
 }
 
 impl ExchangeError {
-    fn new(failure: Failure, url: &str, detail: impl Into<String>) -> ExchangeError {
-        let kind = match failure {
-            Failure::Timeout => "no answer within the timeout",
-            Failure::Connection => "connection failed or dropped",
-            Failure::BrokenBody => "the answer's body was cut short or undecodable",
-            // Rate limits, server errors, permanent refusals and any later kind.
-            _ => "request failed",
-        };
+    fn new(failure: Failure, url: &str, timeout: Duration, cause: ExchangeCause) -> ExchangeError {
         ExchangeError {
             failure,
-            kind,
             url: url.to_owned(),
-            detail: detail.into(),
+            timeout,
+            cause,
         }
+    }
+
+    /// Whether no answer came within the timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.failure == Failure::Timeout
+    }
+
+    /// Whether the connection could not be made or dropped.
+    pub fn is_connect(&self) -> bool {
+        self.failure == Failure::Connection
     }
 }
 
 /// Whether `url` may be used: HTTPS anywhere, plain HTTP only to a loopback host (an emulator or
 /// a proxy on this machine), because signed requests and tokens must not cross a network in
-/// clear text. [`Client::new`](crate::Client::new) checks its base URLs with it; a tool can
-/// check a URL the same way before it builds anything.
+/// clear text. [`ClientBuilder::build`](crate::ClientBuilder::build) checks its base URLs with
+/// it; a tool can check a URL the same way before it builds anything.
 ///
 /// ```
 /// assert!(xengage_native::check_url("https://data-api.x.com").is_ok());
 /// assert!(xengage_native::check_url("http://127.0.0.1:8080").is_ok());
 /// assert!(xengage_native::check_url("http://192.0.2.1").is_err());
 /// ```
-pub fn check_url(url: &str) -> Result<(), String> {
+pub fn check_url(url: &str) -> Result<(), UrlError> {
     let parsed = url
         .parse::<http::Uri>()
-        .map_err(|e| format!("{url} is not a URL: {e}"))?;
+        .map_err(|source| UrlError::NotAUrl {
+            url: url.to_owned(),
+            source,
+        })?;
     match parsed.scheme_str() {
         Some("https") => Ok(()),
         Some("http") => {
@@ -81,14 +142,14 @@ pub fn check_url(url: &str) -> Result<(), String> {
             if loopback {
                 Ok(())
             } else {
-                Err(format!(
-                    "{url} uses plain http to a host that is not loopback; use https (http is allowed only for 127.0.0.1, ::1 and localhost)"
-                ))
+                Err(UrlError::PlainHttp {
+                    url: url.to_owned(),
+                })
             }
         }
-        _ => Err(format!(
-            "{url} must start with https:// (or http:// for loopback)"
-        )),
+        _ => Err(UrlError::Scheme {
+            url: url.to_owned(),
+        }),
     }
 }
 
@@ -111,14 +172,15 @@ pub(crate) async fn exchange(
     let mut response = builder
         .send()
         .await
-        .map_err(|e| classify(&url, &e, timeout))?;
+        .map_err(|e| classify(&url, e, timeout))?;
     let status = response.status().as_u16();
     let mut headers = response.headers().clone();
     let too_large = || {
         ExchangeError::new(
             Failure::Permanent,
             &url,
-            BodyOverLimit { limit }.to_string(),
+            timeout,
+            ExchangeCause::TooLarge(BodyOverLimit { limit }),
         )
     };
     // Decoded here, not by reqwest (built without its gzip feature): its decoder stops after
@@ -132,9 +194,8 @@ pub(crate) async fn exchange(
             return Err(ExchangeError::new(
                 Failure::Permanent,
                 &url,
-                format!(
-                    "the answer is in Content-Encoding `{coding}`, which the client never asks for (it reads gzip or no coding); check what answers at this URL (a proxy that recompresses?)"
-                ),
+                timeout,
+                ExchangeCause::Coding { coding },
             ));
         }
     };
@@ -149,7 +210,7 @@ pub(crate) async fn exchange(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| classify(&url, &e, timeout))?
+        .map_err(|e| classify(&url, e, timeout))?
     {
         if body.len() + chunk.len() > limit {
             return Err(too_large());
@@ -161,7 +222,9 @@ pub(crate) async fn exchange(
         flate2::read::MultiGzDecoder::new(body.as_slice())
             .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
             .read_to_end(&mut decoded)
-            .map_err(|e| ExchangeError::new(Failure::BrokenBody, &url, format!("gzip: {e}")))?;
+            .map_err(|e| {
+                ExchangeError::new(Failure::BrokenBody, &url, timeout, ExchangeCause::Gzip(e))
+            })?;
         if decoded.len() > limit {
             return Err(too_large());
         }
@@ -195,7 +258,7 @@ fn content_coding(headers: &HeaderMap) -> Result<bool, String> {
     }
 }
 
-fn classify(url: &str, e: &reqwest::Error, timeout: Duration) -> ExchangeError {
+fn classify(url: &str, e: reqwest::Error, timeout: Duration) -> ExchangeError {
     let failure = if e.is_timeout() {
         Failure::Timeout
     } else if e.is_body() || e.is_decode() {
@@ -205,21 +268,26 @@ fn classify(url: &str, e: &reqwest::Error, timeout: Duration) -> ExchangeError {
     } else {
         Failure::Connection
     };
-    // reqwest's Display names the URL; its source chain says why.
-    let mut detail = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
-        source = s.source();
-    }
-    if failure == Failure::Timeout {
-        let _ = write!(
-            detail,
-            " (the timeout is {timeout:?}, from sending to the last byte of the answer: raise ClientOptions::timeout if the server is slow)"
-        );
-    }
-    ExchangeError::new(failure, url, detail)
+    ExchangeError::new(failure, url, timeout, ExchangeCause::Http(e))
+}
+
+/// The error of a request no credential held can serve: nothing was sent.
+pub(crate) fn no_credential(
+    url: &str,
+    timeout: Duration,
+    error: CredentialsError,
+) -> ExchangeError {
+    ExchangeError::new(
+        Failure::Permanent,
+        url,
+        timeout,
+        ExchangeCause::Credentials(error),
+    )
+}
+
+/// The error of a request that could not be signed: nothing was sent.
+pub(crate) fn unsigned(url: &str, timeout: Duration, error: SignError) -> ExchangeError {
+    ExchangeError::new(Failure::Permanent, url, timeout, ExchangeCause::Sign(error))
 }
 
 #[cfg(test)]
@@ -233,7 +301,7 @@ mod tests {
         assert!(check_url("http://[::1]:8080").is_ok());
         assert!(check_url("http://localhost:1").is_ok());
         let err = check_url("http://data-api.x.com").unwrap_err();
-        assert!(err.contains("use https"), "{err}");
+        assert!(matches!(err, UrlError::PlainHttp { .. }), "{err}");
         assert!(check_url("http://10.0.0.1").is_err());
         assert!(check_url("ftp://127.0.0.1").is_err());
     }
@@ -270,8 +338,7 @@ mod tests {
         };
         let mut gz = member(&json[..10]);
         gz.extend(member(&json[10..]));
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::new();
+        let client = crate::tls::http_builder().unwrap().build().unwrap();
         let now = time::OffsetDateTime::now_utc();
         let request = RequestSpec::new(Endpoint::Totals)
             .post_ids(["1990000000000000001"])
@@ -297,7 +364,7 @@ mod tests {
                 .await
                 .unwrap_err();
             assert_eq!(e.failure, Failure::Permanent);
-            assert!(e.detail.contains("max_body_bytes"), "{e}");
+            assert!(matches!(e.cause, ExchangeCause::TooLarge(_)), "{e}");
         }
     }
 }

@@ -10,14 +10,18 @@ use xengage_core::auth::{Credentials, Secret};
 use xengage_core::collect::Event;
 use xengage_core::pace::{Failure, PacingOptions, RetryPolicy};
 use xengage_core::response::{
-    ApiError, ApiErrorKind, Bucket, ParseOptions, PostStatus, ResponseError, parse_response,
+    ApiError, ApiErrorKind, Bucket, FailureKind, ParseOptions, PostFailure, PostStatus,
+    ResponseError, parse_response,
 };
 use xengage_core::window::TimeWindow;
 use xengage_core::{Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
 use xengage_emulator::{
     Clock, Emulator, EmulatorConfig, FaultKind, Faults, PostState, RunningEmulator,
 };
-use xengage_native::{Client, ClientOptions, SendError};
+use xengage_native::{Client, ClientBuilder, SendError};
+
+mod common;
+use common::chain;
 
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
@@ -27,13 +31,18 @@ async fn emulator(config: EmulatorConfig) -> RunningEmulator {
         .unwrap()
 }
 
-fn client(emu: &RunningEmulator, account: usize, tweak: impl FnOnce(&mut ClientOptions)) -> Client {
-    let mut options = ClientOptions::at(&emu.url()).unwrap();
-    options.now = Some(NOW);
-    options.pacing = PacingOptions::default().window(Duration::from_secs(1));
-    options.timeout = Duration::from_secs(5);
-    tweak(&mut options);
-    Client::new(emu.credentials().oauth1(account), options).unwrap()
+fn client(
+    emu: &RunningEmulator,
+    account: usize,
+    tweak: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Client {
+    let builder = Client::builder()
+        .credentials(emu.credentials().oauth1(account))
+        .base_url(&emu.url())
+        .now(NOW)
+        .quota_window(Duration::from_secs(1))
+        .timeout(Duration::from_secs(5));
+    tweak(builder).build().unwrap()
 }
 
 fn ids(list: &[PostId]) -> Vec<String> {
@@ -49,7 +58,7 @@ async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounte
     )
     .await;
     let owned = emu.world().owned_post_ids(0);
-    let client = client(&emu, 0, |_| {});
+    let client = client(&emu, 0, |b| b);
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids(ids(&owned))
         .metrics(["impressions", "favorites", "video_views"]);
@@ -100,7 +109,7 @@ async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() 
     let emu = emulator(EmulatorConfig::default().posts_per_account(1000)).await;
     let owned = emu.world().public_post_ids(0);
     assert!(owned.len() > 900);
-    let client = client(&emu, 0, |o| o.max_in_flight = 8);
+    let client = client(&emu, 0, |o| o.max_in_flight(8));
     let spec = RequestSpec::new(Endpoint::Historical)
         .post_ids(ids(&owned))
         .metrics(["engagements"])
@@ -165,7 +174,7 @@ async fn forbidden_posts_are_taken_out_and_the_rest_of_the_batch_is_served() {
     let emu = emulator(EmulatorConfig::default()).await;
     let mine = emu.world().public_post_ids(0);
     let theirs = emu.world().public_post_ids(1);
-    let client = client(&emu, 0, |_| {});
+    let client = client(&emu, 0, |b| b);
     let asked: Vec<PostId> = vec![mine[0], theirs[0], mine[1], theirs[1]];
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&asked))
@@ -190,10 +199,13 @@ async fn forbidden_posts_are_taken_out_and_the_rest_of_the_batch_is_served() {
 
 /// A client of the v2 endpoints with `credentials`.
 fn v2_client(emu: &RunningEmulator, credentials: Credentials) -> Client {
-    let mut options = ClientOptions::at(&emu.url()).unwrap();
-    options.now = Some(NOW);
-    options.timeout = Duration::from_secs(5);
-    Client::new(credentials, options).unwrap()
+    Client::builder()
+        .credentials(credentials)
+        .base_url(&emu.url())
+        .now(NOW)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 fn v2_spec(posts: &[PostId]) -> RequestSpec {
@@ -259,10 +271,10 @@ async fn v2_errors_arrive_as_problem_details_with_a_helpful_message() {
         matches!(source, Some(ResponseError::Api(a)) if a.status == 401 && a.kind == ApiErrorKind::Unauthorized),
         "{failed:?}"
     );
-    let SendError::Failed {
-        message, summary, ..
-    } = failed
-    else {
+    assert_eq!(failed.status(), Some(401));
+    assert!(!failed.is_retryable());
+    let message = chain(&failed);
+    let SendError::Answered { summary, .. } = failed else {
         panic!("{failed:?}")
     };
     assert_eq!(summary.progress.retries, 0, "a 401 is not retried");
@@ -347,11 +359,13 @@ async fn every_fault_kind_is_retried_a_bounded_number_of_times_and_every_post_ac
         .await;
         let owned = emu.world().owned_post_ids(0);
         let client = client(&emu, 0, |o| {
-            o.timeout = Duration::from_millis(250);
-            o.retry = RetryPolicy::default()
-                .base_delay(Duration::from_millis(5))
-                .max_delay(Duration::from_millis(20));
-            o.pacing = PacingOptions::default().window(Duration::from_millis(50));
+            o.timeout(Duration::from_millis(250))
+                .retry(
+                    RetryPolicy::default()
+                        .base_delay(Duration::from_millis(5))
+                        .max_delay(Duration::from_millis(20)),
+                )
+                .pacing(PacingOptions::default().window(Duration::from_millis(50)))
         });
         let spec = RequestSpec::new(Endpoint::Last28Hours)
             .post_ids(ids(&owned))
@@ -391,8 +405,8 @@ async fn a_short_quota_is_paced_without_429s_after_the_first_window() {
     .await;
     let owned = emu.world().owned_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.pacing = PacingOptions::default().window(Duration::from_millis(500));
-        o.max_in_flight = 4;
+        o.pacing(PacingOptions::default().window(Duration::from_millis(500)))
+            .max_in_flight(4)
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&owned[..200]))
@@ -407,12 +421,13 @@ async fn a_short_quota_is_paced_without_429s_after_the_first_window() {
 async fn one_request_with_send() {
     let emu = emulator(EmulatorConfig::default()).await;
     let owned = emu.world().public_post_ids(1);
-    let client = client(&emu, 1, |_| {});
+    let client = client(&emu, 1, |b| b);
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids(ids(&owned[..3]))
         .metrics(["favorites"]);
-    let outcome = client.send(&spec).await.unwrap();
-    assert_eq!(outcome.row_count(), 3);
+    let sent = client.send(&spec).await.unwrap();
+    assert_eq!(sent.outcome.row_count(), 3);
+    sent.ensure_served().unwrap();
     assert_eq!(
         client.unique_handles().count(2026, time::Month::November),
         1
@@ -451,13 +466,11 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
         .iter()
         .find(|id| (100..1700).contains(&age(id).whole_days()))
         .unwrap();
-    let sender = client(&emu, 0, |o| {
-        o.retry = RetryPolicy::default().max_retries(0);
-    });
+    let sender = client(&emu, 0, |o| o.retry(RetryPolicy::default().max_retries(0)));
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids(ids(&[fresh, old]))
         .metrics(["impressions", "favorites"]);
-    let outcome = sender.send(&spec).await.unwrap();
+    let outcome = sender.send(&spec).await.unwrap().outcome;
     let statuses = [fresh, old].map(|id| outcome.ledger.status(&id).unwrap());
     assert!(
         statuses == [PostStatus::Failed, PostStatus::Partial]
@@ -471,7 +484,8 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
         old
     };
     let reason = &outcome.ledger.get(&failed).unwrap().failures[0];
-    assert!(reason.contains("503"), "{reason}");
+    assert_eq!(reason.status, Some(503), "{reason:?}");
+    assert!(reason.message.contains("503"), "{reason}");
     // Both failing is an error, with the ledger in its summary.
     let emu = emulator(
         EmulatorConfig::default().faults(
@@ -482,10 +496,8 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
         ),
     )
     .await;
-    let sender = client(&emu, 0, |o| {
-        o.retry = RetryPolicy::default().max_retries(0);
-    });
-    let Err(SendError::Failed { summary, .. }) = sender.send(&spec).await else {
+    let sender = client(&emu, 0, |o| o.retry(RetryPolicy::default().max_retries(0)));
+    let Err(SendError::Answered { summary, .. }) = sender.send(&spec).await else {
         panic!("nothing was answered, yet send succeeded")
     };
     assert_eq!(summary.ledger.counts().failed, 2);
@@ -512,7 +524,7 @@ async fn read_batches(job: &mut xengage_native::Collection, batches: usize) -> V
     served
 }
 
-/// After a cancel: every post asked about is served or failed as "cancelled", the posts of the
+/// After a cancel: every post asked about is served or cancelled, the posts of the
 /// batches read are served, and nothing is pending. Returns the number cancelled.
 fn assert_accounted_after_cancel(
     summary: &xengage_core::collect::Summary,
@@ -530,8 +542,9 @@ fn assert_accounted_after_cancel(
         let entry = ledger.get(id).unwrap();
         match entry.status() {
             PostStatus::Served => {}
-            PostStatus::Failed => {
-                assert_eq!(entry.failures, vec!["cancelled".to_owned()], "{id}");
+            PostStatus::Cancelled => {
+                assert_eq!(entry.failures, [PostFailure::cancelled()], "{id}");
+                assert_eq!(entry.failures[0].kind, FailureKind::Cancelled, "{id}");
                 cancelled += 1;
             }
             other => panic!("{id}: {other:?}"),
@@ -557,8 +570,7 @@ async fn cancel_abandons_slow_attempts_at_once_and_accounts_for_every_post() {
     .await;
     let asked = emu.world().public_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.timeout = Duration::from_secs(120);
-        o.max_in_flight = 4;
+        o.timeout(Duration::from_secs(120)).max_in_flight(4)
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&asked))
@@ -601,7 +613,7 @@ async fn a_job_paced_by_a_short_quota_sends_nothing_once_cancelled() {
     .await;
     let asked = emu.world().public_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.pacing = PacingOptions::default().window(Duration::from_secs(2));
+        o.pacing(PacingOptions::default().window(Duration::from_secs(2)))
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&asked))
@@ -643,8 +655,7 @@ async fn attempts_slower_than_the_timeout_fail_as_timeouts_after_bounded_retries
         .base_delay(Duration::from_millis(5))
         .max_delay(Duration::from_millis(20));
     let client = client(&emu, 0, |o| {
-        o.timeout = Duration::from_millis(200);
-        o.retry = policy;
+        o.timeout(Duration::from_millis(200)).retry(policy)
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&asked))
@@ -697,10 +708,8 @@ async fn attempts_slower_than_the_timeout_fail_as_timeouts_after_bounded_retries
         assert_eq!(entry.status(), PostStatus::Failed, "{id}");
         assert!(
             !entry.failures.is_empty()
-                && entry
-                    .failures
-                    .iter()
-                    .all(|f| f.starts_with("no answer within the timeout for ")),
+                && entry.failures.iter().all(|f| f.kind == FailureKind::Timeout
+                    && f.message.starts_with("no answer within the timeout")),
             "{id}: {:?}",
             entry.failures
         );

@@ -13,7 +13,10 @@ use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
 use xengage_core::pace::{PacingOptions, RetryPolicy};
 use xengage_core::response::{ParseOptions, PostStatus};
 use xengage_core::{Endpoint, PostId, RequestSpec};
-use xengage_native::{Client, ClientOptions, SendError};
+use xengage_native::{Client, ClientBuilder};
+
+mod common;
+use common::chain;
 
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 /// Far beyond any timeout a test sets: reaching it means the client hung.
@@ -135,12 +138,12 @@ fn head(status: &str, extra: &str) -> String {
 }
 
 fn oauth1() -> Credentials {
-    Credentials::OAuth1User(OAuth1Credentials {
-        consumer_key: "consumer-key".into(),
-        consumer_secret: Secret::new("consumer-secret"),
-        token: Some(OAUTH_TOKEN.into()),
-        token_secret: Some(Secret::new("token-secret")),
-    })
+    Credentials::OAuth1User(OAuth1Credentials::new(
+        "consumer-key",
+        "consumer-secret",
+        OAUTH_TOKEN,
+        "token-secret",
+    ))
 }
 
 fn bearer() -> Credentials {
@@ -149,22 +152,28 @@ fn bearer() -> Credentials {
     }
 }
 
+/// The timeout of [`client_for`]'s clients.
+const TIMEOUT: Duration = Duration::from_millis(300);
+
 fn client_for(
     url: &str,
     credentials: Credentials,
-    tweak: impl FnOnce(&mut ClientOptions),
+    tweak: impl FnOnce(ClientBuilder) -> ClientBuilder,
 ) -> Client {
-    let mut options = ClientOptions::at(url).unwrap();
-    options.now = Some(NOW);
-    options.timeout = Duration::from_millis(300);
-    options.pacing = PacingOptions::default().window(Duration::from_millis(20));
-    options.retry = RetryPolicy::default()
-        .max_retries(1)
-        .max_rate_limited_retries(2)
-        .base_delay(Duration::from_millis(5))
-        .max_delay(Duration::from_millis(10));
-    tweak(&mut options);
-    Client::new(credentials, options).unwrap()
+    let builder = Client::builder()
+        .credentials(credentials)
+        .base_url(url)
+        .now(NOW)
+        .timeout(TIMEOUT)
+        .quota_window(Duration::from_millis(20))
+        .retry(
+            RetryPolicy::default()
+                .max_retries(1)
+                .max_rate_limited_retries(2)
+                .base_delay(Duration::from_millis(5))
+                .max_delay(Duration::from_millis(10)),
+        );
+    tweak(builder).build().unwrap()
 }
 
 fn totals() -> RequestSpec {
@@ -179,17 +188,18 @@ async fn send_fails(client: &Client) -> (String, Vec<String>, u64) {
     let result = tokio::time::timeout(HANG_GUARD, client.send(&totals()))
         .await
         .expect("the client hung on a misbehaving server");
-    let Err(SendError::Failed {
-        message, summary, ..
-    }) = result
-    else {
+    let Err(error) = result else {
         panic!("expected a failure, got {result:?}");
     };
+    let summary = error.summary().expect("something was sent");
+    // The error's own words say "failed after N attempts"; its cause says why.
+    let message = chain(std::error::Error::source(&error).expect("a cause"));
     let id = PostId::parse(ID).unwrap();
     let entry = summary.ledger.get(&id).expect("the post is in the ledger");
     assert_eq!(entry.status(), PostStatus::Failed, "{entry:?}");
     assert!(!entry.failures.is_empty(), "no reason given: {entry:?}");
-    (message, entry.failures.clone(), summary.progress.attempts)
+    let reasons = entry.failures.iter().map(|f| f.message.clone()).collect();
+    (message, reasons, summary.progress.attempts)
 }
 
 #[tokio::test]
@@ -198,7 +208,7 @@ async fn a_body_that_stalls_after_the_headers_fails_as_a_timeout() {
         head("200 OK", "content-length: 100\r\n").into_bytes(),
     ))
     .await;
-    let client = client_for(&server.url, oauth1(), |_| {});
+    let client = client_for(&server.url, oauth1(), |b| b);
     let (message, reasons, attempts) = send_fails(&client).await;
     assert!(
         message.starts_with("no answer within the timeout for "),
@@ -222,7 +232,7 @@ async fn a_body_trickled_slower_than_the_timeout_fails_as_a_timeout() {
         gap: Duration::from_millis(100),
     })
     .await;
-    let client = client_for(&server.url, oauth1(), |_| {});
+    let client = client_for(&server.url, oauth1(), |b| b);
     let (message, _, _) = send_fails(&client).await;
     assert!(
         message.starts_with("no answer within the timeout for "),
@@ -233,16 +243,16 @@ async fn a_body_trickled_slower_than_the_timeout_fails_as_a_timeout() {
 #[tokio::test]
 async fn a_server_that_accepts_and_says_nothing_fails_as_a_timeout() {
     let server = Server::start(Script::Silent).await;
-    let client = client_for(&server.url, oauth1(), |_| {});
+    let client = client_for(&server.url, oauth1(), |b| b);
     let (message, _, attempts) = send_fails(&client).await;
     assert!(
         message.starts_with("no answer within the timeout for "),
         "{message}"
     );
     // It says how long the timeout is and what sets it.
-    let timeout = format!("the timeout is {:?}", client.options().timeout);
+    let timeout = format!("the timeout is {TIMEOUT:?}");
     assert!(message.contains(&timeout), "{message}");
-    assert!(message.contains("ClientOptions::timeout"), "{message}");
+    assert!(message.contains("ClientBuilder::timeout"), "{message}");
     // The native crate speaks its own API: a front end's flags are the front end's to add.
     assert!(!message.contains("--timeout"), "{message}");
     assert_eq!(attempts, 2);
@@ -255,7 +265,7 @@ async fn a_content_length_longer_than_the_body_fails_as_cut_short() {
         [head("200 OK", "content-length: 1000\r\n").as_bytes(), JSON].concat(),
     ))
     .await;
-    let client = client_for(&server.url, oauth1(), |_| {});
+    let client = client_for(&server.url, oauth1(), |b| b);
     let (message, _, _) = send_fails(&client).await;
     assert!(
         message.starts_with("the answer's body was cut short or undecodable"),
@@ -271,7 +281,7 @@ async fn a_content_length_shorter_than_the_body_reads_only_what_it_announces() {
         [head("200 OK", "content-length: 10\r\n").as_bytes(), JSON].concat(),
     ))
     .await;
-    let client = client_for(&server.url, oauth1(), |_| {});
+    let client = client_for(&server.url, oauth1(), |b| b);
     let (message, reasons, _) = send_fails(&client).await;
     assert!(
         reasons.iter().all(|r| !r.contains("favorites")),
@@ -296,8 +306,8 @@ async fn an_endless_body_is_refused_at_the_limit_with_or_without_a_length() {
         };
         let server = Server::start(Script::Endless(head_bytes)).await;
         let client = client_for(&server.url, oauth1(), |o| {
-            o.parse = ParseOptions::default().max_body_bytes(1 << 20);
-            o.timeout = Duration::from_secs(20);
+            o.parse(ParseOptions::default().max_body_bytes(1 << 20))
+                .timeout(Duration::from_secs(20))
         });
         let (message, _, attempts) = send_fails(&client).await;
         assert!(message.contains("max_body_bytes"), "{extra}: {message}");
@@ -317,7 +327,7 @@ async fn many_or_huge_response_headers_fail_without_hanging() {
             [head("200 OK", &extra).as_bytes(), b"{}"].concat(),
         ))
         .await;
-        let client = client_for(&server.url, oauth1(), |_| {});
+        let client = client_for(&server.url, oauth1(), |b| b);
         let (message, _, _) = send_fails(&client).await;
         assert!(message.contains(&server.url), "{message}");
     }
@@ -342,8 +352,8 @@ async fn junk_rate_limit_headers_are_ignored_and_never_make_the_client_wait() {
         // The default window (a minute): a header misread as a quota would hold the second
         // batch for at least that long, past the guard.
         let client = client_for(&server.url, oauth1(), |o| {
-            o.pacing = PacingOptions::default();
-            o.timeout = Duration::from_secs(5);
+            o.pacing(PacingOptions::default())
+                .timeout(Duration::from_secs(5))
         });
         let spec = RequestSpec::new(Endpoint::Totals)
             .post_ids((0..300).map(|n| format!("19900000000000{n:05}")))
@@ -369,7 +379,7 @@ async fn a_429_storm_stops_after_the_rate_limited_retries() {
         .collect(),
     ))
     .await;
-    let client = client_for(&server.url, oauth1(), |_| {});
+    let client = client_for(&server.url, oauth1(), |b| b);
     let (message, reasons, attempts) = send_fails(&client).await;
     assert!(message.contains("429"), "{message}");
     assert!(reasons.iter().any(|r| r.contains("429")), "{reasons:?}");
@@ -410,7 +420,7 @@ async fn redirects_are_not_followed_with_either_credential() {
                 .into_bytes(),
             ))
             .await;
-            let client = client_for(&redirecting.url, credentials, |_| {});
+            let client = client_for(&redirecting.url, credentials, |b| b);
             let (message, _, attempts) = send_fails(&client).await;
             let code = &status[..3];
             assert!(message.contains(code), "{status}: {message}");
@@ -449,7 +459,7 @@ async fn codings_never_asked_for_are_refused_by_name_and_not_retried() {
             .concat(),
         ))
         .await;
-        let client = client_for(&server.url, oauth1(), |_| {});
+        let client = client_for(&server.url, oauth1(), |b| b);
         let (message, _, attempts) = send_fails(&client).await;
         assert!(
             message.contains(&format!("Content-Encoding `{coding}`")),
@@ -468,7 +478,7 @@ async fn a_length_announced_over_the_limit_is_refused_before_the_body() {
     ))
     .await;
     let client = client_for(&server.url, oauth1(), |o| {
-        o.timeout = Duration::from_secs(3600);
+        o.timeout(Duration::from_secs(3600))
     });
     let (message, _, attempts) = send_fails(&client).await;
     assert!(message.contains("max_body_bytes"), "{message}");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::future::{Either, select};
 use wasm_bindgen::prelude::*;
-use xengage_core::auth::{Credentials, NonceSource};
+use xengage_core::auth::{Credentials, NonceSource, SignError};
 use xengage_core::collect::{Action, CollectOptions, Collector, Event, Progress, Summary};
 use xengage_core::pace::Failure;
 use xengage_core::plan::Plan;
@@ -43,8 +43,9 @@ impl Target {
         }
     }
 
-    /// The HTTP request for `request`: signed with fresh nonces when there are credentials.
-    pub fn prepare(&self, request: &Request) -> PreparedRequest {
+    /// The HTTP request for `request`: signed with fresh nonces when there are credentials. A
+    /// request that cannot be signed is an error; nothing is sent.
+    pub fn prepare(&self, request: &Request) -> Result<PreparedRequest, SignError> {
         match &self.credentials {
             Some(credentials) => request.prepare_authorized(
                 &self.send_to,
@@ -52,7 +53,7 @@ impl Target {
                 credentials,
                 &mut PlatformNonces,
             ),
-            None => request.prepare(&self.send_to),
+            None => Ok(request.prepare(&self.send_to)),
         }
     }
 }
@@ -92,6 +93,9 @@ pub enum AttemptError {
     /// `fetch` failed or the body could not be read.
     #[error(transparent)]
     Send(#[from] SendError),
+    /// The request cannot be signed; it was not sent.
+    #[error(transparent)]
+    Sign(#[from] SignError),
     /// No answer within the timeout.
     #[error("no answer from {url} within {} ms; raise the timeout if the server is slow", .timeout.as_millis())]
     Timeout {
@@ -107,6 +111,7 @@ impl AttemptError {
     pub fn failure(&self) -> Failure {
         match self {
             AttemptError::Timeout { .. } => Failure::Timeout,
+            AttemptError::Sign(_) => Failure::Permanent,
             AttemptError::Send(SendError::Body { .. }) => Failure::BrokenBody,
             AttemptError::Send(SendError::Network { .. }) => Failure::Connection,
             AttemptError::Send(
@@ -123,7 +128,7 @@ pub async fn send_to(
     request: &Request,
     max_body_bytes: usize,
 ) -> Result<RawResponse, AttemptError> {
-    let prepared = target.prepare(request);
+    let prepared = target.prepare(request)?;
     let fetch = Box::pin(send(&prepared, max_body_bytes));
     let timer = Box::pin(sleep(target.timeout));
     // The loser is dropped here: a fetch that lost to the timer is aborted.

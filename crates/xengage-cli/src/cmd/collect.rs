@@ -149,13 +149,14 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         eprintln!("note: {hint}");
     }
     eprintln!(
-        "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed",
+        "posts: {} with values ({} partial), {} unavailable, {} unsupported, {} forbidden, {} failed, {} cancelled",
         c.served + c.partial,
         c.partial,
         c.unavailable,
         c.unsupported,
         c.forbidden,
-        c.failed + c.pending
+        c.failed + c.pending,
+        c.cancelled
     );
     eprintln!(
         "requests: {} sent ({} planned), {} retries, {} answered 429; waited {:.1} s for quota; {:.1} s in all",

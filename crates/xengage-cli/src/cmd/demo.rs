@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use time::macros::datetime;
-use xengage_core::pace::PacingOptions;
 use xengage_core::response::{Bucket, Outcome, PostStatus};
 use xengage_core::{Endpoint, Metric, PostId, RequestSpec};
 use xengage_emulator::{Clock, Emulator, EmulatorConfig, PostState};
-use xengage_native::{Client, ClientOptions};
+use xengage_native::Client;
 
 use crate::Outcome as ExitOutcome;
 use crate::error::CliError;
@@ -61,11 +60,19 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
     )
     .await
     .map_err(CliError::Serve)?;
-    let mut options = ClientOptions::at(&emulator.url()).map_err(err)?;
-    options.now = Some(NOW);
-    options.pacing = PacingOptions::default().window(Duration::from_secs(1));
-    let oauth1 = Client::new(emulator.credentials().oauth1(0), options.clone()).map_err(err)?;
-    let oauth2 = Client::new(emulator.credentials().oauth2(0), options).map_err(err)?;
+    let builder = Client::builder()
+        .base_url(&emulator.url())
+        .now(NOW)
+        .quota_window(Duration::from_secs(1));
+    let oauth1 = builder
+        .clone()
+        .credentials(emulator.credentials().oauth1(0))
+        .build()
+        .map_err(err)?;
+    let oauth2 = builder
+        .credentials(emulator.credentials().oauth2(0))
+        .build()
+        .map_err(err)?;
     // Mostly public posts, and one deleted and one protected if the world has them, so the
     // ledger has something to say.
     let world = emulator.world();

@@ -73,12 +73,13 @@ pub(crate) fn run(command: &Command) -> Result<ExitOutcome, CliError> {
                 .ok_or_else(|| CliError::Usage(format!("--param `{p}`: write NAME=VALUE")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let credentials = OAuth1Credentials {
-        consumer_key: a.consumer_key.clone(),
-        consumer_secret: a.consumer_secret.clone(),
-        token: a.token.clone(),
-        token_secret: a.token_secret.clone(),
-    };
+    // Without a token the request is signed as the app alone (no `oauth_token`).
+    let credentials = OAuth1Credentials::new(
+        a.consumer_key.clone(),
+        a.consumer_secret.expose_secret(),
+        a.token.clone().unwrap_or_default(),
+        a.token_secret.as_ref().map_or("", Secret::expose_secret),
+    );
     let steps = sign(
         &a.method,
         &a.url,

@@ -359,7 +359,11 @@ async fn forward(
             }
             r
         }
-        Err(e) => json_error(uri, StatusCode::BAD_GATEWAY, &[format!("upstream: {e}")]),
+        Err(e) => json_error(
+            uri,
+            StatusCode::BAD_GATEWAY,
+            &[format!("upstream: {}", crate::error::chain(&e))],
+        ),
     }
 }
 

@@ -5,7 +5,6 @@ use serde_json::value::RawValue;
 use xengage_core::auth::{Credentials, FixedNonce};
 use xengage_core::plan::PlanOptions;
 use xengage_core::{Endpoint, GroupingSpec, RequestSpec, notice_json};
-use xengage_native::SendError;
 
 use crate::Outcome as ExitOutcome;
 use crate::client::TransportArgs;
@@ -134,12 +133,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     // Before sending: an unusable --output is found without spending a request, and an
     // earlier file there stays as it was unless this one is written whole.
     let writer = RowWriter::new(&args.output)?;
-    let outcome = crate::runtime()?
-        .block_on(client.send(&spec))
-        .map_err(|e| match e {
-            SendError::Invalid(invalid) => CliError::Invalid(invalid),
-            other => CliError::Network(other.to_string()),
-        })?;
+    let outcome = crate::runtime()?.block_on(client.send(&spec))?.outcome;
     let exit = print_outcome(&outcome, writer)?;
     let forbidden = outcome.ledger.counts().forbidden;
     if let Some(hint) = args
@@ -170,7 +164,9 @@ fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
                     .timestamp
                     .unwrap_or_else(|| u64::try_from(now.unix_timestamp()).unwrap_or(0)),
             };
-            request.prepare_authorized(&send_to, &sign_for, c, &mut nonces)
+            request
+                .prepare_authorized(&send_to, &sign_for, c, &mut nonces)
+                .map_err(|e| CliError::Usage(crate::error::chain(&e)))?
         }
         None => request.prepare(&send_to),
     };

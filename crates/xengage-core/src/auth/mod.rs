@@ -11,22 +11,22 @@
 //!
 //! ```
 //! use time::macros::datetime;
-//! use xengage_core::auth::{Credentials, FixedNonce, OAuth1Credentials, Secret};
+//! use xengage_core::auth::{Credentials, FixedNonce, OAuth1Credentials};
 //! use xengage_core::{BaseUrls, Endpoint, RequestSpec, ValidationOptions};
 //!
-//! let credentials = Credentials::OAuth1User(OAuth1Credentials {
-//!     consumer_key: "consumer-key".into(),
-//!     consumer_secret: Secret::new("consumer-secret"),
-//!     token: Some("access-token".into()),
-//!     token_secret: Some(Secret::new("token-secret")),
-//! });
+//! let credentials = Credentials::OAuth1User(OAuth1Credentials::new(
+//!     "consumer-key",
+//!     "consumer-secret",
+//!     "access-token",
+//!     "token-secret",
+//! ));
 //! let request = RequestSpec::new(Endpoint::Totals)
 //!     .post_ids(["1070059276213702656"])
 //!     .metrics(["impressions"])
 //!     .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())?;
 //! let proxy = BaseUrls::single("http://127.0.0.1:8080")?;
 //! let mut nonces = FixedNonce { nonce: "abc".into(), timestamp: 1_795_000_000 };
-//! let prepared = request.prepare_authorized(&proxy, &BaseUrls::default(), &credentials, &mut nonces);
+//! let prepared = request.prepare_authorized(&proxy, &BaseUrls::default(), &credentials, &mut nonces)?;
 //! assert_eq!(prepared.url, "http://127.0.0.1:8080/insights/engagement/totals");
 //! let header = prepared.headers["authorization"].to_str()?;
 //! assert!(header.starts_with("OAuth oauth_consumer_key=\"consumer-key\""));
@@ -35,6 +35,9 @@
 //! ```
 
 pub mod oauth1;
+mod set;
+
+pub use set::{CredentialSet, CredentialsError, VARIABLES};
 
 use http::HeaderValue;
 use http::header::AUTHORIZATION;
@@ -63,6 +66,18 @@ impl Secret {
     }
 }
 
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret(value.to_owned())
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(***)")
@@ -76,20 +91,65 @@ impl std::fmt::Display for Secret {
 }
 
 /// OAuth 1.0a credentials: the app's consumer key and secret, and the user's access token and
-/// secret (user context: the owner of the posts asked about).
+/// secret (user context: the owner of the posts asked about). Made with [`OAuth1Credentials::new`].
+///
+/// ```
+/// use xengage_core::auth::OAuth1Credentials;
+///
+/// let c = OAuth1Credentials::new("consumer-key", "consumer-secret", "access-token", "token-secret");
+/// assert_eq!(c.token, "access-token");
+/// assert!(!format!("{c:?}").contains("token-secret"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OAuth1Credentials {
     /// The app's consumer (API) key; sent in every signed request, not a secret.
     pub consumer_key: String,
     /// The app's consumer secret.
     pub consumer_secret: Secret,
-    /// The user's access token; sent in every signed request, not a secret.
-    pub token: Option<String>,
+    /// The user's access token; sent in every signed request, not a secret. Empty only to
+    /// sign as the app alone ([`oauth1::sign`] leaves `oauth_token` out then), which no
+    /// endpoint of the Engagement API accepts.
+    pub token: String,
     /// The user's access token secret.
-    pub token_secret: Option<Secret>,
+    pub token_secret: Secret,
 }
 
-/// What a request is authorized with.
+impl OAuth1Credentials {
+    /// User-context credentials: the app's consumer key and secret, and the access token and
+    /// secret of the user who owns the posts.
+    pub fn new(
+        consumer_key: impl Into<String>,
+        consumer_secret: impl Into<Secret>,
+        token: impl Into<String>,
+        token_secret: impl Into<Secret>,
+    ) -> OAuth1Credentials {
+        OAuth1Credentials {
+            consumer_key: consumer_key.into(),
+            consumer_secret: consumer_secret.into(),
+            token: token.into(),
+            token_secret: token_secret.into(),
+        }
+    }
+}
+
+/// What a request is authorized with. Several kinds held together make a [`CredentialSet`],
+/// which picks one per request; [`Credentials::from_env`] reads them all from the `X_*`
+/// variables.
+///
+/// ```
+/// use xengage_core::auth::{CredentialSet, Credentials, OAuth1Credentials, Secret};
+/// use xengage_core::{CredentialKind, Endpoint};
+///
+/// let user = Credentials::OAuth1User(OAuth1Credentials::new("ck", "cs", "at", "ats"));
+/// let app = Credentials::AppOnly { bearer_token: Secret::new("bearer") };
+/// assert_eq!(user.kind(), CredentialKind::OAuth1User);
+/// assert_eq!(user.user_token(), Some("at")); // one per @handle, for counting handles
+/// assert!(!format!("{app:?}").contains("\"bearer\"")); // the token never shows
+/// let set = CredentialSet::from(app).with(user);
+/// assert_eq!(set.for_endpoint(Endpoint::Totals)?.kind(), CredentialKind::OAuth1User);
+/// # Ok::<(), xengage_core::auth::CredentialsError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
@@ -121,9 +181,7 @@ impl Credentials {
         match self {
             Credentials::AppOnly { bearer_token } => vec![bearer_token],
             Credentials::OAuth2User { access_token } => vec![access_token],
-            Credentials::OAuth1User(c) => std::iter::once(&c.consumer_secret)
-                .chain(c.token_secret.as_ref())
-                .collect(),
+            Credentials::OAuth1User(c) => vec![&c.consumer_secret, &c.token_secret],
         }
     }
 
@@ -161,7 +219,7 @@ impl Credentials {
         match self {
             Credentials::AppOnly { .. } => None,
             Credentials::OAuth2User { access_token } => Some(access_token.expose_secret()),
-            Credentials::OAuth1User(c) => c.token.as_deref(),
+            Credentials::OAuth1User(c) => Some(c.token.as_str()).filter(|t| !t.is_empty()),
         }
     }
 }
@@ -193,53 +251,70 @@ impl NonceSource for FixedNonce {
     }
 }
 
+/// A request that cannot be signed: nothing is sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The URL signed for cannot be signed (no host, a port out of range, a query that is not
+    /// percent-encoded UTF-8): check the signing base URL.
+    #[error("cannot sign the request")]
+    Url(#[source] oauth1::AuthError),
+    /// A token cannot go in a header ([`Credentials::check`] says so when a client is made).
+    #[error("cannot authorize the request")]
+    Token(#[source] UnusableCredentials),
+}
+
 /// The `Authorization` value for a bearer token, marked sensitive so `Debug` of the headers
-/// does not show it. A token no header can carry ([`Credentials::check`] says so up front) is
-/// sent as `Bearer invalid-token`, for the API to refuse, rather than in part.
-fn bearer(token: &Secret) -> HeaderValue {
+/// does not show it.
+fn bearer(token: &Secret, what: &'static str) -> Result<HeaderValue, SignError> {
     let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
+        .map_err(|_| SignError::Token(UnusableCredentials(what)))?;
     v.set_sensitive(true);
-    v
+    Ok(v)
 }
 
 impl Request {
     /// The request to send to `send_to`, with its `Authorization` header: a bearer token, or an
     /// OAuth 1.0a signature over the same request at `sign_for` (the API's canonical URLs,
     /// [`BaseUrls::default`], unless the upstream really is elsewhere).
+    ///
+    /// A request that cannot be signed is an error, never a request with a broken header.
     pub fn prepare_authorized(
         &self,
         send_to: &BaseUrls,
         sign_for: &BaseUrls,
         credentials: &Credentials,
         nonces: &mut dyn NonceSource,
-    ) -> PreparedRequest {
+    ) -> Result<PreparedRequest, SignError> {
         let mut prepared = self.prepare(send_to);
         let value = match credentials {
-            Credentials::AppOnly { bearer_token } => bearer(bearer_token),
-            Credentials::OAuth2User { access_token } => bearer(access_token),
+            Credentials::AppOnly { bearer_token } => bearer(bearer_token, "bearer token")?,
+            Credentials::OAuth2User { access_token } => {
+                bearer(access_token, "OAuth 2.0 user token")?
+            }
             Credentials::OAuth1User(c) => {
                 let canonical = self.prepare(sign_for);
                 let nonce = nonces.nonce();
                 let timestamp = nonces.timestamp();
                 // v1 bodies are JSON, so no body parameter is signed; v2 query parameters are
                 // part of the URL and signed from there.
-                match oauth1::sign(
+                let steps = oauth1::sign(
                     canonical.method.as_str(),
                     &canonical.url,
                     &[],
                     c,
                     &nonce,
                     timestamp,
-                ) {
-                    Ok(steps) => HeaderValue::from_str(&steps.authorization_header)
-                        .unwrap_or_else(|_| HeaderValue::from_static("OAuth invalid")),
-                    Err(_) => HeaderValue::from_static("OAuth invalid-url"),
-                }
+                )
+                .map_err(SignError::Url)?;
+                // Every part of the header is percent-encoded ASCII; a consumer key or nonce
+                // that is not would be refused here rather than sent in part.
+                HeaderValue::from_str(&steps.authorization_header)
+                    .map_err(|_| SignError::Token(UnusableCredentials("OAuth 1.0a header")))?
             }
         };
         prepared.headers.insert(AUTHORIZATION, value);
-        prepared
+        Ok(prepared)
     }
 }
 
@@ -262,5 +337,49 @@ impl PreparedRequest {
                 (name.as_str().to_owned(), shown)
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::{Endpoint, RequestSpec, ValidationOptions};
+
+    /// A URL that cannot be signed fails the request; no `Authorization` header stands in for
+    /// a signature.
+    #[test]
+    fn a_signing_failure_is_an_error() {
+        let request = RequestSpec::new(Endpoint::Totals)
+            .post_ids(["1070059276213702656"])
+            .metrics(["favorites"])
+            .validate(
+                datetime!(2026-11-22 12:00 UTC),
+                &ValidationOptions::default(),
+            )
+            .unwrap();
+        let credentials = Credentials::OAuth1User(OAuth1Credentials::new("ck", "cs", "at", "ats"));
+        let port_zero = BaseUrls::single("http://127.0.0.1:0").unwrap();
+        let mut nonces = FixedNonce {
+            nonce: "n".into(),
+            timestamp: 1,
+        };
+        let err = request
+            .prepare_authorized(&port_zero, &port_zero, &credentials, &mut nonces)
+            .unwrap_err();
+        assert!(
+            matches!(err, SignError::Url(oauth1::AuthError::BadPort(_))),
+            "{err:?}"
+        );
+        let bad_token = Credentials::AppOnly {
+            bearer_token: Secret::new("line\nbreak"),
+        };
+        let direct = BaseUrls::default();
+        let err = request
+            .prepare_authorized(&direct, &direct, &bad_token, &mut nonces)
+            .unwrap_err();
+        assert!(matches!(err, SignError::Token(_)), "{err:?}");
+        assert!(!format!("{err:?} {err}").contains("break"));
     }
 }

@@ -9,15 +9,15 @@
 //!
 //! ```
 //! use xengage_core::auth::oauth1::{sign, SignatureSteps};
-//! use xengage_core::auth::{OAuth1Credentials, Secret};
+//! use xengage_core::auth::OAuth1Credentials;
 //!
 //! // The worked example of X's "Creating a signature" documentation.
-//! let credentials = OAuth1Credentials {
-//!     consumer_key: "xvz1evFS4wEEPTGEFPHBog".into(),
-//!     consumer_secret: Secret::new("kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw"),
-//!     token: Some("370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb".into()),
-//!     token_secret: Some(Secret::new("LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")),
-//! };
+//! let credentials = OAuth1Credentials::new(
+//!     "xvz1evFS4wEEPTGEFPHBog",
+//!     "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+//!     "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+//!     "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+//! );
 //! let steps = sign(
 //!     "POST",
 //!     "https://api.twitter.com/1.1/statuses/update.json?include_entities=true",
@@ -271,8 +271,8 @@ fn protocol_params(
         ("oauth_signature_method".to_owned(), "HMAC-SHA1".to_owned()),
         ("oauth_timestamp".to_owned(), timestamp.to_string()),
     ];
-    if let Some(token) = &credentials.token {
-        p.push(("oauth_token".to_owned(), token.clone()));
+    if !credentials.token.is_empty() {
+        p.push(("oauth_token".to_owned(), credentials.token.clone()));
     }
     p.push(("oauth_version".to_owned(), "1.0".to_owned()));
     p
@@ -289,10 +289,7 @@ pub fn sign(
     timestamp: u64,
 ) -> Result<SignatureSteps, AuthError> {
     let protocol = protocol_params(credentials, nonce, timestamp);
-    let token_secret = credentials
-        .token_secret
-        .as_ref()
-        .map_or("", |s| s.expose_secret());
+    let token_secret = credentials.token_secret.expose_secret();
     let steps = signature_steps(
         method,
         url,
@@ -454,15 +451,14 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::Secret;
 
     fn x_example() -> OAuth1Credentials {
-        OAuth1Credentials {
-            consumer_key: "xvz1evFS4wEEPTGEFPHBog".into(),
-            consumer_secret: Secret::new("kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw"),
-            token: Some("370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb".into()),
-            token_secret: Some(Secret::new("LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE")),
-        }
+        OAuth1Credentials::new(
+            "xvz1evFS4wEEPTGEFPHBog",
+            "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+        )
     }
 
     #[test]
@@ -505,7 +501,7 @@ mod tests {
             )],
             &header,
             secret.consumer_secret.expose_secret(),
-            secret.token_secret.as_ref().map(Secret::expose_secret),
+            Some(secret.token_secret.expose_secret()),
         )
         .unwrap();
     }
@@ -608,12 +604,7 @@ mod tests {
     /// Signatures computed by oauthlib 4.0.1 (an independent implementation) with consumer key
     /// `key`, consumer secret `sec`, token `tok`, token secret `tsec`, nonce `n`, timestamp 1.
     fn oauthlib_vector(url: &str) -> SignatureSteps {
-        let credentials = OAuth1Credentials {
-            consumer_key: "key".into(),
-            consumer_secret: Secret::new("sec"),
-            token: Some("tok".into()),
-            token_secret: Some(Secret::new("tsec")),
-        };
+        let credentials = OAuth1Credentials::new("key", "sec", "tok", "tsec");
         sign("GET", url, &[], &credentials, "n", 1).unwrap()
     }
 
@@ -718,7 +709,7 @@ mod tests {
         let url = "https://api.x.com/2/insights/28hr?tweet_ids=1,2&granularity=Total";
         let steps = sign("GET", url, &[], &c, "n", 1).unwrap();
         let secret = c.consumer_secret.expose_secret();
-        let token = c.token_secret.as_ref().map(Secret::expose_secret);
+        let token = Some(c.token_secret.expose_secret());
         assert!(verify("GET", url, &[], &steps.authorization_header, secret, token).is_ok());
         let other_url = "https://api.x.com/2/insights/28hr?tweet_ids=1,3&granularity=Total";
         assert_eq!(

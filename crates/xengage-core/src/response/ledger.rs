@@ -10,6 +10,7 @@ use crate::plan::Plan;
 use crate::request::Request;
 
 use super::error::{ApiError, ResponseError};
+use crate::pace::Failure;
 
 /// The metrics an answer's `unsupported_for_impressions_engagements_tweet_ids` refuses.
 pub(crate) const UNSUPPORTED_IMPRESSIONS: &[Metric] = &[Metric::Impressions, Metric::Engagements];
@@ -56,8 +57,128 @@ pub struct PostEntry {
     /// Groupings by `tweet.id` of an answer that did not mention the post although nothing
     /// explained why.
     pub missing_from: Vec<String>,
-    /// Errors of requests that would have served the post (after every retry), distinct.
-    pub failures: Vec<String>,
+    /// Failures of requests that would have served the post (after every retry), distinct.
+    /// Serialized as their messages, as before they were typed.
+    #[serde(serialize_with = "failure_messages")]
+    pub failures: Vec<PostFailure>,
+}
+
+/// `failures` as a list of their messages.
+fn failure_messages<S: serde::Serializer>(
+    failures: &[PostFailure],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(failures.iter().map(|f| f.message.as_str()))
+}
+
+/// What kind of failure kept a post from being served. Match on it (and on
+/// [`PostFailure::status`]) rather than on the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The API answered with an error status ([`PostFailure::status`] says which), after
+    /// every retry the policy allows.
+    Api,
+    /// The answer's body is not what the API sends.
+    Malformed,
+    /// The answer could not be used as it came: over the size limit, nested too deep, still
+    /// compressed, or in a coding never asked for; or the request could not be signed.
+    Unusable,
+    /// No answer within the timeout.
+    Timeout,
+    /// The connection failed or dropped.
+    Connection,
+    /// The answer's body was cut short or could not be decoded.
+    BrokenBody,
+    /// The answer gave no values for the post and said why in an error of its own (the
+    /// per-post `errors` of a v2 answer, or its problems).
+    PostError,
+    /// The job was cancelled before the post was answered.
+    Cancelled,
+}
+
+impl FailureKind {
+    /// The kind of a failure without an answer, as a transport classifies it.
+    pub fn of_failure(failure: Failure) -> FailureKind {
+        match failure {
+            Failure::Timeout => FailureKind::Timeout,
+            Failure::Connection => FailureKind::Connection,
+            Failure::BrokenBody => FailureKind::BrokenBody,
+            Failure::RateLimited | Failure::Server => FailureKind::Api,
+            Failure::Permanent => FailureKind::Unusable,
+        }
+    }
+
+    /// The kind of an answer's error.
+    pub fn of_error(error: &ResponseError) -> FailureKind {
+        match error {
+            ResponseError::Api(_) => FailureKind::Api,
+            ResponseError::Malformed(_) => FailureKind::Malformed,
+            _ => FailureKind::Unusable,
+        }
+    }
+
+    /// The name, as serialized.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::Api => "api",
+            FailureKind::Malformed => "malformed",
+            FailureKind::Unusable => "unusable",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Connection => "connection",
+            FailureKind::BrokenBody => "broken_body",
+            FailureKind::PostError => "post_error",
+            FailureKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Why a request that would have served a post failed: its kind, the status of the answer
+/// where one came, and the message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub struct PostFailure {
+    /// What kind of failure.
+    pub kind: FailureKind,
+    /// The HTTP status of the answer, where the API answered with an error status.
+    pub status: Option<u16>,
+    /// What went wrong, in words (never the only way to tell failures apart).
+    pub message: String,
+}
+
+impl PostFailure {
+    /// A failure of `kind` with `message` and no status.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> PostFailure {
+        PostFailure {
+            kind,
+            status: None,
+            message: message.into(),
+        }
+    }
+
+    /// The failure an answer's `error` stands for.
+    pub fn of_error(error: &ResponseError) -> PostFailure {
+        PostFailure {
+            kind: FailureKind::of_error(error),
+            status: match error {
+                ResponseError::Api(e) => Some(e.status),
+                _ => None,
+            },
+            message: error.to_string(),
+        }
+    }
+
+    /// The job was cancelled.
+    pub fn cancelled() -> PostFailure {
+        PostFailure::new(FailureKind::Cancelled, "cancelled")
+    }
+}
+
+impl std::fmt::Display for PostFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// The one-word state of a post.
@@ -77,6 +198,8 @@ pub enum PostStatus {
     Forbidden,
     /// Every request that would have served it failed.
     Failed,
+    /// The job was cancelled before it was answered.
+    Cancelled,
     /// Not answered yet.
     Pending,
 }
@@ -91,6 +214,7 @@ impl PostStatus {
             PostStatus::Unsupported => "unsupported",
             PostStatus::Forbidden => "forbidden",
             PostStatus::Failed => "failed",
+            PostStatus::Cancelled => "cancelled",
             PostStatus::Pending => "pending",
         }
     }
@@ -117,6 +241,14 @@ impl PostEntry {
             PostStatus::Unavailable
         } else if self.forbidden {
             PostStatus::Forbidden
+        } else if self.missing_from.is_empty()
+            && !self.failures.is_empty()
+            && self
+                .failures
+                .iter()
+                .all(|f| f.kind == FailureKind::Cancelled)
+        {
+            PostStatus::Cancelled
         } else if !self.failures.is_empty() || !self.missing_from.is_empty() {
             PostStatus::Failed
         } else if !self.unsupported.is_empty() {
@@ -164,6 +296,8 @@ pub struct LedgerCounts {
     pub forbidden: usize,
     /// Failed.
     pub failed: usize,
+    /// Not answered: the job was cancelled.
+    pub cancelled: usize,
     /// Not answered.
     pub pending: usize,
 }
@@ -171,7 +305,12 @@ pub struct LedgerCounts {
 impl LedgerCounts {
     /// Posts with no values at all.
     pub fn not_served(&self) -> usize {
-        self.unavailable + self.unsupported + self.forbidden + self.failed + self.pending
+        self.unavailable
+            + self.unsupported
+            + self.forbidden
+            + self.failed
+            + self.cancelled
+            + self.pending
     }
 }
 
@@ -209,12 +348,12 @@ impl Ledger {
     /// unavailable or unsupported instead.
     pub fn failed(request: &Request, error: &ResponseError) -> Ledger {
         let mut ledger = Ledger::refused(request, error);
-        let message = error.to_string();
+        let failure = PostFailure::of_error(error);
         // A post the error names but for nothing this request asks (unsupported for a metric
         // it does not ask for) has no reason from the error: it failed with the request.
         for id in request.post_ids() {
             if ledger.get(id).is_none() {
-                ledger.entry(*id).failures.push(message.clone());
+                ledger.entry(*id).failures.push(failure.clone());
             }
         }
         ledger
@@ -231,11 +370,12 @@ impl Ledger {
         ledger
     }
 
-    /// Every post of `request` failed without an answer (timeout, connection, cancelled).
-    pub fn failed_without_answer(request: &Request, message: &str) -> Ledger {
+    /// Every post of `request` failed with `failure` (a timeout, a failed connection, a
+    /// cancelled job: no answer came).
+    pub fn failed_without_answer(request: &Request, failure: &PostFailure) -> Ledger {
         let mut ledger = Ledger::new(request.post_ids());
         for (_, e) in &mut ledger.entries {
-            e.failures.push(message.to_owned());
+            e.failures.push(failure.clone());
         }
         ledger
     }
@@ -345,6 +485,7 @@ impl Ledger {
                 PostStatus::Unsupported => c.unsupported += 1,
                 PostStatus::Forbidden => c.forbidden += 1,
                 PostStatus::Failed => c.failed += 1,
+                PostStatus::Cancelled => c.cancelled += 1,
                 PostStatus::Pending => c.pending += 1,
             }
         }
@@ -354,14 +495,119 @@ impl Ledger {
     /// Every distinct failure message, in the order first seen.
     pub fn failure_messages(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        for f in self.failures() {
+            if !out.contains(&f.message) {
+                out.push(f.message.clone());
+            }
+        }
+        out
+    }
+
+    /// Every distinct failure, in the order first seen.
+    pub fn failures(&self) -> Vec<&PostFailure> {
+        let mut out: Vec<&PostFailure> = Vec::new();
         for (_, e) in &self.entries {
             for f in &e.failures {
-                if !out.contains(f) {
-                    out.push(f.clone());
+                if !out.contains(&f) {
+                    out.push(f);
                 }
             }
         }
         out
+    }
+}
+
+impl Ledger {
+    /// `Ok` when every post got values for everything asked; otherwise an error naming each
+    /// post that did not and why, for callers who take anything less as a failure. (Partial
+    /// failure stays data: the ledger and the rows are unchanged either way.)
+    ///
+    /// ```
+    /// use xengage_core::PostId;
+    /// use xengage_core::response::{Ledger, PostStatus};
+    ///
+    /// let id: PostId = "1070059276213702656".parse()?;
+    /// let ledger = Ledger::new([&id]); // asked, never answered
+    /// let err = ledger.ensure_served().unwrap_err();
+    /// assert_eq!(err.posts[0].0, id);
+    /// assert_eq!(err.posts[0].1.status(), PostStatus::Pending);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ensure_served(&self) -> Result<(), NotServed> {
+        let posts: Vec<(PostId, PostEntry)> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.status() != PostStatus::Served)
+            .cloned()
+            .collect();
+        if posts.is_empty() {
+            Ok(())
+        } else {
+            Err(NotServed {
+                posts,
+                asked: self.entries.len(),
+            })
+        }
+    }
+}
+
+/// Not every post was served in full: [`Ledger::ensure_served`]'s error. Each post is named
+/// with its entry ([`PostEntry::status`] and the reasons).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct NotServed {
+    /// Every post without values for everything asked, in the order first asked.
+    pub posts: Vec<(PostId, PostEntry)>,
+    /// The number of posts asked about.
+    pub asked: usize,
+}
+
+impl NotServed {
+    /// How many of the posts are in `status`.
+    pub fn count(&self, status: PostStatus) -> usize {
+        self.posts
+            .iter()
+            .filter(|(_, e)| e.status() == status)
+            .count()
+    }
+}
+
+impl std::fmt::Display for NotServed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// Posts named in full; the rest are counted.
+        const SHOWN: usize = 5;
+        write!(
+            f,
+            "{} of {} posts not served in full: ",
+            self.posts.len(),
+            self.asked
+        )?;
+        for (i, (id, entry)) in self.posts.iter().take(SHOWN).enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{id} ({}", entry.status().name())?;
+            let mut reasons: Vec<String> = entry
+                .unsupported
+                .iter()
+                .map(|u| format!("{} older than {} days", u.metric, u.max_days))
+                .collect();
+            reasons.extend(entry.failures.iter().map(|x| x.message.clone()));
+            reasons.extend(
+                entry
+                    .missing_from
+                    .iter()
+                    .map(|g| format!("missing from {g}")),
+            );
+            if !reasons.is_empty() {
+                write!(f, ": {}", reasons.join(", "))?;
+            }
+            f.write_str(")")?;
+        }
+        if self.posts.len() > SHOWN {
+            write!(f, "; and {} more", self.posts.len() - SHOWN)?;
+        }
+        Ok(())
     }
 }
 

@@ -61,7 +61,10 @@ pub use error::{
     ApiError, ApiErrorKind, BodyOverLimit, MalformedKind, MalformedResponse, ProblemDetails,
     ResponseError,
 };
-pub use ledger::{Ledger, LedgerCounts, PostEntry, PostStatus, Unsupported, UnsupportedSource};
+pub use ledger::{
+    FailureKind, Ledger, LedgerCounts, NotServed, PostEntry, PostFailure, PostStatus, Unsupported,
+    UnsupportedSource,
+};
 pub use merge::{MergeError, merge};
 pub use rows::{Bucket, Key, Level, Node, Row};
 pub use v2::{TIME_SERIES as V2_TIME_SERIES, TOTAL as V2_TOTAL};
@@ -314,7 +317,28 @@ pub struct UnknownPart {
     pub value: Value,
 }
 
-/// What one answer (or a merge of many) says.
+/// What one answer (or a merge of many) says: rows per grouping, and a ledger of every post.
+///
+/// ```
+/// use time::macros::datetime;
+/// use xengage_core::response::{Bucket, ParseOptions, PostStatus, parse_response};
+/// use xengage_core::{Endpoint, Metric, RequestSpec, ValidationOptions};
+///
+/// let request = RequestSpec::new(Endpoint::Totals)
+///     .post_ids(["1990000000000000001", "1990000000000000002"])
+///     .metrics([Metric::Favorites])
+///     .grouping("g", ["tweet.id", "engagement.type"])
+///     .validate(datetime!(2026-11-22 12:00 UTC), &ValidationOptions::default())?;
+/// let body = br#"{"g":{"1990000000000000001":{"favorites":"7"}},
+///                 "unavailable_tweet_ids":["1990000000000000002"]}"#;
+/// let outcome = parse_response(&request, 200, &Default::default(), body, &ParseOptions::default())?;
+/// let row = outcome.rows().next().unwrap();
+/// assert_eq!((row.metric, row.bucket, row.value), (Some(Metric::Favorites), Bucket::Total, 7));
+/// let second = "1990000000000000002".parse()?;
+/// assert_eq!(outcome.ledger.status(&second), Some(PostStatus::Unavailable));
+/// assert!(outcome.ledger.ensure_served().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Outcome {

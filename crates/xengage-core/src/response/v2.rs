@@ -18,7 +18,10 @@ use super::json::{
     kind_of, render_path,
 };
 use super::rows::{Bucket, Level, Row};
-use super::{GroupingResult, Ledger, Outcome, ParseOptions, ResponseNotice, UnknownPart};
+use super::{
+    FailureKind, GroupingResult, Ledger, Outcome, ParseOptions, PostFailure, ResponseNotice,
+    UnknownPart,
+};
 
 /// The names of the two results of a v2 answer.
 pub const TOTAL: &str = "metrics_total";
@@ -244,8 +247,10 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
                 // A post id the API got wrong in an error cannot be charged to any post.
                 if let Ok(id) = r.post_id(t, &tweets_at.index(k)) {
                     let entry = ledger.entry(id);
-                    if !entry.failures.iter().any(|f| f == error) {
-                        entry.failures.push(error.to_owned());
+                    if !entry.failures.iter().any(|f| f.message == error) {
+                        entry
+                            .failures
+                            .push(PostFailure::new(FailureKind::PostError, error));
                     }
                 }
             }
@@ -369,13 +374,16 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
         if asks_measurement {
             entry.missing_from.push("data".to_owned());
         } else {
-            entry
-                .failures
-                .push("no values: the request's engagement.fields leaves out measurement".into());
+            entry.failures.push(PostFailure::new(
+                FailureKind::PostError,
+                "no values: the request's engagement.fields leaves out measurement",
+            ));
         }
         for problem in &problems {
-            if !entry.failures.contains(problem) {
-                entry.failures.push(problem.clone());
+            if !entry.failures.iter().any(|f| &f.message == problem) {
+                entry
+                    .failures
+                    .push(PostFailure::new(FailureKind::PostError, problem.clone()));
             }
         }
     }
