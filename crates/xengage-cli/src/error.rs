@@ -105,9 +105,8 @@ impl CliError {
                 }
                 hints
             }
-            CliError::Network(_) => vec![
-                "--timeout SECONDS gives each request longer to answer (30 by default), --retries N tries again more often (4)",
-            ],
+            // A timeout's flag is added where a send error becomes a `CliError` (by
+            // `SendError::is_timeout`).
             _ => Vec::new(),
         }
     }
