@@ -348,7 +348,7 @@ pub(crate) fn response_v1(data: &[u8]) {
                     "post {id} not in the ledger"
                 );
             }
-            for g in &outcome.groupings {
+            for g in outcome.results() {
                 let _ = g.tree();
             }
         }

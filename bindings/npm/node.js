@@ -1,9 +1,26 @@
-// Node: reads and compiles the wasm next to this file synchronously, on import.
+// Node: nothing is read on import. The first check, build or parse reads and compiles the lean
+// wasm module next to this file, synchronously; the first Client or signRequest the full one.
 import { readFileSync } from 'node:fs';
-import { initSync } from './dist/xengage_wasm.js';
-import { markReady } from './api.js';
+import * as leanGlue from './dist/xengage_lean.js';
+import * as fullGlue from './dist/xengage_wasm.js';
+import { setLoader } from './api.js';
 
-initSync({ module: readFileSync(new URL('./dist/xengage_wasm_bg.wasm', import.meta.url)) });
-markReady();
+function loadSync(glue, file) {
+  glue.initSync({ module: readFileSync(new URL(file, import.meta.url)) });
+  return glue;
+}
 
-export { buildRequest, checkRequest, parseResponse, toRows, Client, XengageError } from './api.js';
+async function load(glue, source, file) {
+  if (source == null) return loadSync(glue, file);
+  await glue.default({ module_or_path: source });
+  return glue;
+}
+
+setLoader({
+  leanSync: () => loadSync(leanGlue, './dist/xengage_lean_bg.wasm'),
+  fullSync: () => loadSync(fullGlue, './dist/xengage_wasm_bg.wasm'),
+  lean: (source) => load(leanGlue, source, './dist/xengage_lean_bg.wasm'),
+  full: (source) => load(fullGlue, source, './dist/xengage_wasm_bg.wasm'),
+});
+
+export { init, buildRequest, checkRequest, parseResponse, signRequest, toRows, Client, XengageError } from './api.js';

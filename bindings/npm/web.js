@@ -1,9 +1,17 @@
-// Browsers, workers and bundlers: fetches and compiles the wasm next to this file once, on import
-// (a top-level await). Where a module may not await on import, use 'xengage/init' (init.js).
-import init from './dist/xengage_wasm.js';
-import { markReady } from './api.js';
+// Browsers, workers and bundlers: nothing is fetched on import. `init()` (or a Client's first
+// job) fetches and compiles a wasm module next to this file, once: the lean one for checking,
+// building and parsing, the full one for Client and signRequest.
+import { setLoader } from './api.js';
 
-await init({ module_or_path: new URL('./dist/xengage_wasm_bg.wasm', import.meta.url) });
-markReady();
+async function load(glue, source, file) {
+  const m = await glue;
+  await m.default({ module_or_path: source ?? new URL(file, import.meta.url) });
+  return m;
+}
 
-export { buildRequest, checkRequest, parseResponse, toRows, Client, XengageError } from './api.js';
+setLoader({
+  lean: (source) => load(import('./dist/xengage_lean.js'), source, './dist/xengage_lean_bg.wasm'),
+  full: (source) => load(import('./dist/xengage_wasm.js'), source, './dist/xengage_wasm_bg.wasm'),
+});
+
+export { init, buildRequest, checkRequest, parseResponse, signRequest, toRows, Client, XengageError } from './api.js';

@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::json;
 use wasm_bindgen::prelude::*;
 use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
 use xengage_core::collect::{CollectOptions, Event};
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::response::{MergeError, Outcome, merge};
 use xengage_core::{BaseUrls, ValidationOptions, notice_json};
-use xengage_web::collect::Target;
+use xengage_web::SendError;
+use xengage_web::collect::{AttemptError, Control, Ending, Target};
 
 use crate::outcome::{event_json, summary_json};
 use crate::{Failure, JsTime, millis_to_time, outcome_to_js, parse_spec, to_js_error};
@@ -21,7 +23,7 @@ use crate::{Failure, JsTime, millis_to_time, outcome_to_js, parse_spec, to_js_er
 /// keys. Values never appear in messages.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsCredentials {
+pub(crate) struct JsCredentials {
     bearer_token: Option<String>,
     user_token: Option<String>,
     consumer_key: Option<String>,
@@ -37,7 +39,7 @@ impl std::fmt::Debug for JsCredentials {
 }
 
 impl JsCredentials {
-    fn into_credentials(self) -> Result<Credentials, Failure> {
+    pub(crate) fn into_credentials(self) -> Result<Credentials, Failure> {
         let bad = |m: &str| Failure::new("invalid_options", format!("options.credentials: {m}"));
         match (self.bearer_token, self.user_token, self.consumer_key) {
             (Some(token), None, None) => Ok(Credentials::AppOnly {
@@ -105,6 +107,8 @@ struct JsClientOptions {
     retry_base_delay_ms: Option<f64>,
     quota_window_ms: Option<f64>,
     max_body_bytes: Option<f64>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
 }
 
 /// A client's settings, checked: where to send, what to sign for, with which credentials.
@@ -237,6 +241,31 @@ impl ClientConfig {
         if let Some(bytes) = o.max_body_bytes {
             collect.parse.max_body_bytes = body_limit(bytes)?;
         }
+        let mut headers = Vec::new();
+        for (name, value) in &o.headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                Failure::new(
+                    "invalid_options",
+                    format!("options.headers: `{name}` is not a header name"),
+                )
+            })?;
+            // The value is not shown: a header may hold a session's secret.
+            let mut value = http::HeaderValue::from_str(value).map_err(|_| {
+                Failure::new(
+                    "invalid_options",
+                    format!("options.headers: the value of `{name}` holds a character a header cannot carry; it is not shown"),
+                )
+            })?;
+            if name == http::header::AUTHORIZATION && credentials.is_some() {
+                return Err(Failure::new(
+                    "invalid_options",
+                    "options.headers: Authorization would replace the signature of options.credentials; give one or the other",
+                ));
+            }
+            // Debug prints "Sensitive" in its place.
+            value.set_sensitive(true);
+            headers.push((name, value));
+        }
         let timeout = match o.timeout_ms {
             Some(ms) => millis(ms, "timeoutMs")?,
             None => Duration::from_secs(30),
@@ -247,6 +276,8 @@ impl ClientConfig {
                 sign_for,
                 credentials,
                 timeout,
+                fetch: None,
+                headers,
             },
             now_ms,
             enforce_lookback: o.enforce_lookback.unwrap_or(true),
@@ -301,6 +332,29 @@ pub(crate) fn merge_batches(
     }
 }
 
+/// How a job ended, for `api.js` to resolve or reject: `kind` (`finished`, `aborted`,
+/// `unreachable`), the `message` and `url` of an unreachable first attempt, and the job's first
+/// `batch_failed` event (`firstFailure`, or null).
+pub(crate) fn ending_json(ending: &Ending, first_failure: &Value) -> Value {
+    match ending {
+        Ending::Finished => json!({ "kind": "finished", "firstFailure": first_failure }),
+        Ending::Aborted => json!({ "kind": "aborted", "firstFailure": first_failure }),
+        Ending::Unreachable(e) => {
+            // Only a failed fetch ends a job as unreachable (see `Control`).
+            let url = match e {
+                AttemptError::Send(SendError::Network { url, .. }) => url.clone(),
+                _ => String::new(),
+            };
+            json!({
+                "kind": "unreachable",
+                "message": e.to_string(),
+                "url": url,
+                "firstFailure": first_failure,
+            })
+        }
+    }
+}
+
 /// The raw client; `client.js` exports `Client` over it.
 #[wasm_bindgen(js_name = RawClient, skip_typescript)]
 #[derive(Debug)]
@@ -319,9 +373,20 @@ impl RawClient {
         })
     }
 
-    /// Collects `spec` (JSON text); resolves to `{ columns, meta, summary }`. `on_event`, if a
-    /// function, gets each event as JSON text, as it happens.
-    pub fn collect(&self, spec: &str, on_event: JsValue) -> js_sys::Promise {
+    /// Sends through `fetch` (a function with the global `fetch`'s signature) instead of the
+    /// global `fetch`.
+    #[wasm_bindgen(js_name = setFetch)]
+    pub fn set_fetch(&mut self, fetch: js_sys::Function) {
+        let mut config = (*self.config).clone();
+        config.target.fetch = Some(fetch);
+        self.config = Rc::new(config);
+    }
+
+    /// Collects `spec` (JSON text); resolves to `{ meta, tables, totals, summary, ending }`
+    /// (see `outcome_to_js`; `ending` is JSON text: how the job ended and its first failure).
+    /// `on_event`, if a function, gets each event as JSON text, as it happens; `abort`, if a
+    /// promise, ends the job when it settles.
+    pub fn collect(&self, spec: &str, on_event: JsValue, abort: JsValue) -> js_sys::Promise {
         let config = Rc::clone(&self.config);
         let spec = spec.to_owned();
         wasm_bindgen_futures::future_to_promise(async move {
@@ -330,14 +395,26 @@ impl RawClient {
                 .map_err(|e| to_js_error(&e))?;
             check_size(&plan).map_err(|e| to_js_error(&e))?;
             let endpoint = plan.endpoint();
-            let plan_notices: Vec<Value> = plan.notices().iter().map(notice_json).collect();
+            let plan_notices =
+                crate::outcome::camel_keys(plan.notices().iter().map(notice_json).collect());
             let callback = on_event.dyn_into::<js_sys::Function>().ok();
             let mut outcomes = Vec::new();
-            let summary = xengage_web::collect::collect(
+            let mut first_failure = Value::Null;
+            let control = Control {
+                abort: abort.dyn_into::<js_sys::Promise>().ok(),
+                stop_when_unreachable: true,
+            };
+            let (summary, ending) = xengage_web::collect::collect_with(
                 plan,
                 config.collect.clone(),
                 &config.target,
+                control,
                 |event, progress| {
+                    if first_failure.is_null() {
+                        if let Event::BatchFailed { .. } = event {
+                            first_failure = event_json(event, progress);
+                        }
+                    }
                     if let Some(f) = &callback {
                         let text = event_json(event, progress).to_string();
                         // A throwing callback must not stop the job.
@@ -353,8 +430,16 @@ impl RawClient {
                 .map_err(|e| to_js_error(&Failure::new("merge_failed", e.to_string())))?;
             outcome.ledger = summary.ledger.clone();
             let mut summary: Value = summary_json(&summary);
-            summary["notices"] = Value::Array(plan_notices);
-            Ok(outcome_to_js(&outcome, Some(&summary)))
+            summary["notices"] = plan_notices;
+            let out = outcome_to_js(&outcome, Some(&summary));
+            let ending = ending_json(&ending, &first_failure);
+            // Setting a property on the fresh object outcome_to_js made cannot fail.
+            let _ = js_sys::Reflect::set(
+                &out,
+                &JsValue::from_str("ending"),
+                &JsValue::from_str(&ending.to_string()),
+            );
+            Ok(out)
         })
     }
 }

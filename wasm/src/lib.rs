@@ -6,8 +6,10 @@
 //! npm package's `errors.js`).
 //!
 //! Exports, in JS spelling: `buildRequest(spec, options?)`, `checkRequest(spec, options?)`,
-//! `parseResponseRaw` and `RawClient` (wrapped by the npm package's `api.js` as
-//! `parseResponse` and `Client`). Outcomes cross to JS as columns of typed arrays
+//! `parseResponseRaw`, and with the `client` feature (on by default) `RawClient` and
+//! `signRequest` (wrapped by the npm package's `api.js` as `parseResponse`, `Client` and
+//! `signRequest`). The package ships two builds: the lean one without `client` (checking,
+//! building and parsing, for pages that do only that) and the full one. Outcomes cross to JS as columns of typed arrays
 //! ([`outcome::Columns`]) plus JSON for the rest. The JSON-level functions
 //! ([`build_request_json`], [`check_request_json`], [`parse_response_parts`],
 //! [`ClientConfig::from_json`]) hold the logic and run on any target, so they are tested
@@ -22,9 +24,13 @@
 //! assert!(out.contains(r#""method":"POST""#));
 //! ```
 
+#[cfg(feature = "client")]
 mod client;
 pub mod outcome;
+#[cfg(feature = "client")]
+pub mod sign;
 
+#[cfg(feature = "client")]
 pub use client::ClientConfig;
 
 use serde::Deserialize;
@@ -213,6 +219,7 @@ fn now_of(options: &JsOptions, clock_ms: f64) -> Result<OffsetDateTime, Failure>
 }
 
 /// An RFC 3339 time as milliseconds since the epoch.
+#[cfg(feature = "client")]
 fn parse_time_millis(text: &str) -> Option<f64> {
     let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
     #[allow(clippy::cast_precision_loss)]
@@ -251,7 +258,9 @@ fn validate(spec: &str, options: &JsOptions, clock_ms: f64) -> Result<Request, F
 }
 
 fn notices(request: &Request) -> Value {
-    Value::Array(request.notices().iter().map(notice_json).collect())
+    outcome::camel_keys(Value::Array(
+        request.notices().iter().map(notice_json).collect(),
+    ))
 }
 
 fn build_with_clock(spec: &str, options: &str, clock_ms: f64) -> Result<String, Failure> {
@@ -280,15 +289,29 @@ fn build_with_clock(spec: &str, options: &str, clock_ms: f64) -> Result<String, 
     Ok(out.to_string())
 }
 
+// A Result like buildRequest's, for `js_call`; it is never an error now.
+#[allow(clippy::unnecessary_wraps)]
 fn check_with_clock(spec: &str, options: &str, clock_ms: f64) -> Result<String, Failure> {
-    let options = parse_options(options)?;
-    base_urls(&options)?;
-    let out = match validate(spec, &options, clock_ms) {
+    let checked = parse_options(options).and_then(|options| {
+        base_urls(&options)?;
+        validate(spec, &options, clock_ms)
+    });
+    let out = match checked {
         Ok(request) => json!({ "ok": true, "problems": [], "notices": notices(&request) }),
         Err(f) if f.code == "invalid_request" => {
             json!({ "ok": false, "problems": f.problems, "notices": [] })
         }
-        Err(f) => return Err(f),
+        // A spec of the wrong shape (an unknown endpoint or field, a number where a string
+        // goes) or bad options are problems too: a form can hold anything.
+        Err(f) => json!({
+            "ok": false,
+            "problems": [{
+                "field": if f.code == "invalid_spec" { "spec" } else { "options" },
+                "value": Value::Null,
+                "rule": f.message,
+            }],
+            "notices": [],
+        }),
     };
     Ok(out.to_string())
 }
@@ -301,7 +324,8 @@ pub fn build_request_json(spec: &str, options: &str) -> Result<String, Failure> 
 }
 
 /// `checkRequest` on JSON text: `{ ok, problems, notices }`, for checking a spec as the user
-/// types; only a spec of the wrong shape or bad options fail.
+/// types; a spec of the wrong shape or bad options are problems too (field `spec` or
+/// `options`), never an error.
 pub fn check_request_json(spec: &str, options: &str) -> Result<String, Failure> {
     check_with_clock(spec, options, 0.0)
 }
@@ -415,24 +439,18 @@ pub fn parse_response_raw(
     Ok(outcome_to_js(&outcome, None))
 }
 
-/// An outcome as `{ columns, meta, summary }` for `outcome.js`.
+fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// One grouping's columns as typed arrays.
 #[allow(clippy::cast_precision_loss)]
-pub(crate) fn outcome_to_js(outcome: &Outcome, summary: Option<&Value>) -> JsValue {
-    let c = outcome::Columns::of(outcome);
+fn columns_to_js(c: &outcome::Columns) -> JsValue {
     let strings =
         |list: &[String]| -> js_sys::Array { list.iter().map(|s| JsValue::from_str(s)).collect() };
     let columns = js_sys::Object::new();
-    let set = |obj: &js_sys::Object, key: &str, value: &JsValue| {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
-    };
     set(&columns, "length", &JsValue::from_f64(c.len() as f64));
-    set(&columns, "groupings", &strings(&c.groupings));
-    set(
-        &columns,
-        "grouping",
-        &js_sys::Uint8Array::from(c.grouping.as_slice()),
-    );
     set(&columns, "postIds", &strings(&c.post_ids));
     set(
         &columns,
@@ -470,8 +488,26 @@ pub(crate) fn outcome_to_js(outcome: &Outcome, summary: Option<&Value>) -> JsVal
         "value",
         &js_sys::Float64Array::from(c.value.as_slice()),
     );
+    columns.into()
+}
+
+/// An outcome as `{ meta, tables, totals, summary }` for `api.js`: `tables` holds the columns
+/// of each grouping in order, `totals` those of a v2 answer's totals (or is undefined).
+pub(crate) fn outcome_to_js(outcome: &Outcome, summary: Option<&Value>) -> JsValue {
+    let tables: js_sys::Array = outcome
+        .groupings
+        .iter()
+        .map(|g| columns_to_js(&outcome::Columns::of(g)))
+        .collect();
     let out = js_sys::Object::new();
-    set(&out, "columns", &columns);
+    set(&out, "tables", &tables);
+    if let Some(totals) = &outcome.totals {
+        set(
+            &out,
+            "totals",
+            &columns_to_js(&outcome::Columns::of(totals)),
+        );
+    }
     set(
         &out,
         "meta",
@@ -614,6 +650,24 @@ mod tests {
         let f =
             build_request_json(r#"{"endpoint":"totals"}"#, r#"{"baseUrl":"ftp:x"}"#).unwrap_err();
         assert_eq!(f.code, "invalid_options");
+    }
+
+    #[test]
+    fn check_never_fails_for_a_spec_of_the_wrong_shape() {
+        for (spec, options) in [
+            (r#"{"endpoint":"totalz"}"#, NOW),
+            (r#"{"endpoint":"totals","postIds":[17]}"#, NOW),
+            ("[]", NOW),
+            (r#"{"endpoint":"totals"}"#, r#"{"now":"yesterday"}"#),
+        ] {
+            let v: Value =
+                serde_json::from_str(&check_request_json(spec, options).unwrap()).unwrap();
+            assert_eq!(v["ok"], false, "{spec}");
+            assert!(
+                !v["problems"][0]["rule"].as_str().unwrap().is_empty(),
+                "{spec}"
+            );
+        }
     }
 
     #[test]

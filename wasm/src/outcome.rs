@@ -1,27 +1,24 @@
-//! Outcomes as JavaScript sees them: rows as columns (typed arrays, so a large answer is a few
-//! copies, not one object per count) and everything else as plain JSON.
+//! Outcomes as JavaScript sees them: each grouping's rows as columns (typed arrays, so a large
+//! answer is a few copies, not one object per count), a v2 answer's totals apart, and
+//! everything else as plain JSON with camelCase keys (values stay the API's).
 //!
-//! The npm package's `outcome.js` adds `rows`, the same counts as objects, built from the
-//! columns on first use.
+//! The npm package's `api.js` adds each grouping's `rows`, the same counts as objects, built
+//! from its columns on first use.
 
 use serde_json::{Value, json};
 use xengage_core::Request;
 use xengage_core::collect::{Event, Progress, Summary};
 use xengage_core::pace::Failure as FailureKind;
-use xengage_core::response::{Bucket, Ledger, Outcome, ResponseError};
+use xengage_core::response::{Bucket, GroupingResult, Ledger, Outcome, ResponseError};
 
 use crate::Failure;
 
 /// Bucket kinds, indexed by the `bucket` column.
 pub const BUCKET_KINDS: [&str; 5] = ["total", "day", "week", "hour", "hour_of_day"];
 
-/// The rows of an outcome, one entry per count in every column.
+/// The rows of one grouping (or of a v2 answer's totals), one entry per count in every column.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Columns {
-    /// Grouping names; the `grouping` column indexes them.
-    pub groupings: Vec<String>,
-    /// Per row: its grouping.
-    pub grouping: Vec<u8>,
     /// Distinct post ids; the `post` column indexes them.
     pub post_ids: Vec<String>,
     /// Per row: its post, or -1 where the grouping sums over posts.
@@ -78,11 +75,10 @@ impl<K: Copy + PartialEq> Dictionary<K> {
 }
 
 impl Columns {
-    /// The columns of every row of `outcome`, grouping by grouping.
-    pub fn of(outcome: &Outcome) -> Columns {
-        let rows = outcome.row_count();
+    /// The columns of every row of `grouping`.
+    pub fn of(grouping: &GroupingResult) -> Columns {
+        let rows = grouping.rows.len();
         let mut c = Columns {
-            grouping: Vec::with_capacity(rows),
             post: Vec::with_capacity(rows),
             metric: Vec::with_capacity(rows),
             bucket: Vec::with_capacity(rows),
@@ -93,11 +89,8 @@ impl Columns {
         };
         let mut posts = Dictionary::default();
         let mut metrics = Dictionary::default();
-        for (index, grouping) in outcome.groupings.iter().enumerate() {
-            c.groupings.push(grouping.name.clone());
-            let index = u8::try_from(index).unwrap_or(u8::MAX);
+        {
             for row in &grouping.rows {
-                c.grouping.push(index);
                 c.post
                     .push(posts.index(row.post_id, |id| id.as_str().to_owned()));
                 c.metric
@@ -137,21 +130,51 @@ impl Columns {
     }
 }
 
-/// Everything of an outcome but its rows, as JSON: `endpoint`, `groupings` (name and
-/// dimensions), `ledger`, `notices` (with messages), `windows`, `errors`, `problems`, `extra`,
-/// `unknown`, `rateLimit`.
+/// `snake_case` as `camelCase` (`post_id` → `postId`, `max_days` → `maxDays`).
+fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for ch in key.chars() {
+        if ch == '_' && !out.is_empty() {
+            upper = true;
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// `value` with every object key in camelCase, all the way down: the package's one naming
+/// style for what it returns. Values are left as they are (metric and grouping names, codes).
+pub fn camel_keys(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (camel(&k), camel_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
+        other => other,
+    }
+}
+
+/// A grouping's name and dimensions, and how many rows it has.
+fn table_meta(g: &GroupingResult) -> Value {
+    json!({
+        "name": g.name,
+        "groupBy": g.group_by.iter().map(|d| d.name()).collect::<Vec<_>>(),
+        "rowCount": g.rows.len(),
+    })
+}
+
+/// Everything of an outcome but its rows, as JSON with camelCase keys: `endpoint`,
+/// `groupings` (name, dimensions and row count of each, in order), `totals` (the same for a v2
+/// answer's totals, or null), `ledger`, `counts`, `notices` (with messages), `windows`,
+/// `errors`, `problems`, `rateLimit`; and, as the answer had them, `extra` and `unknown`.
 pub fn meta(outcome: &Outcome) -> Value {
-    let groupings: Vec<Value> = outcome
-        .groupings
-        .iter()
-        .map(|g| {
-            json!({
-                "name": g.name,
-                "groupBy": g.group_by.iter().map(|d| d.name()).collect::<Vec<_>>(),
-                "rows": g.rows.len(),
-            })
-        })
-        .collect();
     let notices: Vec<Value> = outcome
         .notices
         .iter()
@@ -163,19 +186,28 @@ pub fn meta(outcome: &Outcome) -> Value {
             v
         })
         .collect();
-    json!({
+    let mut out = camel_keys(json!({
         "endpoint": outcome.endpoint,
-        "groupings": groupings,
+        "groupings": outcome.groupings.iter().map(table_meta).collect::<Vec<_>>(),
+        "totals": outcome.totals.as_ref().map(table_meta),
         "ledger": outcome.ledger,
         "counts": outcome.ledger.counts(),
         "notices": notices,
         "windows": outcome.windows,
         "errors": outcome.errors,
         "problems": outcome.problems,
-        "extra": outcome.extra,
-        "unknown": outcome.unknown,
         "rateLimit": outcome.rate_limit,
-    })
+    }));
+    // The answer's own JSON, kept as it came: its keys are the API's.
+    out["extra"] = Value::Object(outcome.extra.clone());
+    out["unknown"] = Value::Array(
+        outcome
+            .unknown
+            .iter()
+            .map(|u| json!({ "path": u.path, "value": u.value }))
+            .collect(),
+    );
+    out
 }
 
 /// A response error to `request` as thrown to JS: `api_error` with its status, or what was
@@ -285,18 +317,30 @@ fn progress_json(p: Progress) -> Value {
     })
 }
 
-/// A job's summary: progress, pacing and the ledger's counts.
+/// A job's summary: progress, pacing and the ledger's counts, with camelCase keys.
 pub fn summary_json(summary: &Summary) -> Value {
-    json!({
+    camel_keys(json!({
         "progress": progress_json(summary.progress),
         "counts": summary.ledger.counts(),
         "pacing": summary.pacing,
-    })
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_become_camel_case_and_values_stay() {
+        let v = camel_keys(
+            json!({"post_id": "1", "unsupported": [{"max_days": 90, "metric": "url_clicks"}], "rate_limited": 0}),
+        );
+        assert_eq!(
+            v,
+            json!({"postId": "1", "unsupported": [{"maxDays": 90, "metric": "url_clicks"}], "rateLimited": 0})
+        );
+        assert_eq!(camel("_private"), "_private");
+    }
     use xengage_core::response::{ParseOptions, parse_response};
     use xengage_core::time::OffsetDateTime;
     use xengage_core::{Endpoint, RequestSpec, ValidationOptions};
@@ -332,9 +376,8 @@ mod tests {
             &ParseOptions::default(),
         )
         .unwrap();
-        let c = Columns::of(&outcome);
+        let c = Columns::of(&outcome.groupings[0]);
         assert_eq!(c.len(), 6);
-        assert_eq!(c.groupings, ["h"]);
         assert_eq!(c.post_ids, ["1855000000000000000", "1855000000000000001"]);
         assert_eq!(c.metrics.len(), 2);
         assert!((c.value.iter().sum::<f64>() - 18.0).abs() < f64::EPSILON);
@@ -349,6 +392,9 @@ mod tests {
         assert!(c.hour_of_day.iter().all(|h| *h == u8::MAX));
         let m = meta(&outcome);
         assert_eq!(m["ledger"].as_array().unwrap().len(), 2);
-        assert_eq!(m["groupings"][0]["rows"], 6);
+        assert_eq!(m["ledger"][0]["postId"], "1855000000000000000");
+        assert!(m["ledger"][0].get("missingFrom").is_some());
+        assert_eq!(m["groupings"][0]["rowCount"], 6);
+        assert_eq!(m["totals"], Value::Null);
     }
 }

@@ -76,39 +76,81 @@ fn gzipped_len(bytes: &[u8]) -> Result<usize, String> {
 /// A size in bytes: raw and gzipped.
 type Size = (usize, usize);
 
-/// The package's size: the wasm, and every shipped file together.
-pub(crate) fn package_size() -> Result<(Size, Size), String> {
+/// Each module's wasm size, by name.
+type ModuleSizes = Vec<(&'static str, Size)>;
+
+/// The two builds of the wasm crate: the lean one (`buildRequest`, `checkRequest`,
+/// `parseResponse`; no `Client`, transport or signing) and the full one. Each is its module
+/// (`dist/NAME.js` and `dist/NAME_bg.wasm`); a page loads only what it uses.
+const MODULES: [(&str, &[&str]); 2] = [
+    ("xengage_lean", &["--no-default-features"]),
+    ("xengage_wasm", &[]),
+];
+
+/// The most a module may weigh gzipped, by name: the targets `cargo xtask bench wasm` prints
+/// against (issue 23).
+const TARGET_GZIPPED: [(&str, usize); 2] = [("xengage_lean", 100_000), ("xengage_wasm", 200_000)];
+
+/// The package's size: each module's wasm, and every shipped file together.
+fn package_size() -> Result<(ModuleSizes, Size), String> {
     let dir = workspace_root().join(NPM_DIR);
-    let files = [
-        "dist/xengage_wasm_bg.wasm",
-        "dist/xengage_wasm.js",
+    let mut files: Vec<String> = [
         "errors.js",
         "api.js",
+        "init.js",
         "web.js",
         "node.js",
         "dist/THIRD-PARTY-NOTICES.txt",
-    ];
-    let mut wasm = (0, 0);
+    ]
+    .map(String::from)
+    .to_vec();
+    for (name, _) in MODULES {
+        files.push(format!("dist/{name}.js"));
+        files.push(format!("dist/{name}_bg.wasm"));
+    }
+    let mut modules = Vec::new();
     let mut all = (0, 0);
-    for f in files {
+    for f in &files {
         let bytes = std::fs::read(dir.join(f)).map_err(|e| format!("cannot read {f}: {e}"))?;
         let gz = gzipped_len(&bytes)?;
-        if Path::new(f).extension().is_some_and(|e| e == "wasm") {
-            wasm = (bytes.len(), gz);
+        if let Some(name) = MODULES
+            .iter()
+            .map(|(n, _)| *n)
+            .find(|n| *f == format!("dist/{n}_bg.wasm"))
+        {
+            modules.push((name, (bytes.len(), gz)));
         }
         all = (all.0 + bytes.len(), all.1 + gz);
     }
-    Ok((wasm, all))
+    Ok((modules, all))
 }
 
-/// `cargo xtask wasm`: release wasm, wasm-bindgen (web target, loaded by `web.js` in browsers
-/// and by `node.js` with `initSync` in Node), `wasm-opt -O3`, and the size.
+/// Prints each module's size against its target, and the package's.
+fn print_sizes() -> Result<(), String> {
+    let (modules, (all_raw, all_gz)) = package_size()?;
+    for (name, (raw, gz)) in modules {
+        let target = TARGET_GZIPPED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, t)| *t);
+        let verdict = if gz <= target { "met" } else { "MISSED" };
+        println!(
+            "xtask wasm: {name}_bg.wasm {raw} bytes raw, {gz} gzipped (target <= {target} gzipped: {verdict})"
+        );
+    }
+    println!("xtask wasm: package files {all_raw} raw, {all_gz} gzipped");
+    Ok(())
+}
+
+/// `cargo xtask wasm`: each module (see [`MODULES`]) as a release wasm, wasm-bindgen (web
+/// target, loaded by `web.js` in browsers and `node.js` in Node, each on first use),
+/// `wasm-opt -O3`, and the sizes.
 pub(crate) fn wasm() -> Result<(), String> {
     ensure_tools()?;
     let root = workspace_root();
-    run(
-        &cargo(),
-        &[
+    let out_dir = root.join(NPM_DIR).join("dist");
+    for (name, features) in MODULES {
+        let mut args = vec![
             "build",
             "--profile",
             "wasm",
@@ -116,53 +158,50 @@ pub(crate) fn wasm() -> Result<(), String> {
             TARGET,
             "-p",
             "xengage-wasm",
-        ],
-    )?;
-    let input: PathBuf = target_dir().join(format!("{TARGET}/wasm/xengage_wasm.wasm"));
-    let out_dir = root.join(NPM_DIR).join("dist");
-    run(
-        "wasm-bindgen",
-        &[
-            "--target",
-            "web",
-            "--no-typescript",
-            "--out-name",
-            "xengage_wasm",
-            "--out-dir",
-            &out_dir.to_string_lossy(),
-            &input.to_string_lossy(),
-        ],
-    )?;
+        ];
+        args.extend_from_slice(features);
+        run(&cargo(), &args)?;
+        let input: PathBuf = target_dir().join(format!("{TARGET}/wasm/xengage_wasm.wasm"));
+        run(
+            "wasm-bindgen",
+            &[
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                name,
+                "--out-dir",
+                &out_dir.to_string_lossy(),
+                &input.to_string_lossy(),
+            ],
+        )?;
+        let bg = out_dir.join(format!("{name}_bg.wasm"));
+        let bg = bg.to_string_lossy();
+        run_in(
+            &root.join(NPM_DIR),
+            "node",
+            &[
+                "node_modules/binaryen/bin/wasm-opt",
+                "-O3",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                &bg,
+                "-o",
+                &bg,
+            ],
+        )?;
+    }
     let notices = out_dir.join("THIRD-PARTY-NOTICES.txt");
     let crates = crate::notices::write(&root, TARGET, &notices)?;
     println!(
         "xtask wasm: {} lists the licenses of {crates} crates",
         notices.display()
     );
-    let bg = out_dir.join("xengage_wasm_bg.wasm");
-    let bg = bg.to_string_lossy();
-    run_in(
-        &root.join(NPM_DIR),
-        "node",
-        &[
-            "node_modules/binaryen/bin/wasm-opt",
-            "-O3",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            &bg,
-            "-o",
-            &bg,
-        ],
-    )?;
-    let ((raw, gz), (all_raw, all_gz)) = package_size()?;
-    println!(
-        "xtask wasm: xengage_wasm_bg.wasm {raw} bytes raw, {gz} gzipped; package files {all_raw} raw, {all_gz} gzipped"
-    );
-    Ok(())
+    print_sizes()
 }
 
 /// The wasm and npm steps of `cargo xtask ci`: clippy for wasm32, the package build, Node tests
@@ -179,6 +218,22 @@ pub(crate) fn ci_wasm() -> Result<(), String> {
             "xengage-wasm",
             "-p",
             "xengage-web",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    // The lean module's build: the crate without its `client` feature.
+    run(
+        &cargo(),
+        &[
+            "clippy",
+            "--target",
+            TARGET,
+            "-p",
+            "xengage-wasm",
+            "--no-default-features",
             "--all-targets",
             "--",
             "-D",
@@ -228,7 +283,8 @@ pub(crate) fn bench(args: &[String]) -> Result<(), String> {
     )?;
     let mut node_args = vec!["bench/parse.mjs", dir_text.as_str()];
     node_args.extend(args.iter().map(String::as_str));
-    run_in(&workspace_root().join(NPM_DIR), "node", &node_args)
+    run_in(&workspace_root().join(NPM_DIR), "node", &node_args)?;
+    print_sizes()
 }
 
 /// `wasm-bindgen-test` tests of `xengage-web` in Node, in a Chromium page and in a Chromium

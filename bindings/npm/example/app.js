@@ -8,9 +8,10 @@ const q = new URLSearchParams(location.search);
 const post = q.get('post') ?? '1855000000000000000';
 const $ = (id) => document.getElementById(id);
 
-// One point per hour of the post's impressions, from the columns (no object per count).
+// One point per hour of the post's impressions, from the hourly grouping's columns (no object
+// per count). Each grouping is a table of its own: its rows never count an hour twice.
 function hourlySeries(result) {
-  const c = result.columns;
+  const c = result.groupings.hourly.columns;
   const p = c.postIds.indexOf(post);
   const m = c.metrics.indexOf('impressions');
   const hour = c.bucketKinds.indexOf('hour');
@@ -64,11 +65,13 @@ async function main() {
     });
   } catch (e) {
     if (!(e instanceof XengageError)) throw e;
-    $('status').textContent = `invalid request (${e.code})`;
+    // Nothing came back (CORS, a wrong URL, every request failed) or the request is invalid:
+    // the error says which; e.result holds the ledger when the job ran.
+    $('status').textContent = e.code === 'invalid_request' ? `invalid request (${e.code})` : `failed (${e.code}): ${e.message}`;
     for (const p of e.problems) $('problems').insertAdjacentHTML('beforeend', `<li>${p.field}: ${p.rule}</li>`);
     return;
   }
-  const entry = result.ledger.find((x) => x.post_id === post);
+  const entry = result.ledger.find((x) => x.postId === post);
   $('ledger').textContent = `${post}: ${entry?.status}${entry?.failures.length ? ` (${entry.failures.join('; ')})` : ''}`;
   // The proxy exposes the quota headers to the page, so the Client paces itself by them.
   const quota = result.rateLimit;

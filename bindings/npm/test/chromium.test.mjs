@@ -62,6 +62,8 @@ before(async () => {
   site = await listen((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname.startsWith('/xengage/')) return serveFile(res, installed, url.pathname.slice(9));
+    // A page of the site's origin with no script of its own.
+    if (url.pathname === '/blank') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>blank</title>');
     serveFile(res, join(pkg, 'example'), url.pathname === '/' ? 'index.html' : url.pathname);
   });
   assert.ok(bin, 'XENGAGE_BIN must name the xengage binary (cargo xtask ci sets it)');
@@ -167,9 +169,14 @@ test('in a page, a redirect is not followed: nothing reaches where it points', a
       const { Client } = await import('/xengage/web.js');
       const client = new Client({ baseUrl, credentials: { bearerToken: 'page-token' }, maxRetries: 3 });
       const events = [];
-      const out = await client.totals({ postIds: ['2026102274257846273'], metrics: ['favorites'] }, { onProgress: (e) => events.push(e) });
-      return { events: events.filter((e) => e.kind === 'batch_failed'), attempts: out.summary.progress.attempts, ledger: out.ledger };
+      // Nothing answered: the job rejects, its result in the error.
+      const error = await client
+        .totals({ postIds: ['2026102274257846273'], metrics: ['favorites'] }, { onProgress: (e) => events.push(e) })
+        .then(() => null, (e) => e);
+      const out = error.result;
+      return { code: error.code, events: events.filter((e) => e.kind === 'batch_failed'), attempts: out.summary.progress.attempts, ledger: out.ledger };
     }, origin(redirector));
+    assert.equal(r.code, 'request_failed');
     assert.equal(r.events.length, 1);
     assert.equal(r.events[0].failure, 'permanent', r.events[0].message);
     assert.match(r.events[0].message, /redirect/);
@@ -181,5 +188,83 @@ test('in a page, a redirect is not followed: nothing reaches where it points', a
     await page.close();
     redirector.close();
     elsewhere.close();
+  }
+});
+
+test('a proxy that refuses the page origin makes collect reject at once, naming the origin and URL', async () => {
+  // The same proxy setup, allowing another origin only: the browser refuses the answers (CORS).
+  const strict = await server(
+    ['proxy', '--listen', '127.0.0.1:0', '--allow-origin', 'https://dashboard.example.com', '--upstream', emulator.url],
+    credentials,
+  );
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin(site)}/`);
+    const r = await page.evaluate(async (baseUrl) => {
+      const { Client } = await import('/xengage/web.js');
+      let fetches = 0;
+      const client = new Client({ baseUrl, retryBaseDelayMs: 2000, fetch: (req) => (fetches += 1, fetch(req)) });
+      const started = performance.now();
+      const postIds = Array.from({ length: 30 }, (_, i) => String(1855000000000000000n + BigInt(i)));
+      const e = await client.totals({ postIds, metrics: ['favorites'] }).then(() => null, (e) => e);
+      return { code: e?.code, message: e?.message, fetches, ms: performance.now() - started, failed: e?.result?.counts.failed };
+    }, strict.url);
+    assert.equal(r.code, 'network_error', r.message);
+    assert.equal(r.fetches, 1, 'one attempt, no retries');
+    assert.match(r.message, /CORS/);
+    assert.ok(r.message.includes(origin(site)), r.message);
+    assert.ok(r.message.includes(`${strict.url.replace(/\/$/, '')}/insights/engagement/totals`), r.message);
+    assert.equal(r.failed, 30);
+  } finally {
+    await page.close();
+  }
+});
+
+test('v2 Hourly in a page: summing the rows of every grouping gives the time series alone, totals apart', async () => {
+  const { post } = windowAndPost();
+  const page = await context.newPage();
+  try {
+    await page.goto(`${origin(site)}/`);
+    const r = await page.evaluate(async ({ baseUrl, post }) => {
+      const { Client } = await import('/xengage/web.js');
+      const client = new Client({ baseUrl });
+      const result = await client.insights28Hours({ postIds: [post], metrics: ['impressions'], granularity: 'Hourly' });
+      const sum = (rows) => rows.reduce((s, x) => s + x.value, 0);
+      return {
+        names: Object.keys(result.groupings),
+        everyGrouping: sum(Object.values(result.groupings).flatMap((g) => g.rows)),
+        series: sum(result.groupings.metrics_time_series.rows),
+        totals: sum(result.totals.rows),
+      };
+    }, { baseUrl: proxy.url, post });
+    assert.deepEqual(r.names, ['metrics_time_series']);
+    assert.ok(r.series > 0);
+    assert.equal(r.everyGrouping, r.series);
+    assert.equal(r.totals, r.series);
+  } finally {
+    await page.close();
+  }
+});
+
+test('a page that imports the package and only checks requests fetches no client module', async () => {
+  const page = await context.newPage();
+  const fetched = [];
+  page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+  try {
+    // A page of the site's origin with no script of its own (the example page would load a Client).
+    await page.goto(`${origin(site)}/blank`);
+    const r = await page.evaluate(async () => {
+      const m = await import('/xengage/web.js');
+      const before = performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm'));
+      await m.init();
+      const check = m.checkRequest({ endpoint: 'totals', postIds: ['12x'] });
+      const built = m.buildRequest({ endpoint: 'totals', postIds: ['1070059276213702656'], metrics: ['favorites'] });
+      return { before, ok: check.ok, field: check.problems[0]?.field, method: built.method };
+    });
+    assert.deepEqual(r, { before: [], ok: false, field: 'tweet_ids[0]', method: 'POST' });
+    assert.ok(fetched.includes('/xengage/dist/xengage_lean_bg.wasm'), fetched.join('\n'));
+    assert.ok(!fetched.some((p) => p.includes('xengage_wasm')), `a client module was fetched:\n${fetched.join('\n')}`);
+  } finally {
+    await page.close();
   }
 });

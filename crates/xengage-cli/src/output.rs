@@ -25,7 +25,9 @@ pub(crate) enum Format {
 /// `--format` and `--output`, shared by the commands that print rows.
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct OutputArgs {
-    /// table (default on a terminal), csv, or jsonl (default otherwise).
+    /// table (default on a terminal), csv, or jsonl (default otherwise). Every row names its
+    /// grouping: the groupings of one request (v2: metrics_total and metrics_time_series)
+    /// count the same engagements, so sum the rows of one grouping, never a whole output.
     #[arg(long, value_enum)]
     pub(crate) format: Option<Format>,
     /// Write rows to this file instead of stdout. It is checked before anything is sent, and
@@ -308,7 +310,9 @@ pub(crate) fn print_outcome(
     outcome: &Outcome,
     mut writer: RowWriter,
 ) -> Result<crate::Outcome, CliError> {
-    for g in &outcome.groupings {
+    // Every result with its name in the grouping column, the v2 totals first: a sum takes
+    // the rows of one grouping.
+    for g in outcome.results() {
         for row in &g.rows {
             writer.write(&g.name, row)?;
         }

@@ -222,7 +222,8 @@ pub enum Event {
         failure: Failure,
         /// Its message.
         message: String,
-        /// The backoff before the retry (a 429 waits for the quota instead).
+        /// How long until the retry may go: the backoff, or for a 429 the wait for the
+        /// quota's window (what a countdown shows).
         after: Duration,
     },
     /// A batch failed for good; its posts are in the ledger as failed.
@@ -595,12 +596,19 @@ impl Collector {
                 if failure != Failure::RateLimited {
                     self.progress.retries += 1;
                 }
+                // A 429 is retried when the pacer's hold ends, not after a backoff: the event
+                // says how long that is.
+                let shown = if failure == Failure::RateLimited {
+                    after.max(self.pacer.wait_from(now))
+                } else {
+                    after
+                };
                 self.events.push_back(Event::Retrying {
                     index: work.index,
                     attempt: flight.attempt,
                     failure,
                     message,
-                    after,
+                    after: shown,
                 });
                 self.queue.push((now.saturating_add(after), work));
             }

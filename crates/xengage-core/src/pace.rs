@@ -226,6 +226,11 @@ impl Pacer {
         }
     }
 
+    /// How long from `now` until the next slot is free (zero when one is free now).
+    pub fn wait_from(&self, now: Duration) -> Duration {
+        self.next.saturating_sub(now)
+    }
+
     /// Reports a 429 received at `now`: every slot waits one whole window, as documented.
     pub fn rate_limited(&mut self, now: Duration) {
         self.stats.rate_limited += 1;

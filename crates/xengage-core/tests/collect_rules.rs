@@ -195,6 +195,39 @@ fn every_post_of_a_refused_batch_ends_with_a_reason() {
     }
 }
 
+#[test]
+fn a_429_says_in_its_retrying_event_how_long_the_quota_holds_the_retry() {
+    let spec = RequestSpec::new(Endpoint::Totals)
+        .post_ids(["1990000000000000001"])
+        .metrics(["favorites"]);
+    let mut first = true;
+    let (summary, events, sent) = run(plan_of(&spec, &PlanOptions::default()), |r| {
+        if std::mem::take(&mut first) {
+            (429, r#"{"title":"Too Many Requests"}"#.to_owned())
+        } else {
+            (200, served(r, 1))
+        }
+    });
+    let window = CollectOptions::default().pacing.window;
+    let after = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Retrying {
+                failure: Failure::RateLimited,
+                after,
+                ..
+            } => Some(*after),
+            _ => None,
+        })
+        .expect("a retrying event");
+    assert_eq!(
+        after, window,
+        "the wait for the quota's window, not the backoff"
+    );
+    assert_eq!(sent.len(), 2);
+    assert_eq!(summary.progress.rate_limited, 1);
+}
+
 /// Failures in the ledger are typed: a 401 after the answer, a timeout without one, and a
 /// cancelled job are told apart by kind and status, not by their words.
 #[test]

@@ -27,19 +27,28 @@ fn snapshot_of(fixture: &Fixture, body: &[u8]) -> Value {
         .expect("fixture requests are valid");
     match checks::parse_with_both_readers(&request, fixture.status, body, &ParseOptions::default())
     {
-        Ok(outcome) => json!({
-            "groupings": outcome.groupings.iter().map(|g| json!({
-                "name": g.name,
-                "levels": g.levels,
-                "rows": g.rows,
-            })).collect::<Vec<_>>(),
+        Ok(outcome) => {
+            let table = |g: &xengage_core::response::GroupingResult| {
+                json!({
+                    "name": g.name,
+                    "levels": g.levels,
+                    "rows": g.rows,
+                })
+            };
+            let mut snapshot = json!({
+            "groupings": outcome.groupings.iter().map(table).collect::<Vec<_>>(),
             "ledger": outcome.ledger,
             "notices": outcome.notices,
             "windows": outcome.windows,
             "errors": outcome.errors,
             "extra": outcome.extra,
             "unknown": outcome.unknown,
-        }),
+            });
+            if let Some(totals) = &outcome.totals {
+                snapshot["totals"] = table(totals);
+            }
+            snapshot
+        }
         Err(e) => json!({
             "error": e.to_string(),
             "retryable": e.is_retryable(),

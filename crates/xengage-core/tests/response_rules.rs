@@ -67,7 +67,7 @@ fn counts_are_strings_or_numbers_up_to_u64_max() {
     let body =
         format!(r#"{{"g":{{"{A}":{{"impressions":"18446744073709551615","favorites":26}}}}}}"#);
     let o = parse(&totals(), &body).unwrap();
-    let values: Vec<u64> = o.rows().map(|r| r.value).collect();
+    let values: Vec<u64> = o.groupings[0].rows.iter().map(|r| r.value).collect();
     assert_eq!(values, [u64::MAX, 26]);
 }
 
@@ -294,7 +294,7 @@ fn posts_not_asked_join_the_ledger_in_the_order_the_answer_names_them() {
 fn levels_in_another_order_are_read_by_their_keys() {
     let body = format!(r#"{{"g":{{"impressions":{{"{A}":"7"}}}}}}"#);
     let o = parse(&totals(), &body).unwrap();
-    let row = o.rows().next().unwrap();
+    let row = o.groupings[0].rows[0];
     assert_eq!(
         (row.post_id.unwrap().as_str(), row.metric, row.value),
         (A, Some(Metric::Impressions), 7)
@@ -320,7 +320,7 @@ fn an_hour_grouping_without_days_is_read_either_way() {
         r#"{{"g":{{"{A}":{{"impressions":{{"2026-11-21":{{"17":"5"}},"2026-11-22":{{"03":"6"}}}}}}}}}}"#
     );
     let o = parse(&r, &with_days).unwrap();
-    let buckets: Vec<Bucket> = o.rows().map(|r| r.bucket).collect();
+    let buckets: Vec<Bucket> = o.groupings[0].rows.iter().map(|r| r.bucket).collect();
     assert_eq!(
         buckets,
         [
@@ -333,7 +333,7 @@ fn an_hour_grouping_without_days_is_read_either_way() {
     }));
     let by_hour_of_day = format!(r#"{{"g":{{"{A}":{{"impressions":{{"17":"5","03":"6"}}}}}}}}"#);
     let o = parse(&r, &by_hour_of_day).unwrap();
-    let buckets: Vec<Bucket> = o.rows().map(|r| r.bucket).collect();
+    let buckets: Vec<Bucket> = o.groupings[0].rows.iter().map(|r| r.bucket).collect();
     assert_eq!(buckets, [Bucket::HourOfDay(17), Bucket::HourOfDay(3)]);
     assert!(o.notices.contains(&ResponseNotice::HourOfDayBuckets {
         grouping: "g".into()
@@ -432,8 +432,16 @@ fn a_v1_answer_and_a_v2_answer_for_the_same_data_give_the_same_rows() {
         point("17", 5, 1),
         point("18", 6, 0)
     );
-    let mut a: Vec<_> = parse(&v1, &v1_body).unwrap().rows().copied().collect();
-    let mut b: Vec<_> = parse(&v2, &v2_body).unwrap().rows().copied().collect();
+    let mut a = parse(&v1, &v1_body).unwrap().groupings[0].rows.clone();
+    let v2_outcome = parse(&v2, &v2_body).unwrap();
+    // No metrics_total in the answer: the totals are there, empty, apart from the series.
+    assert!(
+        v2_outcome
+            .totals
+            .as_ref()
+            .is_some_and(|t| t.rows.is_empty())
+    );
+    let mut b = v2_outcome.groupings[0].rows.clone();
     let key = |r: &xengage_core::response::Row| (r.post_id, r.metric.map(Metric::name), r.bucket);
     a.sort_by_key(key);
     b.sort_by_key(key);
@@ -533,8 +541,10 @@ fn v2_answers_keep_unknown_keys_and_read_null_parts_as_absent() {
         r#"{{"data":[{{"measurement":null}},{{"errors":null,"measurement":{{"metrics_total":[{{"tweet_id":{A},"value":[{{"metric_type":"Impressions","metric_value":4}},{{"metric_type":"Bookmarks2","metric_value":"1"}}]}}],"metrics_time_series":null}}}}],"meta":{{"n":1}}}}"#
     );
     let o = parse(&v2, &body).unwrap();
-    let rows: Vec<_> = o.rows().map(|r| (r.post_id, r.value)).collect();
+    let totals = o.totals.as_ref().unwrap();
+    let rows: Vec<_> = totals.rows.iter().map(|r| (r.post_id, r.value)).collect();
     assert_eq!(rows, vec![(Some(A.parse().unwrap()), 4)]);
+    assert!(o.groupings.iter().all(|g| g.rows.is_empty()));
     assert_eq!(o.extra.get("meta"), Some(&serde_json::json!({"n": 1})));
     assert_eq!(o.unknown.len(), 1);
     assert_eq!(
@@ -986,4 +996,46 @@ fn a_post_deleted_between_two_windows_keeps_the_first_windows_values() {
     assert!(entry.unavailable);
     assert_eq!(entry.status(), PostStatus::Partial, "{entry:?}");
     assert_eq!(merged.row_count(), 1);
+}
+
+/// A v2 Hourly answer for `post`: its total and two hours of impressions.
+fn v2_hourly_body(post: &str, first: u64, second: u64) -> String {
+    let point = |hour: &str, n: u64| {
+        format!(
+            r#"{{"tweet_id":"{post}","value":{{"metric_values":[{{"metric_type":"Impressions","metric_value":{n}}}],"timestamp":{{"iso8601_time":"2026-11-21T{hour}:00:00Z"}}}}}}"#
+        )
+    };
+    format!(
+        r#"{{"data":[{{"measurement":{{"metrics_total":[{{"tweet_id":"{post}","value":[{{"metric_type":"Impressions","metric_value":{}}}]}}],"metrics_time_series":[{},{}]}}}}]}}"#,
+        first + second,
+        point("17", first),
+        point("18", second)
+    )
+}
+
+#[test]
+fn v2_totals_sit_apart_so_summing_the_groupings_counts_each_hour_once() {
+    let r = request(Endpoint::Insights28Hours, &[]);
+    let a = parse(&r, &v2_hourly_body(A, 5, 6)).unwrap();
+    let b = parse(&r, &v2_hourly_body(B, 7, 8)).unwrap();
+    let sum = |o: &xengage_core::response::Outcome| -> u64 {
+        o.groupings
+            .iter()
+            .flat_map(|g| &g.rows)
+            .map(|r| r.value)
+            .sum()
+    };
+    assert_eq!(sum(&a), 11, "the series alone");
+    let totals = a.totals.as_ref().unwrap();
+    assert_eq!(totals.name, xengage_core::response::V2_TOTAL);
+    assert_eq!(totals.rows.iter().map(|r| r.value).sum::<u64>(), 11);
+    assert_eq!(a.grouping("metrics_total"), Some(totals));
+    assert_eq!(a.row_count(), 3);
+    let merged = merge([a, b]).unwrap();
+    assert_eq!(sum(&merged), 26);
+    let totals = merged.totals.as_ref().unwrap();
+    assert_eq!(totals.rows.len(), 2);
+    assert_eq!(totals.rows.iter().map(|r| r.value).sum::<u64>(), 26);
+    let names: Vec<&str> = merged.results().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["metrics_total", "metrics_time_series"]);
 }

@@ -253,8 +253,12 @@ impl ClientBuilder {
 ///     eprintln!("notice: {notice}");
 /// }
 /// collected.ensure_served()?; // an error naming each post not served, and why
-/// for row in collected.outcome.rows() {
-///     println!("{:?} {:?} {:?} {}", row.post_id, row.metric, row.bucket, row.value);
+/// // One table per grouping (a v2 answer's totals apart, in `outcome.totals`): each counts
+/// // every hour once, so sum within one.
+/// for grouping in &collected.outcome.groupings {
+///     for row in &grouping.rows {
+///         println!("{} {:?} {:?} {:?} {}", grouping.name, row.post_id, row.metric, row.bucket, row.value);
+///     }
 /// }
 /// # Ok(())
 /// # }

@@ -163,7 +163,10 @@ impl Stream for Rows {
             }
             match Pin::new(&mut self.collection).poll_next(cx) {
                 Poll::Ready(Some(Event::BatchDone { outcome, .. })) => {
-                    for g in outcome.groupings {
+                    // Every result with its name, a v2 answer's totals first (as the CLI writes
+                    // them): a sum takes the rows of one grouping.
+                    let outcome = *outcome;
+                    for g in outcome.totals.into_iter().chain(outcome.groupings) {
                         let name = g.name;
                         self.buffer
                             .extend(g.rows.into_iter().map(|row| (name.clone(), row)));

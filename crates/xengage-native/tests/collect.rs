@@ -65,9 +65,9 @@ async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounte
     let collected = client.collect_all(&spec).await.unwrap();
     let ledger = &collected.summary.ledger;
     assert_eq!(ledger.len(), owned.len());
-    let values: HashMap<(PostId, Metric), u64> = collected
-        .outcome
-        .rows()
+    let values: HashMap<(PostId, Metric), u64> = collected.outcome.groupings[0]
+        .rows
+        .iter()
         .map(|r| ((r.post_id.unwrap(), r.metric.unwrap()), r.value))
         .collect();
     for id in &owned {
@@ -122,7 +122,7 @@ async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() 
     )
     .unwrap();
     let mut per_post: HashMap<PostId, u64> = HashMap::new();
-    for r in collected.outcome.rows() {
+    for r in &collected.outcome.groupings[0].rows {
         assert!(matches!(r.bucket, Bucket::Day(_)));
         *per_post.entry(r.post_id.unwrap()).or_default() += r.value;
     }
@@ -141,9 +141,9 @@ async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() 
     // A day split between two windows is whole again after the merge.
     let split_day = datetime!(2026-10-08 00:00 UTC).date();
     let id = owned[0];
-    let day = collected
-        .outcome
-        .rows()
+    let day = collected.outcome.groupings[0]
+        .rows
+        .iter()
         .find(|r| r.post_id == Some(id) && r.bucket == Bucket::Day(split_day))
         .unwrap();
     let whole = TimeWindow::new(

@@ -61,8 +61,7 @@ async fn events_and_rows_stream_with_combinators() {
     let merged = client.collect_all(&spec).await.unwrap();
     let mut all: Vec<String> = merged
         .outcome
-        .groupings
-        .iter()
+        .results()
         .flat_map(|g| g.rows.iter().map(move |row| format!("{} {row:?}", g.name)))
         .collect();
     assert!(!all.is_empty());

@@ -125,6 +125,22 @@ extern "C" {
     fn fetch_request(request: &web_sys::Request) -> js_sys::Promise;
 }
 
+/// Calls `fetch` (the caller's, or the global one) with `request`: a function that does not
+/// return a promise is a failed fetch, as is one that throws.
+fn call_fetch(fetch: Option<&js_sys::Function>, request: &web_sys::Request) -> js_sys::Promise {
+    let Some(f) = fetch else {
+        return fetch_request(request);
+    };
+    match f.call1(&JsValue::UNDEFINED, request) {
+        Ok(value) => match value.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => promise,
+            // A thenable or a plain Response: `Promise.resolve` makes either a promise.
+            Err(value) => js_sys::Promise::resolve(&value),
+        },
+        Err(thrown) => js_sys::Promise::reject(&thrown),
+    }
+}
+
 /// Aborts the fetch it guards when dropped before [`AbortOnDrop::disarm`]: an attempt that
 /// timed out, or whose job was dropped, closes its connection and stops its body.
 struct AbortOnDrop(Option<web_sys::AbortController>);
@@ -199,6 +215,16 @@ pub async fn send(
     request: &PreparedRequest,
     max_body_bytes: usize,
 ) -> Result<RawResponse, SendError> {
+    send_with(request, max_body_bytes, None).await
+}
+
+/// [`send`] through `fetch`, a function with the global `fetch`'s signature (instrumentation,
+/// cookies, a test double), or the global `fetch` when `None`.
+pub async fn send_with(
+    request: &PreparedRequest,
+    max_body_bytes: usize,
+    fetch: Option<&js_sys::Function>,
+) -> Result<RawResponse, SendError> {
     let url = request.url.clone();
     let controller = web_sys::AbortController::new().map_err(|e| SendError::Build {
         url: url.clone(),
@@ -232,7 +258,7 @@ pub async fn send(
     })?;
     // fetch itself, not gloo-net's `send`: its error keeps only the message, and the reason
     // (Node's `cause`) is what tells a refused connection from a bad certificate.
-    let response: web_sys::Response = JsFuture::from(fetch_request(&built.into()))
+    let response = JsFuture::from(call_fetch(fetch, &built.into()))
         .await
         .map_err(|e| {
             let (reason, explained) = describe(&e);
@@ -241,8 +267,12 @@ pub async fn send(
                 reason,
                 explained,
             }
-        })?
-        .unchecked_into();
+        })?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| SendError::Network {
+        url: url.clone(),
+        reason: "the fetch option resolved to something that is not a Response".to_owned(),
+        explained: true,
+    })?;
     if response.type_() == web_sys::ResponseType::Opaqueredirect {
         return Err(SendError::Redirect { url });
     }

@@ -11,7 +11,7 @@ use xengage_core::pace::RetryPolicy;
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::time::OffsetDateTime;
 use xengage_core::{BaseUrls, Endpoint, PreparedRequest, RequestSpec, ValidationOptions};
-use xengage_web::collect::{Target, collect};
+use xengage_web::collect::{Control, Ending, Target, collect, collect_with};
 use xengage_web::{SendError, now_millis, send, sleep};
 
 fn prepared(base: &str) -> PreparedRequest {
@@ -195,4 +195,72 @@ async fn collect_accounts_for_every_post_when_the_server_is_unreachable() {
         .filter(|e| matches!(e, Event::BatchFailed { .. }))
         .count();
     assert_eq!(failed, 2);
+}
+
+/// A plan of two totals batches (300 posts) to `base`.
+fn two_batches() -> Plan {
+    let ids: Vec<String> = (0..300)
+        .map(|i| (1_855_000_000_000_000_000u64 + i).to_string())
+        .collect();
+    Plan::new(
+        &RequestSpec::new(Endpoint::Totals)
+            .post_ids(ids)
+            .metrics(["favorites"]),
+        OffsetDateTime::from_unix_timestamp(1_795_348_800).unwrap(),
+        &ValidationOptions::default(),
+        &PlanOptions::default(),
+    )
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_first_attempt_ends_the_job_at_once_with_every_post_failed() {
+    let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
+    let control = Control {
+        abort: None,
+        stop_when_unreachable: true,
+    };
+    let mut sent = 0;
+    let (summary, ending) = collect_with(
+        two_batches(),
+        CollectOptions::default(),
+        &target,
+        control,
+        |e, _| {
+            if matches!(e, Event::Sent { .. }) {
+                sent += 1;
+            }
+        },
+    )
+    .await;
+    assert_eq!(sent, 1, "no retry, no second batch");
+    assert!(matches!(ending, Ending::Unreachable(_)), "{ending:?}");
+    assert_eq!(summary.ledger.counts().failed, 300);
+    assert_eq!(summary.ledger.counts().cancelled, 0);
+}
+
+#[wasm_bindgen_test]
+async fn an_abort_ends_the_job_and_the_ledger_says_cancelled() {
+    let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
+    // Already settled: nothing is sent.
+    let control = Control {
+        abort: Some(js_sys::Promise::resolve(&wasm_bindgen::JsValue::UNDEFINED)),
+        stop_when_unreachable: false,
+    };
+    let mut sent = 0;
+    let (summary, ending) = collect_with(
+        two_batches(),
+        CollectOptions::default(),
+        &target,
+        control,
+        |e, _| {
+            if matches!(e, Event::Sent { .. }) {
+                sent += 1;
+            }
+        },
+    )
+    .await;
+    assert_eq!(ending, Ending::Aborted);
+    assert!(sent <= 1, "{sent}");
+    assert_eq!(summary.ledger.counts().cancelled, 300);
 }

@@ -1,9 +1,11 @@
 // Type-checked by `tsc --noEmit` against the installed package: uses every export with its
 // declared types, so a declaration that drifts to `any` or loses a member fails here.
 import {
+  init,
   buildRequest,
   checkRequest,
   parseResponse,
+  signRequest,
   toRows,
   Client,
   XengageError,
@@ -34,6 +36,11 @@ import {
   type Notice,
   type Problem,
   type RequestSpec,
+  type MetricName,
+  type Dimension,
+  type NoticeCode,
+  type GroupingTable,
+  type SignOptions,
 } from 'xengage';
 import * as lazy from 'xengage/init';
 
@@ -67,24 +74,46 @@ console.log(method, body, headers, notices, firstProblem?.rule.length, new Xenga
 
 const answer: Answer = { status: 200, headers: new Map([['x-per-minute-limit', '60']]), body: '{}' };
 const outcome: Outcome = parseResponse(spec, answer, { now: 0 });
-const columns: Columns = outcome.columns;
-const values: Float64Array = columns.value;
-const kinds: BucketKind[] = columns.bucketKinds;
-const rows: Row[] = toRows(columns);
-const firstValue: number | undefined = outcome.rows[0]?.value;
+const hourly: GroupingTable | undefined = outcome.groupings['hourly'];
+const columns: Columns | undefined = hourly?.columns;
+const values: Float64Array | undefined = columns?.value;
+const kinds: BucketKind[] | undefined = columns?.bucketKinds;
+const rows: Row[] = columns ? toRows(columns) : [];
+const firstValue: number | undefined = hourly?.rows[0]?.value;
+const totals: GroupingTable | null = outcome.totals;
+const postId: string | undefined = outcome.ledger[0]?.postId;
+const missing: string[] | undefined = outcome.ledger[0]?.missingFrom;
+const rowMetric: MetricName | null | undefined = rows[0]?.metric;
+const signOptions: SignOptions = { nonce: 'n', timestamp: 1 };
+const signed: BuiltRequest = signRequest(built, { bearerToken: 't' }, signOptions);
+console.log(totals?.rowCount, postId, missing, rowMetric, signed.headers['authorization']);
 const entry: LedgerEntry | undefined = outcome.ledger[0];
 const status: PostStatus | undefined = entry?.status;
 const unsupported: Unsupported[] = entry?.unsupported ?? [];
 const counts: LedgerCounts = outcome.counts;
 const responseNotices: ResponseNotice[] = outcome.notices;
 const credentials: Credentials = { consumerKey: 'k', consumerSecret: 's', accessToken: 't', accessTokenSecret: 'ts' };
-const clientOptions: ClientOptions = { baseUrl: 'http://127.0.0.1:8787', signingBaseUrl: 'https://data-api.x.com', credentials, timeoutMs: 10_000, quotaWindowMs: 60_000, maxBodyBytes: 64 << 20, maxRetries: 4, maxRateLimitedRetries: 8 };
+const clientOptions: ClientOptions = {
+  baseUrl: 'http://127.0.0.1:8787',
+  signingBaseUrl: 'https://data-api.x.com',
+  credentials,
+  timeoutMs: 10_000,
+  quotaWindowMs: 60_000,
+  maxBodyBytes: 64 << 20,
+  maxRetries: 4,
+  maxRateLimitedRetries: 8,
+  fetch: (request: Request) => fetch(request, { credentials: 'include' }),
+  headers: { 'x-csrf-token': 'abc' },
+};
 const client = new Client(clientOptions);
 const query: Query = { postIds: ['1855000000000000000'], metrics: ['impressions'] };
+const controller = new AbortController();
 const collectOptions: CollectOptions = {
+  signal: controller.signal,
   onProgress: (e: ProgressEvent) => {
     const p: Progress = e.progress;
     if (e.kind === 'batch_done') console.log(e.rows, p.requestsDone);
+    if (e.kind === 'retrying') console.log(`retrying in ${Math.ceil(e.afterMs / 1000)} s`);
   },
 };
 async function jobs(): Promise<number> {
@@ -95,8 +124,31 @@ async function jobs(): Promise<number> {
   const e: Collected = await client.insightsHistorical({ ...query, granularity: 'Daily', start: '2026-11-01', end: '2026-11-08' });
   const f: Collected = await client.collect({ ...query, endpoint: 'totals' }, collectOptions);
   const summary: Summary = f.summary;
-  return a.rows.length + b.rows.length + c.rows.length + d.rows.length + e.rows.length + summary.progress.requestsDone;
+  const dTotals: number = d.totals?.rows.reduce((sum, r) => sum + r.value, 0) ?? 0;
+  const cancelled: number = f.counts.cancelled + summary.pacing.rateLimited;
+  return a.ledger.length + b.ledger.length + c.ledger.length + dTotals + e.ledger.length + cancelled + summary.progress.requestsDone;
 }
+
+// Typos that must not compile.
+// @ts-expect-error a misspelt metric
+const typoMetric: MetricName = 'impresions';
+// @ts-expect-error a misspelt dimension
+const typoDimension: Dimension = 'tweet.ids';
+// @ts-expect-error a misspelt endpoint
+const typoEndpoint: Endpoint = 'insights_28hr';
+// @ts-expect-error a misspelt notice code
+const typoNotice: NoticeCode = 'window_round';
+// @ts-expect-error a misspelt error code
+const typoError: ErrorCode = 'abort';
+// @ts-expect-error a misspelt metric inside a spec
+const typoSpec: RequestSpec = { endpoint: 'totals', metrics: ['favourites'] };
+// @ts-expect-error two kinds of credentials at once
+const twoKinds: Credentials = { bearerToken: 'a', userToken: 'b' };
+// @ts-expect-error an access token without its secret
+const halfOAuth1: Credentials = { consumerKey: 'k', consumerSecret: 's', accessToken: 't' };
+// @ts-expect-error rows are per grouping, not on the outcome
+const flatRows = outcome.rows;
+console.log(typoMetric, typoDimension, typoEndpoint, typoNotice, typoError, typoSpec, twoKinds, halfOAuth1, flatRows);
 try {
   parseResponse(spec, { status: 503, body: new Uint8Array() });
 } catch (e) {
@@ -109,6 +161,8 @@ console.log(values.length, kinds, rows.length, firstValue, status, unsupported, 
 
 // 'xengage/init': the same functions, and init() taking where the wasm is.
 export async function loadLazily(wasm: Uint8Array): Promise<string> {
+  await init();
+  await init({ client: true, wasm: new URL('https://cdn.example.com/xengage_wasm_bg.wasm') });
   await lazy.init(wasm);
   await lazy.init(new URL('https://cdn.example.com/xengage_wasm_bg.wasm'));
   const code: ErrorCode = 'not_initialized';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
-import { buildRequest, checkRequest, Client, parseResponse, toRows, XengageError } from 'xengage';
+import { buildRequest, checkRequest, Client, parseResponse, signRequest, toRows, XengageError } from 'xengage';
 
 const now = '2026-11-22T12:00:00Z';
 
@@ -93,6 +93,55 @@ test('checkRequest returns problems as data while the user types', () => {
   assert.deepEqual(done.notices.map((n) => n.code), ['default_grouping']);
 });
 
+test('checkRequest never throws for anything a form could hold', () => {
+  const forms = [
+    { endpoint: 'weekly' },
+    { endpoint: 'totals', postIds: [1070059276213702656] },
+    { endpoint: 'totals', postId: ['1'] },
+    { endpoint: 'historical', postIds: ['1'], start: new Date('not a date') },
+    { endpoint: 'historical', postIds: ['1'], start: Number.NaN },
+    null,
+    'totals',
+    [],
+  ];
+  for (const spec of forms) {
+    const r = checkRequest(spec, { now });
+    assert.equal(r.ok, false, JSON.stringify(spec));
+    assert.ok(r.problems.length >= 1 && r.problems.every((p) => p.rule.length > 0), JSON.stringify(r));
+  }
+  const badOptions = checkRequest({ endpoint: 'totals', postIds: ['1'] }, { now: 'yesterday' });
+  assert.equal(badOptions.ok, false);
+  assert.equal(badOptions.problems[0].field, 'options');
+});
+
+test('signRequest signs a built request with OAuth 1.0a as the CLI does', () => {
+  const built = buildRequest({ endpoint: 'totals', postIds: ['1070059276213702656'], metrics: ['favorites'] }, { now });
+  const credentials = { consumerKey: 'ck', consumerSecret: 'cs', accessToken: 'at', accessTokenSecret: 'ats' };
+  const signed = signRequest(built, credentials, { nonce: 'abc', timestamp: 1795348800 });
+  assert.match(signed.headers.authorization, /^OAuth .*oauth_nonce="abc"/);
+  assert.equal(signed.url, built.url);
+  assert.equal(signed.body, built.body);
+  const env = {
+    ...process.env,
+    X_CONSUMER_KEY: 'ck',
+    X_CONSUMER_SECRET: 'cs',
+    X_ACCESS_TOKEN: 'at',
+    X_ACCESS_TOKEN_SECRET: 'ats',
+  };
+  const out = spawnSync(
+    bin,
+    ['oauth1', 'sign', '--method', 'POST', '--url', built.url, '--nonce', 'abc', '--timestamp', '1795348800'],
+    { env, encoding: 'utf8' },
+  );
+  assert.equal(out.status, 0, out.stderr);
+  const signature = /oauth_signature="([^"]+)"/.exec(signed.headers.authorization)[1];
+  assert.ok(out.stdout.includes(signature), `${out.stdout} lacks ${signature}`);
+  const fresh = signRequest(built, credentials);
+  assert.notEqual(/oauth_nonce="([^"]+)"/.exec(fresh.headers.authorization)[1], 'abc');
+  assert.equal(signRequest(built, { bearerToken: 'tok' }).headers.authorization, 'Bearer tok');
+  assert.throws(() => signRequest(built, { bearerToken: 'very-secret', userToken: 'x' }), (e) => e.code === 'invalid_options' && !e.message.includes('very-secret'));
+});
+
 // ---- parseResponse -------------------------------------------------------------------------
 
 const hourlySpec = {
@@ -120,27 +169,32 @@ test('parseResponse gives rows as objects and as typed columns, and a ledger of 
   const headers = new Headers({ 'x-per-minute-limit': '60', 'x-per-minute-remaining': '59' });
   const r = parseResponse(hourlySpec, { status: 200, headers, body: hourlyBody }, { now });
   assert.equal(r.endpoint, 'historical');
-  assert.equal(r.columns.length, 4);
-  assert.ok(r.columns.value instanceof Float64Array);
-  assert.ok(r.columns.time instanceof Float64Array);
-  assert.ok(r.columns.post instanceof Int32Array);
-  assert.deepEqual([...r.columns.value].sort((a, b) => a - b), [0, 1, 5, 7]);
-  const rows = r.rows;
-  assert.equal(rows, r.rows, 'rows are built once');
+  assert.deepEqual(Object.keys(r.groupings), ['hourly']);
+  assert.equal(r.totals, null);
+  const hourly = r.groupings.hourly;
+  assert.equal(hourly.rowCount, 4);
+  assert.equal(hourly.columns.length, 4);
+  assert.ok(hourly.columns.value instanceof Float64Array);
+  assert.ok(hourly.columns.time instanceof Float64Array);
+  assert.ok(hourly.columns.post instanceof Int32Array);
+  assert.deepEqual([...hourly.columns.value].sort((a, b) => a - b), [0, 1, 5, 7]);
+  const rows = hourly.rows;
+  assert.equal(rows, hourly.rows, 'rows are built once');
   assert.deepEqual(
     rows.filter((x) => x.metric === 'impressions').map((x) => [x.time, x.value]),
     [['2026-11-20T00:00:00Z', 5], ['2026-11-20T01:00:00Z', 7]],
   );
-  assert.ok(rows.every((x) => x.grouping === 'hourly' && x.bucket === 'hour' && x.postId === '1855000000000000000'));
-  assert.deepEqual(toRows(r.columns), rows);
-  const byPost = Object.fromEntries(r.ledger.map((e) => [e.post_id, e.status]));
+  assert.ok(rows.every((x) => x.bucket === 'hour' && x.postId === '1855000000000000000'));
+  assert.deepEqual(toRows(hourly.columns), rows);
+  const byPost = Object.fromEntries(r.ledger.map((e) => [e.postId, e.status]));
+  assert.ok(r.ledger.every((e) => Array.isArray(e.missingFrom) && !('post_id' in e)));
   assert.deepEqual(byPost, { '1855000000000000000': 'served', '1855000000000000001': 'unavailable' });
   assert.deepEqual(r.extra, { something_new: { kept: true } });
   assert.ok(r.notices.some((n) => n.code === 'unknown_key' && n.message.includes('something_new')));
   assert.deepEqual(r.rateLimit, { limit: 60, remaining: 59 });
   // The same answer as bytes, with headers as pairs.
   const again = parseResponse(hourlySpec, { status: 200, headers: [['X-Per-Minute-Limit', '60']], body: new TextEncoder().encode(hourlyBody) }, { now });
-  assert.deepEqual(again.rows, rows);
+  assert.deepEqual(again.groupings.hourly.rows, rows);
   // Any iterable of pairs: an iterator of a Headers, a generator, a Set.
   function* pairs() {
     yield ['x-per-minute-limit', '60'];
@@ -222,14 +276,20 @@ function cliEnv() {
   };
 }
 
-const key = (r) => `${r.grouping}|${r.postId ?? r.post_id}|${r.metric}|${r.time}`;
+// A row's key within one grouping (the package's rows sit in their grouping; the CLI's name it).
+const key = (r) => `${r.postId ?? r.post_id}|${r.metric}|${r.time}`;
+const only = (result) => {
+  const tables = Object.values(result.groupings);
+  assert.equal(tables.length, 1, Object.keys(result.groupings).join());
+  return tables[0];
+};
 
 test('Client.totals signs with OAuth 1.0a for the canonical URL and matches the CLI', async () => {
   const a = ready.accounts[0];
   const ids = [...a.post_ids.slice(0, 5), a.deleted_post_ids[0], ready.accounts[1].post_ids[0]];
   const client = new Client({ baseUrl: ready.url, credentials: oauth1(), now, quotaWindowMs: 1000 });
   const r = await client.totals({ postIds: ids, metrics: ['impressions', 'favorites'] });
-  const status = Object.fromEntries(r.ledger.map((e) => [e.post_id, e.status]));
+  const status = Object.fromEntries(r.ledger.map((e) => [e.postId, e.status]));
   assert.deepEqual(Object.keys(status).sort(), [...ids].sort(), 'every id accounted for');
   assert.equal(status[a.deleted_post_ids[0]], 'unavailable');
   assert.equal(status[ready.accounts[1].post_ids[0]], 'forbidden');
@@ -238,18 +298,20 @@ test('Client.totals signs with OAuth 1.0a for the canonical URL and matches the 
   for (const id of a.post_ids.slice(0, 5)) {
     const old = created(id) < Date.parse(now) - 90 * 24 * 3600e3;
     assert.equal(status[id], old ? 'partial' : 'served', id);
-    const entry = r.ledger.find((e) => e.post_id === id);
-    assert.deepEqual(entry.unsupported.map((u) => [u.metric, u.max_days]), old ? [['impressions', 90]] : []);
+    const entry = r.ledger.find((e) => e.postId === id);
+    assert.deepEqual(entry.unsupported.map((u) => [u.metric, u.maxDays]), old ? [['impressions', 90]] : []);
   }
   assert.equal(r.summary.progress.narrowed, 1);
   // What planning said is in the summary: the old posts were asked apart, favorites only.
   const oldOnes = ids.filter((id) => created(id) < Date.parse(now) - 90 * 24 * 3600e3);
-  const tooOld = r.summary.notices.filter((n) => n.code === 'post_too_old_for_metric').map((n) => n.post_id);
+  const tooOld = r.summary.notices.filter((n) => n.code === 'post_too_old_for_metric').map((n) => n.postId);
   assert.deepEqual(tooOld.sort(), [...oldOnes].sort(), JSON.stringify(r.summary.notices));
   const fromCli = cli(['request', 'totals', '--ids', a.post_ids.slice(0, 5).join(','), '--metrics', 'impressions,favorites'], cliEnv());
-  assert.equal(r.rows.length, fromCli.length);
+  const table = only(r);
+  assert.equal(table.rows.length, fromCli.length);
+  assert.ok(fromCli.every((x) => x.grouping === table.name));
   const expected = new Map(fromCli.map((x) => [key(x), x.value]));
-  for (const row of r.rows) assert.equal(row.value, expected.get(key(row)), key(row));
+  for (const row of table.rows) assert.equal(row.value, expected.get(key(row)), key(row));
 });
 
 test('Client.historical splits a 6-week range into windows, merges them and reports progress', async () => {
@@ -268,23 +330,34 @@ test('Client.historical splits a 6-week range into windows, merges them and repo
   assert.equal(r.summary.progress.requestsDone, 2);
   assert.equal(events.filter((e) => e.kind === 'batch_done').length, 2);
   assert.ok(events.every((e) => typeof e.progress.requestsPlanned === 'number'));
-  assert.equal(new Set(r.rows.map(key)).size, r.rows.length, 'no day twice across windows');
-  assert.ok(r.rows.some((x) => x.time === '2026-10-01') && r.rows.some((x) => x.time === '2026-11-11'));
+  const rows = r.groupings.daily.rows;
+  assert.equal(new Set(rows.map(key)).size, rows.length, 'no day twice across windows');
+  assert.ok(rows.some((x) => x.time === '2026-10-01') && rows.some((x) => x.time === '2026-11-11'));
   const fromCli = cli(
     ['collect', 'historical', '--ids', spec.postIds.join(','), '--metrics', 'impressions', '--group-by', 'daily=tweet.id,engagement.type,engagement.day', '--quiet', '--start', spec.start, '--end', spec.end],
     cliEnv(),
   );
-  assert.equal(r.rows.length, fromCli.length);
+  assert.equal(rows.length, fromCli.length);
   const expected = new Map(fromCli.map((x) => [`${x.post_id}|${x.time}`, x.value]));
-  for (const row of r.rows) assert.equal(row.value, expected.get(`${row.postId}|${row.time}`), `${row.postId} ${row.time}`);
+  for (const row of rows) assert.equal(row.value, expected.get(`${row.postId}|${row.time}`), `${row.postId} ${row.time}`);
 });
 
 test('Client.insights28Hours with an OAuth 2.0 user token; an app-only token is refused before sending', async () => {
   const a = ready.accounts[0];
   const client = new Client({ baseUrl: ready.url, credentials: { userToken: a.user_token }, now });
   const r = await client.insights28Hours({ postIds: a.post_ids.slice(0, 2), metrics: ['impressions', 'likes'], granularity: 'Hourly' });
-  assert.ok(r.rows.length > 0);
-  assert.ok(r.rows.every((x) => x.grouping === 'metrics_time_series' || x.grouping === 'metrics_total'));
+  assert.deepEqual(Object.keys(r.groupings), ['metrics_time_series']);
+  const series = r.groupings.metrics_time_series.rows;
+  assert.ok(series.length > 0 && series.every((x) => x.bucket === 'hour'));
+  assert.equal(r.totals.name, 'metrics_total');
+  assert.ok(r.totals.rows.every((x) => x.bucket === 'total'));
+  // The README's sum: every row of every grouping counts each hour once, and equals the totals.
+  const impressions = (rows) => rows.filter((x) => x.metric === 'impressions').reduce((s, x) => s + x.value, 0);
+  const everyGrouping = Object.values(r.groupings).flatMap((g) => g.rows);
+  assert.equal(impressions(everyGrouping), impressions(series));
+  assert.equal(impressions(r.totals.rows), impressions(series));
+  // Likes were asked; rows say favorites (the v1 spelling).
+  assert.ok(series.some((x) => x.metric === 'favorites') && !series.some((x) => x.metric === 'likes'));
   assert.ok(r.ledger.every((e) => e.status === 'served'));
   const appOnly = new Client({ baseUrl: ready.url, credentials: { bearerToken: ready.bearer_token }, now });
   await assert.rejects(appOnly.last28Hours({ postIds: a.post_ids.slice(0, 1), metrics: ['impressions'] }), {
@@ -292,18 +365,109 @@ test('Client.insights28Hours with an OAuth 2.0 user token; an app-only token is 
   });
 });
 
-test('a wrong secret ends as failed posts with the 401 message, not a hang', async () => {
+test('a wrong secret rejects with the 401, the failed posts in error.result, not a hang', async () => {
   const a = ready.accounts[0];
   const client = new Client({ baseUrl: ready.url, credentials: { ...oauth1(), consumerSecret: 'wrong' }, now });
   const events = [];
-  const r = await client.totals({ postIds: a.post_ids.slice(0, 2), metrics: ['favorites'] }, { onProgress: (e) => events.push(e) });
+  let error;
+  await assert.rejects(
+    client.totals({ postIds: a.post_ids.slice(0, 2), metrics: ['favorites'] }, { onProgress: (e) => events.push(e) }),
+    (e) => {
+      error = e;
+      return e instanceof XengageError && e.code === 'api_error' && e.status === 401 && /no request of this job was answered/.test(e.message);
+    },
+  );
+  const r = error.result;
   assert.ok(r.ledger.every((e) => e.status === 'failed' && e.failures.some((f) => f.includes('401'))));
   const failed = events.filter((e) => e.kind === 'batch_failed');
   assert.deepEqual(failed.map((e) => e.failure), ['permanent'], 'a 401 is not retried');
   assert.deepEqual(failed.map((e) => e.status), [401], 'the status says what to change');
   assert.ok(!events.some((e) => e.kind === 'retrying'));
   assert.equal(r.summary.progress.requestsFailed, 1);
-  assert.equal(r.rows.length, 0);
+  assert.equal(Object.values(r.groupings).reduce((n, g) => n + g.rowCount, 0), 0);
+});
+
+/** A fetch for the Client's `fetch` option that counts what it sends. */
+function countingFetch() {
+  const sent = [];
+  const f = (request) => {
+    sent.push(request.url);
+    return fetch(request);
+  };
+  return { f, sent };
+}
+
+test('an abort in the middle of a collect stops the fetches and rejects with the ledger saying cancelled', async () => {
+  const a = ready.accounts[0];
+  const { f, sent } = countingFetch();
+  const client = new Client({ baseUrl: ready.url, credentials: oauth1(), now, quotaWindowMs: 1000, fetch: f, headers: { 'x-test': 'abort' } });
+  const controller = new AbortController();
+  const spec = {
+    postIds: a.post_ids.slice(0, 3),
+    metrics: ['impressions'],
+    groupings: [{ name: 'daily', groupBy: ['tweet.id', 'engagement.type', 'engagement.day'] }],
+    start: '2026-09-01',
+    end: '2026-11-20',
+  };
+  let error;
+  await assert.rejects(
+    client.historical(spec, {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind === 'batch_done') controller.abort();
+      },
+    }),
+    (e) => {
+      error = e;
+      return e instanceof XengageError && e.code === 'aborted';
+    },
+  );
+  assert.equal(sent.length, 1, 'nothing sent after the abort');
+  await new Promise((ok) => setTimeout(ok, 300));
+  assert.equal(sent.length, 1, 'nor later');
+  const r = error.result;
+  assert.ok(r.summary.progress.requestsPlanned >= 3);
+  assert.ok(r.groupings.daily.rowCount > 0, 'the answered window is kept');
+  // Every post was answered for one window and not the others: partial, with 'cancelled'.
+  assert.ok(r.ledger.every((e) => e.failures.includes('cancelled')), JSON.stringify(r.ledger));
+  // An already aborted signal: nothing is sent at all.
+  await assert.rejects(client.historical(spec, { signal: controller.signal }), { code: 'aborted' });
+  assert.equal(sent.length, 1);
+});
+
+test('a first request that gets no answer rejects at once, naming the URL and the likely causes', async () => {
+  const { f, sent } = countingFetch();
+  const client = new Client({ baseUrl: 'http://127.0.0.1:9', now, fetch: f, retryBaseDelayMs: 5000 });
+  const postIds = Array.from({ length: 300 }, (_, i) => String(1855000000000000000n + BigInt(i)));
+  let error;
+  await assert.rejects(client.totals({ postIds, metrics: ['favorites'] }), (e) => {
+    error = e;
+    return e instanceof XengageError && e.code === 'network_error';
+  });
+  assert.equal(sent.length, 1, 'one attempt, no retries');
+  assert.match(error.message, /http:\/\/127\.0\.0\.1:9\/insights\/engagement\/totals/);
+  assert.match(error.message, /wrong baseUrl/);
+  assert.match(error.message, /from origin/);
+  assert.equal(error.result.counts.failed, 300);
+});
+
+test('the Client sends its headers and through its fetch', async () => {
+  const a = ready.accounts[0];
+  const seen = [];
+  const client = new Client({
+    baseUrl: ready.url,
+    credentials: oauth1(),
+    now,
+    fetch: (request) => {
+      seen.push(request.headers.get('x-csrf-token'));
+      return fetch(request);
+    },
+    headers: new Map([['X-CSRF-Token', 'abc']]),
+  });
+  await client.totals({ postIds: a.post_ids.slice(0, 1), metrics: ['favorites'] });
+  assert.deepEqual(seen, ['abc']);
+  assert.throws(() => new Client({ fetch: 'no' }), { code: 'invalid_options' });
+  assert.throws(() => new Client({ credentials: oauth1(), headers: { authorization: 'x' } }), { code: 'invalid_options' });
 });
 
 test('client options are checked, and secrets never appear in errors', () => {
@@ -332,7 +496,9 @@ test('an invalid Date or a non-finite number is an error naming the field, never
     code: 'invalid_spec',
     message: /spec\.start is an invalid Date/,
   });
-  assert.throws(() => checkRequest(hs, { now: Number.NaN }), { code: 'invalid_options', message: /options\.now is NaN/ });
+  const nan = checkRequest(hs, { now: Number.NaN });
+  assert.equal(nan.ok, false);
+  assert.match(nan.problems[0].rule, /options\.now is NaN/);
   assert.throws(() => parseResponse(hs, { status: 200, headers: {}, body: '{}' }, { now: new Date('x') }), {
     code: 'invalid_options',
   });
@@ -370,17 +536,19 @@ test('times in milliseconds build what the same Dates build; a list item that is
     code: 'invalid_spec',
     message: /spec\.postIds\[1\] is a number, not a string: post ids are strings/,
   });
-  assert.throws(() => checkRequest({ ...hs, metrics: [null] }, { now }), { code: 'invalid_spec', message: /spec\.metrics\[0\]/ });
+  const notAString = checkRequest({ ...hs, metrics: [null] }, { now });
+  assert.deepEqual(notAString.problems.map((p) => p.field), ['spec']);
+  assert.match(notAString.problems[0].rule, /spec\.metrics\[0\]/);
 });
 
-test("'xengage/init' loads nothing on import, throws not_initialized until init(), then works", () => {
+test("'xengage/init' (the browser entry) loads nothing on import, throws not_initialized until init(), then works", () => {
   // A process of its own: in this one, importing 'xengage' already loaded the wasm.
   const script = `
     import { readFileSync } from 'node:fs';
     const m = await import('xengage/init');
     const spec = { endpoint: 'totals', postIds: ['1855000000000000000'], metrics: ['favorites'] };
     const codes = [];
-    for (const call of [() => m.buildRequest(spec), () => new m.Client({})]) {
+    for (const call of [() => m.buildRequest(spec), () => m.checkRequest(spec), () => m.signRequest({}, {})]) {
       try { call(); } catch (e) { codes.push(e instanceof m.XengageError && e.code); }
     }
     const wasm = readFileSync(process.cwd() + '/node_modules/xengage/dist/xengage_wasm_bg.wasm');
@@ -391,7 +559,7 @@ test("'xengage/init' loads nothing on import, throws not_initialized until init(
   const here = new URL('.', import.meta.url);
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: here, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { codes: ['not_initialized', 'not_initialized'], same: true, method: 'POST' });
+  assert.deepEqual(JSON.parse(r.stdout), { codes: ['not_initialized', 'not_initialized', 'not_initialized'], same: true, method: 'POST' });
 });
 
 test('a collect whose answers could not fit in wasm memory is refused before anything is sent', async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { Client } from 'xengage';
+import { Client, XengageError } from 'xengage';
 
 const now = '2026-11-22T12:00:00Z';
 const spec = { postIds: ['2026102274257846273'], metrics: ['favorites'] };
@@ -24,6 +24,19 @@ async function eventually(check, ms = 20000) {
   for (const end = Date.now() + ms; !check() && Date.now() < end; ) {
     await new Promise((ok) => setTimeout(ok, 25));
   }
+}
+
+/** The result a job in which no request was answered rejects with (XengageError.result). */
+async function rejected(job, code) {
+  try {
+    await job;
+  } catch (e) {
+    assert.ok(e instanceof XengageError, String(e));
+    if (code) assert.equal(e.code, code, e.message);
+    assert.ok(e.result, 'the error carries the result');
+    return e.result;
+  }
+  assert.fail('the job resolved though no request was answered');
 }
 
 test('a body over maxBodyBytes is refused (permanent), not read until the timeout', async () => {
@@ -51,7 +64,7 @@ test('a body over maxBodyBytes is refused (permanent), not read until the timeou
       maxBodyBytes: 1 << 20,
     });
     const events = [];
-    const r = await client.totals(spec, { onProgress: (e) => events.push(e) });
+    const r = await rejected(client.totals(spec, { onProgress: (e) => events.push(e) }), 'request_failed');
     const failed = events.filter((e) => e.kind === 'batch_failed');
     assert.equal(failed.length, 1);
     assert.equal(failed[0].failure, 'permanent', failed[0].message);
@@ -84,7 +97,7 @@ test('an attempt that timed out is aborted: its connection is closed, its body n
   try {
     const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, timeoutMs: 300, maxRetries: 0 });
     const events = [];
-    await client.totals(spec, { onProgress: (e) => events.push(e) });
+    await rejected(client.totals(spec, { onProgress: (e) => events.push(e) }), 'timeout');
     assert.equal(events.find((e) => e.kind === 'batch_failed')?.failure, 'timeout');
     await eventually(() => closed);
     assert.ok(closed, 'the timed-out request is still open on the server long after the job ended');
@@ -101,10 +114,13 @@ test('a failed connection says why (refused, DNS, TLS), as native does', async (
   server.close(); // nothing listens on the port now
   await new Promise((ok) => server.once('close', ok));
   const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, maxRetries: 0 });
-  const r = await client.totals(spec);
+  const r = await rejected(client.totals(spec), 'network_error');
   const failure = r.ledger[0].failures.join(' ');
   assert.match(failure, /ECONNREFUSED/, failure);
   assert.doesNotMatch(failure, /CORS/, failure);
+  const e = await client.totals(spec).catch((e) => e);
+  assert.match(e.message, /ECONNREFUSED/);
+  assert.doesNotMatch(e.message, /CORS/, 'Node has no CORS to blame');
 });
 
 test('each progress event carries the progress right after it, not after the next request was handed out', async () => {
@@ -146,7 +162,7 @@ test('a redirect is not followed: nothing reaches where it points, and the failu
   try {
     const client = new Client({ baseUrl: url, credentials: { bearerToken: 'secret-token' }, now, maxRetries: 3 });
     const events = [];
-    const r = await client.totals(spec, { onProgress: (e) => events.push(e) });
+    const r = await rejected(client.totals(spec, { onProgress: (e) => events.push(e) }), 'api_error');
     const failed = events.filter((e) => e.kind === 'batch_failed');
     assert.equal(failed.length, 1);
     assert.equal(failed[0].status, 307);
@@ -175,7 +191,7 @@ test('maxRateLimitedRetries bounds the attempts after 429s, as RetryPolicy::max_
     for (const [max, attempts] of [[0, 1], [2, 3]]) {
       requests = 0;
       const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, quotaWindowMs: 10, maxRateLimitedRetries: max });
-      const r = await client.totals(spec);
+      const r = await rejected(client.totals(spec), 'api_error');
       assert.equal(r.summary.progress.attempts, attempts, `maxRateLimitedRetries ${max}`);
       assert.equal(r.summary.progress.rateLimited, attempts);
       assert.equal(requests, attempts);
@@ -186,4 +202,61 @@ test('maxRateLimitedRetries bounds the attempts after 429s, as RetryPolicy::max_
     server.close();
   }
   assert.throws(() => new Client({ maxRateLimitedRetries: -1 }), { code: 'invalid_options', message: /maxRateLimitedRetries/ });
+});
+
+test('an abort during the wait for the quota window ends it: the 429 does not hold the page', { timeout: 60000 }, async () => {
+  // A quota window of ten minutes: without the abort ending the wait, this test would hang.
+  let requests = 0;
+  const { url, server } = await serve((req, res) => {
+    requests += 1;
+    res.writeHead(429, { 'content-type': 'application/json' }).end('{"title":"Too Many Requests"}');
+  });
+  try {
+    const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, quotaWindowMs: 600000 });
+    const controller = new AbortController();
+    const retrying = [];
+    const error = await client
+      .totals(spec, {
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.kind !== 'retrying') return;
+          retrying.push(e);
+          controller.abort(new Error('the user left'));
+        },
+      })
+      .then(() => null, (e) => e);
+    assert.ok(error instanceof XengageError, String(error));
+    assert.equal(error.code, 'aborted');
+    assert.equal(error.cause?.message, 'the user left');
+    assert.equal(retrying[0].failure, 'rate_limited');
+    assert.ok(retrying[0].afterMs > 60000, `the wait is the quota window: ${JSON.stringify(retrying[0])}`);
+    assert.equal(requests, 1);
+    assert.equal(error.result.ledger[0].status, 'cancelled');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test('an abort while a request is in flight aborts its fetch: the server sees the connection close', { timeout: 60000 }, async () => {
+  let closed = false;
+  const { url, server } = await serve((req, res) => {
+    res.on('close', () => (closed = true)); // never answered
+  });
+  try {
+    const client = new Client({ baseUrl: url, credentials: { bearerToken: 't' }, now, timeoutMs: 600000 });
+    const controller = new AbortController();
+    const job = client.totals(spec, {
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.kind === 'sent') setTimeout(() => controller.abort(), 50);
+      },
+    });
+    await rejected(job, 'aborted');
+    await eventually(() => closed);
+    assert.ok(closed, 'the aborted request is still open on the server');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });

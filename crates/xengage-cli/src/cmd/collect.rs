@@ -85,7 +85,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
                 Event::BatchDone { outcome, .. } => {
                     done += 1;
                     let mut rest = *outcome;
-                    for g in &mut rest.groupings {
+                    for g in rest.results_mut() {
                         let (now, later): (Vec<Row>, Vec<Row>) = std::mem::take(&mut g.rows)
                             .into_iter()
                             .partition(|row| streams(args.what.endpoint, row));
@@ -122,7 +122,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
         Ok::<_, CliError>(job.finish().await)
     })?;
     if !held.is_empty() {
-        for g in merge(held)?.groupings {
+        for g in merge(held)?.results() {
             for row in &g.rows {
                 writer.write(&g.name, row)?;
             }

@@ -163,7 +163,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         out,
         "\nImpressions per day, all posts together (POST /insights/engagement/historical)"
     );
-    for r in daily.outcome.rows() {
+    for r in &daily.outcome.groupings[0].rows {
         if let Bucket::Day(d) = r.bucket {
             let _ = writeln!(out, "  {d}  {:>9}", r.value);
         }
@@ -180,8 +180,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
         .await
         .map_err(err)?;
     let sum = |o: &Outcome, grouping: Option<&str>, m: Metric| -> u64 {
-        o.groupings
-            .iter()
+        o.results()
             .filter(|g| grouping.is_none_or(|n| g.name == n))
             .flat_map(|g| &g.rows)
             .filter(|r| r.metric == Some(m))
@@ -277,7 +276,7 @@ async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
 
 fn table_of_totals(out: &mut String, asked: &[PostId], outcome: &Outcome, metrics: &[Metric]) {
     let mut values: BTreeMap<(PostId, Metric), u64> = BTreeMap::new();
-    for r in outcome.rows() {
+    for r in outcome.results().flat_map(|g| &g.rows) {
         if let (Some(p), Some(m)) = (r.post_id, r.metric) {
             values.insert((p, m), r.value);
         }
@@ -310,7 +309,7 @@ const BLOCKS: [&str; 8] = ["▏", "▎", "▍", "▌", "▋", "▊", "▉", "█
 
 fn chart(out: &mut String, outcome: &Outcome) {
     let mut per_hour: BTreeMap<OffsetDateTime, (u64, u64)> = BTreeMap::new();
-    for r in outcome.rows() {
+    for r in &outcome.groupings[0].rows {
         if let Bucket::Hour(t) = r.bucket {
             let e = per_hour.entry(t).or_default();
             match r.metric {

@@ -86,6 +86,9 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
             index.insert((g, r.post_id, r.metric, r.bucket), i);
         }
     }
+    for (i, r) in merged.totals.iter().flat_map(|t| t.rows.iter()).enumerate() {
+        index.insert((TOTALS, r.post_id, r.metric, r.bucket), i);
+    }
     for next in iter {
         if next.endpoint != merged.endpoint {
             return Err(MergeError::Endpoints {
@@ -129,22 +132,6 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 .iter()
                 .position(|m| m.name == grouping.name)
             {
-                if merged.groupings[g].group_by != grouping.group_by {
-                    return Err(MergeError::Groupings {
-                        name: grouping.name,
-                    });
-                }
-                let known = &mut merged.groupings[g].levels;
-                match (&*known, &grouping.levels) {
-                    (None, _) => known.clone_from(&grouping.levels),
-                    // Answered in two shapes (an hour grouping with a day level added in one
-                    // window, hour-of-day buckets in another): the tree nests as asked, where
-                    // every row has its keys.
-                    (Some(a), Some(b)) if a != b => {
-                        *known = Some(grouping.group_by.iter().map(|&d| Level::from(d)).collect());
-                    }
-                    _ => {}
-                }
                 g
             } else {
                 merged.groupings.push(super::GroupingResult {
@@ -153,10 +140,14 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
                 });
                 merged.groupings.len() - 1
             };
-            let rows = &mut merged.groupings[g].rows;
-            for row in grouping.rows {
-                add(rows, &mut index, g, row)?;
-            }
+            absorb(&mut merged.groupings[g], grouping, g, &mut index)?;
+        }
+        if let Some(totals) = next.totals {
+            let into = merged.totals.get_or_insert_with(|| super::GroupingResult {
+                rows: Vec::new(),
+                ..totals.clone()
+            });
+            absorb(into, totals, TOTALS, &mut index)?;
         }
         merged.ledger.absorb(&next.ledger);
         for n in next.notices {
@@ -188,6 +179,38 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
     merged.windows.sort_by_key(TimeWindow::start);
     merged.windows.dedup();
     Ok(merged)
+}
+
+/// The index of a v2 answer's totals in a [`RowKey`]: apart from every grouping's.
+const TOTALS: usize = usize::MAX;
+
+/// Adds `grouping`'s rows to `into`, the merged result of the same name (`g` in `index`).
+fn absorb(
+    into: &mut super::GroupingResult,
+    grouping: super::GroupingResult,
+    g: usize,
+    index: &mut HashMap<RowKey, usize>,
+) -> Result<(), MergeError> {
+    if into.group_by != grouping.group_by {
+        return Err(MergeError::Groupings {
+            name: grouping.name,
+        });
+    }
+    let known = &mut into.levels;
+    match (&*known, &grouping.levels) {
+        (None, _) => known.clone_from(&grouping.levels),
+        // Answered in two shapes (an hour grouping with a day level added in one window,
+        // hour-of-day buckets in another): the tree nests as asked, where every row has its
+        // keys.
+        (Some(a), Some(b)) if a != b => {
+            *known = Some(grouping.group_by.iter().map(|&d| Level::from(d)).collect());
+        }
+        _ => {}
+    }
+    for row in grouping.rows {
+        add(&mut into.rows, index, g, row)?;
+    }
+    Ok(())
 }
 
 fn add(

@@ -26,7 +26,7 @@
 //!   "hourly": {"1990000000000000001": {"impressions": {"2026-11-21": {"17": "551", "18": 412}}}}
 //! }"#;
 //! let outcome = parse_response(&request, 200, &http::HeaderMap::new(), body, &ParseOptions::default())?;
-//! let rows: Vec<_> = outcome.rows().collect();
+//! let rows = &outcome.groupings[0].rows;
 //! assert_eq!(rows.len(), 2);
 //! assert_eq!(rows[0].bucket, Bucket::Hour(datetime!(2026-11-21 17:00 UTC)));
 //! assert_eq!(rows[1].value, 412);
@@ -332,7 +332,7 @@ pub struct UnknownPart {
 /// let body = br#"{"g":{"1990000000000000001":{"favorites":"7"}},
 ///                 "unavailable_tweet_ids":["1990000000000000002"]}"#;
 /// let outcome = parse_response(&request, 200, &Default::default(), body, &ParseOptions::default())?;
-/// let row = outcome.rows().next().unwrap();
+/// let row = &outcome.grouping("g").unwrap().rows[0];
 /// assert_eq!((row.metric, row.bucket, row.value), (Some(Metric::Favorites), Bucket::Total, 7));
 /// let second = "1990000000000000002".parse()?;
 /// assert_eq!(outcome.ledger.status(&second), Some(PostStatus::Unavailable));
@@ -344,8 +344,14 @@ pub struct UnknownPart {
 pub struct Outcome {
     /// The endpoint answered.
     pub endpoint: Endpoint,
-    /// One result per grouping (v1), or `metrics_total` and `metrics_time_series` (v2).
+    /// One result per grouping (v1), or `metrics_time_series` (v2). Each is a whole table:
+    /// the rows of one grouping never count an hour twice, but two groupings of a v1 request
+    /// (hourly, daily and total rows side by side) count the same engagements, so sum within
+    /// one grouping, never across them.
     pub groupings: Vec<GroupingResult>,
+    /// A v2 answer's totals (`metrics_total`), kept apart from `groupings` so that summing the
+    /// rows of `groupings` never counts an hour twice; `None` for v1 answers.
+    pub totals: Option<GroupingResult>,
     /// Every post asked about, with values or a reason.
     pub ledger: Ledger,
     /// What was liberal about the reading.
@@ -375,6 +381,7 @@ impl Outcome {
         Outcome {
             endpoint,
             groupings: Vec::new(),
+            totals: None,
             ledger: Ledger::default(),
             notices: Vec::new(),
             windows: Vec::new(),
@@ -387,19 +394,26 @@ impl Outcome {
         }
     }
 
-    /// Every row of every grouping, grouping by grouping.
-    pub fn rows(&self) -> impl Iterator<Item = &Row> {
-        self.groupings.iter().flat_map(|g| g.rows.iter())
+    /// Every result, each a table of its own: the totals of a v2 answer first (as the answer
+    /// has them), then the groupings. For listing every row with its grouping's name (as the
+    /// CLI does); the rows of two results count the same engagements, so never sum across them.
+    pub fn results(&self) -> impl Iterator<Item = &GroupingResult> {
+        self.totals.iter().chain(self.groupings.iter())
     }
 
-    /// The number of rows.
+    /// [`Outcome::results`], mutable.
+    pub fn results_mut(&mut self) -> impl Iterator<Item = &mut GroupingResult> {
+        self.totals.iter_mut().chain(self.groupings.iter_mut())
+    }
+
+    /// The number of rows of every result together (the totals too): a size, not a sum.
     pub fn row_count(&self) -> usize {
-        self.groupings.iter().map(|g| g.rows.len()).sum()
+        self.results().map(|g| g.rows.len()).sum()
     }
 
-    /// The grouping named `name`.
+    /// The grouping named `name`, or the totals (`metrics_total` on v2).
     pub fn grouping(&self, name: &str) -> Option<&GroupingResult> {
-        self.groupings.iter().find(|g| g.name == name)
+        self.results().find(|g| g.name == name)
     }
 
     pub(crate) fn push_notice(&mut self, notice: ResponseNotice) {

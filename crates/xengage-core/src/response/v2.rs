@@ -340,7 +340,8 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
             outcome.coverage.entry(*id).or_default().push(window);
         }
     }
-    outcome.groupings = vec![total, series];
+    outcome.groupings = vec![series];
+    outcome.totals = Some(total);
     outcome.ledger = ledger;
     let problems_at = root.key("errors");
     for (i, problem) in r.list(top, "errors", &root)?.iter().enumerate() {
