@@ -109,10 +109,7 @@ pub(crate) fn request_spec(input: &RequestInput) {
     spec.start = input.start.as_ref().map(|t| time_text(t, now));
     spec.end = input.end.as_ref().map(|t| time_text(t, now));
     spec.granularity = input.granularity.as_ref().map(|g| pick(g, &GRANULARITIES));
-    let options = ValidationOptions {
-        enforce_lookback: input.enforce_lookback,
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(input.enforce_lookback);
     match spec.validate(now, &options) {
         Err(invalid) => {
             assert!(!invalid.problems.is_empty(), "refused without a problem");
@@ -215,11 +212,12 @@ pub(crate) fn pacing(input: &PaceInput) {
         Attempts, Failure, Pacer, PacingOptions, RetryDecision, RetryPolicy, Slot,
     };
     let window = StdDuration::from_millis(u64::from(input.window_ms.max(1)));
-    let mut pacer = Pacer::new(PacingOptions {
-        window,
-        margin: f64::from(input.margin_permille % 1000) / 1000.0,
-        assumed_limit: None,
-    });
+    let mut pacer = Pacer::new(
+        PacingOptions::default()
+            .window(window)
+            .margin(f64::from(input.margin_permille % 1000) / 1000.0)
+            .assumed_limit(None),
+    );
     let policy = RetryPolicy::default();
     let mut attempts = Attempts::default();
     let mut now = StdDuration::ZERO;
@@ -336,18 +334,11 @@ pub(crate) fn response_v1(data: &[u8]) {
         .post_ids(["1", "17", "1990000000000000001"])
         .metrics(["impressions", "favorites"])
         .grouping("g", grouping.iter().copied())
-        .validate(
-            now,
-            &ValidationOptions {
-                enforce_lookback: false,
-                ..ValidationOptions::default()
-            },
-        );
+        .validate(now, &ValidationOptions::default().enforce_lookback(false));
     let Ok(request) = request else { return };
-    let options = xengage_core::response::ParseOptions {
-        max_body_bytes: 1 << 20,
-        max_depth: 16,
-    };
+    let options = xengage_core::response::ParseOptions::default()
+        .max_body_bytes(1 << 20)
+        .max_depth(16);
     let status = if selector & 0x80 == 0 { 200 } else { 403 };
     match parse_with_both_readers(&request, status, body, &options) {
         Ok(outcome) => {
@@ -368,7 +359,7 @@ pub(crate) fn response_v1(data: &[u8]) {
     }
 }
 
-/// Parses with the default JSON reader (sonic-rs on native builds) and with serde_json, and
+/// Parses with the default JSON reader (sonic-rs on native builds with the `sonic` feature) and with serde_json, and
 /// checks they agree: the same outcome, or the same error, except on a body that is not JSON,
 /// which both refuse as malformed at related paths, maybe naming different faults.
 pub(crate) fn parse_with_both_readers(
@@ -429,10 +420,9 @@ pub(crate) fn response_v2(data: &[u8]) {
         .granularity(granularity)
         .validate(now_of(40_000_000), &ValidationOptions::default());
     let Ok(request) = request else { return };
-    let options = xengage_core::response::ParseOptions {
-        max_body_bytes: 1 << 20,
-        max_depth: 16,
-    };
+    let options = xengage_core::response::ParseOptions::default()
+        .max_body_bytes(1 << 20)
+        .max_depth(16);
     let status = if selector & 0x80 == 0 { 200 } else { 401 };
     if let Ok(outcome) = parse_with_both_readers(&request, status, body, &options) {
         for id in request.post_ids() {
@@ -472,10 +462,9 @@ pub(crate) fn response_analytics(data: &[u8]) {
             &ValidationOptions::default(),
         );
     let Ok(request) = request else { return };
-    let options = xengage_core::response::ParseOptions {
-        max_body_bytes: 1 << 20,
-        max_depth: 16,
-    };
+    let options = xengage_core::response::ParseOptions::default()
+        .max_body_bytes(1 << 20)
+        .max_depth(16);
     let status = if selector & 0x80 == 0 { 200 } else { 429 };
     match parse_with_both_readers(&request, status, body, &options) {
         Ok(outcome) => {
@@ -558,8 +547,8 @@ pub(crate) fn oauth1(input: &OAuthInput) {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                oauth1::percent_encode(k),
-                oauth1::percent_encode(v)
+                oauth1::steps::percent_encode(k),
+                oauth1::steps::percent_encode(v)
             )
         })
         .chain(input.raw_query.clone())
@@ -572,8 +561,8 @@ pub(crate) fn oauth1(input: &OAuthInput) {
         .chain(input.query.iter().flat_map(|(k, v)| [k, v]))
         .chain(input.form.iter().flat_map(|(k, v)| [k, v]));
     for text in texts {
-        assert_eq!(oauth1::percent_encode(text), reference_encode(text));
-        let encoded = oauth1::percent_encode(text);
+        assert_eq!(oauth1::steps::percent_encode(text), reference_encode(text));
+        let encoded = oauth1::steps::percent_encode(text);
         let decoded = percent_encoding::percent_decode_str(&encoded)
             .decode_utf8()
             .expect("UTF-8 back");
@@ -598,17 +587,20 @@ pub(crate) fn oauth1(input: &OAuthInput) {
     );
     let Ok(steps) = signed else {
         // Only a URL that is not absolute, or whose query is not percent-encoded UTF-8.
-        assert!(oauth1::normalize_url(&url).is_err() || oauth1::query_params(&url).is_err());
+        assert!(
+            oauth1::steps::normalize_url(&url).is_err()
+                || oauth1::steps::query_params(&url).is_err()
+        );
         return;
     };
-    let normalized = oauth1::normalize_url(&url).expect("a signed URL normalizes");
+    let normalized = oauth1::steps::normalize_url(&url).expect("a signed URL normalizes");
     assert_eq!(
         steps.base_string,
         format!(
             "{}&{}&{}",
             method.to_ascii_uppercase(),
-            oauth1::percent_encode(&normalized),
-            oauth1::percent_encode(&steps.parameter_string)
+            oauth1::steps::percent_encode(&normalized),
+            oauth1::steps::percent_encode(&steps.parameter_string)
         )
     );
     // A plain URL normalizes as RFC 5849 3.4.1.2 says.
@@ -1014,20 +1006,16 @@ pub(crate) fn collect(input: &CollectInput) {
         let start = end - Duration::weeks(i64::from(weeks % 12 + 1));
         spec = spec.window_times(start, end);
     }
-    let plan_options = PlanOptions {
-        separate_by_age: input.separate_by_age,
-        batch_size: input.batch_size.map(usize::from),
-    };
+    let plan_options = PlanOptions::default()
+        .separate_by_age(input.separate_by_age)
+        .batch_size(input.batch_size.map(usize::from));
     let Ok(plan) = Plan::new(&spec, now, &ValidationOptions::default(), &plan_options) else {
         return;
     };
     let planned: Vec<xengage_core::PostId> = plan.post_ids().to_vec();
     let mut collector = Collector::new(
         plan,
-        CollectOptions {
-            max_in_flight: usize::from(input.max_in_flight % 6),
-            ..CollectOptions::default()
-        },
+        CollectOptions::default().max_in_flight(usize::from(input.max_in_flight % 6)),
     );
     let mut t = StdDuration::ZERO;
     let mut flights: Vec<Outgoing> = Vec::new();

@@ -10,7 +10,6 @@ use serde_json::json;
 use wasm_bindgen::prelude::*;
 use xengage_core::auth::{Credentials, OAuth1Credentials, Secret};
 use xengage_core::collect::{CollectOptions, Event};
-use xengage_core::pace::{PacingOptions, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::response::{MergeError, Outcome, merge};
 use xengage_core::{BaseUrls, ValidationOptions, notice_json};
@@ -227,10 +226,7 @@ impl ClientConfig {
         }
         let mut collect = CollectOptions::default();
         if let Some(n) = o.max_retries {
-            collect.retry = RetryPolicy {
-                max_retries: retries(n, "maxRetries")?,
-                ..collect.retry
-            };
+            collect.retry = collect.retry.max_retries(retries(n, "maxRetries")?);
         }
         if let Some(n) = o.max_rate_limited_retries {
             collect.retry.max_rate_limited_retries = retries(n, "maxRateLimitedRetries")?;
@@ -240,10 +236,7 @@ impl ClientConfig {
             collect.retry.max_delay = collect.retry.max_delay.max(collect.retry.base_delay);
         }
         if let Some(ms) = o.quota_window_ms {
-            collect.pacing = PacingOptions {
-                window: millis(ms, "quotaWindowMs")?,
-                ..collect.pacing
-            };
+            collect.pacing = collect.pacing.window(millis(ms, "quotaWindowMs")?);
         }
         if let Some(bytes) = o.max_body_bytes {
             collect.parse.max_body_bytes = body_limit(bytes)?;
@@ -299,11 +292,10 @@ impl ClientConfig {
         let spec = parse_spec(spec)?;
         let now = millis_to_time(self.now_ms.unwrap_or(clock_ms))
             .ok_or_else(|| Failure::new("invalid_options", "the clock is out of range"))?;
-        let validation = ValidationOptions {
-            credential: self.target.credentials.as_ref().map(Credentials::kind),
-            enforce_lookback: self.enforce_lookback,
-            ninety_days_on_every_endpoint: self.ninety_days_on_every_endpoint,
-        };
+        let validation = ValidationOptions::default()
+            .credential(self.target.credentials.as_ref().map(Credentials::kind))
+            .enforce_lookback(self.enforce_lookback)
+            .ninety_days_on_every_endpoint(self.ninety_days_on_every_endpoint);
         Ok(Plan::new(&spec, now, &validation, &PlanOptions::default())?)
     }
 }
@@ -514,7 +506,7 @@ mod tests {
         assert_eq!(c.collect.retry.max_retries, 0);
         assert_eq!(c.collect.retry.max_rate_limited_retries, 2);
         let c = ClientConfig::from_json("{}").unwrap();
-        assert_eq!(c.collect.retry, RetryPolicy::default());
+        assert_eq!(c.collect.retry, xengage_core::pace::RetryPolicy::default());
         for field in ["maxRetries", "maxRateLimitedRetries"] {
             for bad in ["-1", "1.5", "1e10"] {
                 let f = ClientConfig::from_json(&format!(r#"{{"{field}":{bad}}}"#)).unwrap_err();

@@ -42,7 +42,7 @@ use xengage_core::response::{Outcome, ParseOptions, parse_response};
 use xengage_core::time::OffsetDateTime;
 use xengage_core::time::format_description::well_known::Rfc3339;
 use xengage_core::{
-    BaseUrls, CredentialKind, Endpoint, GroupingSpec, InvalidRequest, Request, RequestSpec,
+    BaseUrls, CredentialKind, Endpoint, GroupingSpec, InvalidRequest, Request, RequestSpec, Rule,
     ValidationOptions, notice_json,
 };
 
@@ -144,11 +144,34 @@ impl Failure {
     }
 }
 
+/// The option of the npm package that changes what `rule` refused, where there is one: the
+/// core's messages name its Rust settings, and this adds the JS names.
+pub(crate) fn rule_hint(rule: &Rule) -> Option<&'static str> {
+    match rule {
+        Rule::TooManyPostIds { .. } => {
+            Some("the Client's collect takes any number of post ids and splits them into requests")
+        }
+        Rule::StartBeyondLookback { .. } => {
+            Some("enforceLookback: false turns the check of the 365-day lookback off")
+        }
+        _ => None,
+    }
+}
+
 impl From<InvalidRequest> for Failure {
     fn from(e: InvalidRequest) -> Failure {
+        let mut message = e.to_string();
+        let mut hints: Vec<&str> = Vec::new();
+        for hint in e.problems.iter().filter_map(|p| rule_hint(&p.rule)) {
+            if !hints.contains(&hint) {
+                hints.push(hint);
+                message.push_str("\nhint: ");
+                message.push_str(hint);
+            }
+        }
         Failure {
             code: "invalid_request",
-            message: e.to_string(),
+            message,
             problems: serde_json::to_value(&e.problems).unwrap_or(Value::Null),
             details: Value::Null,
         }
@@ -232,11 +255,10 @@ fn base_urls(options: &JsOptions) -> Result<BaseUrls, Failure> {
 fn validate(spec: &str, options: &JsOptions, clock_ms: f64) -> Result<Request, Failure> {
     let spec = parse_spec(spec)?;
     let now = now_of(options, clock_ms)?;
-    let validation = ValidationOptions {
-        credential: options.credential,
-        enforce_lookback: options.enforce_lookback.unwrap_or(true),
-        ninety_days_on_every_endpoint: options.ninety_days_on_every_endpoint,
-    };
+    let validation = ValidationOptions::default()
+        .credential(options.credential)
+        .enforce_lookback(options.enforce_lookback.unwrap_or(true))
+        .ninety_days_on_every_endpoint(options.ninety_days_on_every_endpoint);
     Ok(spec.validate(now, &validation)?)
 }
 
@@ -591,6 +613,35 @@ mod tests {
         assert_eq!(f.code, "invalid_request");
         assert_eq!(f.problems.as_array().unwrap().len(), 2);
         assert_eq!(f.problems[0]["field"], "tweet_ids[0]");
+    }
+
+    #[test]
+    fn a_rule_an_option_can_change_is_followed_by_the_option() {
+        // The core's message names its Rust setting; the npm package adds its own option.
+        let f = build_request_json(
+            r#"{"endpoint":"historical","postIds":["1855000000000000000"],"metrics":["favorites"],"start":"2025-06-01","end":"2025-06-08"}"#,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(f.code, "invalid_request");
+        assert!(
+            f.message.contains("ValidationOptions::enforce_lookback"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.ends_with(
+                "\nhint: enforceLookback: false turns the check of the 365-day lookback off"
+            ),
+            "{}",
+            f.message
+        );
+        let f = build_request_json(
+            r#"{"endpoint":"totals","postIds":["12x"],"metrics":["impressions"]}"#,
+            NOW,
+        )
+        .unwrap_err();
+        assert!(!f.message.contains("hint:"), "{}", f.message);
     }
 
     #[test]

@@ -302,14 +302,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
 
 /// A failure class as JS sees it.
 fn failure_name(failure: FailureKind) -> &'static str {
-    match failure {
-        FailureKind::RateLimited => "rate_limited",
-        FailureKind::Server => "server",
-        FailureKind::Timeout => "timeout",
-        FailureKind::Connection => "connection",
-        FailureKind::BrokenBody => "broken_body",
-        FailureKind::Permanent => "permanent",
-    }
+    failure.name()
 }
 
 fn progress_json(p: Progress) -> Value {

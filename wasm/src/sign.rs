@@ -86,6 +86,13 @@ pub fn sign_request_json(
                 .map_err(|e| Failure::new("invalid_request", e.to_string()))?
                 .authorization_header
         }
+        // A kind of credentials of a later core, which this package does not know how to send.
+        _ => {
+            return Err(Failure::new(
+                "invalid_options",
+                "credentials: a kind this package cannot sign with",
+            ));
+        }
     };
     let mut headers = parts.headers;
     headers.retain(|name, _| !name.eq_ignore_ascii_case("authorization"));

@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::process::{Command, ExitCode};
 
+mod api;
 mod fuzz;
+mod msrv;
 mod notices;
 mod wasm;
 
@@ -12,10 +14,16 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   ci      format check, clippy with -D warnings, and every test of the workspace
+  api [--check]
+          the public API of each library crate into api/<crate>.txt (rustdoc JSON);
+          --check compares instead of writing, as ci does
+  msrv    the library crates checked with Rust 1.85 (installed with rustup if missing), in a
+          scratch copy resolved afresh as that Rust resolves them (rust-version honoured)
   wasm    release wasm, wasm-bindgen, wasm-opt -O3 into bindings/npm/dist; prints the size
   bench parse [RUNS]
           parse a ~300k-count hourly answer; prints ratios against serde_json baselines,
-          with each of the core's JSON readers (sonic-rs, then serde_json as on wasm)
+          with each of the core's JSON readers: serde_json (the default, and wasm's), then
+          sonic-rs (the `sonic` feature, the CLI's)
   bench collect [QUOTA [MINUTE_MS [POSTS]]]
           collect 5,000 posts from the emulator, then 1,000 on analytics at 2 requests per
           1-second v2 window; prints wall time against the quota-bound ideal
@@ -29,6 +37,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("wasm") => wasm::wasm(),
+        Some("api") => api::api(&args[1..]),
+        Some("msrv") => msrv::msrv(),
         Some("fuzz") => fuzz::fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
@@ -111,7 +121,7 @@ fn cargo() -> String {
 }
 
 /// `cargo xtask bench parse|collect [ARGS]`: the benchmark programs, built with optimizations;
-/// `parse` twice, with each of the core's JSON readers.
+/// `parse` twice, with each of the core's JSON readers (each run prints which).
 fn bench(args: &[String]) -> Result<(), String> {
     let (package, example) = match args.first().map(String::as_str) {
         Some("parse") => ("xengage-core", "bench_parse"),
@@ -135,8 +145,9 @@ fn bench(args: &[String]) -> Result<(), String> {
     run_args.extend(args[1..].iter().map(String::as_str));
     run(&cargo(), &run_args)?;
     if example == "bench_parse" {
-        // Again with serde_json as the core's JSON reader, the one wasm builds use.
-        run_args.insert(1, "--no-default-features");
+        // Again with sonic-rs as the core's JSON reader (the `sonic` feature, which the CLI
+        // turns on); the first run read with serde_json, the default and the one wasm uses.
+        run_args.splice(1..1, ["--features", "sonic"]);
         run(&cargo(), &run_args)?;
     }
     Ok(())
@@ -162,8 +173,9 @@ fn ci() -> Result<(), String> {
     )?;
     run(&cargo, &["test", "--workspace", "--all-targets"])?;
     run(&cargo, &["test", "--workspace", "--doc"])?;
-    // The core again with serde_json as its JSON reader, as on wasm: the same results, paths and
-    // error kinds as with sonic-rs (the default on native).
+    // The core again on its own, without the `sonic` feature that the CLI turns on for the
+    // whole workspace above: serde_json as its JSON reader, as by default and on wasm, with the
+    // same results, paths and error kinds as sonic-rs.
     let serde_json_reader = [
         "-p",
         "xengage-core",
@@ -215,8 +227,63 @@ fn ci() -> Result<(), String> {
             "examples/user-crate/Cargo.toml",
         ],
     )?;
+    // The public API of each library crate against api/ (`cargo xtask api` writes it anew).
+    api::api(&["--check".to_owned()])?;
+    // Every published crate packs and builds from its package as crates.io would (the working
+    // tree's state, committed or not).
+    run(
+        &cargo,
+        &["publish", "--dry-run", "--workspace", "--allow-dirty"],
+    )?;
+    msrv::msrv()?;
     fuzz::fuzz(&["--seconds".to_owned(), FUZZ_SMOKE_SECONDS.to_owned()])?;
     wasm::ci_wasm()?;
     eprintln!("\nxtask ci: all steps passed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The published crates, each with its own copies of the license texts.
+    const PUBLISHED: [&str; 5] = [
+        "crates/xengage-core",
+        "crates/xengage-native",
+        "crates/xengage-emulator",
+        "crates/xengage-web",
+        "crates/xengage-cli",
+    ];
+
+    #[test]
+    fn each_published_crate_holds_the_license_texts_of_the_root() {
+        let root = super::workspace_root();
+        for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+            let text = std::fs::read(root.join(file)).unwrap();
+            for krate in PUBLISHED {
+                let copy = std::fs::read(root.join(krate).join(file))
+                    .unwrap_or_else(|e| panic!("{krate}/{file}: {e}"));
+                assert!(
+                    copy == text,
+                    "{krate}/{file} differs from the root's {file}: copy it again"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_published_crate_has_what_crates_io_shows() {
+        let root = super::workspace_root();
+        for krate in PUBLISHED {
+            let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+            for key in ["description", "readme", "keywords", "categories", "license"] {
+                assert!(
+                    manifest.lines().any(|l| l.starts_with(key)),
+                    "{krate}/Cargo.toml has no {key}"
+                );
+            }
+            assert!(
+                root.join(krate).join("README.md").is_file(),
+                "{krate}/README.md"
+            );
+        }
+    }
 }

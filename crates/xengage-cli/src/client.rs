@@ -58,11 +58,9 @@ impl TransportArgs {
 
     /// Validation options with the credential's kind.
     pub(crate) fn validation(&self) -> ValidationOptions {
-        ValidationOptions {
-            enforce_lookback: !self.no_lookback_check,
-            ninety_days_on_every_endpoint: self.ninety_days_on_every_endpoint,
-            ..ValidationOptions::default()
-        }
+        ValidationOptions::default()
+            .enforce_lookback(!self.no_lookback_check)
+            .ninety_days_on_every_endpoint(self.ninety_days_on_every_endpoint)
     }
 
     /// Where requests go and what they are signed for.
@@ -101,11 +99,11 @@ impl TransportArgs {
             .sign_for(sign_for)
             .timeout(Duration::from_secs(self.timeout.max(1)))
             .max_in_flight(self.concurrency.max(1))
-            .retry(RetryPolicy {
-                max_retries: self.retries,
-                max_rate_limited_retries: self.rate_limited_retries,
-                ..RetryPolicy::default()
-            })
+            .retry(
+                RetryPolicy::default()
+                    .max_retries(self.retries)
+                    .max_rate_limited_retries(self.rate_limited_retries),
+            )
             .quota_window(Duration::from_millis(self.quota_window_ms.max(1)))
             .validation(self.validation())
             .plan(plan);

@@ -150,6 +150,8 @@ impl CredentialArgs {
                     CredentialKind::OAuth2User => "X_USER_TOKEN",
                     CredentialKind::OAuth1User =>
                         "X_CONSUMER_KEY, X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET",
+                    // A kind of a later core: its variables are in the core's message.
+                    _ => "the variables of that credential",
                 }
             )),
             other => CliError::Credentials(other.to_string()),

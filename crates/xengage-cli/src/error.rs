@@ -2,7 +2,7 @@
 //! failure, 2 invalid input. (3, partial, is not an error: some posts were served.)
 
 use xengage_core::response::{MergeError, ResponseError};
-use xengage_core::{BaseUrlError, InvalidRequest};
+use xengage_core::{BaseUrlError, InvalidRequest, Rule};
 
 /// What went wrong, by the exit code it gives.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +101,26 @@ impl From<xengage_native::SendError> for CliError {
 }
 
 impl CliError {
+    /// What this tool's flags can change about the error, one line each: the core and native
+    /// crates name their own settings (`ValidationOptions::enforce_lookback`,
+    /// `ClientBuilder::timeout`), and these say which flag sets them here.
+    pub(crate) fn hints(&self) -> Vec<&'static str> {
+        match self {
+            CliError::Invalid(invalid) => {
+                let mut hints: Vec<&'static str> = Vec::new();
+                for hint in invalid.problems.iter().filter_map(|p| rule_hint(&p.rule)) {
+                    if !hints.contains(&hint) {
+                        hints.push(hint);
+                    }
+                }
+                hints
+            }
+            // A timeout's flag is added where a send error becomes a `CliError` (by
+            // `SendError::is_timeout`).
+            _ => Vec::new(),
+        }
+    }
+
     /// The documented exit code: 1 API or network failure, 2 invalid input.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
@@ -117,5 +137,18 @@ impl CliError {
             | CliError::Merge(_)
             | CliError::Serve(_) => 1,
         }
+    }
+}
+
+/// The flag or command that changes what `rule` refused, where there is one.
+pub(crate) fn rule_hint(rule: &Rule) -> Option<&'static str> {
+    match rule {
+        Rule::TooManyPostIds { .. } => {
+            Some("`xengage collect` takes any number of post ids and splits them into requests")
+        }
+        Rule::StartBeyondLookback { .. } => {
+            Some("--no-lookback-check turns the check of the 365-day lookback off")
+        }
+        _ => None,
     }
 }

@@ -77,6 +77,9 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             // The server's words can be in it: shown, never acted on by the terminal.
             eprintln!("error: {}", output::printable(&e.to_string()));
+            for hint in e.hints() {
+                eprintln!("hint: {hint}");
+            }
             e.exit_code().into()
         }
     }

@@ -301,7 +301,8 @@ pub(crate) fn report_ledger(ledger: &Ledger) {
             PostStatus::Forbidden => "not owned by the credential's user".to_owned(),
             PostStatus::Pending => "not answered".to_owned(),
             PostStatus::Cancelled => "cancelled before it was answered".to_owned(),
-            PostStatus::Partial | PostStatus::Unsupported | PostStatus::Failed => {
+            // Partial, unsupported, failed (and any later state): what the entry says.
+            _ => {
                 let mut parts = Vec::new();
                 for u in &entry.unsupported {
                     parts.push(format!(

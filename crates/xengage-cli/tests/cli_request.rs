@@ -164,6 +164,57 @@ fn an_invalid_request_exits_2_and_lists_every_problem() {
 }
 
 #[test]
+fn a_rule_a_flag_can_change_is_followed_by_the_flag() {
+    // The core's message names its Rust setting; the CLI adds the flag that sets it here.
+    let out = xengage(&[
+        "request",
+        "historical",
+        "--ids",
+        "1855000000000000000",
+        "--metrics",
+        "favorites",
+        "--start",
+        "2025-06-01",
+        "--end",
+        "2025-06-08",
+        "--now",
+        "2026-11-22T10:30:00Z",
+        "--dry-run",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ValidationOptions::enforce_lookback"), "{err}");
+    assert!(
+        err.contains("\nhint: --no-lookback-check turns the check of the 365-day lookback off"),
+        "{err}"
+    );
+    // Without the rule, no hint.
+    let out = xengage(&[
+        "request",
+        "historical",
+        "--ids",
+        "1855000000000000000",
+        "--metrics",
+        "favorites",
+        "--start",
+        "2025-06-01",
+        "--end",
+        "2025-06-08",
+        "--now",
+        "2026-11-22T10:30:00Z",
+        "--no-lookback-check",
+        "--dry-run",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hint:"));
+}
+
+#[test]
 fn a_malformed_group_by_says_how_to_write_it() {
     let out = xengage(&[
         "request",

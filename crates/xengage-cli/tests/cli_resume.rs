@@ -34,24 +34,24 @@ impl Emu {
             .build()
             .unwrap();
         let emu = rt
-            .block_on(Emulator::start(EmulatorConfig {
-                seed: 5,
-                now: Clock::Fixed(datetime!(2026-11-22 12:00 UTC)),
-                posts_per_account: 300,
-                faults,
-                ..EmulatorConfig::default()
-            }))
+            .block_on(Emulator::start(
+                EmulatorConfig::default()
+                    .seed(5)
+                    .now(Clock::Fixed(datetime!(2026-11-22 12:00 UTC)))
+                    .posts_per_account(300)
+                    .faults(faults),
+            ))
             .unwrap();
         Emu { emu, _rt: rt }
     }
 
     /// An emulator whose 500s and 503s the client retries.
     fn faulty() -> Emu {
-        Emu::start(Faults {
-            rate: 0.15,
-            kinds: vec![FaultKind::Status500, FaultKind::Status503],
-            ..Faults::default()
-        })
+        Emu::start(
+            Faults::default()
+                .rate(0.15)
+                .kinds(vec![FaultKind::Status500, FaultKind::Status503]),
+        )
     }
 
     /// Requests answered 2xx (without a fault), summed over every distinct request.
@@ -289,10 +289,7 @@ fn kill_and_resume(
 fn hanging_from(from: u64, first: Vec<(u64, FaultKind)>) -> Emu {
     let mut schedule = first;
     schedule.extend((from..64).map(|n| (n, FaultKind::Slow(Duration::from_secs(600)))));
-    Emu::start(Faults {
-        schedule,
-        ..Faults::default()
-    })
+    Emu::start(Faults::default().schedule(schedule))
 }
 
 #[test]
@@ -322,12 +319,13 @@ fn a_job_killed_after_all_answers_resumes_to_the_same_output_asking_nothing() {
 fn a_kill_while_rows_are_written_leaves_the_earlier_file_byte_for_byte() {
     // The first two requests are answered, then every request hangs: rows are being written
     // to the partial file when the kill comes.
-    let emu = Emu::start(Faults {
-        schedule: (2..16)
-            .map(|n| (n, FaultKind::Slow(Duration::from_secs(600))))
-            .collect(),
-        ..Faults::default()
-    });
+    let emu = Emu::start(
+        Faults::default().schedule(
+            (2..16)
+                .map(|n| (n, FaultKind::Slow(Duration::from_secs(600))))
+                .collect(),
+        ),
+    );
     let dir = dir("atomic");
     let out = dir.join("out.jsonl");
     let partial = dir.join(".out.jsonl.xengage-partial");
@@ -447,10 +445,9 @@ fn a_checkpoint_whose_last_record_was_cut_resumes_asking_that_request_again() {
 fn a_401_mid_job_stops_it_at_once_and_new_credentials_resume_it() {
     let whole = uninterrupted("401");
     // Three answers, then the token is refused.
-    let emu = Emu::start(Faults {
-        schedule: (3..64).map(|n| (n, FaultKind::Unauthorized)).collect(),
-        ..Faults::default()
-    });
+    let emu = Emu::start(
+        Faults::default().schedule((3..64).map(|n| (n, FaultKind::Unauthorized)).collect()),
+    );
     let dir = dir("401");
     let out = dir.join("out.jsonl");
     let ckpt = dir.join("job.ckpt");

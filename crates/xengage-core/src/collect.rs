@@ -75,6 +75,7 @@ use crate::response::{
 
 /// Options of a collection.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CollectOptions {
     /// Requests in flight at once (waiting for their slot, or sent and not yet answered).
     pub max_in_flight: usize,
@@ -100,6 +101,46 @@ impl Default for CollectOptions {
             parse: ParseOptions::default(),
             clock_origin: None,
         }
+    }
+}
+
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `CollectOptions::default().max_in_flight(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl CollectOptions {
+    /// Sets [`CollectOptions::max_in_flight`].
+    #[must_use]
+    pub fn max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = max_in_flight;
+        self
+    }
+
+    /// Sets [`CollectOptions::retry`].
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets [`CollectOptions::pacing`].
+    #[must_use]
+    pub fn pacing(mut self, pacing: PacingOptions) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Sets [`CollectOptions::parse`].
+    #[must_use]
+    pub fn parse(mut self, parse: ParseOptions) -> Self {
+        self.parse = parse;
+        self
+    }
+
+    /// Sets [`CollectOptions::clock_origin`].
+    #[must_use]
+    pub fn clock_origin(mut self, clock_origin: Option<time::OffsetDateTime>) -> Self {
+        self.clock_origin = clock_origin;
+        self
     }
 }
 
@@ -259,6 +300,7 @@ pub enum Event {
 
 /// How far the job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Progress {
     /// Requests in the plan, plus one for each request split in two because the API refused
     /// some metrics of some of its posts.
@@ -282,6 +324,7 @@ pub struct Progress {
 
 /// The end of a job. Serializes as `{ ledger, progress, pacing }`, to keep a job's account.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// Every post asked about, with values or the reason it has none.
     pub ledger: Ledger,

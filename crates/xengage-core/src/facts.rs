@@ -21,6 +21,7 @@ pub enum Generation {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[non_exhaustive]
 pub enum Endpoint {
     /// `POST /insights/engagement/totals`: lifetime totals at request time.
     #[serde(rename = "totals")]
@@ -69,6 +70,7 @@ pub enum V2Shape {
 
 /// What time range an endpoint answers for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeRange {
     /// Lifetime totals at the time of the request; no window.
     Lifetime,
@@ -80,6 +82,7 @@ pub enum TimeRange {
 
 /// The documented facts of one endpoint.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct EndpointFacts {
     /// Which endpoint these facts describe.
     pub endpoint: Endpoint,
@@ -381,6 +384,7 @@ pub mod limits {
 
 /// An age limit of a metric: older posts are answered as unsupported for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AgeLimit {
     /// The most days since creation a post may be for the metric to be served.
     pub max_days: i64,
@@ -391,6 +395,7 @@ pub struct AgeLimit {
 
 /// The documented facts of one metric across both generations.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct MetricFacts {
     /// Which metric these facts describe.
     pub metric: super::Metric,

@@ -35,6 +35,7 @@ impl Ord for PostId {
 
 /// Why a string is not a post id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PostIdError {
     /// The string is empty.
     #[error("a post id cannot be empty; it is 1 to 19 digits")]

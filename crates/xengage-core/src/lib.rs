@@ -51,9 +51,11 @@
 //!
 //! # Cargo features
 //!
-//! - `sonic` (default): on native targets, answers are read with `sonic-rs`, a SIMD JSON reader,
-//!   taking about a third less time than `serde_json` on large answers (`cargo xtask bench parse` prints
-//!   both). Without it, and always on `wasm32`, they are read with `serde_json`. Both readers
+//! - `sonic` (off by default; the `xengage` CLI turns it on): on native targets, answers are read
+//!   with `sonic-rs`, a SIMD JSON reader (12 more crates, SIMD `unsafe`), faster than
+//!   `serde_json` on large answers (`cargo xtask bench parse` prints both). Without it, and
+//!   always on `wasm32`, they are read with `serde_json`, streaming into rows at about twice
+//!   the time serde_json takes to skip the same bytes. Both readers
 //!   give the parser the same calls, so results, rows and errors are the same (tests and fuzz
 //!   targets compare them), except on a body that is not JSON: both refuse it as malformed, but
 //!   the words of a syntax error (`MalformedKind::Syntax`) differ, and where the readers stop a
@@ -61,8 +63,8 @@
 //!   serde_json; to sonic-rs a 0, maybe of the wrong type where it stands, then a stray 1).
 //!   sonic-rs picks its SIMD when it is compiled: SSE2 on any x86_64, AVX2 with
 //!   `-C target-cpu=x86-64-v3` (or `native`), NEON on aarch64, portable code elsewhere. To
-//!   build without it: `xengage-core = { version = "...", default-features = false }`, and
-//!   the same on `xengage-native`, whose default `sonic` feature turns this one on.
+//!   build with it: `xengage-core = { version = "...", features = ["sonic"] }`, or the
+//!   `sonic` feature of `xengage-native`, which turns this one on.
 //! - `testing` (off): the testing kit, module `testing` (see below). Adds proptest and arbitrary
 //!   as dependencies; turn it on in `[dev-dependencies]` only.
 //! - `synthesize` (off): the kit's answer synthesizer and hostile answers alone, without

@@ -6,6 +6,7 @@ use crate::facts::{Endpoint, Generation, METRICS, MetricFacts, RETIRED_METRICS};
 /// A metric of either API generation. Its names in each generation come from the facts table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)] // Each variant is described by its row in `facts::METRICS`.
+#[non_exhaustive]
 pub enum Metric {
     Impressions,
     Engagements,
@@ -64,6 +65,7 @@ pub enum Metric {
 
 /// Why a metric name was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MetricNameError {
     /// The name was retired by the API; the replacement is named.
     #[error("metric `{name}` was retired by the API; use `{replacement}` instead")]

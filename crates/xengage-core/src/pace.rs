@@ -44,6 +44,7 @@ use std::time::Duration;
 
 /// Options of a [`Pacer`].
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct PacingOptions {
     /// The length of the quota's window: a minute on the API; shorter against an emulator.
     pub window: Duration,
@@ -62,6 +63,32 @@ impl Default for PacingOptions {
             margin: 0.02,
             assumed_limit: None,
         }
+    }
+}
+
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `PacingOptions::default().window(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl PacingOptions {
+    /// Sets [`PacingOptions::window`].
+    #[must_use]
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Sets [`PacingOptions::margin`].
+    #[must_use]
+    pub fn margin(mut self, margin: f64) -> Self {
+        self.margin = margin;
+        self
+    }
+
+    /// Sets [`PacingOptions::assumed_limit`].
+    #[must_use]
+    pub fn assumed_limit(mut self, assumed_limit: Option<u32>) -> Self {
+        self.assumed_limit = assumed_limit;
+        self
     }
 }
 
@@ -96,6 +123,7 @@ impl std::fmt::Display for QuotaKind {
 
 /// What the pacer has seen, for summaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PacingStats {
     /// The quota that paced the job, as last reported (`None` when no answer reported one).
     pub quota: Option<QuotaKind>,
@@ -386,6 +414,7 @@ impl Pacer {
 /// into these; the response parser's errors say which they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Failure {
     /// 429: over the quota.
     RateLimited,
@@ -402,6 +431,19 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The name, as serialized: `rate_limited`, `server`, `timeout`, `connection`,
+    /// `broken_body`, `permanent`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Failure::RateLimited => "rate_limited",
+            Failure::Server => "server",
+            Failure::Timeout => "timeout",
+            Failure::Connection => "connection",
+            Failure::BrokenBody => "broken_body",
+            Failure::Permanent => "permanent",
+        }
+    }
+
     /// Classifies an HTTP status of a failed answer.
     pub fn from_status(status: u16) -> Failure {
         match status {
@@ -421,6 +463,7 @@ impl Failure {
 
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after server errors, timeouts, dropped connections and broken bodies.
     pub max_retries: u32,
@@ -443,6 +486,39 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `RetryPolicy::default().max_retries(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl RetryPolicy {
+    /// Sets [`RetryPolicy::max_retries`].
+    #[must_use]
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_rate_limited_retries`].
+    #[must_use]
+    pub fn max_rate_limited_retries(mut self, max_rate_limited_retries: u32) -> Self {
+        self.max_rate_limited_retries = max_rate_limited_retries;
+        self
+    }
+
+    /// Sets [`RetryPolicy::base_delay`].
+    #[must_use]
+    pub fn base_delay(mut self, base_delay: Duration) -> Self {
+        self.base_delay = base_delay;
+        self
+    }
+
+    /// Sets [`RetryPolicy::max_delay`].
+    #[must_use]
+    pub fn max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+}
+
 /// What to do after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryDecision {
@@ -454,6 +530,7 @@ pub enum RetryDecision {
 
 /// The retries of one request so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Attempts {
     /// Retries after failures other than 429.
     pub retries: u32,

@@ -51,6 +51,7 @@ use crate::{Endpoint, Grouping};
 
 /// Options of planning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PlanOptions {
     /// Batch posts too old for some metrics apart, asking them only what the API still serves
     /// (default). With `false`, every post is asked every metric and the API answers the old
@@ -69,8 +70,28 @@ impl Default for PlanOptions {
     }
 }
 
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `PlanOptions::default().separate_by_age(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl PlanOptions {
+    /// Sets [`PlanOptions::separate_by_age`].
+    #[must_use]
+    pub fn separate_by_age(mut self, separate_by_age: bool) -> Self {
+        self.separate_by_age = separate_by_age;
+        self
+    }
+
+    /// Sets [`PlanOptions::batch_size`].
+    #[must_use]
+    pub fn batch_size(mut self, batch_size: Option<usize>) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+}
+
 /// A post that will not be asked for a metric because it is older than the metric's age limit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct TooOld {
     /// The post.
     pub post_id: PostId,

@@ -12,6 +12,7 @@ use crate::window::TimeInputError;
 
 /// One thing wrong with a request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Problem {
     /// The field, in the vocabulary of the request body: `tweet_ids[3]`, `engagement_types`,
     /// `groupings.my-name.group_by`, `start`, ...
@@ -28,7 +29,10 @@ fn serialize_rule<S: serde::Serializer>(rule: &Rule, s: S) -> Result<S::Ok, S::E
 }
 
 impl Problem {
-    pub(crate) fn new(field: impl Into<String>, value: Option<String>, rule: Rule) -> Problem {
+    /// A problem of `field` (with the offending `value`, where one value is at fault) breaking
+    /// `rule`: for a front end or a server that checks what the core does not and reports it
+    /// the same way.
+    pub fn new(field: impl Into<String>, value: Option<String>, rule: Rule) -> Problem {
         Problem {
             field: field.into(),
             value,
@@ -55,7 +59,7 @@ pub enum Rule {
     NoPostIds,
     /// More post ids than the endpoint takes in one request.
     #[error(
-        "{endpoint} takes at most {max} post ids per request, {given} were given (bulk collection splits them: `xengage collect`, `Client::collect` in Rust, the npm `Client`)"
+        "{endpoint} takes at most {max} post ids per request, {given} were given (a bulk job splits them: `plan::Plan`)"
     )]
     TooManyPostIds {
         /// The endpoint.
@@ -232,7 +236,7 @@ pub enum Rule {
     StartTooEarly,
     /// The start is beyond the lookback the overview documents.
     #[error(
-        "engagement data reaches back at most {} days, to {earliest}; start later or turn off the lookback check (ValidationOptions::enforce_lookback in Rust, --no-lookback-check in the CLI, enforceLookback: false in JS)",
+        "engagement data reaches back at most {} days, to {earliest}; start later or turn off the lookback check (ValidationOptions::enforce_lookback)",
         limits::LOOKBACK_DAYS
     )]
     StartBeyondLookback {

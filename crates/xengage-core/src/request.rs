@@ -17,6 +17,7 @@ use crate::window::{TimeInput, TimeWindow, ceil_hour, floor_hour, format_time};
 /// The kind of credential a request will be sent with; validation refuses what it cannot reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CredentialKind {
     /// An OAuth 2.0 app-only bearer token: v1 totals, public metrics only.
     AppOnly,
@@ -39,6 +40,7 @@ impl std::fmt::Display for CredentialKind {
 
 /// The granularity of a v2 answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Granularity {
     /// One value per day.
     Daily,
@@ -90,6 +92,7 @@ impl Granularity {
 /// A field of the v2 engagement object (`engagement.fields`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum EngagementField {
     /// Per-post errors.
     Errors,
@@ -171,6 +174,7 @@ pub struct RequestSpec {
 
 /// Options of validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ValidationOptions {
     /// The credential the request will be sent with, if known; `None` skips the checks that
     /// depend on it.
@@ -194,6 +198,32 @@ impl Default for ValidationOptions {
             enforce_lookback: true,
             ninety_days_on_every_endpoint: false,
         }
+    }
+}
+
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `ValidationOptions::default().credential(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl ValidationOptions {
+    /// Sets [`ValidationOptions::credential`].
+    #[must_use]
+    pub fn credential(mut self, credential: Option<CredentialKind>) -> Self {
+        self.credential = credential;
+        self
+    }
+
+    /// Sets [`ValidationOptions::enforce_lookback`].
+    #[must_use]
+    pub fn enforce_lookback(mut self, enforce_lookback: bool) -> Self {
+        self.enforce_lookback = enforce_lookback;
+        self
+    }
+
+    /// Sets [`ValidationOptions::ninety_days_on_every_endpoint`].
+    #[must_use]
+    pub fn ninety_days_on_every_endpoint(mut self, ninety_days_on_every_endpoint: bool) -> Self {
+        self.ninety_days_on_every_endpoint = ninety_days_on_every_endpoint;
+        self
     }
 }
 

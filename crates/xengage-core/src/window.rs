@@ -23,21 +23,21 @@ pub struct TimeInputError(pub String);
 /// The UTC years the core computes with: a day or a year either side of any of them (rounding
 /// to the hour, windows, the look-back) is still a time `time` can hold, so no arithmetic on a
 /// time a user or a server gave can overflow.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9998;
+pub(crate) const YEARS: std::ops::RangeInclusive<i32> = 1..=9998;
 
 /// `t` in UTC, if its UTC year is in [`YEARS`].
-pub fn utc_in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
+pub(crate) fn utc_in_range(t: OffsetDateTime) -> Option<OffsetDateTime> {
     t.checked_to_offset(UtcOffset::UTC)
         .filter(|t| YEARS.contains(&t.year()))
 }
 
 /// Reads an RFC 3339 time, in UTC, if its UTC year is in [`YEARS`].
-pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
     utc_in_range(OffsetDateTime::parse(s, &Rfc3339).ok()?)
 }
 
 impl TimeInput {
-    /// Parses `YYYY-MM-DD` or an RFC 3339 time, of the years in [`YEARS`].
+    /// Parses `YYYY-MM-DD` or an RFC 3339 time, of the years 1 to 9998.
     pub fn parse(s: &str) -> Result<TimeInput, TimeInputError> {
         let s = s.trim();
         if let Some(d) = parse_date(s) {
@@ -60,7 +60,7 @@ impl TimeInput {
 /// Parses a calendar date written `YYYY-MM-DD`, as the API writes days, and nothing else; its
 /// year must be in [`YEARS`]. (By hand rather than through `time`'s format descriptions, whose
 /// parser and formatter weigh 25 KB in the wasm package.)
-pub fn parse_date(s: &str) -> Option<Date> {
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
     let digits = |b: &[u8]| -> Option<u16> {
         b.iter().try_fold(0u16, |n, d| {
             d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
@@ -81,7 +81,7 @@ pub fn parse_date(s: &str) -> Option<Date> {
 
 /// Floors an instant to the start of its UTC hour. (An instant that has no UTC form, at the
 /// very edge of what `time` holds, is floored in its own offset: the readers of this crate
-/// refuse such times, see [`YEARS`], and this never panics.)
+/// refuse such times, outside the years 1 to 9998, and this never panics.)
 pub fn floor_hour(t: OffsetDateTime) -> OffsetDateTime {
     let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
     t.replace_time(Time::from_hms(t.hour(), 0, 0).unwrap_or(Time::MIDNIGHT))
@@ -99,7 +99,7 @@ pub fn ceil_hour(t: OffsetDateTime) -> OffsetDateTime {
 }
 
 /// Whether an instant is on a UTC hour boundary.
-pub fn is_on_hour(t: OffsetDateTime) -> bool {
+pub(crate) fn is_on_hour(t: OffsetDateTime) -> bool {
     floor_hour(t) == t
 }
 
@@ -126,6 +126,7 @@ pub struct TimeWindow {
 
 /// Why two instants do not make a window.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TimeWindowError {
     /// An end is not after its start.
     #[error("the window's end {end} is not after its start {start}")]
@@ -138,7 +139,7 @@ pub enum TimeWindowError {
     /// An instant is not on an hour boundary.
     #[error("{0} is not on an hour boundary (windows are whole UTC hours)")]
     NotOnHour(String),
-    /// An instant's UTC year is outside [`YEARS`].
+    /// An instant's UTC year is outside 1 to 9998.
     #[error("{0} is outside the years 1 to 9998")]
     OutOfRange(String),
 }

@@ -264,10 +264,7 @@ fn the_request_is_a_get_with_comma_joined_lists_and_rfc3339_times() {
 
 #[test]
 fn app_only_tokens_are_refused_before_sending_with_the_reason() {
-    let app_only = ValidationOptions {
-        credential: Some(CredentialKind::AppOnly),
-        ..ValidationOptions::default()
-    };
+    let app_only = ValidationOptions::default().credential(Some(CredentialKind::AppOnly));
     for endpoint in [Endpoint::Analytics, Endpoint::MediaAnalytics] {
         let err = valid(endpoint).validate(NOW, &app_only).unwrap_err();
         assert!(
@@ -276,10 +273,7 @@ fn app_only_tokens_are_refused_before_sending_with_the_reason() {
         );
         assert!(err.to_string().contains("OAuth 2.0 user token"), "{err}");
         for credential in [CredentialKind::OAuth2User, CredentialKind::OAuth1User] {
-            let options = ValidationOptions {
-                credential: Some(credential),
-                ..ValidationOptions::default()
-            };
+            let options = ValidationOptions::default().credential(Some(credential));
             assert!(valid(endpoint).validate(NOW, &options).is_ok());
         }
     }

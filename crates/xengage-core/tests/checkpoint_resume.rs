@@ -175,18 +175,12 @@ fn plan(endpoint: Endpoint, ids: &[String], batch: usize) -> Plan {
     if endpoint == Endpoint::Historical {
         spec = spec.window("2026-08-01", "2026-11-10");
     }
-    let options = PlanOptions {
-        batch_size: Some(batch),
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::default().batch_size(Some(batch));
     Plan::new(&spec, NOW, &ValidationOptions::default(), &options).unwrap()
 }
 
 fn options(in_flight: usize) -> CollectOptions {
-    CollectOptions {
-        max_in_flight: in_flight,
-        ..CollectOptions::default()
-    }
+    CollectOptions::default().max_in_flight(in_flight)
 }
 
 proptest! {

@@ -7,7 +7,7 @@ mod common;
 
 use common::{NOW, id_aged_days as aged};
 use xengage_core::collect::{Action, CollectOptions, Collector, Event, Summary};
-use xengage_core::pace::Failure;
+use xengage_core::pace::{Failure, RetryPolicy};
 use xengage_core::plan::{Plan, PlanOptions};
 use xengage_core::response::{FailureKind, PostFailure, PostStatus};
 use xengage_core::{Endpoint, Metric, PostId, Request, RequestSpec, ValidationOptions};
@@ -77,10 +77,7 @@ fn a_post_refused_some_metrics_is_asked_again_for_the_rest() {
         .post_ids([old.clone(), fresh.clone()])
         .metrics(["impressions", "favorites"])
         .grouping("g", ["tweet.id", "engagement.type"]);
-    let options = PlanOptions {
-        separate_by_age: false,
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::default().separate_by_age(false);
     let plan = plan_of(&spec, &options);
     let mut first = true;
     let (summary, events, sent) = run(plan, |request| {
@@ -131,10 +128,7 @@ fn a_post_refused_every_metric_asked_is_not_asked_again() {
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids([old.clone()])
         .metrics(["impressions", "engagements"]);
-    let options = PlanOptions {
-        separate_by_age: false,
-        ..PlanOptions::default()
-    };
+    let options = PlanOptions::default().separate_by_age(false);
     let plan = plan_of(&spec, &options);
     let (summary, _, sent) = run(plan, |_| {
         (
@@ -242,10 +236,7 @@ fn ledger_failures_say_their_kind_and_status() {
         .post_ids([aged(1), aged(2)])
         .metrics(["favorites"])
         .grouping("g", ["tweet.id", "engagement.type"]);
-    let plan_options = PlanOptions {
-        batch_size: Some(1),
-        ..PlanOptions::default()
-    };
+    let plan_options = PlanOptions::default().batch_size(Some(1));
     let (a, b) = (id(&aged(1)), id(&aged(2)));
 
     // A 401.
@@ -261,14 +252,9 @@ fn ledger_failures_say_their_kind_and_status() {
 
     // A timeout on the first request (after every retry); the second request never goes:
     // the job ends there, so its post is cancelled, not failed.
-    let options = CollectOptions {
-        retry: xengage_core::pace::RetryPolicy {
-            max_retries: 0,
-            ..Default::default()
-        },
-        max_in_flight: 1,
-        ..CollectOptions::default()
-    };
+    let options = CollectOptions::default()
+        .retry(RetryPolicy::default().max_retries(0))
+        .max_in_flight(1);
     let mut c = Collector::new(plan_of(&spec, &plan_options), options);
     let Action::Send(out) = c.poll(Duration::ZERO) else {
         panic!("nothing to send")

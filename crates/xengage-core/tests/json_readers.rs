@@ -1,5 +1,5 @@
-//! The two JSON readers (sonic-rs, the default on native builds, and serde_json, the one wasm
-//! uses) agree on the bodies where JSON readers usually differ (and, in `response_fixtures`, on
+//! The two JSON readers (sonic-rs, with the `sonic` feature on native builds, and serde_json,
+//! the default and the one wasm uses) agree on the bodies where JSON readers usually differ (and, in `response_fixtures`, on
 //! every documented answer): the same outcome, or the same error, but for a body that is not
 //! JSON, which both refuse as malformed at related paths, maybe naming different faults.
 

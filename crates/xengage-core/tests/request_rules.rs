@@ -406,10 +406,7 @@ fn end_must_be_after_start() {
 #[test]
 fn start_not_before_2014_09_01() {
     let spec = valid(Endpoint::Historical).window("2014-08-31T23:00:00Z", "2014-09-02");
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..Default::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     let err = spec.validate(NOW, &options).unwrap_err();
     assert_eq!(err.problems.len(), 1, "{err}");
     assert!(matches!(err.problems[0].rule, Rule::StartTooEarly));
@@ -423,11 +420,47 @@ fn lookback_of_365_days_is_on_by_default_and_can_be_turned_off() {
     assert_only(&spec, "start", |r| {
         matches!(r, Rule::StartBeyondLookback { .. })
     });
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..Default::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     assert!(spec.validate(NOW, &options).is_ok());
+}
+
+#[test]
+fn messages_name_the_core_settings_not_a_front_end_flag() {
+    // A front end (the CLI, the npm package) adds its own hint where it shows the error.
+    let lookback = Rule::StartBeyondLookback {
+        earliest: "2025-11-22".into(),
+    };
+    let too_many = Rule::TooManyPostIds {
+        endpoint: Endpoint::Historical,
+        max: 25,
+        given: 26,
+    };
+    let over = xengage_core::response::BodyOverLimit { limit: 10 };
+    let texts = [lookback.to_string(), too_many.to_string(), over.to_string()];
+    assert!(
+        texts[0].contains("ValidationOptions::enforce_lookback"),
+        "{}",
+        texts[0]
+    );
+    assert!(texts[1].contains("plan::Plan"), "{}", texts[1]);
+    assert!(
+        texts[2].contains("ParseOptions::max_body_bytes"),
+        "{}",
+        texts[2]
+    );
+    for text in &texts {
+        for front_end in [
+            "--",
+            "CLI",
+            "npm",
+            "enforceLookback",
+            "maxBodyBytes",
+            "xengage collect",
+            " JS",
+        ] {
+            assert!(!text.contains(front_end), "{front_end:?} in {text}");
+        }
+    }
 }
 
 #[test]
@@ -489,10 +522,7 @@ fn v2_historical_needs_both_times() {
 
 #[test]
 fn app_only_bearer_reaches_only_public_metrics_on_totals() {
-    let app = ValidationOptions {
-        credential: Some(CredentialKind::AppOnly),
-        ..Default::default()
-    };
+    let app = ValidationOptions::default().credential(Some(CredentialKind::AppOnly));
     let spec = valid(Endpoint::Totals).metrics(["favorites"]);
     let err = spec.validate(NOW, &app).unwrap_err();
     assert_eq!(err.problems.len(), 1, "{err}");
@@ -537,14 +567,8 @@ fn app_only_bearer_reaches_only_public_metrics_on_totals() {
 
 #[test]
 fn oauth2_user_token_is_for_v2_and_oauth1_for_everything() {
-    let user = ValidationOptions {
-        credential: Some(CredentialKind::OAuth2User),
-        ..Default::default()
-    };
-    let oauth1 = ValidationOptions {
-        credential: Some(CredentialKind::OAuth1User),
-        ..Default::default()
-    };
+    let user = ValidationOptions::default().credential(Some(CredentialKind::OAuth2User));
+    let oauth1 = ValidationOptions::default().credential(Some(CredentialKind::OAuth1User));
     for e in Endpoint::ALL {
         assert!(valid(e).validate(NOW, &oauth1).is_ok(), "{e}");
         let result = valid(e).validate(NOW, &user);
@@ -639,10 +663,7 @@ fn historical_before_2015_09_15_warns_about_zero_counts() {
         .post_ids(["20"])
         .metrics(["favorites", "impressions", "replies"])
         .window("2015-09-01", "2015-09-20");
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..Default::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     let r = spec.validate(NOW, &options).unwrap();
     assert!(r.notices().iter().any(|n| matches!(n, Notice::ReadsAsZeroBefore2015_09_15 { metrics } if metrics == &[Metric::Favorites, Metric::Replies])));
     assert!(
@@ -755,10 +776,7 @@ fn another_window_keeps_every_window_rule() {
 #[test]
 fn another_window_keeps_the_2014_09_01_floor_and_the_lookback_option() {
     use xengage_core::time::macros::datetime;
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..Default::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     let r = valid(Endpoint::Historical).validate(NOW, &options).unwrap();
     assert!(
         r.with_window(hours(
@@ -824,10 +842,7 @@ fn the_ninety_day_limit_is_on_totals_only_unless_asked_for_everywhere() {
             .count()
     };
     assert_eq!(too_old(&ValidationOptions::default()), 0);
-    let everywhere = ValidationOptions {
-        ninety_days_on_every_endpoint: true,
-        ..ValidationOptions::default()
-    };
+    let everywhere = ValidationOptions::default().ninety_days_on_every_endpoint(true);
     assert_eq!(too_old(&everywhere), 1);
     // A plan then asks the post for favorites only.
     let plan = Plan::new(&spec, now, &everywhere, &PlanOptions::default()).unwrap();

@@ -20,10 +20,7 @@ struct Fixture {
 }
 
 fn snapshot_of(fixture: &Fixture, body: &[u8]) -> Value {
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     let request = fixture
         .spec
         .validate(datetime!(2019-01-01 00:00 UTC), &options)

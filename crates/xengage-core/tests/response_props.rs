@@ -110,7 +110,7 @@ proptest! {
         top.insert("g".into(), Value::Object(tree));
         let body = serde_json::to_vec(&Value::Object(top)).unwrap();
         let outcome = parse_response(&request, 200, &http::HeaderMap::new(), &body, &ParseOptions::default()).unwrap();
-        // The other JSON reader (serde_json, when the default is sonic-rs) reads the same.
+        // The other JSON reader (serde_json, when the `sonic` feature makes sonic-rs the default) reads the same.
         let other = parse_response_with_serde_json(&request, 200, &http::HeaderMap::new(), &body, &ParseOptions::default());
         prop_assert_eq!(other.as_ref(), Ok(&outcome));
         let mut rows = outcome.groupings[0].rows.clone();

@@ -161,10 +161,7 @@ fn gzip_huge_and_deep_bodies_are_refused_before_reading() {
         ),
         Err(ResponseError::Compressed)
     );
-    let small = ParseOptions {
-        max_body_bytes: 10,
-        ..ParseOptions::default()
-    };
+    let small = ParseOptions::default().max_body_bytes(10);
     assert!(matches!(
         parse_response(&r, 200, &http::HeaderMap::new(), b"{\"g\":{}}   ", &small),
         Err(ResponseError::TooLarge {
@@ -179,10 +176,7 @@ fn gzip_huge_and_deep_bodies_are_refused_before_reading() {
         parse(&r, &deep)
     );
     // Raising the limit is the user's call, up to ParseOptions::MAX_DEPTH, far below the stack.
-    let raised = ParseOptions {
-        max_depth: 10_000,
-        ..ParseOptions::default()
-    };
+    let raised = ParseOptions::default().max_depth(10_000);
     assert!(parse_response(&r, 200, &http::HeaderMap::new(), deep.as_bytes(), &raised).is_err());
 }
 
@@ -195,10 +189,7 @@ fn the_status_decides_before_the_body_on_errors() {
     // a 429 or a 503 into a final failure: the status alone says retry.
     let r = totals();
     let gz: &[u8] = &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
-    let small = ParseOptions {
-        max_body_bytes: 10,
-        ..ParseOptions::default()
-    };
+    let small = ParseOptions::default().max_body_bytes(10);
     let page = b"<html>Service Unavailable</html>";
     for (status, retry) in [(429, true), (503, true), (400, false)] {
         for (body, options, said) in [
@@ -219,10 +210,7 @@ fn the_status_decides_before_the_body_on_errors() {
 #[test]
 fn deep_nesting_anywhere_is_too_deep_not_a_crash() {
     let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
-    let raised = ParseOptions {
-        max_depth: 1_000_000,
-        ..ParseOptions::default()
-    };
+    let raised = ParseOptions::default().max_depth(1_000_000);
     let v2 = request(Endpoint::Insights28Hours, &[]);
     let cases = [
         (totals(), format!(r#"{{"x":{}}}"#, nest(5000))),
@@ -651,7 +639,7 @@ fn a_key_that_is_not_text_is_a_syntax_error_at_its_object() {
             other => panic!("expected a malformed answer, got {other:?}"),
         }
     };
-    // The words are the JSON reader's: sonic-rs with the default `sonic` feature, serde_json
+    // The words are the JSON reader's: sonic-rs with the `sonic` feature, serde_json
     // without it (and on wasm). The paths are the same.
     let syntax = |serde_json: &str, sonic: &str| MalformedKind::Syntax {
         message: if cfg!(feature = "sonic") {

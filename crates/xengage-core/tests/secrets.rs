@@ -76,10 +76,7 @@ fn credentials_requests_and_errors_never_show_a_secret() {
             if endpoint.generation() == xengage_core::Generation::V2 {
                 spec = spec.granularity("Total").window("2026-11-01", "2026-11-02");
             }
-            let options = ValidationOptions {
-                credential: Some(credentials.kind()),
-                ..ValidationOptions::default()
-            };
+            let options = ValidationOptions::default().credential(Some(credentials.kind()));
             match spec.validate(now, &options) {
                 Ok(request) => {
                     let mut nonces = FixedNonce {

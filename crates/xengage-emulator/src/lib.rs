@@ -89,6 +89,7 @@ impl Clock {
 
 /// A fault the emulator can serve instead of an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FaultKind {
     /// 500 Internal Server Error.
     Status500,
@@ -129,6 +130,7 @@ impl FaultKind {
 /// Faults on demand: by probability, or at given request numbers (0-based, counted over all
 /// requests the emulator receives). Which requests fail is a function of the seed.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Faults {
     /// The share of requests that fail, `0.0..=1.0`.
     pub rate: f64,
@@ -188,9 +190,36 @@ impl Default for Readings {
     }
 }
 
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `Faults::default().rate(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl Faults {
+    /// Sets [`Faults::rate`].
+    #[must_use]
+    pub fn rate(mut self, rate: f64) -> Self {
+        self.rate = rate;
+        self
+    }
+
+    /// Sets [`Faults::kinds`].
+    #[must_use]
+    pub fn kinds(mut self, kinds: Vec<FaultKind>) -> Self {
+        self.kinds = kinds;
+        self
+    }
+
+    /// Sets [`Faults::schedule`].
+    #[must_use]
+    pub fn schedule(mut self, schedule: Vec<(u64, FaultKind)>) -> Self {
+        self.schedule = schedule;
+        self
+    }
+}
+
 /// How to run an emulator. [`Default`] is fast and faultless: a fixed seed, the system clock,
 /// a quota of 10,000 requests per one-second "minute" (v1) and per one-second window (v2).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EmulatorConfig {
     /// The seed of the world, the counts and the faults.
     pub seed: u64,
@@ -243,8 +272,105 @@ impl Default for EmulatorConfig {
     }
 }
 
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `EmulatorConfig::default().seed(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl EmulatorConfig {
+    /// Sets [`EmulatorConfig::seed`].
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::quota_per_minute`].
+    #[must_use]
+    pub fn quota_per_minute(mut self, quota_per_minute: u32) -> Self {
+        self.quota_per_minute = quota_per_minute;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::minute`].
+    #[must_use]
+    pub fn minute(mut self, minute: Duration) -> Self {
+        self.minute = minute;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::now`].
+    #[must_use]
+    pub fn now(mut self, now: Clock) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::faults`].
+    #[must_use]
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::cors_origins`].
+    #[must_use]
+    pub fn cors_origins(mut self, cors_origins: Vec<String>) -> Self {
+        self.cors_origins = cors_origins;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::numbers_as_json_numbers`].
+    #[must_use]
+    pub fn numbers_as_json_numbers(mut self, numbers_as_json_numbers: f64) -> Self {
+        self.numbers_as_json_numbers = numbers_as_json_numbers;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::posts_per_account`].
+    #[must_use]
+    pub fn posts_per_account(mut self, posts_per_account: usize) -> Self {
+        self.posts_per_account = posts_per_account;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::bind`].
+    #[must_use]
+    pub fn bind(mut self, bind: SocketAddr) -> Self {
+        self.bind = bind;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::v2_quota_per_window`].
+    #[must_use]
+    pub fn v2_quota_per_window(mut self, v2_quota_per_window: u32) -> Self {
+        self.v2_quota_per_window = v2_quota_per_window;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::v2_window`].
+    #[must_use]
+    pub fn v2_window(mut self, v2_window: Duration) -> Self {
+        self.v2_window = v2_window;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::require_gzip`].
+    #[must_use]
+    pub fn require_gzip(mut self, require_gzip: bool) -> Self {
+        self.require_gzip = require_gzip;
+        self
+    }
+
+    /// Sets [`EmulatorConfig::readings`].
+    #[must_use]
+    pub fn readings(mut self, readings: Readings) -> Self {
+        self.readings = readings;
+        self
+    }
+}
+
 /// One account's user credentials.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct AccountCredentials {
     /// The OAuth 1.0a access token.
     pub access_token: String,
@@ -258,6 +384,7 @@ pub struct AccountCredentials {
 
 /// The credentials the emulator accepts. `Debug` masks the secrets.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct EmulatorCredentials {
     /// The app's consumer key.
     pub consumer_key: String,
@@ -321,6 +448,7 @@ impl EmulatorCredentials {
 
 /// What the emulator has served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct Stats {
     /// Requests received.
     pub requests: u64,

@@ -654,11 +654,10 @@ fn answer(
     };
     let now = state.config.now.now();
     let readings = state.config.readings;
-    let options = ValidationOptions {
-        credential: Some(caller.kind()),
-        enforce_lookback: readings.lookback,
-        ninety_days_on_every_endpoint: readings.ninety_days_everywhere,
-    };
+    let options = ValidationOptions::default()
+        .credential(Some(caller.kind()))
+        .enforce_lookback(readings.lookback)
+        .ninety_days_on_every_endpoint(readings.ninety_days_everywhere);
     let request = match spec.validate(now, &options) {
         Ok(r) if strict.is_empty() => r,
         Ok(_) => return refused(Vec::new()),

@@ -120,15 +120,15 @@ fn v2_problems(endpoint: Endpoint, query: &str) -> Vec<String> {
                 // The core counts distinct ids, and says so when those are too many; the API
                 // counts the list's elements.
                 if ids.len() > max && distinct.len() <= max {
-                    let problem = Problem {
-                        field: "tweet_ids".into(),
-                        value: None,
-                        rule: Rule::TooManyPostIds {
+                    let problem = Problem::new(
+                        "tweet_ids",
+                        None,
+                        Rule::TooManyPostIds {
                             endpoint,
                             max,
                             given: ids.len(),
                         },
-                    };
+                    );
                     out.push(format!("{problem}; repeated ids count"));
                 }
             }

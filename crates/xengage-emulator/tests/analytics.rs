@@ -28,27 +28,18 @@ struct Answer {
 
 async fn start(config: EmulatorConfig) -> RunningEmulator {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(config.now.now()),
-        posts_per_account: 80,
-        ..config
-    })
-    .await
-    .unwrap()
+    let now = Clock::Fixed(config.now.now());
+    Emulator::start(config.now(now).posts_per_account(80))
+        .await
+        .unwrap()
 }
 
 fn fixed(now: OffsetDateTime) -> EmulatorConfig {
-    EmulatorConfig {
-        now: Clock::Fixed(now),
-        ..EmulatorConfig::default()
-    }
+    EmulatorConfig::default().now(Clock::Fixed(now))
 }
 
 fn validate_at(spec: &RequestSpec, now: OffsetDateTime) -> Request {
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     spec.validate(now, &options).unwrap()
 }
 
@@ -212,11 +203,11 @@ async fn media_analytics_serves_the_media_of_posts_by_their_keys() {
 
 #[tokio::test]
 async fn the_v2_quota_is_per_user_over_windows_with_the_three_headers() {
-    let emu = start(EmulatorConfig {
-        v2_quota_per_window: 2,
-        v2_window: Duration::from_secs(3600),
-        ..fixed(NOW)
-    })
+    let emu = start(
+        fixed(NOW)
+            .v2_quota_per_window(2)
+            .v2_window(Duration::from_secs(3600)),
+    )
     .await;
     let mine = posts(&emu, 0, PostState::Public);
     let spec = RequestSpec::new(Endpoint::Analytics)
@@ -268,16 +259,10 @@ async fn the_v2_quota_is_per_user_over_windows_with_the_three_headers() {
 
 /// A v1 answer's body for `spec` from an emulator with `readings`.
 async fn v1_answer(readings: Readings, now: OffsetDateTime, spec: &RequestSpec) -> (u16, Value) {
-    let emu = start(EmulatorConfig {
-        readings,
-        ..fixed(now)
-    })
-    .await;
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ninety_days_on_every_endpoint: false,
-        ..ValidationOptions::default()
-    };
+    let emu = start(fixed(now).readings(readings)).await;
+    let options = ValidationOptions::default()
+        .enforce_lookback(false)
+        .ninety_days_on_every_endpoint(false);
     let request = spec.validate(now, &options).unwrap();
     let a = send(&emu, &request, &emu.credentials().oauth1(0)).await;
     (a.status, json(&a))

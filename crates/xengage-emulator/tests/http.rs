@@ -30,21 +30,14 @@ fn http() -> reqwest::Client {
 }
 
 async fn start(config: EmulatorConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        posts_per_account: 80,
-        ..config
-    })
-    .await
-    .unwrap()
+    Emulator::start(config.now(Clock::Fixed(NOW)).posts_per_account(80))
+        .await
+        .unwrap()
 }
 
 #[allow(clippy::needless_pass_by_value)] // reads best at the call sites
 fn validate(spec: RequestSpec) -> Request {
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     spec.validate(NOW, &options).unwrap()
 }
 
@@ -646,11 +639,7 @@ async fn posts_states_age_rules_and_request_rules() {
 
 #[tokio::test]
 async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
-    let emu = start(EmulatorConfig {
-        numbers_as_json_numbers: 1.0,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = start(EmulatorConfig::default().numbers_as_json_numbers(1.0)).await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
             .post_ids(ids(&public(&emu, 0, 80)[..2]))
@@ -688,11 +677,11 @@ async fn gzip_is_sent_only_when_accepted_and_counts_can_be_numbers() {
     let e = api_error(&r, &refused);
     assert!(!e.to_string().is_empty());
     // An emulator that does not require gzip sends the same answer as plain JSON.
-    let lenient = start(EmulatorConfig {
-        require_gzip: false,
-        numbers_as_json_numbers: 1.0,
-        ..EmulatorConfig::default()
-    })
+    let lenient = start(
+        EmulatorConfig::default()
+            .require_gzip(false)
+            .numbers_as_json_numbers(1.0),
+    )
     .await;
     let lenient_base = BaseUrls::single(&lenient.url()).unwrap();
     let mut p = r
@@ -797,13 +786,13 @@ fn api_error(request: &Request, a: &Answer) -> xengage_core::response::ApiError 
 #[tokio::test]
 async fn v2_errors_are_rfc7807_problems_and_v1_errors_stay_strings() {
     // v1 and v2 quotas are apart: v1 has none left, v2 has 8 a window.
-    let emu = start(EmulatorConfig {
-        quota_per_minute: 0,
-        minute: Duration::from_secs(60),
-        v2_quota_per_window: 8,
-        v2_window: Duration::from_secs(3600),
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default()
+            .quota_per_minute(0)
+            .minute(Duration::from_secs(60))
+            .v2_quota_per_window(8)
+            .v2_window(Duration::from_secs(3600)),
+    )
     .await;
     let mine = public(&emu, 0, 80);
     let theirs = public(&emu, 1, 80);
@@ -1055,18 +1044,13 @@ async fn v2_takes_the_documented_spellings_and_counts_ids_as_given() {
 
 #[tokio::test]
 async fn faults_on_v2_paths_answer_v2_problems() {
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: vec![
-                (0, FaultKind::Status500),
-                (1, FaultKind::Status503),
-                (2, FaultKind::RateLimited),
-            ],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(EmulatorConfig::default().faults(
+        Faults::default().rate(0.0).kinds(vec![]).schedule(vec![
+            (0, FaultKind::Status500),
+            (1, FaultKind::Status503),
+            (2, FaultKind::RateLimited),
+        ]),
+    ))
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Insights28Hours)
@@ -1109,11 +1093,11 @@ async fn faults_on_v2_paths_answer_v2_problems() {
 
 #[tokio::test]
 async fn the_quota_is_reported_and_enforced_per_minute() {
-    let emu = start(EmulatorConfig {
-        quota_per_minute: 3,
-        minute: Duration::from_secs(30),
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default()
+            .quota_per_minute(3)
+            .minute(Duration::from_secs(30)),
+    )
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
@@ -1157,14 +1141,10 @@ async fn every_fault_kind_can_be_scheduled() {
         (6, FaultKind::Drop),
         (7, FaultKind::Truncate),
     ];
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule,
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default()
+            .faults(Faults::default().rate(0.0).kinds(vec![]).schedule(schedule)),
+    )
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
@@ -1209,14 +1189,14 @@ async fn every_fault_kind_can_be_scheduled() {
 
 #[tokio::test]
 async fn invalid_json_faults_are_malformed_answers() {
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: vec![(0, FaultKind::InvalidJson)],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default().faults(
+            Faults::default()
+                .rate(0.0)
+                .kinds(vec![])
+                .schedule(vec![(0, FaultKind::InvalidJson)]),
+        ),
+    )
     .await;
     let r = validate(
         RequestSpec::new(Endpoint::Totals)
@@ -1231,11 +1211,7 @@ async fn invalid_json_faults_are_malformed_answers() {
 
 #[tokio::test]
 async fn cors_is_answered_for_configured_origins_only() {
-    let emu = start(EmulatorConfig {
-        cors_origins: vec!["http://app.test".into()],
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = start(EmulatorConfig::default().cors_origins(vec!["http://app.test".into()])).await;
     let url = format!("{}/insights/engagement/totals", emu.url());
     let preflight = |origin: &'static str| {
         let url = url.clone();
@@ -1300,13 +1276,12 @@ async fn cors_is_answered_for_configured_origins_only() {
 /// without a fault; an `Unauthorized` fault is a 401 as for a revoked token.
 #[tokio::test]
 async fn requests_are_counted_per_body_and_a_scheduled_401_refuses_the_token() {
-    let emu = start(EmulatorConfig {
-        faults: Faults {
-            schedule: vec![(1, FaultKind::Status503), (3, FaultKind::Unauthorized)],
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = start(
+        EmulatorConfig::default().faults(Faults::default().schedule(vec![
+            (1, FaultKind::Status503),
+            (3, FaultKind::Unauthorized),
+        ])),
+    )
     .await;
     let posts = public(&emu, 0, 80);
     let a = validate(
@@ -1353,10 +1328,9 @@ fn the_emulator_serves_what_the_synthesizer_writes() {
     use xengage_core::testing::{self, Scenario, strategies};
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let emu = runtime.block_on(start(EmulatorConfig {
-        numbers_as_json_numbers: 0.5,
-        ..EmulatorConfig::default()
-    }));
+    let emu = runtime.block_on(start(
+        EmulatorConfig::default().numbers_as_json_numbers(0.5),
+    ));
     let world = emu.world();
     // Account 0's posts the API answers with 200: public and deleted (protected ones are
     // refused with a 400, forbidden ones with a 403).

@@ -38,13 +38,13 @@ async fn run(
     checkpoint: Option<&Path>,
 ) -> (Run, Vec<String>, Client, RunningEmulator) {
     let now = datetime!(2026-11-22 12:00 UTC);
-    let emulator = Emulator::start(EmulatorConfig {
-        quota_per_minute: quota,
-        minute,
-        now: Clock::Fixed(now),
-        posts_per_account: posts * 21 / 20 + 10,
-        ..EmulatorConfig::default()
-    })
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .quota_per_minute(quota)
+            .minute(minute)
+            .now(Clock::Fixed(now))
+            .posts_per_account(posts * 21 / 20 + 10),
+    )
     .await
     .unwrap();
     let ids: Vec<String> = emulator
@@ -138,9 +138,14 @@ async fn main() {
             "without a checkpoint"
         };
         println!(
-            "collect {with}: {} posts, 28hr, {} requests, quota {quota} per {minute_ms} ms minute",
+            "collect {with}: {} posts, 28hr, {} requests, quota {quota} per {minute_ms} ms minute, answers read with {}",
             ids.len(),
-            r.requests
+            r.requests,
+            if cfg!(feature = "sonic") {
+                "sonic-rs"
+            } else {
+                "serde_json"
+            }
         );
         println!(
             "  wall {:.3} s, quota-bound ideal {:.3} s, ratio {ratio:.3} (target <= 1.05)",
@@ -198,13 +203,13 @@ async fn analytics_line() {
     const QUOTA: u32 = 2;
     let window = Duration::from_secs(1);
     let now = datetime!(2026-11-22 12:00 UTC);
-    let emulator = Emulator::start(EmulatorConfig {
-        v2_quota_per_window: QUOTA,
-        v2_window: window,
-        now: Clock::Fixed(now),
-        posts_per_account: POSTS,
-        ..EmulatorConfig::default()
-    })
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .v2_quota_per_window(QUOTA)
+            .v2_window(window)
+            .now(Clock::Fixed(now))
+            .posts_per_account(POSTS),
+    )
     .await
     .unwrap();
     let ids: Vec<String> = emulator

@@ -45,10 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(&emulator.url())
         .now(emulator.now())
         .timeout(Duration::from_millis(500))
-        .retry(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        });
+        .retry(RetryPolicy::default().max_retries(0));
     let world = emulator.world();
     let ids = |account| -> Vec<String> {
         world

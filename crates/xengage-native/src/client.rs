@@ -370,10 +370,7 @@ impl Client {
             .for_endpoint(spec.endpoint)
             .map_err(SendError::Credentials)?
             .clone();
-        let validation = ValidationOptions {
-            credential: Some(credentials.kind()),
-            ..self.options.validation
-        };
+        let validation = self.options.validation.credential(Some(credentials.kind()));
         Ok((credentials, validation))
     }
 
@@ -435,15 +432,14 @@ impl Client {
 
     /// The collector's options, from this client's.
     pub(crate) fn collect_options(&self) -> CollectOptions {
-        CollectOptions {
-            max_in_flight: self.options.max_in_flight,
-            retry: self.options.retry,
-            pacing: self.options.pacing,
-            parse: self.options.parse.clone(),
-            // The wall clock at the job's start (it starts at once), whatever clock validation
-            // used: v2 windows reset by the real clock.
-            clock_origin: Some(OffsetDateTime::now_utc()),
-        }
+        // The wall clock at the job's start (it starts at once), whatever clock validation
+        // used: v2 windows reset by the real clock.
+        CollectOptions::default()
+            .max_in_flight(self.options.max_in_flight)
+            .retry(self.options.retry)
+            .pacing(self.options.pacing)
+            .parse(self.options.parse.clone())
+            .clock_origin(Some(OffsetDateTime::now_utc()))
     }
 
     /// The time to plan against: the fixed `now` of the options, or the system clock.

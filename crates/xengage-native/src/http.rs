@@ -78,7 +78,8 @@ fn failure_text(failure: Failure) -> &'static str {
         Failure::Timeout => "no answer within the timeout",
         Failure::Connection => "connection failed or dropped",
         Failure::BrokenBody => "the answer's body was cut short or undecodable",
-        Failure::RateLimited | Failure::Server | Failure::Permanent => "request failed",
+        // Rate limits, server errors, permanent refusals and any later kind.
+        _ => "request failed",
     }
 }
 

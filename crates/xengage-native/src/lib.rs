@@ -57,8 +57,8 @@
 //! - `rustls-ring` (default): TLS by rustls with ring, and the platform's certificate verifier.
 //! - `rustls-aws-lc`: rustls with aws-lc-rs instead (when `rustls-ring` is off).
 //! - `native-tls`: the platform's TLS library (when neither rustls feature is on).
-//! - `sonic` (default): answers are read with sonic-rs through xengage-core's feature of that
-//!   name; `default-features = false` reads them with serde_json.
+//! - `sonic` (off by default): answers are read with sonic-rs through xengage-core's feature
+//!   of that name; without it they are read with serde_json.
 //!
 //! Or bring a configured `reqwest::Client` of your own with
 //! [`ClientBuilder::http_client`].

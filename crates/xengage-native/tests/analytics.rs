@@ -14,12 +14,9 @@ use xengage_native::Client;
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
 async fn emulator(config: EmulatorConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        ..config
-    })
-    .await
-    .unwrap()
+    Emulator::start(config.now(Clock::Fixed(NOW)))
+        .await
+        .unwrap()
 }
 
 fn client(emu: &RunningEmulator) -> Client {
@@ -44,12 +41,12 @@ async fn just_after_a_second() {
 
 #[tokio::test]
 async fn a_thousand_posts_take_five_windows_of_two_requests_waiting_for_each_reset() {
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 1000,
-        v2_quota_per_window: 2,
-        v2_window: Duration::from_secs(1),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .posts_per_account(1000)
+            .v2_quota_per_window(2)
+            .v2_window(Duration::from_secs(1)),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     assert_eq!(owned.len(), 1000);
@@ -89,11 +86,7 @@ async fn a_thousand_posts_take_five_windows_of_two_requests_waiting_for_each_res
 
 #[tokio::test]
 async fn media_keys_are_collected_in_batches_of_a_hundred() {
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 500,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = emulator(EmulatorConfig::default().posts_per_account(500)).await;
     let keys = emu.world().public_media_keys(0);
     assert!(keys.len() > 100, "{}", keys.len());
     let spec = RequestSpec::new(Endpoint::MediaAnalytics)

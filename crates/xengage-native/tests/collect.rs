@@ -26,12 +26,9 @@ use common::chain;
 const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
 async fn emulator(config: EmulatorConfig) -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        ..config
-    })
-    .await
-    .unwrap()
+    Emulator::start(config.now(Clock::Fixed(NOW)))
+        .await
+        .unwrap()
 }
 
 fn client(
@@ -54,11 +51,11 @@ fn ids(list: &[PostId]) -> Vec<String> {
 
 #[tokio::test]
 async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounted_for() {
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 600,
-        numbers_as_json_numbers: 0.3,
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .posts_per_account(600)
+            .numbers_as_json_numbers(0.3),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     let client = client(&emu, 0, |b| b);
@@ -109,11 +106,7 @@ async fn totals_for_every_post_equal_the_ground_truth_and_every_post_is_accounte
 
 #[tokio::test]
 async fn a_ten_week_hourly_range_for_a_thousand_posts_equals_the_ground_truth() {
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 1000,
-        ..EmulatorConfig::default()
-    })
-    .await;
+    let emu = emulator(EmulatorConfig::default().posts_per_account(1000)).await;
     let owned = emu.world().public_post_ids(0);
     assert!(owned.len() > 900);
     let client = client(&emu, 0, |o| o.max_in_flight(8));
@@ -238,11 +231,11 @@ fn api_error(request: &Request, answer: &xengage_native::RawAnswer) -> ApiError 
 
 #[tokio::test]
 async fn v2_errors_arrive_as_problem_details_with_a_helpful_message() {
-    let emu = emulator(EmulatorConfig {
-        v2_quota_per_window: 1,
-        v2_window: Duration::from_secs(3600),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .v2_quota_per_window(1)
+            .v2_window(Duration::from_secs(3600)),
+    )
     .await;
     let mine = emu.world().public_post_ids(0);
     let spec = v2_spec(&mine[..2]);
@@ -361,27 +354,24 @@ async fn forbidden_posts_are_taken_out_of_a_v2_batch_by_the_problem_detail() {
 #[tokio::test]
 async fn every_fault_kind_is_retried_a_bounded_number_of_times_and_every_post_accounted_for() {
     for kind in FaultKind::all(Duration::from_millis(400)) {
-        let emu = emulator(EmulatorConfig {
-            faults: Faults {
-                rate: 0.5,
-                kinds: vec![kind],
-                schedule: vec![],
-            },
-            ..EmulatorConfig::default()
-        })
+        let emu = emulator(
+            EmulatorConfig::default().faults(
+                Faults::default()
+                    .rate(0.5)
+                    .kinds(vec![kind])
+                    .schedule(vec![]),
+            ),
+        )
         .await;
         let owned = emu.world().owned_post_ids(0);
         let client = client(&emu, 0, |o| {
             o.timeout(Duration::from_millis(250))
-                .retry(RetryPolicy {
-                    base_delay: Duration::from_millis(5),
-                    max_delay: Duration::from_millis(20),
-                    ..RetryPolicy::default()
-                })
-                .pacing(PacingOptions {
-                    window: Duration::from_millis(50),
-                    ..PacingOptions::default()
-                })
+                .retry(
+                    RetryPolicy::default()
+                        .base_delay(Duration::from_millis(5))
+                        .max_delay(Duration::from_millis(20)),
+                )
+                .pacing(PacingOptions::default().window(Duration::from_millis(50)))
         });
         let spec = RequestSpec::new(Endpoint::Last28Hours)
             .post_ids(ids(&owned))
@@ -413,19 +403,16 @@ async fn every_fault_kind_is_retried_a_bounded_number_of_times_and_every_post_ac
 
 #[tokio::test]
 async fn a_short_quota_is_paced_without_429s_after_the_first_window() {
-    let emu = emulator(EmulatorConfig {
-        quota_per_minute: 20,
-        minute: Duration::from_millis(500),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .quota_per_minute(20)
+            .minute(Duration::from_millis(500)),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.pacing(PacingOptions {
-            window: Duration::from_millis(500),
-            ..PacingOptions::default()
-        })
-        .max_in_flight(4)
+        o.pacing(PacingOptions::default().window(Duration::from_millis(500)))
+            .max_in_flight(4)
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&owned[..200]))
@@ -469,14 +456,14 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
     // A post too old for impressions goes in a request of its own, asked favorites only; the
     // first request the emulator receives fails for good. The other's rows and a ledger with
     // a reason for every post come back: partial failure is data, not an error.
-    let emu = emulator(EmulatorConfig {
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: vec![(0, FaultKind::Status503)],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().faults(
+            Faults::default()
+                .rate(0.0)
+                .kinds(vec![])
+                .schedule(vec![(0, FaultKind::Status503)]),
+        ),
+    )
     .await;
     let owned = emu.world().owned_post_ids(0);
     let age = |id: &PostId| NOW - emu.world().post(id).unwrap().created_at;
@@ -485,12 +472,7 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
         .iter()
         .find(|id| (100..1700).contains(&age(id).whole_days()))
         .unwrap();
-    let sender = client(&emu, 0, |o| {
-        o.retry(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        })
-    });
+    let sender = client(&emu, 0, |o| o.retry(RetryPolicy::default().max_retries(0)));
     let spec = RequestSpec::new(Endpoint::Totals)
         .post_ids(ids(&[fresh, old]))
         .metrics(["impressions", "favorites"]);
@@ -511,21 +493,16 @@ async fn send_keeps_what_was_answered_when_one_of_its_requests_fails() {
     assert_eq!(reason.status, Some(503), "{reason:?}");
     assert!(reason.message.contains("503"), "{reason}");
     // Both failing is an error, with the ledger in its summary.
-    let emu = emulator(EmulatorConfig {
-        faults: Faults {
-            rate: 1.0,
-            kinds: vec![FaultKind::Status503],
-            schedule: vec![],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().faults(
+            Faults::default()
+                .rate(1.0)
+                .kinds(vec![FaultKind::Status503])
+                .schedule(vec![]),
+        ),
+    )
     .await;
-    let sender = client(&emu, 0, |o| {
-        o.retry(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        })
-    });
+    let sender = client(&emu, 0, |o| o.retry(RetryPolicy::default().max_retries(0)));
     let Err(SendError::Answered { summary, .. }) = sender.send(&spec).await else {
         panic!("nothing was answered, yet send succeeded")
     };
@@ -588,15 +565,14 @@ async fn cancel_abandons_slow_attempts_at_once_and_accounts_for_every_post() {
     // The first request (the probe of the quota) is answered at once; every later one only
     // after a minute, far beyond the test: a cancelled job must not wait for them.
     let slow = FaultKind::Slow(Duration::from_secs(60));
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 600,
-        faults: Faults {
-            rate: 0.0,
-            kinds: vec![],
-            schedule: (1..10_000).map(|n| (n, slow)).collect(),
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().posts_per_account(600).faults(
+            Faults::default()
+                .rate(0.0)
+                .kinds(vec![])
+                .schedule((1..10_000).map(|n| (n, slow)).collect()),
+        ),
+    )
     .await;
     let asked = emu.world().public_post_ids(0);
     let client = client(&emu, 0, |o| {
@@ -635,18 +611,15 @@ async fn cancel_abandons_slow_attempts_at_once_and_accounts_for_every_post() {
 #[tokio::test]
 async fn a_job_paced_by_a_short_quota_sends_nothing_once_cancelled() {
     // Two requests per 2-second "minute": the job sends one about every second.
-    let emu = emulator(EmulatorConfig {
-        quota_per_minute: 2,
-        minute: Duration::from_secs(2),
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default()
+            .quota_per_minute(2)
+            .minute(Duration::from_secs(2)),
+    )
     .await;
     let asked = emu.world().public_post_ids(0);
     let client = client(&emu, 0, |o| {
-        o.pacing(PacingOptions {
-            window: Duration::from_secs(2),
-            ..PacingOptions::default()
-        })
+        o.pacing(PacingOptions::default().window(Duration::from_secs(2)))
     });
     let spec = RequestSpec::new(Endpoint::Last28Hours)
         .post_ids(ids(&asked))
@@ -673,23 +646,20 @@ async fn a_job_paced_by_a_short_quota_sends_nothing_once_cancelled() {
 #[tokio::test]
 async fn attempts_slower_than_the_timeout_fail_as_timeouts_after_bounded_retries() {
     // Every answer comes after 2 s; the client waits 200 ms.
-    let emu = emulator(EmulatorConfig {
-        posts_per_account: 60,
-        faults: Faults {
-            rate: 1.0,
-            kinds: vec![FaultKind::Slow(Duration::from_secs(2))],
-            schedule: vec![],
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = emulator(
+        EmulatorConfig::default().posts_per_account(60).faults(
+            Faults::default()
+                .rate(1.0)
+                .kinds(vec![FaultKind::Slow(Duration::from_secs(2))])
+                .schedule(vec![]),
+        ),
+    )
     .await;
     let asked = emu.world().public_post_ids(0);
-    let policy = RetryPolicy {
-        max_retries: 2,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    };
+    let policy = RetryPolicy::default()
+        .max_retries(2)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20));
     let client = client(&emu, 0, |o| {
         o.timeout(Duration::from_millis(200)).retry(policy)
     });

@@ -25,10 +25,7 @@ fn builder(url: &str) -> xengage_native::ClientBuilder {
         .now(NOW)
         .timeout(Duration::from_millis(300))
         .quota_window(Duration::from_millis(50))
-        .retry(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        })
+        .retry(RetryPolicy::default().max_retries(0))
 }
 
 fn some_oauth1() -> Credentials {
@@ -49,12 +46,9 @@ async fn send(client: &Client, spec: &RequestSpec) -> SendError {
 }
 
 async fn emulator() -> RunningEmulator {
-    Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap()
+    Emulator::start(EmulatorConfig::default().now(Clock::Fixed(NOW)))
+        .await
+        .unwrap()
 }
 
 fn ids(list: &[PostId]) -> Vec<String> {

@@ -22,12 +22,12 @@ fn client(emu: &RunningEmulator) -> Client {
         .now(NOW)
         .quota_window(Duration::from_secs(1))
         .max_in_flight(2)
-        .retry(RetryPolicy {
-            max_retries: 8,
-            base_delay: Duration::from_millis(20),
-            max_delay: Duration::from_millis(200),
-            ..RetryPolicy::default()
-        })
+        .retry(
+            RetryPolicy::default()
+                .max_retries(8)
+                .base_delay(Duration::from_millis(20))
+                .max_delay(Duration::from_millis(200)),
+        )
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
@@ -68,19 +68,13 @@ fn sorted_rows(outcomes: &[Outcome]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_stopped_job_resumes_where_it_stopped_and_asks_nothing_twice() {
-    let emu = Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        faults: Faults {
-            rate: 0.1,
-            kinds: vec![
-                FaultKind::Status503,
-                FaultKind::Status500,
-                FaultKind::InvalidJson,
-            ],
-            ..Faults::default()
-        },
-        ..EmulatorConfig::default()
-    })
+    let emu = Emulator::start(EmulatorConfig::default().now(Clock::Fixed(NOW)).faults(
+        Faults::default().rate(0.1).kinds(vec![
+            FaultKind::Status503,
+            FaultKind::Status500,
+            FaultKind::InvalidJson,
+        ]),
+    ))
     .await
     .unwrap();
     let client = client(&emu);
@@ -151,12 +145,9 @@ async fn a_stopped_job_resumes_where_it_stopped_and_asks_nothing_twice() {
 
 #[tokio::test]
 async fn a_checkpoint_of_another_job_is_refused_before_anything_is_sent() {
-    let emu = Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let emu = Emulator::start(EmulatorConfig::default().now(Clock::Fixed(NOW)))
+        .await
+        .unwrap();
     let client = client(&emu);
     let (job, saved) = client.collect_saving(&spec(&emu)).unwrap();
     job.cancel().await;

@@ -15,12 +15,9 @@ const NOW: time::OffsetDateTime = datetime!(2026-11-22 12:30 UTC);
 
 #[tokio::test]
 async fn events_and_rows_stream_with_combinators() {
-    let emu = Emulator::start(EmulatorConfig {
-        now: Clock::Fixed(NOW),
-        ..EmulatorConfig::default()
-    })
-    .await
-    .unwrap();
+    let emu = Emulator::start(EmulatorConfig::default().now(Clock::Fixed(NOW)))
+        .await
+        .unwrap();
     let client = Client::builder()
         .credentials(emu.credentials().oauth1(0))
         .base_url(&emu.url())

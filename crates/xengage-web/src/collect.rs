@@ -100,6 +100,7 @@ impl NonceSource for PlatformNonces {
 
 /// Why one attempt got no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AttemptError {
     /// `fetch` failed or the body could not be read.
     #[error(transparent)]
@@ -218,11 +219,8 @@ pub async fn collect_with(
     #[allow(clippy::cast_possible_truncation)]
     let origin =
         xengage_core::time::OffsetDateTime::from_unix_timestamp_nanos((started * 1e6) as i128).ok();
-    let options = CollectOptions {
-        max_in_flight: 1,
-        clock_origin: options.clock_origin.or(origin),
-        ..options
-    };
+    let clock_origin = options.clock_origin.or(origin);
+    let options = options.max_in_flight(1).clock_origin(clock_origin);
     let elapsed = || Duration::from_secs_f64(((now_millis() - started) / 1000.0).max(0.0));
     let max_body_bytes = options.parse.max_body_bytes;
     let mut abort = control.abort.map(wasm_bindgen_futures::JsFuture::from);

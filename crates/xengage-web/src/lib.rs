@@ -53,6 +53,7 @@ pub struct RawResponse {
 
 /// Why no answer came back. Messages name the URL (never a header: `Authorization` stays out).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SendError {
     /// The request could not be made into a fetch request (a body or header the platform
     /// refuses).
@@ -96,8 +97,11 @@ pub enum SendError {
         /// The URL.
         url: String,
     },
-    /// The answer's body (as `fetch` decoded it) is over the limit; reading stopped there.
-    #[error("reading the body from {url} stopped: {over}")]
+    /// The answer's body (as `fetch` decoded it) is over the limit; reading stopped there. The
+    /// message names the npm `Client`'s option too, as this transport is the npm package's.
+    #[error(
+        "reading the body from {url} stopped: {over} (maxBodyBytes in the npm Client's options)"
+    )]
     TooLarge {
         /// The URL.
         url: String,

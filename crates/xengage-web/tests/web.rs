@@ -161,15 +161,12 @@ async fn collect_accounts_for_every_post_when_the_server_is_unreachable() {
         &PlanOptions::default(),
     )
     .unwrap();
-    let options = CollectOptions {
-        retry: RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        },
-        ..CollectOptions::default()
-    };
+    let options = CollectOptions::default().retry(
+        RetryPolicy::default()
+            .max_retries(2)
+            .base_delay(Duration::from_millis(1))
+            .max_delay(Duration::from_millis(5)),
+    );
     let target = Target::unsigned(BaseUrls::single("http://127.0.0.1:9").unwrap());
     let mut events = Vec::new();
     let mut sent = 0;

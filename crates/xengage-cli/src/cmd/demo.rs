@@ -53,12 +53,12 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
 }
 
 async fn demo(seed: u64, posts: usize) -> Result<String, CliError> {
-    let emulator = Emulator::start(EmulatorConfig {
-        seed,
-        now: Clock::Fixed(NOW),
-        posts_per_account: posts.max(50),
-        ..EmulatorConfig::default()
-    })
+    let emulator = Emulator::start(
+        EmulatorConfig::default()
+            .seed(seed)
+            .now(Clock::Fixed(NOW))
+            .posts_per_account(posts.max(50)),
+    )
     .await
     .map_err(CliError::Serve)?;
     let builder = Client::builder()

@@ -132,27 +132,27 @@ pub(crate) fn config(args: &Args) -> Result<EmulatorConfig, CliError> {
             "--fault-rate is a share between 0 and 1".to_owned(),
         ));
     }
-    Ok(EmulatorConfig {
-        seed: args.seed,
-        quota_per_minute: args.quota,
-        minute: Duration::from_millis(args.minute_ms.max(1)),
-        now: match &args.now {
+    Ok(EmulatorConfig::default()
+        .seed(args.seed)
+        .quota_per_minute(args.quota)
+        .minute(Duration::from_millis(args.minute_ms.max(1)))
+        .now(match &args.now {
             Some(t) => Clock::Fixed(input::now(Some(t))?),
             None => Clock::System,
-        },
-        faults: Faults {
-            rate: args.fault_rate,
-            kinds: FaultKind::all(Duration::from_secs(2)),
-            schedule: Vec::new(),
-        },
-        cors_origins: args.allow_origin.clone(),
-        numbers_as_json_numbers: args.numbers.clamp(0.0, 1.0),
-        posts_per_account: args.posts.max(1),
-        bind: SocketAddr::from(([127, 0, 0, 1], args.port)),
-        v2_quota_per_window: args.v2_quota,
-        v2_window: Duration::from_secs(args.v2_window_secs.max(1)),
-        require_gzip: !args.no_gzip_required,
-        readings: Readings {
+        })
+        .faults(
+            Faults::default()
+                .rate(args.fault_rate)
+                .kinds(FaultKind::all(Duration::from_secs(2))),
+        )
+        .cors_origins(args.allow_origin.clone())
+        .numbers_as_json_numbers(args.numbers.clamp(0.0, 1.0))
+        .posts_per_account(args.posts.max(1))
+        .bind(SocketAddr::from(([127, 0, 0, 1], args.port)))
+        .v2_quota_per_window(args.v2_quota)
+        .v2_window(Duration::from_secs(args.v2_window_secs.max(1)))
+        .require_gzip(!args.no_gzip_required)
+        .readings(Readings {
             lookback: !args.no_lookback,
             ninety_days_everywhere: args.ninety_days_everywhere,
             hour_without_day: match args.hour_without_day {
@@ -164,8 +164,7 @@ pub(crate) fn config(args: &Args) -> Result<EmulatorConfig, CliError> {
                 DeletedReading::Refused => DeletedPosts::Refused,
             },
             zero_before_2015_09_15: !args.no_zero_before_2015,
-        },
-    })
+        }))
 }
 
 /// `export NAME='value'` lines for a POSIX shell: account 0's credentials, the base URL, and

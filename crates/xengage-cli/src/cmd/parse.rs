@@ -87,10 +87,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     let spec = request_spec(args, &read(&args.request)?)?;
     let now = input::now(args.now.as_deref())?;
     // A saved answer may be old: its request is read without the lookback rule.
-    let options = ValidationOptions {
-        enforce_lookback: false,
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().enforce_lookback(false);
     let request = spec.validate(now, &options)?;
     let body = read(&args.response)?;
     let outcome = parse_response(

@@ -99,13 +99,11 @@ const SHORTEST_SECRET: usize = 8;
 
 /// The secrets of `credentials`, as they could be echoed back.
 fn secrets_of(credentials: &Credentials) -> Vec<Secret> {
-    let all = match credentials {
-        Credentials::AppOnly { bearer_token } => vec![bearer_token.clone()],
-        Credentials::OAuth2User { access_token } => vec![access_token.clone()],
-        Credentials::OAuth1User(c) => vec![c.consumer_secret.clone(), c.token_secret.clone()],
-    };
-    all.into_iter()
+    credentials
+        .secrets()
+        .into_iter()
         .filter(|s| s.expose_secret().len() >= SHORTEST_SECRET)
+        .cloned()
         .collect()
 }
 
@@ -333,10 +331,7 @@ async fn forward(
             );
         }
     };
-    let options = ValidationOptions {
-        credential: Some(*kind),
-        ..ValidationOptions::default()
-    };
+    let options = ValidationOptions::default().credential(Some(*kind));
     let request = match spec.validate(time::OffsetDateTime::now_utc(), &options) {
         Ok(r) => r,
         Err(invalid) => {

@@ -4,7 +4,7 @@
 use serde_json::value::RawValue;
 use xengage_core::auth::{Credentials, FixedNonce};
 use xengage_core::plan::PlanOptions;
-use xengage_core::{Endpoint, GroupingSpec, RequestSpec, ValidationOptions, notice_json};
+use xengage_core::{Endpoint, GroupingSpec, RequestSpec, notice_json};
 
 use crate::Outcome as ExitOutcome;
 use crate::client::TransportArgs;
@@ -151,10 +151,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitOutcome, CliError> {
     }
     // One request, the one --dry-run shows: posts too old for some metrics stay in it, and the
     // API answers them as unsupported (`collect` asks them apart instead).
-    let plan = PlanOptions {
-        separate_by_age: false,
-        ..PlanOptions::default()
-    };
+    let plan = PlanOptions::default().separate_by_age(false);
     let client = args.transport.client_with(credentials, plan)?;
     // Before sending: an unusable --output is found without spending a request, and an
     // earlier file there stays as it was unless this one is written whole.
@@ -176,10 +173,10 @@ fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
     // Credentials are optional for a dry run; when given, the request shows their header and
     // is validated for their kind.
     let credentials = args.credentials.for_endpoint_if_given(args.what.endpoint)?;
-    let options = ValidationOptions {
-        credential: credentials.as_ref().map(Credentials::kind),
-        ..args.transport.validation()
-    };
+    let options = args
+        .transport
+        .validation()
+        .credential(credentials.as_ref().map(Credentials::kind));
     let request = spec.validate(now, &options)?;
     let (send_to, sign_for) = args.transport.base_urls()?;
     let prepared = match &credentials {

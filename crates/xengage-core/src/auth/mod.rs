@@ -151,6 +151,7 @@ impl OAuth1Credentials {
 /// # Ok::<(), xengage_core::auth::CredentialsError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credentials {
     /// An app-only OAuth 2.0 bearer token: v1 totals, public metrics only.
     AppOnly {
@@ -174,6 +175,16 @@ pub enum Credentials {
 pub struct UnusableCredentials(pub &'static str);
 
 impl Credentials {
+    /// The secrets these credentials hold (bearer token, user token, consumer and token
+    /// secrets), for a front end that must make sure none of them is echoed back.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            Credentials::AppOnly { bearer_token } => vec![bearer_token],
+            Credentials::OAuth2User { access_token } => vec![access_token],
+            Credentials::OAuth1User(c) => vec![&c.consumer_secret, &c.token_secret],
+        }
+    }
+
     /// Checks that the credentials can be sent: a bearer or user token goes in a header as
     /// it is, so it must be visible ASCII without spaces. (OAuth 1.0a values are
     /// percent-encoded, so any will do.) Transports check this once, when a client is made, rather than send a token the

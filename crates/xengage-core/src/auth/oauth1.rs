@@ -119,125 +119,134 @@ pub struct SignatureSteps {
     pub authorization_header: String,
 }
 
-/// Percent-encodes `s` as RFC 5849 (3.6) asks: UTF-8, every byte outside the unreserved set as
-/// `%XX` with upper-case hex.
-pub fn percent_encode(s: &str) -> String {
-    utf8_percent_encode(s, UNRESERVED).to_string()
-}
+/// The steps of an RFC 5849 signature, one function each, as [`sign`] takes them: for checking
+/// a signature by hand (the `xengage oauth1 sign` command prints each step) and for the fuzz
+/// targets, which compare them with a reference. Signing needs none of them: see [`sign`].
+pub mod steps {
+    use super::{AuthError, PATH_UNSENDABLE, UNRESERVED, percent_decode_str, utf8_percent_encode};
 
-/// The base string URI (RFC 5849 3.4.1.2): scheme and host lower case, the port written as a
-/// number and dropped when it is the scheme's default (80 for http, 443 for https; an empty port
-/// is the default too), the path kept (`/` when empty; a space or non-ASCII character
-/// percent-encoded, as it is sent), no query or fragment.
-pub fn normalize_url(url: &str) -> Result<String, AuthError> {
-    let without_fragment = url.split('#').next().unwrap_or(url);
-    let before_query = without_fragment
-        .split('?')
-        .next()
-        .unwrap_or(without_fragment);
-    let (scheme, rest) = before_query
-        .split_once("://")
-        .filter(|(s, r)| !s.is_empty() && !r.is_empty())
-        .ok_or_else(|| AuthError::NotAbsolute(url.to_owned()))?;
-    let scheme = scheme.to_ascii_lowercase();
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    // Userinfo is never part of the signed URI.
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    let bad_port = || AuthError::BadPort(url.to_owned());
-    // An IPv6 literal holds colons: the port follows its closing bracket.
-    let (host, port) = if host_port.starts_with('[') {
-        let end = host_port.find(']').ok_or_else(bad_port)? + 1;
-        match &host_port[end..] {
-            "" => (&host_port[..end], None),
-            rest => (
-                &host_port[..end],
-                Some(rest.strip_prefix(':').ok_or_else(bad_port)?),
-            ),
-        }
-    } else {
-        match host_port.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (host_port, None),
-        }
-    };
-    let port = match port.filter(|p| !p.is_empty()) {
-        None => None,
-        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => Some(
-            p.parse::<u16>()
-                .ok()
-                .filter(|&n| n != 0)
-                .ok_or_else(bad_port)?,
-        ),
-        Some(_) => return Err(bad_port()),
-    };
-    let default = match scheme.as_str() {
-        "http" => Some(80),
-        "https" => Some(443),
-        _ => None,
-    };
-    if host.is_empty() {
-        return Err(AuthError::NotAbsolute(url.to_owned()));
+    /// Percent-encodes `s` as RFC 5849 (3.6) asks: UTF-8, every byte outside the unreserved set as
+    /// `%XX` with upper-case hex.
+    pub fn percent_encode(s: &str) -> String {
+        utf8_percent_encode(s, UNRESERVED).to_string()
     }
-    let host = host.to_ascii_lowercase();
-    let path = utf8_percent_encode(path, PATH_UNSENDABLE);
-    Ok(match port.filter(|&p| Some(p) != default) {
-        Some(p) => format!("{scheme}://{host}:{p}{path}"),
-        None => format!("{scheme}://{host}{path}"),
-    })
-}
 
-/// The query parameters of `url`, decoded (`+` is a space, as in form encoding).
-pub fn query_params(url: &str) -> Result<Vec<(String, String)>, AuthError> {
-    let without_fragment = url.split('#').next().unwrap_or(url);
-    let Some((_, query)) = without_fragment.split_once('?') else {
-        return Ok(Vec::new());
-    };
-    let decode = |s: &str, name: &str| {
-        percent_decode_str(&s.replace('+', " "))
-            .decode_utf8()
-            .map(std::borrow::Cow::into_owned)
-            .map_err(|_| AuthError::BadQuery {
-                url: url.to_owned(),
-                name: name.to_owned(),
-            })
-    };
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Ok((decode(k, k)?, decode(v, k)?))
+    /// The base string URI (RFC 5849 3.4.1.2): scheme and host lower case, the port written as a
+    /// number and dropped when it is the scheme's default (80 for http, 443 for https; an empty port
+    /// is the default too), the path kept (`/` when empty; a space or non-ASCII character
+    /// percent-encoded, as it is sent), no query or fragment.
+    pub fn normalize_url(url: &str) -> Result<String, AuthError> {
+        let without_fragment = url.split('#').next().unwrap_or(url);
+        let before_query = without_fragment
+            .split('?')
+            .next()
+            .unwrap_or(without_fragment);
+        let (scheme, rest) = before_query
+            .split_once("://")
+            .filter(|(s, r)| !s.is_empty() && !r.is_empty())
+            .ok_or_else(|| AuthError::NotAbsolute(url.to_owned()))?;
+        let scheme = scheme.to_ascii_lowercase();
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        // Userinfo is never part of the signed URI.
+        let host_port = authority.rsplit('@').next().unwrap_or(authority);
+        let bad_port = || AuthError::BadPort(url.to_owned());
+        // An IPv6 literal holds colons: the port follows its closing bracket.
+        let (host, port) = if host_port.starts_with('[') {
+            let end = host_port.find(']').ok_or_else(bad_port)? + 1;
+            match &host_port[end..] {
+                "" => (&host_port[..end], None),
+                rest => (
+                    &host_port[..end],
+                    Some(rest.strip_prefix(':').ok_or_else(bad_port)?),
+                ),
+            }
+        } else {
+            match host_port.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (host_port, None),
+            }
+        };
+        let port = match port.filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => Some(
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|&n| n != 0)
+                    .ok_or_else(bad_port)?,
+            ),
+            Some(_) => return Err(bad_port()),
+        };
+        let default = match scheme.as_str() {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        };
+        if host.is_empty() {
+            return Err(AuthError::NotAbsolute(url.to_owned()));
+        }
+        let host = host.to_ascii_lowercase();
+        let path = utf8_percent_encode(path, PATH_UNSENDABLE);
+        Ok(match port.filter(|&p| Some(p) != default) {
+            Some(p) => format!("{scheme}://{host}:{p}{path}"),
+            None => format!("{scheme}://{host}{path}"),
         })
-        .collect()
+    }
+
+    /// The query parameters of `url`, decoded (`+` is a space, as in form encoding).
+    pub fn query_params(url: &str) -> Result<Vec<(String, String)>, AuthError> {
+        let without_fragment = url.split('#').next().unwrap_or(url);
+        let Some((_, query)) = without_fragment.split_once('?') else {
+            return Ok(Vec::new());
+        };
+        let decode = |s: &str, name: &str| {
+            percent_decode_str(&s.replace('+', " "))
+                .decode_utf8()
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| AuthError::BadQuery {
+                    url: url.to_owned(),
+                    name: name.to_owned(),
+                })
+        };
+        query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                Ok((decode(k, k)?, decode(v, k)?))
+            })
+            .collect()
+    }
+
+    /// The parameter string (RFC 5849 3.4.1.3.2): every name and value encoded, sorted by name then
+    /// value, joined as `name=value` with `&`.
+    pub fn parameter_string(params: &[(String, String)]) -> String {
+        let mut encoded: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (percent_encode(k), percent_encode(v)))
+            .collect();
+        encoded.sort();
+        encoded
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The signature base string: `METHOD&encode(base URL)&encode(parameter string)`.
+    pub fn base_string(method: &str, normalized_url: &str, parameter_string: &str) -> String {
+        format!(
+            "{}&{}&{}",
+            method.to_ascii_uppercase(),
+            percent_encode(normalized_url),
+            percent_encode(parameter_string)
+        )
+    }
 }
 
-/// The parameter string (RFC 5849 3.4.1.3.2): every name and value encoded, sorted by name then
-/// value, joined as `name=value` with `&`.
-pub fn parameter_string(params: &[(String, String)]) -> String {
-    let mut encoded: Vec<(String, String)> = params
-        .iter()
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
-        .collect();
-    encoded.sort();
-    encoded
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The signature base string: `METHOD&encode(base URL)&encode(parameter string)`.
-pub fn base_string(method: &str, normalized_url: &str, parameter_string: &str) -> String {
-    format!(
-        "{}&{}&{}",
-        method.to_ascii_uppercase(),
-        percent_encode(normalized_url),
-        percent_encode(parameter_string)
-    )
-}
+use steps::{base_string, normalize_url, parameter_string, percent_encode, query_params};
 
 fn hmac_sha1(key: &str, text: &str) -> Hmac<Sha1> {
     // HMAC takes keys of any length.

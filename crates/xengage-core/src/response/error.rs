@@ -9,6 +9,7 @@ use crate::pace::Failure;
 /// `{"code": 88, "message": "Rate limit exceeded"}`, which is no Problem but is read as one).
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct ProblemDetails {
     /// A short summary.
     pub title: Option<String>,
@@ -167,6 +168,7 @@ impl ApiErrorKind {
 
 /// The API answered with an error status.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The HTTP status.
     pub status: u16,
@@ -300,6 +302,7 @@ impl std::fmt::Display for MalformedKind {
 /// The body is not what the API sends.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("malformed answer (status {status}) at {path}: {kind}")]
+#[non_exhaustive]
 pub struct MalformedResponse {
     /// The HTTP status.
     pub status: u16,
@@ -350,7 +353,7 @@ pub enum ResponseError {
 /// message, as a permanent failure (the same request would bring the same answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the answer is over {limit} bytes; it was not read to the end (raise ParseOptions::max_body_bytes, or maxBodyBytes in the npm Client's options, if such answers are expected)"
+    "the answer is over {limit} bytes; it was not read to the end (raise ParseOptions::max_body_bytes if such answers are expected)"
 )]
 pub struct BodyOverLimit {
     /// The limit, in bytes.

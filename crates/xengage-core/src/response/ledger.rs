@@ -21,6 +21,7 @@ pub(crate) const UNSUPPORTED_VIDEO_VIEWS: &[Metric] = &[Metric::VideoViews];
 /// Where the ledger learnt that a metric is unsupported for a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum UnsupportedSource {
     /// The plan did not ask: the post's snowflake id shows it is too old.
     Plan,
@@ -30,6 +31,7 @@ pub enum UnsupportedSource {
 
 /// A metric the API does not serve for a post, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
 pub struct Unsupported {
     /// The metric.
     pub metric: Metric,
@@ -42,6 +44,7 @@ pub struct Unsupported {
 
 /// What is known about one post.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct PostEntry {
     /// Answers (batches, windows) that served values for the post.
     pub answers: u32,
@@ -182,6 +185,7 @@ impl std::fmt::Display for PostFailure {
 /// The one-word state of a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PostStatus {
     /// Values for everything asked.
     Served,
@@ -279,6 +283,7 @@ impl PostEntry {
 
 /// How many posts are in each state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
 pub struct LedgerCounts {
     /// Values for everything asked.
     pub served: usize,

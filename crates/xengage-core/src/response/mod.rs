@@ -80,6 +80,7 @@ use json::JsonReader;
 /// Limits of the parser, against hostile or broken answers. Raise them for unusual but genuine
 /// answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseOptions {
     /// The largest body read, in bytes (default 256 MiB; a 25-post, 18-metric, 4-week hourly
     /// answer is about 10 MiB).
@@ -109,10 +110,30 @@ impl Default for ParseOptions {
     }
 }
 
+/// Chainable setters, one per field, for building options from [`Default`]:
+/// `ParseOptions::default().max_body_bytes(...)`. (The struct is `#[non_exhaustive]`: a struct
+/// literal cannot name every field of a later version.)
+impl ParseOptions {
+    /// Sets [`ParseOptions::max_body_bytes`].
+    #[must_use]
+    pub fn max_body_bytes(mut self, max_body_bytes: usize) -> Self {
+        self.max_body_bytes = max_body_bytes;
+        self
+    }
+
+    /// Sets [`ParseOptions::max_depth`].
+    #[must_use]
+    pub fn max_depth(mut self, max_depth: usize) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+}
+
 /// The quota an answer reported: the Enterprise per-minute headers (`x-per-minute-limit`,
 /// `x-per-minute-remaining`) or the v2 window headers (`x-rate-limit-limit`,
 /// `x-rate-limit-remaining`, `x-rate-limit-reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Requests allowed per window (a minute on v1).
     pub limit: u32,
@@ -325,6 +346,7 @@ impl std::fmt::Display for ResponseNotice {
 
 /// One grouping's answer: its rows, and the tree they form.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct GroupingResult {
     /// The grouping's name (v2: `metrics_total` or `metrics_time_series`).
     pub name: String,
@@ -362,6 +384,7 @@ impl GroupingResult {
 
 /// A part of an answer the SDK could not interpret, kept as JSON.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct UnknownPart {
     /// Its JSON path.
     pub path: String,
@@ -392,6 +415,7 @@ pub struct UnknownPart {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct Outcome {
     /// The endpoint answered.
     pub endpoint: Endpoint,

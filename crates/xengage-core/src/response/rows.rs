@@ -11,6 +11,7 @@ use crate::window::format_time;
 
 /// The time a count covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Bucket {
     /// The whole time the answer covers (lifetime on totals, the window elsewhere).
     Total,
@@ -188,6 +189,7 @@ pub(crate) fn keys_of(row: &Row, levels: &[Level]) -> Vec<Key> {
 /// One level of an answer's nesting, as it was actually answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Level {
     /// Post ids.
     Post,

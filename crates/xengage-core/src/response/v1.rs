@@ -753,6 +753,10 @@ fn hour_buckets(day: Date) -> [Bucket; 24] {
 
 /// Reads the count under `key`. The path gains `key` only when the count is bad, so a good count
 /// costs no path bookkeeping.
+// Inlined into its two callers, the loops over a level's counts: 1.5% fewer instructions per
+// hourly answer than a call per count (callgrind, `bench_parse`).
+#[allow(clippy::inline_always)]
+#[inline(always)]
 fn read_count<'de, A: MapAccess<'de>>(
     ctx: &mut Ctx<'de, '_>,
     map: &mut A,
