@@ -63,14 +63,19 @@ fn gzipped_len(bytes: &[u8]) -> Result<usize, String> {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start gzip: {e}"))?;
-    child
-        .stdin
-        .take()
-        .ok_or("gzip has no stdin")?
-        .write_all(bytes)
-        .map_err(|e| format!("gzip: {e}"))?;
-    let out = child.wait_with_output().map_err(|e| format!("gzip: {e}"))?;
-    Ok(out.stdout.len())
+    let mut stdin = child.stdin.take().ok_or("gzip has no stdin")?;
+    // Written from another thread while this one reads gzip's output: written from here, a
+    // body larger than the pipes hold deadlocks, gzip blocked on a full stdout and this
+    // thread on a full stdin.
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || stdin.write_all(bytes));
+        let out = child.wait_with_output().map_err(|e| format!("gzip: {e}"))?;
+        writer
+            .join()
+            .map_err(|_| "gzip: the writing thread panicked".to_owned())?
+            .map_err(|e| format!("gzip: {e}"))?;
+        Ok(out.stdout.len())
+    })
 }
 
 /// A size in bytes: raw and gzipped.
