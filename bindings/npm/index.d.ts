@@ -425,7 +425,8 @@ export interface Outcome {
   extra: Record<string, unknown>;
   /** Parts the SDK could not read as counts (unknown metrics), kept as JSON. */
   unknown: Array<{ path: string; value: unknown }>;
-  rateLimit: { limit: number; remaining: number } | null;
+  /** The answer's quota headers: v1's per-minute ones (`reset` null) or v2's window ones (`reset` in Unix seconds, null when left out). */
+  rateLimit: { limit: number; remaining: number; reset: number | null; quota: 'per_minute' | 'window' } | null;
 }
 
 /** How far a job is. */

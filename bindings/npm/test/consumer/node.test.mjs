@@ -191,7 +191,7 @@ test('parseResponse gives rows as objects and as typed columns, and a ledger of 
   assert.deepEqual(byPost, { '1855000000000000000': 'served', '1855000000000000001': 'unavailable' });
   assert.deepEqual(r.extra, { something_new: { kept: true } });
   assert.ok(r.notices.some((n) => n.code === 'unknown_key' && n.message.includes('something_new')));
-  assert.deepEqual(r.rateLimit, { limit: 60, remaining: 59 });
+  assert.deepEqual(r.rateLimit, { limit: 60, remaining: 59, reset: null, quota: 'per_minute' });
   // The same answer as bytes, with headers as pairs.
   const again = parseResponse(hourlySpec, { status: 200, headers: [['X-Per-Minute-Limit', '60']], body: new TextEncoder().encode(hourlyBody) }, { now });
   assert.deepEqual(again.groupings.hourly.rows, rows);
@@ -255,14 +255,20 @@ function oauth1() {
   };
 }
 
-// The CLI's rows; exit 3 (some posts partly served, as old posts on totals are) is expected.
+// The CLI's rows (its closing `{"summary": ...}` line left out); exit 3 (some posts partly
+// served, as old posts on totals are) is expected.
 function cli(args, env) {
   const r = spawnSync(bin, [...args, '--base-url', ready.url, '--now', now, '--format', 'jsonl'], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
   });
   assert.ok(r.status === 0 || r.status === 3, `xengage exited ${r.status}: ${r.stderr}`);
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((x) => !('summary' in x));
 }
 
 // The same credentials as the CLI's environment.
