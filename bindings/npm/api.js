@@ -182,7 +182,7 @@ const pad2 = (n) => String(n).padStart(2, '0');
 
 /** Rows as objects, built from one grouping's columns. */
 export function toRows(columns) {
-  const { length, postIds, post, metrics, metric, bucketKinds, bucket, time, hourOfDay, value } = columns;
+  const { length, postIds, post, mediaKeys, media, metrics, metric, bucketKinds, bucket, time, hourOfDay, value } = columns;
   const rows = new Array(length);
   for (let i = 0; i < length; i++) {
     const kind = bucketKinds[bucket[i]];
@@ -192,6 +192,8 @@ export function toRows(columns) {
     else if (kind === 'hour_of_day') text = pad2(hourOfDay[i]);
     rows[i] = {
       postId: post[i] < 0 ? null : postIds[post[i]],
+      // Columns made by hand before the media column may lack it.
+      mediaKey: media == null || media[i] < 0 ? null : mediaKeys[media[i]],
       metric: metric[i] < 0 ? null : metrics[metric[i]],
       bucket: kind,
       time: text,

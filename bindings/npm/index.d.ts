@@ -304,10 +304,12 @@ export interface Answer {
 /** The kind of time a count covers. */
 export type BucketKind = 'total' | 'day' | 'week' | 'hour' | 'hour_of_day';
 
-/** One count: a post's metric in a bucket. */
+/** One count: a post's (or, on 'media-analytics', a media's) metric in a bucket. */
 export interface Row {
-  /** The post, or null where the grouping sums over posts. */
+  /** The post, or null where the grouping sums over posts and on 'media-analytics'. */
   postId: string | null;
+  /** The media (`<type>_<id>`) on 'media-analytics'; null on every other endpoint. */
+  mediaKey: string | null;
   /** The metric in v1 spelling where v1 has one (`favorites` even when `Likes` was asked), or null where the grouping sums over metrics. */
   metric: MetricName | null;
   bucket: BucketKind;
@@ -322,6 +324,9 @@ export interface Columns {
   /** Distinct post ids, indexed by `post` (-1: summed over posts). */
   postIds: string[];
   post: Int32Array;
+  /** Distinct media keys ('media-analytics'), indexed by `media` (-1: not a media's row, as on every other endpoint). */
+  mediaKeys: string[];
+  media: Int32Array;
   /** Distinct metric names, indexed by `metric` (-1: summed over metrics). */
   metrics: MetricName[];
   metric: Int32Array;
@@ -346,9 +351,12 @@ export interface Unsupported {
   source: 'plan' | 'answer';
 }
 
-/** The account of one post asked about. */
+/** The account of one post (or, on 'media-analytics', one media) asked about. */
 export interface LedgerEntry {
-  postId: string;
+  /** The post; null for a media's entry. */
+  postId: string | null;
+  /** The media key ('media-analytics'); null for a post's entry. */
+  mediaKey: string | null;
   status: PostStatus;
   answers: number;
   unavailable: boolean;
@@ -404,7 +412,7 @@ export interface Outcome {
   groupings: Record<string, GroupingTable>;
   /** A v2 answer's totals ('metrics_total'), apart from its time series; null on v1. */
   totals: GroupingTable | null;
-  /** Every post asked about, with values or the reason it has none. */
+  /** Every post (or media) asked about, with values or the reason it has none. */
   ledger: LedgerEntry[];
   counts: LedgerCounts;
   notices: ResponseNotice[];
@@ -417,7 +425,8 @@ export interface Outcome {
   extra: Record<string, unknown>;
   /** Parts the SDK could not read as counts (unknown metrics), kept as JSON. */
   unknown: Array<{ path: string; value: unknown }>;
-  rateLimit: { limit: number; remaining: number } | null;
+  /** The answer's quota headers: v1's per-minute ones (`reset` null) or v2's window ones (`reset` in Unix seconds, null when left out). */
+  rateLimit: { limit: number; remaining: number; reset: number | null; quota: 'per_minute' | 'window' } | null;
 }
 
 /** How far a job is. */

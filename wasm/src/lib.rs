@@ -462,6 +462,12 @@ fn columns_to_js(c: &outcome::Columns) -> JsValue {
         "post",
         &js_sys::Int32Array::from(c.post.as_slice()),
     );
+    set(&columns, "mediaKeys", &strings(&c.media_keys));
+    set(
+        &columns,
+        "media",
+        &js_sys::Int32Array::from(c.media.as_slice()),
+    );
     set(&columns, "metrics", &strings(&c.metrics));
     set(
         &columns,

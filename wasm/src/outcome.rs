@@ -21,8 +21,13 @@ pub const BUCKET_KINDS: [&str; 5] = ["total", "day", "week", "hour", "hour_of_da
 pub struct Columns {
     /// Distinct post ids; the `post` column indexes them.
     pub post_ids: Vec<String>,
-    /// Per row: its post, or -1 where the grouping sums over posts.
+    /// Per row: its post, or -1 where the grouping sums over posts (and on media analytics).
     pub post: Vec<i32>,
+    /// Distinct media keys (media analytics); the `media` column indexes them.
+    pub media_keys: Vec<String>,
+    /// Per row: its media, or -1 where the row is not a media's (every endpoint but media
+    /// analytics).
+    pub media: Vec<i32>,
     /// Distinct metric names (v1 spelling where v1 has one); the `metric` column indexes them.
     pub metrics: Vec<String>,
     /// Per row: its metric, or -1 where the grouping sums over metrics.
@@ -80,6 +85,7 @@ impl Columns {
         let rows = grouping.rows.len();
         let mut c = Columns {
             post: Vec::with_capacity(rows),
+            media: Vec::with_capacity(rows),
             metric: Vec::with_capacity(rows),
             bucket: Vec::with_capacity(rows),
             time: Vec::with_capacity(rows),
@@ -88,11 +94,14 @@ impl Columns {
             ..Columns::default()
         };
         let mut posts = Dictionary::default();
+        let mut media = Dictionary::default();
         let mut metrics = Dictionary::default();
         {
             for row in &grouping.rows {
                 c.post
                     .push(posts.index(row.post_id, |id| id.as_str().to_owned()));
+                c.media
+                    .push(media.index(row.media_key, |key| key.to_string()));
                 c.metric
                     .push(metrics.index(row.metric, |m| m.name().to_owned()));
                 let kind = BUCKET_KINDS
@@ -115,6 +124,7 @@ impl Columns {
             }
         }
         c.post_ids = posts.names;
+        c.media_keys = media.names;
         c.metrics = metrics.names;
         c
     }
@@ -172,7 +182,8 @@ fn table_meta(g: &GroupingResult) -> Value {
 
 /// Everything of an outcome but its rows, as JSON with camelCase keys: `endpoint`,
 /// `groupings` (name, dimensions and row count of each, in order), `totals` (the same for a v2
-/// answer's totals, or null), `ledger`, `counts`, `notices` (with messages), `windows`,
+/// answer's totals, or null), `ledger` (each entry with `postId` and `mediaKey`, one of them
+/// null), `counts`, `notices` (with messages), `windows`,
 /// `errors`, `problems`, `rateLimit`; and, as the answer had them, `extra` and `unknown`.
 pub fn meta(outcome: &Outcome) -> Value {
     let notices: Vec<Value> = outcome
@@ -198,6 +209,16 @@ pub fn meta(outcome: &Outcome) -> Value {
         "problems": outcome.problems,
         "rateLimit": outcome.rate_limit,
     }));
+    // Every ledger entry names a post or a media: both keys are there, the other one null.
+    if let Some(Value::Array(entries)) = out.get_mut("ledger") {
+        for entry in entries {
+            if let Value::Object(map) = entry {
+                for key in ["postId", "mediaKey"] {
+                    map.entry(key).or_insert(Value::Null);
+                }
+            }
+        }
+    }
     // The answer's own JSON, kept as it came: its keys are the API's.
     out["extra"] = Value::Object(outcome.extra.clone());
     out["unknown"] = Value::Array(
@@ -380,6 +401,8 @@ mod tests {
         assert_eq!(c.len(), 6);
         assert_eq!(c.post_ids, ["1855000000000000000", "1855000000000000001"]);
         assert_eq!(c.metrics.len(), 2);
+        assert!(c.media_keys.is_empty() && c.media.iter().all(|m| *m == -1));
+        assert_eq!(c.media.len(), 6);
         assert!((c.value.iter().sum::<f64>() - 18.0).abs() < f64::EPSILON);
         assert!(
             c.bucket
@@ -393,8 +416,54 @@ mod tests {
         let m = meta(&outcome);
         assert_eq!(m["ledger"].as_array().unwrap().len(), 2);
         assert_eq!(m["ledger"][0]["postId"], "1855000000000000000");
+        assert_eq!(m["ledger"][0]["mediaKey"], Value::Null);
         assert!(m["ledger"][0].get("missingFrom").is_some());
         assert_eq!(m["groupings"][0]["rowCount"], 6);
         assert_eq!(m["totals"], Value::Null);
+    }
+
+    #[test]
+    fn media_analytics_rows_and_ledger_carry_the_media_key() {
+        let spec = r#"{"endpoint":"media-analytics","mediaKeys":["3_1992000000000000001","13_1992000000000000002","7_1992000000000000009"],"metrics":["video_views"],"start":"2026-11-19T00:00:00Z","end":"2026-11-21T00:00:00Z"}"#;
+        let body = br#"{"data":[
+            {"media_key":"3_1992000000000000001","video_views":40,"timestamped_metrics":[
+                {"timestamp":"2026-11-19T00:00:00.000Z","metrics":{"video_views":25}},
+                {"timestamp":"2026-11-20T00:00:00.000Z","metrics":{"video_views":15}}]},
+            {"media_key":"13_1992000000000000002","video_views":7,"timestamped_metrics":[
+                {"timestamp":"2026-11-19T00:00:00.000Z","metrics":{"video_views":7}}]}],
+            "errors":[{"title":"Not Found Error","detail":"Could not find media with key: [7_1992000000000000009].",
+                "type":"https://api.x.com/2/problems/resource-not-found","resource_type":"media","resource_id":"7_1992000000000000009"}]}"#;
+        let outcome = crate::parse_response_parts(
+            spec,
+            r#"{"now":"2026-11-22T12:00:00Z"}"#,
+            200,
+            "{}",
+            body,
+            0.0,
+        )
+        .unwrap();
+        let c = Columns::of(&outcome.groupings[0]);
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            c.media_keys,
+            ["3_1992000000000000001", "13_1992000000000000002"]
+        );
+        assert_eq!(c.media, [0, 0, 1]);
+        assert!(c.post_ids.is_empty() && c.post.iter().all(|p| *p == -1));
+        let totals = Columns::of(outcome.totals.as_ref().unwrap());
+        assert_eq!(
+            totals.media_keys,
+            ["3_1992000000000000001", "13_1992000000000000002"]
+        );
+        assert!(totals.media.iter().all(|m| *m >= 0));
+        assert!(totals.post.iter().all(|p| *p == -1));
+        let m = meta(&outcome);
+        let ledger = m["ledger"].as_array().unwrap();
+        assert_eq!(ledger.len(), 3);
+        assert_eq!(ledger[0]["mediaKey"], "3_1992000000000000001");
+        assert_eq!(ledger[0]["postId"], Value::Null);
+        assert_eq!(ledger[0]["status"], "served");
+        assert_eq!(ledger[2]["mediaKey"], "7_1992000000000000009");
+        assert_eq!(ledger[2]["status"], "unavailable");
     }
 }

@@ -81,7 +81,7 @@ const kinds: BucketKind[] | undefined = columns?.bucketKinds;
 const rows: Row[] = columns ? toRows(columns) : [];
 const firstValue: number | undefined = hourly?.rows[0]?.value;
 const totals: GroupingTable | null = outcome.totals;
-const postId: string | undefined = outcome.ledger[0]?.postId;
+const postId: string | null | undefined = outcome.ledger[0]?.postId;
 const missing: string[] | undefined = outcome.ledger[0]?.missingFrom;
 const rowMetric: MetricName | null | undefined = rows[0]?.metric;
 const signOptions: SignOptions = { nonce: 'n', timestamp: 1 };
@@ -125,10 +125,14 @@ async function jobs(): Promise<number> {
   const f: Collected = await client.collect({ ...query, endpoint: 'totals' }, collectOptions);
   const g: Collected = await client.analytics({ ...query, granularity: 'hourly', start: '2026-11-01', end: '2026-11-08' });
   const h: Collected = await client.mediaAnalytics({ mediaKeys: ['3_1346889436626259968'], metrics: ['video_views'], start: '2026-11-01', end: '2026-11-08' });
+  const mediaKey: string | null = h.groupings.timestamped_metrics.rows[0].mediaKey;
+  const mediaColumn: Int32Array = h.groupings.timestamped_metrics.columns.media;
+  const mediaKeys: string[] = h.totals?.columns.mediaKeys ?? [];
+  const ledgerKey: string | null = h.ledger[0].mediaKey ?? h.ledger[0].postId;
   const summary: Summary = f.summary;
   const dTotals: number = d.totals?.rows.reduce((sum, r) => sum + r.value, 0) ?? 0;
   const cancelled: number = f.counts.cancelled + summary.pacing.rateLimited;
-  return g.ledger.length + h.ledger.length + a.ledger.length + b.ledger.length + c.ledger.length + dTotals + e.ledger.length + cancelled + summary.progress.requestsDone;
+  return (mediaKey ?? '').length + mediaColumn.length + mediaKeys.length + (ledgerKey ?? '').length + g.ledger.length + h.ledger.length + a.ledger.length + b.ledger.length + c.ledger.length + dTotals + e.ledger.length + cancelled + summary.progress.requestsDone;
 }
 
 // Typos that must not compile.

@@ -191,7 +191,7 @@ test('parseResponse gives rows as objects and as typed columns, and a ledger of 
   assert.deepEqual(byPost, { '1855000000000000000': 'served', '1855000000000000001': 'unavailable' });
   assert.deepEqual(r.extra, { something_new: { kept: true } });
   assert.ok(r.notices.some((n) => n.code === 'unknown_key' && n.message.includes('something_new')));
-  assert.deepEqual(r.rateLimit, { limit: 60, remaining: 59 });
+  assert.deepEqual(r.rateLimit, { limit: 60, remaining: 59, reset: null, quota: 'per_minute' });
   // The same answer as bytes, with headers as pairs.
   const again = parseResponse(hourlySpec, { status: 200, headers: [['X-Per-Minute-Limit', '60']], body: new TextEncoder().encode(hourlyBody) }, { now });
   assert.deepEqual(again.groupings.hourly.rows, rows);
@@ -255,14 +255,20 @@ function oauth1() {
   };
 }
 
-// The CLI's rows; exit 3 (some posts partly served, as old posts on totals are) is expected.
+// The CLI's rows (its closing `{"summary": ...}` line left out); exit 3 (some posts partly
+// served, as old posts on totals are) is expected.
 function cli(args, env) {
   const r = spawnSync(bin, [...args, '--base-url', ready.url, '--now', now, '--format', 'jsonl'], {
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
   });
   assert.ok(r.status === 0 || r.status === 3, `xengage exited ${r.status}: ${r.stderr}`);
-  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return r.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((x) => !('summary' in x));
 }
 
 // The same credentials as the CLI's environment.
@@ -378,9 +384,83 @@ test('Client.analytics and Client.mediaAnalytics with an OAuth 2.0 user token', 
   const impressions = (rows) => rows.filter((x) => x.metric === 'impressions').reduce((s, x) => s + x.value, 0);
   assert.equal(impressions(r.totals.rows), impressions(series));
   assert.ok(r.ledger.every((e) => e.status === 'served'));
-  const m = await client.mediaAnalytics({ mediaKeys: ready.owned_media_keys.slice(0, 2), metrics: ['video_views'], start: '2026-11-15', end: '2026-11-22' });
-  assert.ok(m.groupings.timestamped_metrics.rows.length > 0);
+  assert.ok(series.every((x) => x.mediaKey === null && typeof x.postId === 'string'));
+  const keys = ready.owned_media_keys.slice(0, 2);
+  const m = await client.mediaAnalytics({ mediaKeys: keys, metrics: ['video_views'], start: '2026-11-15', end: '2026-11-22' });
+  const media = m.groupings.timestamped_metrics.rows;
+  assert.ok(media.length > 0);
+  // Each row names its media, never a post.
+  assert.ok(media.every((x) => x.postId === null && keys.includes(x.mediaKey)), JSON.stringify(media[0]));
+  assert.ok(m.totals.rows.every((x) => x.postId === null && keys.includes(x.mediaKey)));
+  assert.deepEqual(m.ledger.map((e) => [e.postId, e.mediaKey]), keys.map((k) => [null, k]));
   assert.equal(m.summary.progress.requestsDone, 1);
+});
+
+test('parseResponse of a media analytics answer: rows, columns and ledger name the media', () => {
+  const keys = ['3_1992000000000000001', '13_1992000000000000002', '7_1992000000000000009'];
+  const spec = { endpoint: 'media-analytics', mediaKeys: keys, metrics: ['video_views'], start: '2026-11-19T00:00:00Z', end: '2026-11-21T00:00:00Z' };
+  const body = JSON.stringify({
+    data: [
+      {
+        media_key: keys[0],
+        video_views: 40,
+        timestamped_metrics: [
+          { timestamp: '2026-11-19T00:00:00.000Z', metrics: { video_views: 25 } },
+          { timestamp: '2026-11-20T00:00:00.000Z', metrics: { video_views: 15 } },
+        ],
+      },
+      { media_key: keys[1], video_views: 7, timestamped_metrics: [{ timestamp: '2026-11-19T00:00:00.000Z', metrics: { video_views: 7 } }] },
+    ],
+    errors: [
+      {
+        title: 'Not Found Error',
+        detail: `Could not find media with key: [${keys[2]}].`,
+        type: 'https://api.x.com/2/problems/resource-not-found',
+        resource_type: 'media',
+        resource_id: keys[2],
+      },
+    ],
+  });
+  const r = parseResponse(spec, { status: 200, headers: {}, body }, { now });
+  const table = r.groupings.timestamped_metrics;
+  assert.deepEqual(
+    table.rows.map((x) => [x.postId, x.mediaKey, x.time, x.value]),
+    [
+      [null, keys[0], '2026-11-19', 25],
+      [null, keys[0], '2026-11-20', 15],
+      [null, keys[1], '2026-11-19', 7],
+    ],
+  );
+  assert.deepEqual(table.columns.mediaKeys, keys.slice(0, 2));
+  assert.ok(table.columns.media instanceof Int32Array);
+  assert.deepEqual([...table.columns.media], [0, 0, 1]);
+  assert.deepEqual([...table.columns.post], [-1, -1, -1]);
+  assert.deepEqual(
+    r.totals.rows.map((x) => [x.mediaKey, x.value]),
+    [
+      [keys[0], 40],
+      [keys[1], 7],
+    ],
+  );
+  assert.deepEqual(
+    r.ledger.map((e) => [e.postId, e.mediaKey, e.status]),
+    [
+      [null, keys[0], 'served'],
+      [null, keys[1], 'served'],
+      [null, keys[2], 'unavailable'],
+    ],
+  );
+  // Elsewhere the media column is -1 and mediaKey null.
+  const v1 = parseResponse(
+    { endpoint: 'totals', postIds: ['1855000000000000000'], metrics: ['favorites'], groupings: [{ name: 'g', groupBy: ['tweet.id', 'engagement.type'] }] },
+    { status: 200, body: '{"g":{"1855000000000000000":{"favorites":"3"}}}' },
+    { now },
+  );
+  const t = v1.groupings.g;
+  assert.deepEqual(t.rows.map((x) => [x.postId, x.mediaKey, x.value]), [['1855000000000000000', null, 3]]);
+  assert.deepEqual(t.columns.mediaKeys, []);
+  assert.deepEqual([...t.columns.media], [-1]);
+  assert.deepEqual(v1.ledger.map((e) => [e.postId, e.mediaKey]), [['1855000000000000000', null]]);
 });
 
 test('a wrong secret rejects with the 401, the failed posts in error.result, not a hang', async () => {
