@@ -31,9 +31,13 @@
 //! groupings (the core's default grouping is not the API's), a historical start without an end,
 //! and more v2 `tweet_ids` than the endpoint takes, counted as given (repeats included).
 //!
-//! Its answers are rendered by the core's answer synthesizer (`xengage_core::testing`, feature
-//! `synthesize`) from its world: the counts of [`World::counts`], deleted posts unavailable, so
-//! the emulator and `xengage_core::testing::synthesize` cannot drift apart.
+//! Its counts are those of the core's answer synthesizer (`xengage_core::testing`, feature
+//! `synthesize`): [`World::counts`]. It renders its answers itself, because it also plays the
+//! documents' other readings (flags of [`Readings`]) and post and media analytics, which the
+//! synthesizer does not cover yet; a test (`the_emulator_serves_what_the_synthesizer_writes` in
+//! `tests/http.rs`) checks byte for byte that, with the default readings, it serves what
+//! `xengage_core::testing::served` writes on the five endpoints the kit covers, so the two
+//! cannot drift apart there.
 //!
 //! Errors come in each generation's documented shape: v1 lists strings
 //! (`{"errors": ["..."]}`), v2 lists RFC 7807 problem details

@@ -11,7 +11,7 @@
 //!   API would send (both generations; grouping trees at any depth, counts as strings or
 //!   numbers, unavailable and unsupported posts, partial errors, refusals, quota headers).
 //!   [`served`] and [`refused`] render an answer for a world you describe ([`Scenario`]); the
-//!   emulator (`xengage-emulator`) serves its answers through them.
+//!   emulator (`xengage-emulator`) is checked to serve the same answers on [`ENDPOINTS`].
 //! - [`hostile`]: a broken variant of an answer (cut, reordered, wrong types, huge numbers, deep
 //!   nesting, duplicate keys, invalid UTF-8) and what parsing it must give ([`Expected`]).
 //! - `strategies` (feature `testing`): proptest strategies of valid and invalid
