@@ -1,5 +1,6 @@
-//! The testing kit tests itself: generated requests are valid, synthesized answers parse into
-//! an outcome that accounts for every post and metric asked and whose rows regroup into its
+//! The testing kit tests itself, on every endpoint (post and media analytics included):
+//! generated requests are valid, synthesized answers parse into an outcome that accounts for
+//! every post (or media) and metric asked and whose rows regroup into its
 //! trees, hostile variants give the error the kit names, invalid specs the problems it names.
 
 use proptest::prelude::*;
@@ -10,7 +11,7 @@ use xengage_core::testing::strategies::{
     NOW, any_request_spec, invalid_request_spec, post_id_aged, seed,
 };
 use xengage_core::testing::{Expected, hostile, same_rows, synthesize};
-use xengage_core::{Dimension, Request, ValidationOptions};
+use xengage_core::{Dimension, MediaKey, PostId, Request, ValidationOptions};
 
 fn valid(spec: &xengage_core::RequestSpec) -> Result<Request, TestCaseError> {
     spec.validate(NOW, &ValidationOptions::default())
@@ -27,6 +28,7 @@ fn rows_regroup(outcome: &Outcome) -> Result<(), TestCaseError> {
                 .iter()
                 .filter_map(|l| match (l, r.bucket) {
                     (Level::Post, _) => r.post_id.map(Key::Post),
+                    (Level::Media, _) => r.media_key.map(Key::Media),
                     (Level::Metric, _) => r.metric.map(Key::Metric),
                     (Level::Day, Bucket::Day(d) | Bucket::Week(d)) => Some(Key::Day(d)),
                     (Level::Day, Bucket::Hour(t)) => Some(Key::Day(t.date())),
@@ -41,16 +43,34 @@ fn rows_regroup(outcome: &Outcome) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Every post of `request` is in the ledger with a state, and every metric of a post that has
-/// values is either in its rows (where a grouping splits by post and metric) or refused.
+/// What a request asks about: a post or (media analytics) a media.
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    Post(PostId),
+    Media(MediaKey),
+}
+
+/// Every post (or media) of `request` is in the ledger with a state, and every metric of one
+/// that has values is either in its rows (where a grouping splits by post and metric) or
+/// refused.
 fn accounted(request: &Request, outcome: &Outcome) -> Result<(), TestCaseError> {
-    for id in request.post_ids() {
-        let entry = outcome.ledger.get(id);
-        let status = outcome.ledger.status(id);
+    let subjects = request
+        .post_ids()
+        .iter()
+        .map(|id| Subject::Post(*id))
+        .chain(request.media_keys().iter().map(|k| Subject::Media(*k)));
+    for subject in subjects {
+        let (entry, status) = match subject {
+            Subject::Post(id) => (outcome.ledger.get(&id), outcome.ledger.status(&id)),
+            Subject::Media(k) => (
+                outcome.ledger.media_get(&k),
+                outcome.ledger.media_status(&k),
+            ),
+        };
         prop_assert!(
             status.is_some_and(|s| s != PostStatus::Pending),
-            "post {} is {:?}",
-            id,
+            "{:?} is {:?}",
+            subject,
             status
         );
         if !matches!(status, Some(PostStatus::Served | PostStatus::Partial)) {
@@ -70,14 +90,18 @@ fn accounted(request: &Request, outcome: &Outcome) -> Result<(), TestCaseError> 
         for metric in request.metrics() {
             let refused = entry.is_some_and(|e| e.unsupported.iter().any(|u| u.metric == *metric));
             let has_rows = split.iter().any(|g| {
-                g.rows
-                    .iter()
-                    .any(|r| r.post_id == Some(*id) && r.metric == Some(*metric))
+                g.rows.iter().any(|r| {
+                    r.metric == Some(*metric)
+                        && match subject {
+                            Subject::Post(id) => r.post_id == Some(id),
+                            Subject::Media(k) => r.media_key == Some(k),
+                        }
+                })
             });
             prop_assert!(
                 refused || has_rows,
-                "post {} metric {:?} is neither in the rows nor refused: {:?}",
-                id,
+                "{:?} metric {:?} is neither in the rows nor refused: {:?}",
+                subject,
                 metric,
                 entry
             );
@@ -110,6 +134,9 @@ proptest! {
                 let ledger = Ledger::failed(&request, &error);
                 for id in request.post_ids() {
                     prop_assert!(ledger.get(id).is_some_and(|e| *e != PostEntry::default()), "{} after {}", id, error);
+                }
+                for k in request.media_keys() {
+                    prop_assert!(ledger.media_get(k).is_some_and(|e| *e != PostEntry::default()), "{} after {}", k, error);
                 }
             }
         }

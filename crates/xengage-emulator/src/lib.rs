@@ -144,55 +144,9 @@ pub struct Faults {
     pub schedule: Vec<(u64, FaultKind)>,
 }
 
-/// How an hour grouping without `engagement.day` is answered (the reference does not say).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HourWithoutDay {
-    /// Hours of the day `00`..`23`, each summed over the window's days.
-    #[default]
-    HoursOfDay,
-    /// A day level above the hours (`2015-09-14` -> `17`): every UTC hour apart.
-    DaysThenHours,
-}
-
-/// How posts deleted since they were asked for are answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DeletedPosts {
-    /// A 200 that lists them in `unavailable_tweet_ids` beside the others' counts.
-    #[default]
-    Listed,
-    /// A 400 `"N Tweet ID(s) are unavailable"` with `unavailable_tweet_ids`, as for protected
-    /// posts.
-    Refused,
-}
-
-/// The reading the emulator plays where the documents disagree or are silent. [`Default`] is
-/// the core's default reading.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Readings {
-    /// Refuse windows starting more than 365 days ago (the overview's lookback).
-    pub lookback: bool,
-    /// The 90-day limit of impressions and engagements on every Enterprise endpoint, not on
-    /// totals only.
-    pub ninety_days_everywhere: bool,
-    /// An hour grouping without a day.
-    pub hour_without_day: HourWithoutDay,
-    /// Deleted posts.
-    pub deleted_posts: DeletedPosts,
-    /// favorites, replies and retweets read as zero on historical for hours before 2015-09-15.
-    pub zero_before_2015_09_15: bool,
-}
-
-impl Default for Readings {
-    fn default() -> Self {
-        Readings {
-            lookback: true,
-            ninety_days_everywhere: false,
-            hour_without_day: HourWithoutDay::HoursOfDay,
-            deleted_posts: DeletedPosts::Listed,
-            zero_before_2015_09_15: true,
-        }
-    }
-}
+/// The readings the emulator plays where the documents disagree: the testing kit's, which
+/// renders its answers.
+pub use xengage_core::testing::{DeletedPosts, HourWithoutDay, Readings};
 
 /// Chainable setters, one per field, for building options from [`Default`]:
 /// `Faults::default().rate(...)`. (The struct is `#[non_exhaustive]`: a struct

@@ -1,8 +1,8 @@
 //! The HTTP side: one handler for every path, which checks a request the way the API does
 //! (route, faults, CORS, credentials, quota, gzip, the core's validation and the documented
-//! spellings, posts) and answers in the grouping shape (v1) or the list shape (v2).
+//! spellings), then has the testing kit answer it (`xengage_core::testing::respond`) for what
+//! the world says of its posts; this module adds the transport: gzip, `Vary`, CORS, faults.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,21 +18,20 @@ use http::header::{
     AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HOST, ORIGIN, VARY,
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use serde_json::{Map, Value, json};
-use time::{Duration, OffsetDateTime};
+use serde_json::Value;
+use time::OffsetDateTime;
 use xengage_core::auth::oauth1;
-use xengage_core::window::{TimeWindow, floor_hour, format_time};
+use xengage_core::pace::QuotaKind;
+use xengage_core::response::RateLimit;
+use xengage_core::testing::{self, Answer, Refusal, Scenario};
 use xengage_core::{
-    CredentialKind, Dimension, ENTERPRISE_BASE_URL, Endpoint, Generation, Granularity, Metric,
-    PostId, Request, RequestSpec, V2_BASE_URL, ValidationOptions,
+    CredentialKind, ENTERPRISE_BASE_URL, Endpoint, Generation, MediaKey, PostId, Request,
+    RequestSpec, V2_BASE_URL, ValidationOptions,
 };
 
 use crate::strict;
 use crate::world::{PostState, World, mix};
-use crate::{
-    BodyCount, DeletedPosts, EmulatorConfig, EmulatorCredentials, FaultKind, HourWithoutDay, Stats,
-    lock,
-};
+use crate::{BodyCount, EmulatorConfig, EmulatorCredentials, FaultKind, Stats, lock};
 
 /// The message of the API's 406 to a v1 request that does not accept gzip.
 pub const GZIP_REQUIRED: &str = "This request requires gzip compression. Retry the request after setting 'Accept-Encoding' header in the request to 'gzip'.";
@@ -105,55 +104,22 @@ impl Caller {
     }
 }
 
-/// The quota headers an answer carries.
-#[derive(Debug, Clone, Copy)]
-enum Quota {
-    /// v1: `x-per-minute-limit`, `x-per-minute-remaining`.
-    PerMinute(u32, u32),
-    /// v2: `x-rate-limit-limit`, `x-rate-limit-remaining`, `x-rate-limit-reset` (Unix seconds).
-    Window {
-        limit: u32,
-        remaining: u32,
-        reset: u64,
-    },
-}
-
-/// An answer under construction.
-struct Answer {
-    status: StatusCode,
-    body: Value,
-}
-
 /// An error answer in the shape its generation documents (see [`error_body`]).
 fn error(generation: Generation, status: StatusCode, messages: &[String]) -> Answer {
-    Answer {
-        status,
-        body: error_body(generation, status, messages),
-    }
+    let refusal = Refusal::Other {
+        status: status.as_u16(),
+        messages: messages.to_vec(),
+    };
+    testing::refused(generation, &refusal, None)
 }
 
-/// An error body in the shape its generation documents: v1 lists the messages as strings
+/// An error body in the shape its generation documents (the testing kit's
+/// [`error_body`](testing::error_body)): v1 lists the messages as strings
 /// (`{"errors": ["..."]}`); v2 lists RFC 7807 problem details, one per message, each carrying it
 /// as its `detail` (`{"errors": [{"title", "type", "detail", "status"}]}`). The CLI's proxy
 /// answers its own errors this way too.
 pub fn error_body(generation: Generation, status: StatusCode, messages: &[String]) -> Value {
-    let errors: Vec<Value> = match generation {
-        Generation::Enterprise => messages.iter().map(|m| Value::from(m.as_str())).collect(),
-        Generation::V2 => messages.iter().map(|m| problem(status, m)).collect(),
-    };
-    json!({ "errors": errors })
-}
-
-/// One RFC 7807 problem. The vendor documents no problem types for these endpoints, so `type` is
-/// `about:blank`, which RFC 7807 defines as "nothing beyond the status": its `title` is then the
-/// status's reason phrase, and `detail` says what happened in this case.
-fn problem(status: StatusCode, detail: &str) -> Value {
-    json!({
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "type": "about:blank",
-        "detail": detail,
-        "status": status.as_u16(),
-    })
+    testing::error_body(generation, status.as_u16(), messages)
 }
 
 /// The generation a path belongs to, for the shape of its errors: what answers before (or
@@ -197,12 +163,11 @@ async fn handle(
         Some(FaultKind::Status500) => finish(
             &state,
             &headers,
-            &error(
+            error(
                 generation,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 &["Internal error".into()],
             ),
-            None,
         ),
         Some(FaultKind::Status502) => {
             let mut r = Response::new(Body::from(
@@ -216,29 +181,27 @@ async fn handle(
         Some(FaultKind::Status503) => finish(
             &state,
             &headers,
-            &error(
-                generation,
-                StatusCode::SERVICE_UNAVAILABLE,
-                &["Service Unavailable".into()],
-            ),
-            None,
+            testing::refused(generation, &Refusal::Unavailable, None),
         ),
         Some(FaultKind::RateLimited) => {
             let quota = match generation {
-                Generation::Enterprise => Quota::PerMinute(state.config.quota_per_minute, 0),
-                Generation::V2 => Quota::Window {
-                    limit: state.config.v2_quota_per_window,
-                    remaining: 0,
-                    reset: v2_window_now(&state).1,
-                },
+                Generation::Enterprise => {
+                    RateLimit::new_per_minute(state.config.quota_per_minute, 0)
+                }
+                Generation::V2 => RateLimit::new_window(
+                    state.config.v2_quota_per_window,
+                    0,
+                    v2_window_now(&state).1,
+                ),
             };
-            finish(&state, &headers, &rate_limited(generation), Some(quota))
+            let answer = testing::refused(generation, &Refusal::RateLimited, Some(quota));
+            finish(&state, &headers, answer)
         }
         Some(FaultKind::Drop) => dropped(Bytes::new()),
         Some(FaultKind::Unauthorized) => finish(
             &state,
             &headers,
-            &error(
+            error(
                 generation,
                 StatusCode::UNAUTHORIZED,
                 &[
@@ -246,7 +209,6 @@ async fn handle(
                         .into(),
                 ],
             ),
-            None,
         ),
         Some(FaultKind::InvalidJson) => {
             let mut r = Response::new(Body::from(r#"{"grouping": {"1": "#));
@@ -255,8 +217,8 @@ async fn handle(
             r
         }
         Some(FaultKind::Slow(_) | FaultKind::Truncate) | None => {
-            let (answer, quota) = answer(&state, generation, &method, &uri, &headers, &body);
-            let r = finish(&state, &headers, &answer, quota);
+            let answer = answer(&state, generation, &method, &uri, &headers, &body);
+            let r = finish(&state, &headers, answer);
             if fault == Some(FaultKind::Truncate) {
                 truncate(r).await
             } else {
@@ -380,9 +342,10 @@ async fn truncate(response: Response) -> Response {
     r
 }
 
-/// The answer's bytes: JSON, gzip-compressed when the request accepts it, with the quota headers.
-fn finish(state: &State, headers: &HeaderMap, answer: &Answer, quota: Option<Quota>) -> Response {
-    let status = answer.status;
+/// The answer's bytes, gzip-compressed when the request accepts it, with its headers (the
+/// content type and the quota).
+fn finish(state: &State, headers: &HeaderMap, answer: Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     {
         let mut served = lock(&state.stats);
         if status.is_success() {
@@ -393,57 +356,24 @@ fn finish(state: &State, headers: &HeaderMap, answer: &Answer, quota: Option<Quo
             served.client_errors += 1;
         }
     }
-    let json = serde_json::to_vec(&answer.body).unwrap_or_default();
     let gzip = accepts_gzip(headers);
     let bytes = if gzip {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let _ = enc.write_all(&json);
+        let _ = enc.write_all(&answer.body);
         enc.finish().unwrap_or_default()
     } else {
-        json
+        answer.body
     };
     let mut r = Response::new(Body::from(bytes));
     *r.status_mut() = status;
+    *r.headers_mut() = answer.headers;
     let h = r.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
     if gzip {
         h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     // The body's encoding depends on the request's Accept-Encoding: caches must know.
     h.append(VARY, HeaderValue::from_static("Accept-Encoding"));
-    match quota {
-        Some(Quota::PerMinute(limit, remaining)) => {
-            h.insert("x-per-minute-limit", HeaderValue::from(limit));
-            h.insert("x-per-minute-remaining", HeaderValue::from(remaining));
-        }
-        Some(Quota::Window {
-            limit,
-            remaining,
-            reset,
-        }) => {
-            h.insert("x-rate-limit-limit", HeaderValue::from(limit));
-            h.insert("x-rate-limit-remaining", HeaderValue::from(remaining));
-            h.insert("x-rate-limit-reset", HeaderValue::from(reset));
-        }
-        None => {}
-    }
     r
-}
-
-/// The 429 body each generation documents: v1 lists strings; v2's rate-limit page documents
-/// `{"errors":[{"code":88,"message":"Rate limit exceeded"}]}`.
-fn rate_limited(generation: Generation) -> Answer {
-    let body = match generation {
-        Generation::Enterprise => json!({ "errors": ["Rate limit exceeded"] }),
-        Generation::V2 => json!({ "errors": [{ "code": 88, "message": "Rate limit exceeded" }] }),
-    };
-    Answer {
-        status: StatusCode::TOO_MANY_REQUESTS,
-        body,
-    }
 }
 
 /// The v2 window now, by the system clock: its number and its reset (Unix seconds). Windows are
@@ -458,7 +388,7 @@ fn v2_window_now(state: &State) -> (u64, u64) {
 }
 
 /// Takes one request from `caller`'s v2 quota; `Err` with the headers when it is spent.
-fn take_v2_quota(state: &State, caller: Caller) -> Result<Quota, Quota> {
+fn take_v2_quota(state: &State, caller: Caller) -> Result<RateLimit, RateLimit> {
     let limit = state.config.v2_quota_per_window;
     let (window, reset) = v2_window_now(state);
     let mut quotas = lock(&state.v2_quota);
@@ -467,18 +397,10 @@ fn take_v2_quota(state: &State, caller: Caller) -> Result<Quota, Quota> {
         *q = (window, 0);
     }
     if q.1 >= limit {
-        return Err(Quota::Window {
-            limit,
-            remaining: 0,
-            reset,
-        });
+        return Err(RateLimit::new_window(limit, 0, reset));
     }
     q.1 += 1;
-    Ok(Quota::Window {
-        limit,
-        remaining: limit - q.1,
-        reset,
-    })
+    Ok(RateLimit::new_window(limit, limit - q.1, reset))
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -495,7 +417,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// Takes one request from the per-minute quota; `Err` with the headers' values when it is spent.
-fn take_quota(state: &State) -> Result<Quota, Quota> {
+fn take_quota(state: &State) -> Result<RateLimit, RateLimit> {
     let limit = state.config.quota_per_minute;
     let minute = state.config.minute.as_nanos().max(1);
     let window = u64::try_from(state.started.elapsed().as_nanos() / minute).unwrap_or(u64::MAX);
@@ -504,10 +426,10 @@ fn take_quota(state: &State) -> Result<Quota, Quota> {
         *q = (window, 0);
     }
     if q.1 >= limit {
-        return Err(Quota::PerMinute(limit, 0));
+        return Err(RateLimit::new_per_minute(limit, 0));
     }
     q.1 += 1;
-    Ok(Quota::PerMinute(limit, limit - q.1))
+    Ok(RateLimit::new_per_minute(limit, limit - q.1))
 }
 
 fn authenticate(
@@ -588,8 +510,9 @@ fn authenticate(
     }
 }
 
-/// Checks and answers a request; also returns the quota headers to send. Errors are shaped as
-/// `generation` documents them.
+/// Checks and answers a request, the quota headers included. Errors are shaped as
+/// `generation` documents them; valid requests are answered by the testing kit
+/// ([`testing::respond`]) for the world's [`Scenario`] of the request and caller.
 fn answer(
     state: &State,
     generation: Generation,
@@ -597,30 +520,26 @@ fn answer(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> (Answer, Option<Quota>) {
+) -> Answer {
     let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
         let message = format!("Sorry, that page does not exist: {method} {}", uri.path());
-        return (error(generation, StatusCode::NOT_FOUND, &[message]), None);
+        return error(generation, StatusCode::NOT_FOUND, &[message]);
     };
     if state.config.require_gzip
         && endpoint.generation() == Generation::Enterprise
         && !accepts_gzip(headers)
     {
-        let answer = error(
+        return error(
             generation,
             StatusCode::NOT_ACCEPTABLE,
             &[GZIP_REQUIRED.to_owned()],
         );
-        return (answer, None);
     }
     let caller = match authenticate(state, method, uri, headers) {
         Ok(c) => c,
         Err(reason) => {
             let message = format!("Your account could not be authenticated. Reason: {reason}");
-            return (
-                error(generation, StatusCode::UNAUTHORIZED, &[message]),
-                None,
-            );
+            return error(generation, StatusCode::UNAUTHORIZED, &[message]);
         }
     };
     let taken = match endpoint.generation() {
@@ -628,15 +547,21 @@ fn answer(
         Generation::V2 => take_v2_quota(state, caller),
     };
     let quota = match taken {
-        Ok(q) => q,
+        Ok(q) => Some(q),
         Err(q) => {
-            if matches!(q, Quota::Window { .. }) {
+            if q.quota == QuotaKind::Window {
                 lock(&state.stats).v2_rate_limited += 1;
             }
-            return (rate_limited(generation), Some(q));
+            return testing::refused(generation, &Refusal::RateLimited, Some(q));
         }
     };
-    let quota = Some(quota);
+    let refuse = |status: StatusCode, messages: Vec<String>| {
+        let refusal = Refusal::Other {
+            status: status.as_u16(),
+            messages,
+        };
+        testing::refused(generation, &refusal, quota)
+    };
     let url = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
@@ -645,7 +570,7 @@ fn answer(
     let strict = strict::problems(endpoint, uri.query(), body);
     let refused = |mut messages: Vec<String>| {
         messages.extend(strict.iter().cloned());
-        (error(generation, StatusCode::BAD_REQUEST, &messages), quota)
+        refuse(StatusCode::BAD_REQUEST, messages)
     };
     let body = (endpoint.generation() == Generation::Enterprise).then_some(body);
     let spec = match RequestSpec::from_http(method.as_str(), &url, body) {
@@ -654,10 +579,8 @@ fn answer(
     };
     let now = state.config.now.now();
     let readings = state.config.readings;
-    let options = ValidationOptions::default()
-        .credential(Some(caller.kind()))
-        .enforce_lookback(readings.lookback)
-        .ninety_days_on_every_endpoint(readings.ninety_days_everywhere);
+    let options =
+        readings.validation_options(ValidationOptions::default().credential(Some(caller.kind())));
     let request = match spec.validate(now, &options) {
         Ok(r) if strict.is_empty() => r,
         Ok(_) => return refused(Vec::new()),
@@ -670,68 +593,53 @@ fn answer(
                 .filter(|p| needs_other_credential(&p.rule))
                 .map(ToString::to_string)
                 .collect();
-            return (error(generation, StatusCode::FORBIDDEN, &messages), quota);
+            return refuse(StatusCode::FORBIDDEN, messages);
         }
         Err(invalid) => return refused(invalid.problems.iter().map(ToString::to_string).collect()),
     };
-    if endpoint.is_analytics() {
-        let body = analytics_body(state, &request, caller);
-        return (
-            Answer {
-                status: StatusCode::OK,
-                body,
-            },
-            quota,
-        );
-    }
-    let mut unavailable = Vec::new();
-    let mut protected = Vec::new();
-    let mut forbidden = Vec::new();
-    let mut served = Vec::new();
-    for id in request.post_ids() {
-        match state.world.post(id) {
-            None => unavailable.push(*id),
-            Some(p) if caller.account().is_some_and(|a| a != p.owner) => forbidden.push(*id),
-            Some(p) => match p.state {
-                PostState::Deleted => unavailable.push(*id),
-                PostState::Protected => protected.push(*id),
-                PostState::Public => served.push(*id),
-            },
-        }
-    }
-    if !forbidden.is_empty() {
-        let ids: Vec<&str> = forbidden.iter().map(PostId::as_str).collect();
-        let message = format!("Forbidden to access tweets: {}", ids.join(", "));
-        return (error(generation, StatusCode::FORBIDDEN, &[message]), quota);
-    }
-    // Deleted posts refused like protected ones, where that reading is played.
-    if readings.deleted_posts == DeletedPosts::Refused {
-        protected.append(&mut unavailable);
-    }
-    if !protected.is_empty() {
-        let message = format!("{} Tweet ID(s) are unavailable", protected.len());
-        let mut answer = error(generation, StatusCode::BAD_REQUEST, &[message]);
-        // v2 documents no list of refused posts in its errors; the emulator names them the v1
-        // way on both generations, so that a client can send the rest of the batch again.
-        if let Value::Object(body) = &mut answer.body {
-            body.insert(
-                "unavailable_tweet_ids".into(),
-                json!(protected.iter().map(PostId::as_str).collect::<Vec<_>>()),
-            );
-        }
-        return (answer, quota);
-    }
-    let body = match endpoint.generation() {
-        Generation::Enterprise => v1_body(state, &request, &served, &unavailable, now),
-        Generation::V2 => v2_body(state, &request, &served, &unavailable),
-    };
-    (
-        Answer {
-            status: StatusCode::OK,
-            body,
-        },
+    testing::respond(&request, &scenario(state, &request, caller, quota))
+}
+
+/// What the world says of the posts and media `request` asks about, for `caller`.
+fn scenario(
+    state: &State,
+    request: &Request,
+    caller: Caller,
+    quota: Option<RateLimit>,
+) -> Scenario {
+    let world = &state.world;
+    let media: Vec<(MediaKey, PostId)> = request
+        .media_keys()
+        .iter()
+        .filter_map(|k| Some((*k, world.media_post(k)?.id)))
+        .collect();
+    let mut scenario = Scenario {
+        counts: world.counts(),
+        numbers_as_json_numbers: state.config.numbers_as_json_numbers,
         quota,
-    )
+        readings: state.config.readings,
+        ..Scenario::default()
+    };
+    let posts = request
+        .post_ids()
+        .iter()
+        .chain(media.iter().map(|(_, p)| p));
+    for id in posts {
+        let list = match world.post(id) {
+            None => &mut scenario.unavailable,
+            Some(p) if caller.account().is_some_and(|a| a != p.owner) => &mut scenario.forbidden,
+            Some(p) => match p.state {
+                PostState::Deleted => &mut scenario.unavailable,
+                PostState::Protected => &mut scenario.protected,
+                PostState::Public => continue,
+            },
+        };
+        if !list.contains(id) {
+            list.push(*id);
+        }
+    }
+    scenario.media = media;
+    scenario
 }
 
 /// Whether a rule says the credential cannot reach the endpoint or the metric.
@@ -742,426 +650,4 @@ fn needs_other_credential(rule: &xengage_core::Rule) -> bool {
             | xengage_core::Rule::MetricNeedsUserContext { .. }
             | xengage_core::Rule::CredentialNotForEnterprise { .. }
     )
-}
-
-/// Whether the API still serves `metric` for a post created at `created` (90 days for
-/// impressions and engagements on totals, or everywhere in that reading; 1800 days for video
-/// views).
-fn supported(
-    endpoint: Endpoint,
-    metric: Metric,
-    created: OffsetDateTime,
-    now: OffsetDateTime,
-    everywhere: bool,
-) -> bool {
-    match metric.facts().age_limit {
-        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals || everywhere => {
-            now - created <= Duration::days(limit.max_days)
-        }
-        _ => true,
-    }
-}
-
-/// A nested answer being built: counts add up where a grouping leaves a dimension out.
-enum Node {
-    Leaf(u64),
-    Branch(BTreeMap<String, Node>),
-}
-
-impl Node {
-    fn add(&mut self, keys: &[String], value: u64) {
-        match (self, keys.split_first()) {
-            (Node::Leaf(v), None) => *v += value,
-            (Node::Branch(children), Some((k, rest))) => {
-                let child = children.entry(k.clone()).or_insert_with(|| {
-                    if rest.is_empty() {
-                        Node::Leaf(0)
-                    } else {
-                        Node::Branch(BTreeMap::new())
-                    }
-                });
-                child.add(rest, value);
-            }
-            _ => {}
-        }
-    }
-
-    fn into_json(self, numbers: f64, salt: u64) -> Value {
-        match self {
-            Node::Leaf(v) => {
-                #[allow(clippy::cast_precision_loss)]
-                let draw = (mix(salt ^ v) >> 11) as f64 / (1u64 << 53) as f64;
-                if draw < numbers {
-                    Value::from(v)
-                } else {
-                    Value::String(v.to_string())
-                }
-            }
-            Node::Branch(children) => Value::Object(
-                children
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (k, n))| {
-                        let salt = mix(salt ^ i as u64);
-                        (k, n.into_json(numbers, salt))
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
-
-fn v1_body(
-    state: &State,
-    request: &Request,
-    served: &[PostId],
-    unavailable: &[PostId],
-    now: OffsetDateTime,
-) -> Value {
-    let world = &state.world;
-    let endpoint = request.endpoint();
-    let window = request.covered_window();
-    let mut unsupported_ie = Vec::new();
-    let mut unsupported_vv = Vec::new();
-    // (post, metric) pairs served.
-    let mut pairs: Vec<(PostId, Metric)> = Vec::new();
-    for id in served {
-        let Some(post) = world.post(id) else { continue };
-        for &metric in request.metrics() {
-            let everywhere = state.config.readings.ninety_days_everywhere;
-            if supported(endpoint, metric, post.created_at, now, everywhere) {
-                pairs.push((*id, metric));
-            } else if metric == Metric::VideoViews {
-                if !unsupported_vv.contains(id) {
-                    unsupported_vv.push(*id);
-                }
-            } else if !unsupported_ie.contains(id) {
-                unsupported_ie.push(*id);
-            }
-        }
-    }
-    let mut top = Map::new();
-    if let Some(w) = window {
-        top.insert("start".into(), Value::String(format_time(w.start())));
-        top.insert("end".into(), Value::String(format_time(w.end())));
-    }
-    let list = |ids: &[PostId]| {
-        Value::Array(
-            ids.iter()
-                .map(|i| Value::String(i.as_str().to_owned()))
-                .collect(),
-        )
-    };
-    if !unavailable.is_empty() {
-        top.insert("unavailable_tweet_ids".into(), list(unavailable));
-    }
-    if !unsupported_ie.is_empty() {
-        top.insert(
-            "unsupported_for_impressions_engagements_tweet_ids".into(),
-            list(&unsupported_ie),
-        );
-        // The documented message, its time period the creation times refused.
-        let days = Metric::Impressions
-            .facts()
-            .age_limit
-            .map_or(90, |l| l.max_days);
-        let message = format!(
-            "Impressions & engagements for tweets older than {days} days (created before {}) \
-             are not supported",
-            format_time(now - Duration::days(days))
-        );
-        top.insert("errors".into(), json!([message]));
-    }
-    if !unsupported_vv.is_empty() {
-        top.insert(
-            "unsupported_for_video_views_tweet_ids".into(),
-            list(&unsupported_vv),
-        );
-    }
-    let readings = state.config.readings;
-    // On historical, the API reads these metrics as zero for hours before 2015-09-15.
-    let zeroed = |metric: Metric, t: OffsetDateTime| {
-        readings.zero_before_2015_09_15
-            && endpoint == Endpoint::Historical
-            && metric.facts().zero_before_2015_09_15
-            && t.date() < xengage_core::facts::limits::ZERO_BEFORE
-    };
-    for (g, grouping) in request.groupings().iter().enumerate() {
-        let mut dims = grouping.group_by.clone();
-        // An hour grouping without a day, answered with a day level above the hours.
-        if readings.hour_without_day == HourWithoutDay::DaysThenHours
-            && !dims.contains(&Dimension::EngagementDay)
-        {
-            if let Some(i) = dims.iter().position(|d| *d == Dimension::EngagementHour) {
-                dims.insert(i, Dimension::EngagementDay);
-            }
-        }
-        let dims = &dims;
-        let by_time = dims.iter().any(|d| d.is_time());
-        let mut root = Node::Branch(BTreeMap::new());
-        for &(id, metric) in &pairs {
-            let key_of = |d: Dimension, day: &str, hour: &str| -> String {
-                match d {
-                    Dimension::TweetId => id.as_str().to_owned(),
-                    Dimension::EngagementType => {
-                        metric.v1_name().unwrap_or(metric.name()).to_owned()
-                    }
-                    Dimension::EngagementDay => day.to_owned(),
-                    Dimension::EngagementHour => hour.to_owned(),
-                }
-            };
-            if let (true, Some(w)) = (by_time, window) {
-                let mut t = w.start();
-                while t < w.end() {
-                    let v = if zeroed(metric, t) {
-                        0
-                    } else {
-                        world.hourly_count(&id, metric, t)
-                    };
-                    let (day, hour) = (t.date().to_string(), format!("{:02}", t.hour()));
-                    let keys: Vec<String> = dims.iter().map(|&d| key_of(d, &day, &hour)).collect();
-                    root.add(&keys, v);
-                    t += Duration::HOUR;
-                }
-            } else {
-                let v = match window {
-                    Some(w)
-                        if endpoint == Endpoint::Historical && readings.zero_before_2015_09_15 =>
-                    {
-                        historical_sum(world, &id, metric, w, zeroed)
-                    }
-                    Some(w) => world.sum(&id, metric, w),
-                    None => world.lifetime(&id, metric, now),
-                };
-                let keys: Vec<String> = dims.iter().map(|&d| key_of(d, "", "")).collect();
-                root.add(&keys, v);
-            }
-        }
-        let salt = state.config.seed ^ g as u64;
-        top.insert(
-            grouping.name.clone(),
-            root.into_json(state.config.numbers_as_json_numbers, salt),
-        );
-    }
-    Value::Object(top)
-}
-
-fn v2_body(state: &State, request: &Request, served: &[PostId], unavailable: &[PostId]) -> Value {
-    let world = &state.world;
-    let window = request
-        .covered_window()
-        .and_then(|w| TimeWindow::new(w.start(), w.end()).ok());
-    let fields = request.fields();
-    let want = |name: &str| fields.is_empty() || fields.iter().any(|f| f.name() == name);
-    let metric_values = |id: &PostId, w: TimeWindow| -> Vec<Value> {
-        request
-            .metrics()
-            .iter()
-            .map(|m| json!({ "metric_type": m.v2_name().unwrap_or(m.name()), "metric_value": world.sum(id, *m, w) }))
-            .collect()
-    };
-    let mut data = Map::new();
-    if want("measurement") {
-        let mut totals = Vec::new();
-        let mut series = Vec::new();
-        if let Some(w) = window {
-            for id in served {
-                totals.push(json!({ "tweet_id": id.as_str(), "value": metric_values(id, w) }));
-                let step = match request.granularity() {
-                    Some(Granularity::Hourly) => Some(Duration::HOUR),
-                    Some(Granularity::Daily) => Some(Duration::DAY),
-                    Some(Granularity::Weekly) => Some(Duration::WEEK),
-                    _ => None,
-                };
-                let Some(step) = step else { continue };
-                let mut t = if step == Duration::DAY {
-                    floor_day(w.start())
-                } else {
-                    w.start()
-                };
-                while t < w.end() {
-                    let bucket = TimeWindow::new(t.max(w.start()), (t + step).min(w.end()));
-                    if let Ok(b) = bucket {
-                        series.push(json!({
-                            "tweet_id": id.as_str(),
-                            "value": { "metric_values": metric_values(id, b), "timestamp": { "iso8601_time": format_time(t) } },
-                        }));
-                    }
-                    t += step;
-                }
-            }
-        }
-        data.insert(
-            "measurement".into(),
-            json!({ "metrics_total": totals, "metrics_time_series": series }),
-        );
-    }
-    if want("errors") && !unavailable.is_empty() {
-        let ids: Vec<&str> = unavailable.iter().map(PostId::as_str).collect();
-        data.insert(
-            "errors".into(),
-            json!([{ "error": "Post unavailable", "tweets": ids }]),
-        );
-    }
-    json!({ "data": [Value::Object(data)] })
-}
-
-/// The sum over `w`, hours `zeroed` read as zero.
-fn historical_sum(
-    world: &World,
-    id: &PostId,
-    metric: Metric,
-    w: TimeWindow,
-    zeroed: impl Fn(Metric, OffsetDateTime) -> bool,
-) -> u64 {
-    if !zeroed(metric, w.start()) {
-        return world.sum(id, metric, w);
-    }
-    let mut total = 0;
-    let mut t = w.start();
-    while t < w.end() {
-        if !zeroed(metric, t) {
-            total += world.hourly_count(id, metric, t);
-        }
-        t += Duration::HOUR;
-    }
-    total
-}
-
-/// A post analytics or media analytics answer (spec 2.167): one item per post or media served,
-/// its metrics over the window as top-level fields and one bucket per hour, day, week or the
-/// total in `timestamped_metrics`; the posts or media not served as partial errors beside
-/// `data` (`resource-not-found` for unknown, deleted or protected ones,
-/// `not-authorized-for-resource` for another account's).
-fn analytics_body(state: &State, request: &Request, caller: Caller) -> Value {
-    let world = &state.world;
-    let endpoint = request.endpoint();
-    let Some(window) = request.covered_window() else {
-        return json!({ "data": [] });
-    };
-    let mut data = Vec::new();
-    let mut errors = Vec::new();
-    // (what the answer names it by, the post that carries its counts)
-    let subjects: Vec<(String, Option<&crate::world::Post>, &str, &str)> = if endpoint.is_media() {
-        request
-            .media_keys()
-            .iter()
-            .map(|k| (k.to_string(), world.media_post(k), "media", "media_key"))
-            .collect()
-    } else {
-        request
-            .post_ids()
-            .iter()
-            .map(|id| (id.to_string(), world.post(id), "tweet", "id"))
-            .collect()
-    };
-    for (name, post, resource_type, id_key) in subjects {
-        let parameter = endpoint.facts().ids_parameter;
-        let post = match post {
-            Some(p) if caller.account().is_some_and(|a| a != p.owner) => {
-                errors.push(analytics_problem(
-                    "not-authorized-for-resource",
-                    "Authorization Error",
-                    &format!("Sorry, you are not authorized to see the {resource_type} with id: [{name}]."),
-                    resource_type,
-                    parameter,
-                    &name,
-                ));
-                continue;
-            }
-            Some(p) if p.state == PostState::Public => p,
-            _ => {
-                errors.push(analytics_problem(
-                    "resource-not-found",
-                    "Not Found Error",
-                    &format!("Could not find {resource_type} with id: [{name}]."),
-                    resource_type,
-                    parameter,
-                    &name,
-                ));
-                continue;
-            }
-        };
-        let values = |w: TimeWindow| -> Map<String, Value> {
-            request
-                .metrics()
-                .iter()
-                .filter_map(|m| {
-                    let name = m.name_on(endpoint)?;
-                    Some((name.to_owned(), Value::from(world.sum(&post.id, *m, w))))
-                })
-                .collect()
-        };
-        let mut item = Map::new();
-        item.insert(id_key.to_owned(), Value::String(name.clone()));
-        item.extend(values(window));
-        item.insert(
-            "timestamp".into(),
-            Value::String(format_time(window.start())),
-        );
-        let step = match request.granularity() {
-            Some(Granularity::Hourly) => Some(Duration::HOUR),
-            Some(Granularity::Daily) => Some(Duration::DAY),
-            Some(Granularity::Weekly) => Some(Duration::WEEK),
-            _ => None,
-        };
-        let mut buckets = Vec::new();
-        match step {
-            None => buckets.push(json!({
-                "timestamp": format_time(window.start()),
-                "metrics": Value::Object(values(window)),
-            })),
-            Some(step) => {
-                let mut t = if step == Duration::HOUR {
-                    window.start()
-                } else {
-                    floor_day(window.start())
-                };
-                while t < window.end() {
-                    if let Ok(b) =
-                        TimeWindow::new(t.max(window.start()), (t + step).min(window.end()))
-                    {
-                        buckets.push(json!({
-                            "timestamp": format_time(t),
-                            "metrics": Value::Object(values(b)),
-                        }));
-                    }
-                    t += step;
-                }
-            }
-        }
-        item.insert("timestamped_metrics".into(), Value::Array(buckets));
-        data.push(Value::Object(item));
-    }
-    let mut body = Map::new();
-    body.insert("data".into(), Value::Array(data));
-    if !errors.is_empty() {
-        body.insert("errors".into(), Value::Array(errors));
-    }
-    Value::Object(body)
-}
-
-/// A partial error of spec 2.167 (a Problem under `https://api.x.com/2/problems/`).
-fn analytics_problem(
-    name: &str,
-    title: &str,
-    detail: &str,
-    resource_type: &str,
-    parameter: &str,
-    id: &str,
-) -> Value {
-    json!({
-        "type": format!("https://api.x.com/2/problems/{name}"),
-        "title": title,
-        "detail": detail,
-        "resource_type": resource_type,
-        "resource_id": id,
-        "parameter": parameter,
-        "value": id,
-        "section": "data",
-    })
-}
-
-fn floor_day(t: OffsetDateTime) -> OffsetDateTime {
-    floor_hour(t) - Duration::hours(i64::from(floor_hour(t).hour()))
 }

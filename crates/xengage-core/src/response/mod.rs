@@ -147,6 +147,28 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
+    /// An Enterprise per-minute quota (`x-per-minute-limit`, `x-per-minute-remaining`), as a
+    /// server (the emulator, the testing kit) reports it.
+    pub fn new_per_minute(limit: u32, remaining: u32) -> RateLimit {
+        RateLimit {
+            limit,
+            remaining,
+            reset: None,
+            quota: crate::pace::QuotaKind::PerMinute,
+        }
+    }
+
+    /// A v2 window quota (`x-rate-limit-limit`, `-remaining`, `-reset`), resetting at `reset`
+    /// (Unix seconds), as a server (the emulator, the testing kit) reports it.
+    pub fn new_window(limit: u32, remaining: u32, reset: u64) -> RateLimit {
+        RateLimit {
+            limit,
+            remaining,
+            reset: Some(reset),
+            quota: crate::pace::QuotaKind::Window,
+        }
+    }
+
     /// Reads either kind of headers, the v2 ones first; `None` unless a limit and a remaining
     /// count are present and numbers.
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {

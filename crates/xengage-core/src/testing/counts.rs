@@ -16,7 +16,7 @@ const FIELDS: u64 = 0x0000_5555_5555_5555;
 
 /// The counts of every post, metric and hour of a world, a pure function of its seed. A post
 /// counts zero in the hours before its creation (the time its snowflake id carries; a
-/// pre-snowflake id counts from the start of time).
+/// pre-snowflake id counts from the start of time). [`Default`] is the world of seed 0.
 ///
 /// ```
 /// use time::macros::datetime;
@@ -33,7 +33,7 @@ const FIELDS: u64 = 0x0000_5555_5555_5555;
 /// assert_eq!(counts.sum(&id, Metric::Impressions, day), by_hour);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Counts {
     seed: u64,
 }

@@ -242,7 +242,8 @@ fn write(v: &Value, path: &mut Vec<Seg>, edits: &Edits, out: &mut Vec<u8>) {
     }
 }
 
-/// The counts of a body: v2 `metric_value`s, v1 strings and numbers nested in a grouping.
+/// The counts of a body: v2 `metric_value`s, v1 strings and numbers nested in a grouping (see
+/// [`analytics_counts`] for post and media analytics).
 fn counts(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
     match v {
         Value::Object(map) => {
@@ -269,6 +270,45 @@ fn counts(v: &Value, path: &mut Vec<Seg>, out: &mut Vec<Vec<Seg>>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The counts of a post or media analytics answer: its items' top-level metric fields and
+/// their buckets' values (strings of digits included; nulls left out).
+fn analytics_counts(v: &Value, out: &mut Vec<Vec<Seg>>) {
+    let key = |k: &str| Seg::Key(k.to_owned());
+    let items = v
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    for (i, item) in items.enumerate() {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        let Some(buckets) = item.get("timestamped_metrics").and_then(Value::as_array) else {
+            continue;
+        };
+        for (k, value) in item {
+            if value.is_number() {
+                out.push(vec![key("data"), Seg::Index(i), key(k)]);
+            }
+        }
+        for (j, bucket) in buckets.iter().enumerate() {
+            let metrics = bucket.get("metrics").and_then(Value::as_object);
+            for (k, value) in metrics.into_iter().flatten() {
+                if value.is_number() || value.is_string() {
+                    out.push(vec![
+                        key("data"),
+                        Seg::Index(i),
+                        key("timestamped_metrics"),
+                        Seg::Index(j),
+                        key("metrics"),
+                        key(k),
+                    ]);
+                }
+            }
+        }
     }
 }
 
@@ -360,6 +400,12 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
     };
     let mut leaves = Vec::new();
     counts(&value, &mut Vec::new(), &mut leaves);
+    // Post and media analytics read a string that is not a count as an unknown value, not an
+    // error: their counts are broken with JSON values only.
+    let analytics = leaves.is_empty() && {
+        analytics_counts(&value, &mut leaves);
+        !leaves.is_empty()
+    };
     let mut kind = HostileKind::ALL[d.index(HostileKind::ALL.len())];
     let v2 = value.get("data").is_some();
     if (leaves.is_empty() && matches!(kind, HostileKind::HugeNumber | HostileKind::NotACount))
@@ -402,16 +448,26 @@ pub fn hostile(answer: &Answer, seed: u64) -> Hostile {
             Expected::Malformed(MalformedAt::UnexpectedType)
         }
         HostileKind::HugeNumber => {
-            let raw = [
-                "18446744073709551616",
-                "\"99999999999999999999999\"",
-                "1e30",
-            ][d.index(3)];
+            let raws: &[&str] = if analytics {
+                &["18446744073709551616", "1e30"]
+            } else {
+                &[
+                    "18446744073709551616",
+                    "\"99999999999999999999999\"",
+                    "1e30",
+                ]
+            };
+            let raw = raws[d.index(raws.len())];
             edits.replace = pick(&mut d, &leaves).map(|at| (at, raw.to_owned()));
             Expected::Malformed(MalformedAt::Overflow)
         }
         HostileKind::NotACount => {
-            let raw = ["-3", "1.5", "\"12a\"", "\"-1\""][d.index(4)];
+            let raws: &[&str] = if analytics {
+                &["-3", "1.5"]
+            } else {
+                &["-3", "1.5", "\"12a\"", "\"-1\""]
+            };
+            let raw = raws[d.index(raws.len())];
             edits.replace = pick(&mut d, &leaves).map(|at| (at, raw.to_owned()));
             Expected::Malformed(MalformedAt::NotACount)
         }

@@ -39,6 +39,7 @@
 //! # Ok::<(), xengage_core::InvalidRequest>(())
 //! ```
 
+mod analytics;
 mod counts;
 mod hostile;
 mod render;
@@ -62,6 +63,8 @@ pub use proptest;
 #[cfg(feature = "testing")]
 pub use arbitrary;
 
+use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::request::Request;
 use crate::response::RateLimit;
 
@@ -69,22 +72,16 @@ pub use counts::Counts;
 #[cfg(feature = "testing")]
 pub use fuzz::{Exchange, ValidSpec};
 pub use hostile::{Expected, Hostile, HostileKind, MalformedAt, hostile, same_rows};
-pub use render::{Refusal, Scenario, error_body, refused, served};
+pub use render::{
+    DeletedPosts, HourWithoutDay, Readings, Refusal, Scenario, error_body, refused, respond, served,
+};
 #[cfg(feature = "testing")]
 pub use spec::{ExpectedProblem, InvalidSpec, RuleKind, post_id_created_at};
 
-/// The endpoints the kit covers: the Enterprise ones and the v2 insights. Post and media
-/// analytics (`Endpoint::Analytics`, `Endpoint::MediaAnalytics`) are not covered yet: the
-/// strategies, the `Arbitrary` inputs and [`synthesize`] know only these five, and a spec or
-/// request of another endpoint gets no meaningful answer from them. Draw endpoints from this
-/// list, not from [`Endpoint::ALL`](crate::Endpoint::ALL).
-pub const ENDPOINTS: [crate::Endpoint; 5] = [
-    crate::Endpoint::Totals,
-    crate::Endpoint::Last28Hours,
-    crate::Endpoint::Historical,
-    crate::Endpoint::Insights28Hours,
-    crate::Endpoint::InsightsHistorical,
-];
+/// The endpoints the kit covers: every endpoint ([`Endpoint::ALL`](crate::Endpoint::ALL)), the
+/// Enterprise ones, the v2 insights and post and media analytics. The strategies, the
+/// `Arbitrary` inputs, [`synthesize`] and [`hostile`] know each of them.
+pub const ENDPOINTS: [crate::Endpoint; 7] = crate::Endpoint::ALL;
 
 /// An answer as a transport hands it to [`parse_response`](crate::response::parse_response):
 /// status, headers and the body's bytes, decompressed.
@@ -155,24 +152,27 @@ pub fn synthesize(request: &Request, seed: u64) -> Answer {
         let limit = [60u32, 300, 600, 1000][usize::try_from(d.below(4)).unwrap_or(0)];
         let remaining = u32::try_from(d.below(u64::from(limit))).unwrap_or(0);
         match request.endpoint().generation() {
-            crate::Generation::Enterprise => RateLimit {
-                limit,
-                remaining,
-                reset: None,
-                quota: crate::pace::QuotaKind::PerMinute,
-            },
+            crate::Generation::Enterprise => RateLimit::new_per_minute(limit, remaining),
             // A window that resets within 15 minutes of the strategies' `NOW`
             // (2026-11-22T10:30:00Z): the kit reads no clock.
-            crate::Generation::V2 => RateLimit {
-                limit,
-                remaining,
-                reset: Some(1_795_343_400 + d.below(900)),
-                quota: crate::pace::QuotaKind::Window,
-            },
+            crate::Generation::V2 => {
+                RateLimit::new_window(limit, remaining, 1_795_343_400 + d.below(900))
+            }
         }
     });
     let generation = request.endpoint().generation();
-    let posts = request.post_ids();
+    let analytics = request.endpoint().is_analytics();
+    // The media asked, each carried by the post whose id is its media id.
+    let media: Vec<(MediaKey, PostId)> = request
+        .media_keys()
+        .iter()
+        .filter_map(|k| Some((*k, PostId::parse(&k.media_id().to_string()).ok()?)))
+        .collect();
+    let posts: Vec<PostId> = if request.endpoint().is_media() {
+        media.iter().map(|(_, p)| *p).collect()
+    } else {
+        request.post_ids().to_vec()
+    };
     let pick_some = |d: &mut Derived| {
         let mut chosen: Vec<_> = posts.iter().filter(|_| d.below(3) == 0).copied().collect();
         if chosen.is_empty() {
@@ -181,12 +181,13 @@ pub fn synthesize(request: &Request, seed: u64) -> Answer {
         }
         chosen
     };
+    // Post and media analytics refuse no post wholesale: they answer partial errors.
     match d.below(100) {
-        0..=3 => {
+        0..=3 if !analytics => {
             let protected = pick_some(&mut d);
             return refused(generation, &Refusal::Protected(protected), quota);
         }
-        4..=6 => {
+        4..=6 if !analytics => {
             let forbidden = pick_some(&mut d);
             return refused(generation, &Refusal::Forbidden(forbidden), quota);
         }
@@ -198,12 +199,31 @@ pub fn synthesize(request: &Request, seed: u64) -> Answer {
         _ => {}
     }
     let unavailable = posts.iter().filter(|_| d.below(10) == 0).copied().collect();
-    let numbers_as_json_numbers = [0.0, 0.0, 0.5, 1.0][usize::try_from(d.below(4)).unwrap_or(0)];
+    let forbidden = if analytics {
+        posts.iter().filter(|_| d.below(20) == 0).copied().collect()
+    } else {
+        Vec::new()
+    };
+    let share = |d: &mut Derived| [0.0, 0.0, 0.5, 1.0][usize::try_from(d.below(4)).unwrap_or(0)];
+    let numbers_as_json_numbers = share(&mut d);
+    let (media_strings, nulls) = if analytics {
+        (
+            share(&mut d),
+            [0.0, 0.0, 0.1, 0.5][usize::try_from(d.below(4)).unwrap_or(0)],
+        )
+    } else {
+        (0.0, 0.0)
+    };
     let scenario = Scenario {
         counts: Counts::new(seed),
         unavailable,
+        forbidden,
+        media,
         numbers_as_json_numbers,
+        media_strings,
+        nulls,
         quota,
+        ..Scenario::default()
     };
     served(request, &scenario)
 }

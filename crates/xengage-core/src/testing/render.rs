@@ -1,6 +1,7 @@
 //! Answers as the API writes them, for a validated request and what the world says of its
 //! posts: the grouping-shaped v1 bodies, the list-shaped v2 bodies, and the error bodies of both
-//! generations. The emulator renders its answers with these functions.
+//! generations; post and media analytics in `analytics`. The emulator renders every answer
+//! with these functions.
 
 use std::collections::BTreeMap;
 
@@ -11,27 +12,115 @@ use time::{Duration, OffsetDateTime};
 use crate::facts::{Endpoint, Generation};
 use crate::grouping::Dimension;
 use crate::id::PostId;
+use crate::media_key::MediaKey;
 use crate::metric::Metric;
-use crate::request::{Granularity, Request};
+use crate::request::{Granularity, Request, ValidationOptions};
 use crate::response::RateLimit;
 use crate::window::{TimeWindow, floor_hour, format_time};
 
-use super::{Answer, Counts, mix};
+use super::{Answer, Counts, analytics, mix};
 
-/// What the world behind one answer says of the posts a request asks about.
-#[derive(Debug, Clone, PartialEq)]
+/// What the world behind one answer says of the posts (and media) a request asks about.
+/// [`Default`]: the counts of seed 0, every post and media served, counts as strings, no quota
+/// headers, the default [`Readings`].
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Scenario {
     /// The counts of every post, metric and hour.
     pub counts: Counts,
     /// Posts the API does not serve (deleted, or never existed): v1 lists them in
-    /// `unavailable_tweet_ids`, v2 in the `errors` of its data.
+    /// `unavailable_tweet_ids`, v2 in the `errors` of its data (a 400 instead, with
+    /// [`DeletedPosts::Refused`], from [`respond`]); post and media analytics answer a
+    /// `resource-not-found` problem for them and their media.
     pub unavailable: Vec<PostId>,
-    /// The share of counts written as JSON numbers rather than strings, `0.0..=1.0` (the API
-    /// writes most as strings).
+    /// Protected posts: never served, even to their owner. [`respond`] refuses an insights
+    /// request naming one with a 400 ([`Refusal::Protected`]); post and media analytics answer a
+    /// `resource-not-found` problem for them and their media.
+    pub protected: Vec<PostId>,
+    /// Posts of another account than the caller's. [`respond`] refuses an insights request
+    /// naming one with a 403 ([`Refusal::Forbidden`]); post and media analytics answer a
+    /// `not-authorized-for-resource` problem for them and their media.
+    pub forbidden: Vec<PostId>,
+    /// The media of the world, each with the post that carries it (the media's counts are its
+    /// post's). Media analytics answers `resource-not-found` for a media key not listed here.
+    pub media: Vec<(MediaKey, PostId)>,
+    /// The share of counts written as JSON numbers rather than strings, `0.0..=1.0`, in the
+    /// insights answers (the API writes most as strings).
     pub numbers_as_json_numbers: f64,
+    /// The share of media analytics bucket values written as strings of digits rather than
+    /// JSON numbers, `0.0..=1.0` (spec 2.167: "an integer when the backend value parses as a
+    /// number, otherwise the original string").
+    pub media_strings: f64,
+    /// The share of post and media analytics bucket values written as `null` (spec 2.167 lets
+    /// them be), `0.0..=1.0`.
+    pub nulls: f64,
     /// The quota headers to send, if any: `x-per-minute-limit` and `x-per-minute-remaining` for
-    /// a per-minute quota, `x-rate-limit-limit`, `-remaining` and `-reset` for a v2 window.
+    /// a per-minute quota, `x-rate-limit-limit`, `-remaining` and `-reset` for a v2 window (its
+    /// reset as given: the kit reads no clock).
     pub quota: Option<RateLimit>,
+    /// The reading played where the documents disagree or are silent.
+    pub readings: Readings,
+}
+
+/// How an hour grouping without `engagement.day` is answered (the reference does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HourWithoutDay {
+    /// Hours of the day `00`..`23`, each summed over the window's days.
+    #[default]
+    HoursOfDay,
+    /// A day level above the hours (`2015-09-14` -> `17`): every UTC hour apart.
+    DaysThenHours,
+}
+
+/// How posts deleted since they were asked for are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeletedPosts {
+    /// A 200 that lists them in `unavailable_tweet_ids` beside the others' counts.
+    #[default]
+    Listed,
+    /// A 400 `"N Tweet ID(s) are unavailable"` with `unavailable_tweet_ids`, as for protected
+    /// posts.
+    Refused,
+}
+
+/// The reading played where the documents disagree or are silent. [`Default`] is the core's
+/// default reading. [`served`] and [`respond`] play all but `lookback` (a rule of validation:
+/// see [`Readings::validation_options`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readings {
+    /// Refuse windows starting more than 365 days ago (the overview's lookback).
+    pub lookback: bool,
+    /// The 90-day limit of impressions and engagements on every Enterprise endpoint, not on
+    /// totals only.
+    pub ninety_days_everywhere: bool,
+    /// An hour grouping without a day.
+    pub hour_without_day: HourWithoutDay,
+    /// Deleted posts.
+    pub deleted_posts: DeletedPosts,
+    /// favorites, replies and retweets read as zero on historical for hours before 2015-09-15.
+    pub zero_before_2015_09_15: bool,
+}
+
+impl Default for Readings {
+    fn default() -> Self {
+        Readings {
+            lookback: true,
+            ninety_days_everywhere: false,
+            hour_without_day: HourWithoutDay::HoursOfDay,
+            deleted_posts: DeletedPosts::Listed,
+            zero_before_2015_09_15: true,
+        }
+    }
+}
+
+impl Readings {
+    /// The validation options of these readings (the lookback and the 90-day rule), on top of
+    /// `options`.
+    #[must_use]
+    pub fn validation_options(&self, options: ValidationOptions) -> ValidationOptions {
+        options
+            .enforce_lookback(self.lookback)
+            .ninety_days_on_every_endpoint(self.ninety_days_everywhere)
+    }
 }
 
 /// Why the API refuses a whole request, in the words and shape it documents.
@@ -47,6 +136,15 @@ pub enum Refusal {
     RateLimited,
     /// 503: the server is overloaded.
     Unavailable,
+    /// Any other refusal, in its generation's error shape ([`error_body`]): a 400 naming the
+    /// problems of a request, 401, 403 for a credential that cannot reach the endpoint, 404,
+    /// 406, 500.
+    Other {
+        /// The HTTP status.
+        status: u16,
+        /// The messages, one per error.
+        messages: Vec<String>,
+    },
 }
 
 impl Refusal {
@@ -57,6 +155,7 @@ impl Refusal {
             Refusal::Forbidden(_) => 403,
             Refusal::RateLimited => 429,
             Refusal::Unavailable => 503,
+            Refusal::Other { status, .. } => *status,
         }
     }
 }
@@ -107,7 +206,7 @@ pub(super) fn headers(quota: Option<RateLimit>) -> HeaderMap {
     h
 }
 
-fn answer_of(status: u16, body: &Value, quota: Option<RateLimit>) -> Answer {
+pub(super) fn answer_of(status: u16, body: &Value, quota: Option<RateLimit>) -> Answer {
     Answer {
         status,
         headers: headers(quota),
@@ -136,47 +235,85 @@ pub fn refused(generation: Generation, refusal: &Refusal, quota: Option<RateLimi
             let message = format!("Forbidden to access tweets: {}", ids(posts).join(", "));
             error_body(generation, status, &[message])
         }
-        Refusal::RateLimited => error_body(generation, status, &["Rate limit exceeded".into()]),
+        // v2's rate-limit page documents `{"errors":[{"code":88,"message":"Rate limit
+        // exceeded"}]}` rather than a problem.
+        Refusal::RateLimited => match generation {
+            Generation::Enterprise => {
+                error_body(generation, status, &["Rate limit exceeded".into()])
+            }
+            Generation::V2 => {
+                json!({ "errors": [{ "code": 88, "message": "Rate limit exceeded" }] })
+            }
+        },
         Refusal::Unavailable => error_body(generation, status, &["Service Unavailable".into()]),
+        Refusal::Other { messages, .. } => error_body(generation, status, messages),
     };
     answer_of(status, &body, quota)
 }
 
-/// The 200 answer to `request` in the world of `scenario`: every post and metric asked, served,
-/// unavailable or unsupported (too old for the metric, by the age its id carries at
-/// [`Request::requested_at`]).
+/// The answer to `request` in the world of `scenario`, as the API decides it: on the insights
+/// endpoints a 403 when a post is another account's ([`Scenario::forbidden`]), a 400 when one
+/// is protected (or deleted, with [`DeletedPosts::Refused`]), else the 200 of [`served`]; post
+/// and media analytics always answer the 200 of [`served`], whose partial errors name the posts
+/// and media not served. The emulator answers every valid request with this.
+pub fn respond(request: &Request, scenario: &Scenario) -> Answer {
+    let generation = request.endpoint().generation();
+    if !request.endpoint().is_analytics() {
+        let asked = |list: &[PostId]| -> Vec<PostId> {
+            request
+                .post_ids()
+                .iter()
+                .filter(|id| list.contains(id))
+                .copied()
+                .collect()
+        };
+        let forbidden = asked(&scenario.forbidden);
+        if !forbidden.is_empty() {
+            return refused(generation, &Refusal::Forbidden(forbidden), scenario.quota);
+        }
+        let mut protected = asked(&scenario.protected);
+        if scenario.readings.deleted_posts == DeletedPosts::Refused {
+            protected.extend(asked(&scenario.unavailable));
+        }
+        if !protected.is_empty() {
+            return refused(generation, &Refusal::Protected(protected), scenario.quota);
+        }
+    }
+    served(request, scenario)
+}
+
+/// The 200 answer to `request` in the world of `scenario`: every post (or media) and metric
+/// asked, served, unavailable or unsupported (too old for the metric, by the age its id carries
+/// at [`Request::requested_at`]). On the insights endpoints, protected and forbidden posts are
+/// [`respond`]'s to refuse: this renders them as served.
 pub fn served(request: &Request, scenario: &Scenario) -> Answer {
-    let served: Vec<PostId> = request
-        .post_ids()
-        .iter()
-        .filter(|id| !scenario.unavailable.contains(id))
-        .copied()
-        .collect();
-    let unavailable: Vec<PostId> = request
-        .post_ids()
-        .iter()
-        .filter(|id| scenario.unavailable.contains(id))
-        .copied()
-        .collect();
-    // One renderer per answer shape; an endpoint of another shape (the v2 post and media
-    // analytics) adds its own here, and `synthesize` and the emulator serve it.
-    let body = match request.endpoint().generation() {
-        Generation::Enterprise => v1_body(request, scenario, &served, &unavailable),
-        Generation::V2 => v2_body(request, scenario, &served, &unavailable),
+    let body = if request.endpoint().is_analytics() {
+        analytics::body(request, scenario)
+    } else {
+        let (unavailable, served): (Vec<PostId>, Vec<PostId>) = request
+            .post_ids()
+            .iter()
+            .partition(|id| scenario.unavailable.contains(id));
+        match request.endpoint().generation() {
+            Generation::Enterprise => v1_body(request, scenario, &served, &unavailable),
+            Generation::V2 => v2_body(request, scenario, &served, &unavailable),
+        }
     };
     answer_of(200, &body, scenario.quota)
 }
 
 /// Whether the API still serves `metric` for a post created no later than `created` (90 days
-/// for impressions and engagements on totals, 1800 days for video views).
+/// for impressions and engagements on totals, or everywhere in that reading; 1800 days for
+/// video views).
 fn supported(
     endpoint: Endpoint,
     metric: Metric,
     created: OffsetDateTime,
     now: OffsetDateTime,
+    everywhere: bool,
 ) -> bool {
     match metric.facts().age_limit {
-        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals => {
+        Some(limit) if !limit.totals_only || endpoint == Endpoint::Totals || everywhere => {
             now - created <= Duration::days(limit.max_days)
         }
         _ => true,
@@ -248,7 +385,14 @@ fn v1_body(
     let mut pairs: Vec<(PostId, Metric)> = Vec::new();
     for id in served {
         for &metric in request.metrics() {
-            if supported(endpoint, metric, id.created_no_later_than(), now) {
+            let everywhere = scenario.readings.ninety_days_everywhere;
+            if supported(
+                endpoint,
+                metric,
+                id.created_no_later_than(),
+                now,
+                everywhere,
+            ) {
                 pairs.push((*id, metric));
             } else if metric == Metric::VideoViews {
                 if !unsupported_vv.contains(id) {
@@ -297,8 +441,25 @@ fn v1_body(
             list(&unsupported_vv),
         );
     }
+    let readings = scenario.readings;
+    // On historical, the API reads these metrics as zero for hours before 2015-09-15.
+    let zeroed = |metric: Metric, t: OffsetDateTime| {
+        readings.zero_before_2015_09_15
+            && endpoint == Endpoint::Historical
+            && metric.facts().zero_before_2015_09_15
+            && t.date() < crate::facts::limits::ZERO_BEFORE
+    };
     for (g, grouping) in request.groupings().iter().enumerate() {
-        let dims = &grouping.group_by;
+        let mut dims = grouping.group_by.clone();
+        // An hour grouping without a day, answered with a day level above the hours.
+        if readings.hour_without_day == HourWithoutDay::DaysThenHours
+            && !dims.contains(&Dimension::EngagementDay)
+        {
+            if let Some(i) = dims.iter().position(|d| *d == Dimension::EngagementHour) {
+                dims.insert(i, Dimension::EngagementDay);
+            }
+        }
+        let dims = &dims;
         let by_time = dims.iter().any(|d| d.is_time());
         let mut root = Node::Branch(BTreeMap::new());
         for &(id, metric) in &pairs {
@@ -315,7 +476,11 @@ fn v1_body(
             if let (true, Some(w)) = (by_time, window) {
                 let mut t = w.start();
                 while t < w.end() {
-                    let v = counts.hourly(&id, metric, t);
+                    let v = if zeroed(metric, t) {
+                        0
+                    } else {
+                        counts.hourly(&id, metric, t)
+                    };
                     let (day, hour) = (t.date().to_string(), format!("{:02}", t.hour()));
                     let keys: Vec<String> = dims.iter().map(|&d| key_of(d, &day, &hour)).collect();
                     root.add(&keys, v);
@@ -323,6 +488,18 @@ fn v1_body(
                 }
             } else {
                 let v = match window {
+                    Some(w) if zeroed(metric, w.start()) => {
+                        // Hour by hour: the hours from 2015-09-15 on count.
+                        let mut total = 0;
+                        let mut t = w.start();
+                        while t < w.end() {
+                            if !zeroed(metric, t) {
+                                total += counts.hourly(&id, metric, t);
+                            }
+                            t += Duration::HOUR;
+                        }
+                        total
+                    }
                     Some(w) => counts.sum(&id, metric, w),
                     None => counts.lifetime(&id, metric, now),
                 };
@@ -410,6 +587,6 @@ fn v2_body(
     json!({ "data": [Value::Object(data)] })
 }
 
-fn floor_day(t: OffsetDateTime) -> OffsetDateTime {
+pub(super) fn floor_day(t: OffsetDateTime) -> OffsetDateTime {
     floor_hour(t) - Duration::hours(i64::from(floor_hour(t).hour()))
 }

@@ -94,8 +94,10 @@ fn metrics(d: &mut impl Draw, endpoint: Endpoint) -> Vec<String> {
     let mut out = Vec::new();
     for _ in 0..n {
         let m = available.remove(d.index(available.len()));
-        // Either generation's spelling reads on any endpoint; the request sends its own.
+        // Either generation's spelling reads on the insights endpoints; the request sends its
+        // own. Post and media analytics have names of their own.
         let name = match d.below(3) {
+            _ if endpoint.is_analytics() => m.name_on(endpoint),
             0 => m.name_in(endpoint.generation()),
             1 => m.v1_name(),
             _ => m.v2_name(),
@@ -185,12 +187,63 @@ fn window(d: &mut impl Draw, now: OffsetDateTime) -> Option<(String, String)> {
     Some((start_text, end_text))
 }
 
+/// The media types of media keys: a photo, a video, an amplify video, a GIF.
+const MEDIA_TYPES: [u64; 4] = [3, 7, 13, 16];
+
+/// A media key whose media id is a post id of `post_id`'s ages (the answer synthesizer counts
+/// a media as the post of its media id).
+fn media_key(d: &mut impl Draw, now: OffsetDateTime, k: u32) -> String {
+    let kind = MEDIA_TYPES[d.index(MEDIA_TYPES.len())];
+    format!("{kind}_{}", post_id(d, now, k))
+}
+
+/// A valid post or media analytics spec for `endpoint` at `now`: 1 to 100 ids or media keys,
+/// metrics of the endpoint, a window (no length or age limit is documented: up to 4 weeks
+/// here, inside the 365 days before `now`), no granularity (the default) or any the endpoint
+/// takes.
+fn analytics_spec(d: &mut impl Draw, endpoint: Endpoint, now: OffsetDateTime) -> RequestSpec {
+    let n = count(d, 3, endpoint.facts().max_post_ids);
+    let mut ids: Vec<String> = Vec::with_capacity(n);
+    for k in 0..n {
+        let k = u32::try_from(k).unwrap_or(0);
+        let id = if endpoint.is_media() {
+            media_key(d, now, k)
+        } else {
+            post_id(d, now, k)
+        };
+        if !ids.contains(&id) || d.one_in(4) {
+            ids.push(id);
+        }
+    }
+    let spec = RequestSpec::new(endpoint).metrics(metrics(d, endpoint));
+    let mut spec = if endpoint.is_media() {
+        spec.media_keys(ids)
+    } else {
+        spec.post_ids(ids)
+    };
+    if let Some((start, end)) = window(d, now) {
+        spec = spec.window(start, end);
+    }
+    let granularities: Vec<Granularity> = Granularity::ALL
+        .into_iter()
+        .filter(|g| !(endpoint.is_media() && *g == Granularity::Weekly))
+        .collect();
+    let choice = d.index(granularities.len() + 1);
+    if let Some(g) = granularities.get(choice) {
+        spec = spec.granularity(g.query_value(endpoint));
+    }
+    spec
+}
+
 /// A valid spec for `endpoint` at `now`, from `d`'s choices.
 pub(crate) fn valid_spec(
     d: &mut impl Draw,
     endpoint: Endpoint,
     now: OffsetDateTime,
 ) -> RequestSpec {
+    if endpoint.is_analytics() {
+        return analytics_spec(d, endpoint, now);
+    }
     let max = endpoint.facts().max_post_ids;
     let n = count(d, 3, max);
     let mut ids: Vec<String> = Vec::with_capacity(n);
@@ -271,6 +324,12 @@ pub enum RuleKind {
     StartBeyondLookback,
     /// [`Rule::EndInFuture`].
     EndInFuture,
+    /// [`Rule::MediaKey`].
+    MediaKey,
+    /// [`Rule::GranularityUnavailable`].
+    GranularityUnavailable,
+    /// [`Rule::FieldsOnAnalytics`].
+    FieldsOnAnalytics,
 }
 
 impl RuleKind {
@@ -298,6 +357,12 @@ impl RuleKind {
                 )
                 | (RuleKind::UnknownGranularity, Rule::UnknownGranularity)
                 | (RuleKind::Time, Rule::Time(_))
+                | (RuleKind::MediaKey, Rule::MediaKey(_))
+                | (
+                    RuleKind::GranularityUnavailable,
+                    Rule::GranularityUnavailable { .. }
+                )
+                | (RuleKind::FieldsOnAnalytics, Rule::FieldsOnAnalytics(_))
                 | (RuleKind::WindowNotAllowed, Rule::WindowNotAllowed(_))
                 | (RuleKind::EndNotAfterStart, Rule::EndNotAfterStart { .. })
                 | (RuleKind::WindowTooLong, Rule::WindowTooLong { .. })
@@ -369,6 +434,8 @@ enum Mistake {
     WindowTooLong,
     StartTooEarly,
     EndInFuture,
+    WeeklyOnMedia,
+    FieldsOnAnalytics,
 }
 
 fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
@@ -396,7 +463,19 @@ fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
         }
         Generation::V2 => all.extend([M::GroupingsOnV2, M::UnknownGranularity]),
     }
-    if facts.time_range == TimeRange::Window {
+    if endpoint.is_analytics() {
+        // No length or age limit is documented for post and media analytics.
+        all.extend([
+            M::MetricElsewhere,
+            M::FieldsOnAnalytics,
+            M::BadTime,
+            M::EndBeforeStart,
+            M::EndInFuture,
+        ]);
+        if endpoint.is_media() {
+            all.push(M::WeeklyOnMedia);
+        }
+    } else if facts.time_range == TimeRange::Window {
         all.extend([
             M::BadTime,
             M::EndBeforeStart,
@@ -441,13 +520,22 @@ pub(crate) fn invalid_spec(
         if is_window(m) {
             pool.retain(|x| !is_window(*x));
         }
+        // One granularity mistake at a time, for the same reason.
+        if matches!(m, Mistake::UnknownGranularity | Mistake::WeeklyOnMedia) {
+            pool.retain(|x| !matches!(x, Mistake::UnknownGranularity | Mistake::WeeklyOnMedia));
+        }
         chosen.push(m);
     }
     let generation = endpoint.generation();
-    let (metrics_field, start_field, end_field) = match generation {
-        Generation::Enterprise => ("engagement_types", "start", "end"),
-        Generation::V2 => ("requested_metrics", "start_time", "end_time"),
+    let (ids_field, metrics_field) = (
+        endpoint.facts().ids_parameter,
+        endpoint.facts().metrics_parameter,
+    );
+    let (start_field, end_field) = match generation {
+        Generation::Enterprise => ("start", "end"),
+        Generation::V2 => ("start_time", "end_time"),
     };
+    let media = endpoint.is_media();
     let expect = |field: &str, rule: RuleKind| ExpectedProblem {
         field: field.to_owned(),
         rule,
@@ -463,22 +551,44 @@ pub(crate) fn invalid_spec(
     });
     for m in chosen {
         match m {
+            Mistake::BadPostId if media => {
+                let i = d.index(spec.media_keys.len());
+                let bad = ["3-12", "", "_5", "7_", "x_1"][d.index(5)];
+                bad.clone_into(&mut spec.media_keys[i]);
+                problems.push(expect(&format!("{ids_field}[{i}]"), RuleKind::MediaKey));
+            }
             Mistake::BadPostId => {
                 let i = d.index(spec.post_ids.len());
                 let bad = ["12x", "", "12345678901234567890", " 1", "-5"][d.index(5)];
                 bad.clone_into(&mut spec.post_ids[i]);
-                problems.push(expect(&format!("tweet_ids[{i}]"), RuleKind::PostId));
+                problems.push(expect(&format!("{ids_field}[{i}]"), RuleKind::PostId));
             }
             Mistake::TooManyPostIds => {
                 let max = endpoint.facts().max_post_ids;
                 let base = 1_990_000_000_000_000_000u64 + d.below(1_000_000);
-                spec.post_ids
-                    .extend((0..=max as u64).map(|k| (base + k * 7).to_string()));
-                problems.push(expect("tweet_ids", RuleKind::TooManyPostIds));
+                let more = (0..=max as u64).map(|k| base + k * 7);
+                if media {
+                    spec.media_keys.extend(more.map(|id| format!("3_{id}")));
+                } else {
+                    spec.post_ids.extend(more.map(|id| id.to_string()));
+                }
+                problems.push(expect(ids_field, RuleKind::TooManyPostIds));
+            }
+            Mistake::WeeklyOnMedia => {
+                spec.granularity = Some("weekly".to_owned());
+                problems.push(expect("granularity", RuleKind::GranularityUnavailable));
+            }
+            Mistake::FieldsOnAnalytics => {
+                spec = spec.fields(["measurement"]);
+                problems.push(expect("engagement.fields", RuleKind::FieldsOnAnalytics));
             }
             Mistake::UnknownMetric | Mistake::RetiredMetric | Mistake::MetricElsewhere => {
+                let elsewhere = Metric::all().find(|x| !x.available_on(endpoint));
                 let name = match (m, generation) {
                     (Mistake::UnknownMetric, _) => "impresions",
+                    (Mistake::MetricElsewhere, _) if endpoint.is_analytics() => {
+                        elsewhere.map_or("impresions", Metric::name)
+                    }
                     (Mistake::RetiredMetric, Generation::Enterprise) => "media_clicks",
                     (Mistake::RetiredMetric, Generation::V2) => "MediaClicks",
                     // Lifetime totals have no clicks; the time series have no quote tweets.
