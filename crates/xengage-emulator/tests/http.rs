@@ -1318,65 +1318,116 @@ async fn requests_are_counted_per_body_and_a_scheduled_401_refuses_the_token() {
     assert_eq!(counts, [(2, 1), (2, 1)]);
 }
 
-/// The emulator serves what the core's answer synthesizer writes for its world: for requests
-/// of every endpoint and shape (the kit's strategies, posts of the world, deleted ones
-/// included), the body is byte for byte [`testing::served`] with the world's counts, its
-/// deleted posts unavailable and its share of counts as numbers.
+/// What the world says of the posts and media `request` asks about, for a caller of account
+/// 0: the posts of account 1 are forbidden, account 0's protected and deleted posts protected
+/// and unavailable, posts not in the world unavailable, media keys not in the world unknown.
+fn scenario_of(
+    world: &xengage_emulator::World,
+    request: &Request,
+    readings: xengage_emulator::Readings,
+    numbers: f64,
+) -> xengage_core::testing::Scenario {
+    let media: Vec<(xengage_core::MediaKey, PostId)> = request
+        .media_keys()
+        .iter()
+        .filter_map(|k| world.media_post(k).map(|p| (*k, p.id)))
+        .collect();
+    let asked: Vec<PostId> = request
+        .post_ids()
+        .iter()
+        .copied()
+        .chain(media.iter().map(|(_, p)| *p))
+        .collect();
+    let those = |keep: &dyn Fn(Option<&xengage_emulator::Post>) -> bool| -> Vec<PostId> {
+        asked
+            .iter()
+            .filter(|id| keep(world.post(id)))
+            .copied()
+            .collect()
+    };
+    xengage_core::testing::Scenario {
+        counts: world.counts(),
+        forbidden: those(&|p| p.is_some_and(|p| p.owner != 0)),
+        protected: those(&|p| p.is_some_and(|p| p.owner == 0 && p.state == PostState::Protected)),
+        unavailable: those(&|p| p.is_none_or(|p| p.owner == 0 && p.state == PostState::Deleted)),
+        media,
+        numbers_as_json_numbers: numbers,
+        readings,
+        ..xengage_core::testing::Scenario::default()
+    }
+}
+
+/// The emulator serves what the testing kit writes for its world ([`testing::respond`]): on
+/// every endpoint (post and media analytics included), for requests of every shape (the kit's
+/// strategies) naming posts and media of the world (public, deleted, protected, another
+/// account's) and unknown ones, with the default readings and with every other one, the status
+/// and the body are byte for byte the kit's.
 #[test]
 fn the_emulator_serves_what_the_synthesizer_writes() {
     use proptest::prelude::*;
-    use xengage_core::testing::{self, Scenario, strategies};
+    use xengage_core::testing::{self, strategies};
+    use xengage_emulator::{DeletedPosts, HourWithoutDay, Readings};
 
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let emu = runtime.block_on(start(
-        EmulatorConfig::default().numbers_as_json_numbers(0.5),
-    ));
-    let world = emu.world();
-    // Account 0's posts the API answers with 200: public and deleted (protected ones are
-    // refused with a 400, forbidden ones with a 403).
-    let posts: Vec<PostId> = world
-        .posts()
-        .iter()
-        .filter(|p| p.owner == 0 && p.state != PostState::Protected)
-        .map(|p| p.id)
-        .collect();
-    let deleted: Vec<PostId> = world
-        .posts()
-        .iter()
-        .filter(|p| p.state == PostState::Deleted)
-        .map(|p| p.id)
-        .collect();
-    let config = ProptestConfig {
-        cases: 150,
-        failure_persistence: None,
-        ..ProptestConfig::default()
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let others = Readings {
+        lookback: false,
+        ninety_days_everywhere: true,
+        hour_without_day: HourWithoutDay::DaysThenHours,
+        deleted_posts: DeletedPosts::Refused,
+        zero_before_2015_09_15: false,
     };
-    let endpoints = proptest::sample::select(testing::ENDPOINTS.to_vec());
-    let specs = endpoints.prop_flat_map(|e| strategies::request_spec_at(e, NOW));
-    proptest!(config, |(spec in specs, pick in any::<usize>())| {
-        let n = spec.post_ids.len().min(posts.len());
-        let ids: Vec<String> = (0..n).map(|i| posts[(pick + i * 7) % posts.len()].as_str().to_owned()).collect();
-        let spec = RequestSpec { post_ids: ids, ..spec };
-        let request = spec.validate(NOW, &ValidationOptions::default()).unwrap();
-        let credentials = if request.endpoint().generation() == xengage_core::Generation::V2 {
-            emu.credentials().oauth2(0)
-        } else {
-            emu.credentials().oauth1(0)
+    for (readings, numbers) in [(Readings::default(), 0.5), (others, 0.0)] {
+        let emu = runtime.block_on(start(
+            EmulatorConfig::default()
+                .numbers_as_json_numbers(numbers)
+                .readings(readings),
+        ));
+        let world = emu.world();
+        let posts: Vec<PostId> = world.posts().iter().map(|p| p.id).collect();
+        let media: Vec<String> = posts
+            .iter()
+            .filter_map(|id| world.media_key(id))
+            .map(|k| k.to_string())
+            .collect();
+        let config = ProptestConfig {
+            cases: 150,
+            failure_persistence: None,
+            ..ProptestConfig::default()
         };
-        let answer = runtime.block_on(send(&emu, &request, &credentials));
-        let scenario = Scenario {
-            counts: world.counts(),
-            unavailable: deleted.clone(),
-            numbers_as_json_numbers: 0.5,
-            quota: None,
-        };
-        let expected = testing::served(&request, &scenario);
-        prop_assert_eq!(answer.status, expected.status);
-        prop_assert_eq!(
-            String::from_utf8_lossy(&answer.body),
-            String::from_utf8_lossy(&expected.body)
-        );
-        prop_assert_eq!(answer.headers.get("content-type"), expected.headers.get("content-type"));
-    });
-    runtime.block_on(emu.shutdown());
+        let endpoints = proptest::sample::select(testing::ENDPOINTS.to_vec());
+        let specs = endpoints.prop_flat_map(|e| strategies::request_spec_at(e, NOW));
+        proptest!(config, |(spec in specs, pick in any::<usize>())| {
+            // Mostly the world's posts and media (three in four), else the spec's own.
+            let ours = |i: usize| (pick >> (i % 60)) % 4 != 0;
+            let post_ids = spec.post_ids.iter().enumerate().map(|(i, id)| {
+                if ours(i) { posts[(pick + i * 7) % posts.len()].as_str().to_owned() } else { id.clone() }
+            }).collect();
+            let media_keys = spec.media_keys.iter().enumerate().map(|(i, k)| {
+                if ours(i) { media[(pick + i * 7) % media.len()].clone() } else { k.clone() }
+            }).collect();
+            let spec = RequestSpec { post_ids, media_keys, ..spec };
+            let options = readings.validation_options(ValidationOptions::default());
+            // The 90-day rule everywhere refuses some old posts: not this test's subject.
+            let validated = spec.validate(NOW, &options);
+            prop_assume!(validated.is_ok());
+            let request = validated.unwrap();
+            let credentials = if request.endpoint().generation() == xengage_core::Generation::V2 {
+                emu.credentials().oauth2(0)
+            } else {
+                emu.credentials().oauth1(0)
+            };
+            let answer = runtime.block_on(send(&emu, &request, &credentials));
+            let expected = testing::respond(&request, &scenario_of(world, &request, readings, numbers));
+            prop_assert_eq!(answer.status, expected.status);
+            prop_assert_eq!(
+                String::from_utf8_lossy(&answer.body),
+                String::from_utf8_lossy(&expected.body)
+            );
+            prop_assert_eq!(answer.headers.get("content-type"), expected.headers.get("content-type"));
+        });
+        runtime.block_on(emu.shutdown());
+    }
 }
