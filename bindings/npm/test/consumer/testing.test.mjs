@@ -45,6 +45,33 @@ test('sampleAnswer serves a mocked fetch', async () => {
   assert.equal(await r.text(), answer.body);
 });
 
+test('sampleAnswer answers post and media analytics in their shape, partial errors included', () => {
+  const window = { start: '2026-11-20T00:00:00Z', end: '2026-11-21T00:00:00Z' };
+  const posts = { endpoint: 'analytics', postIds: ['1990000000000000001', '1990000000000000002'], metrics: ['impressions', 'likes'], granularity: 'daily', ...window };
+  const media = { endpoint: 'media-analytics', mediaKeys: ['3_1990000000000000001', '7_1990000000000000002'], metrics: ['video_views'], ...window };
+  for (const spec of [posts, media]) {
+    let served = 0;
+    for (let seed = 0; seed < 40; seed++) {
+      const answer = sampleAnswer(spec, seed, { now });
+      if (answer.status !== 200) {
+        assert.throws(() => parseResponse(spec, answer, { now }), XengageError);
+        continue;
+      }
+      served++;
+      const body = JSON.parse(answer.body);
+      assert.ok(Array.isArray(body.data), `seed ${seed}: ${answer.body}`);
+      for (const e of body.errors ?? []) assert.match(e.type, /\/2\/problems\//);
+      const outcome = parseResponse(spec, answer, { now });
+      const asked = spec.mediaKeys ?? spec.postIds;
+      const byKey = Object.fromEntries(outcome.ledger.map((e) => [e.mediaKey ?? e.postId, e.status]));
+      for (const k of asked) {
+        assert.ok(byKey[k] && byKey[k] !== 'pending', `seed ${seed}: ${k} is ${byKey[k]}`);
+      }
+    }
+    assert.ok(served > 20, `${spec.endpoint}: ${served} of 40 seeds served`);
+  }
+});
+
 test('sampleAnswer refuses an invalid spec and a bad seed with XengageError', () => {
   assert.throws(() => sampleAnswer({ endpoint: 'totals' }, 1, { now }), (e) => e instanceof XengageError && e.code === 'invalid_request');
   assert.throws(() => sampleAnswer(spec, -1, { now }), (e) => e instanceof TestingError && e.code === 'invalid_options');
