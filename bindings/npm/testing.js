@@ -21,8 +21,9 @@ const time = (t) => (typeof t === 'number' ? new Date(t).toISOString() : t);
  * The answer the API would send to the request `spec` stands for (validated as buildRequest
  * validates it, at `options.now` or now): `{ status, headers, body }`, the body as JSON text.
  * The same spec, seed and `now` give the same answer. Most seeds give a 200 (posts served,
- * unavailable or refused metrics for their age, counts as strings or numbers, quota headers);
- * some a 400, 403, 429 or 503, as the API can.
+ * unavailable or refused metrics for their age, counts as strings or numbers, quota headers;
+ * on post and media analytics null values, media values as strings, partial errors); some a
+ * 400, 403, 429 or 503, as the API can.
  */
 export function sampleAnswer(spec, seed, options) {
   if (typeof spec !== 'object' || spec === null) {

@@ -31,13 +31,15 @@
 //! groupings (the core's default grouping is not the API's), a historical start without an end,
 //! and more v2 `tweet_ids` than the endpoint takes, counted as given (repeats included).
 //!
-//! Its counts are those of the core's answer synthesizer (`xengage_core::testing`, feature
-//! `synthesize`): [`World::counts`]. It renders its answers itself, because it also plays the
-//! documents' other readings (flags of [`Readings`]) and post and media analytics, which the
-//! synthesizer does not cover yet; a test (`the_emulator_serves_what_the_synthesizer_writes` in
-//! `tests/http.rs`) checks byte for byte that, with the default readings, it serves what
-//! `xengage_core::testing::served` writes on the five endpoints the kit covers, so the two
-//! cannot drift apart there.
+//! It renders no answer of its own: the core's testing kit (`xengage_core::testing`, feature
+//! `synthesize`) does. For a valid request the emulator describes what its world says of the
+//! posts and media asked ([`World::counts`], deleted, protected and another account's posts,
+//! the media's posts, the [`Readings`] played, the quota headers) as a
+//! `xengage_core::testing::Scenario` and serves `xengage_core::testing::respond`'s answer; its
+//! errors are `xengage_core::testing::refused`'s. It adds the transport (gzip, `Vary`, CORS,
+//! faults). A test (`the_emulator_serves_what_the_synthesizer_writes` in `tests/http.rs`) checks
+//! byte for byte, on all seven endpoints and with the default and the other readings, that it
+//! serves what the kit writes for its world.
 //!
 //! Errors come in each generation's documented shape: v1 lists strings
 //! (`{"errors": ["..."]}`), v2 lists RFC 7807 problem details

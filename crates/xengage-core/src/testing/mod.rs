@@ -9,9 +9,13 @@
 //!
 //! - [`synthesize`]: for a validated [`Request`] and a seed, the status, headers and body the
 //!   API would send (both generations; grouping trees at any depth, counts as strings or
-//!   numbers, unavailable and unsupported posts, partial errors, refusals, quota headers).
-//!   [`served`] and [`refused`] render an answer for a world you describe ([`Scenario`]); the
-//!   emulator (`xengage-emulator`) is checked to serve the same answers on [`ENDPOINTS`].
+//!   numbers, unavailable and unsupported posts, partial errors, refusals, quota headers; post
+//!   and media analytics in their spec 2.167 shape, with null values, media values as strings
+//!   and `/2/problems/...` partial errors), on every endpoint ([`ENDPOINTS`]).
+//! - [`respond`] renders the answer for a world you describe ([`Scenario`]: counts,
+//!   unavailable, protected and another account's posts, media, [`Readings`], quota headers) as
+//!   the API decides it; [`served`] and [`refused`] are its 200 and its refusals. The emulator
+//!   (`xengage-emulator`) answers every request with these, for its own world.
 //! - [`hostile`]: a broken variant of an answer (cut, reordered, wrong types, huge numbers, deep
 //!   nesting, duplicate keys, invalid UTF-8) and what parsing it must give ([`Expected`]).
 //! - `strategies` (feature `testing`): proptest strategies of valid and invalid
@@ -146,6 +150,11 @@ impl Draw for Derived {
 /// strings, as numbers or both, v1 partial errors (`errors` beside the values) and v2 data
 /// errors, and quota headers (most of the time). About one seed in ten gives a refusal instead:
 /// 400 for protected posts, 403 for forbidden ones (both naming them), 429 or 503.
+///
+/// Post and media analytics refuse no post wholesale: their 200s name the posts or media not
+/// found (about one in ten) or another account's (one in twenty) in `/2/problems/...` partial
+/// errors, and write some bucket values as null and (media) some as strings of digits. A media
+/// key counts as the post whose id is its media id.
 pub fn synthesize(request: &Request, seed: u64) -> Answer {
     let mut d = Derived::new(seed);
     let quota = (d.below(10) != 0).then(|| {
