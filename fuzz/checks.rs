@@ -945,9 +945,7 @@ fn served_body(request: &xengage_core::Request) -> String {
     use xengage_core::testing::{Counts, Scenario, served};
     let scenario = Scenario {
         counts: Counts::new(3),
-        unavailable: Vec::new(),
-        numbers_as_json_numbers: 0.0,
-        quota: None,
+        ..Scenario::default()
     };
     String::from_utf8(served(request, &scenario).body).expect("the synthesizer writes JSON")
 }
