@@ -83,8 +83,9 @@ pub enum DeletedPosts {
 }
 
 /// The reading played where the documents disagree or are silent. [`Default`] is the core's
-/// default reading. [`served`] and [`respond`] play all but `lookback` (a rule of validation:
-/// see [`Readings::validation_options`]).
+/// default reading. [`served`] plays the 90-day rule, the hour grouping and the zeros before
+/// 2015-09-15; [`respond`] also the deleted posts; `lookback` and the 90-day rule are rules of
+/// validation too ([`Readings::validation_options`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Readings {
     /// Refuse windows starting more than 365 days ago (the overview's lookback).
