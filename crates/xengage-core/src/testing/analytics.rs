@@ -2,7 +2,8 @@
 //! as spec 2.167 shapes them: one `data[]` item per post or media served, its metrics over the
 //! window as top-level fields and one bucket per hour, day or week (or the total) in
 //! `timestamped_metrics`; the posts and media not served as RFC 7807 partial errors beside
-//! `data` (`/2/problems/resource-not-found`, `/2/problems/not-authorized-for-resource`).
+//! `data` (`/2/problems/resource-not-found`, `/2/problems/not-authorized-for-resource`). Or, as
+//! spec 2.166 did, items of only an id and integer buckets.
 
 use serde_json::{Map, Value, json};
 use time::Duration;
@@ -119,6 +120,7 @@ pub(super) fn body(request: &Request, scenario: &Scenario) -> Value {
                     let key = metric.name_on(endpoint)?;
                     let v = counts.sum(&post, *metric, w);
                     let value = match b {
+                        Some(_) if scenario.analytics_spec_2_166 => Value::from(v),
                         Some(b) => {
                             let salt =
                                 counts.seed() ^ mix(i as u64 ^ mix(b as u64 ^ mix(m as u64)));
@@ -138,11 +140,13 @@ pub(super) fn body(request: &Request, scenario: &Scenario) -> Value {
         };
         let mut item = Map::new();
         item.insert(id_key.to_owned(), Value::String(name.clone()));
-        item.extend(values(window, None));
-        item.insert(
-            "timestamp".into(),
-            Value::String(format_time(window.start())),
-        );
+        if !scenario.analytics_spec_2_166 {
+            item.extend(values(window, None));
+            item.insert(
+                "timestamp".into(),
+                Value::String(format_time(window.start())),
+            );
+        }
         let mut buckets = Vec::new();
         match step {
             None => buckets.push(json!({

@@ -153,7 +153,8 @@ impl Draw for Derived {
 ///
 /// Post and media analytics refuse no post wholesale: their 200s name the posts or media not
 /// found (about one in ten) or another account's (one in twenty) in `/2/problems/...` partial
-/// errors, and write some bucket values as null and (media) some as strings of digits. A media
+/// errors, and write some bucket values as null and (media) some as strings of digits; about
+/// one in four is in the shape of spec 2.166 (items of an id and integer buckets only). A media
 /// key counts as the post whose id is its media id.
 pub fn synthesize(request: &Request, seed: u64) -> Answer {
     let mut d = Derived::new(seed);
@@ -215,13 +216,12 @@ pub fn synthesize(request: &Request, seed: u64) -> Answer {
     };
     let share = |d: &mut Derived| [0.0, 0.0, 0.5, 1.0][usize::try_from(d.below(4)).unwrap_or(0)];
     let numbers_as_json_numbers = share(&mut d);
-    let (media_strings, nulls) = if analytics {
-        (
-            share(&mut d),
-            [0.0, 0.0, 0.1, 0.5][usize::try_from(d.below(4)).unwrap_or(0)],
-        )
+    let (media_strings, nulls, analytics_spec_2_166) = if analytics {
+        let media_strings = share(&mut d);
+        let nulls = [0.0, 0.0, 0.1, 0.5][usize::try_from(d.below(4)).unwrap_or(0)];
+        (media_strings, nulls, d.below(4) == 0)
     } else {
-        (0.0, 0.0)
+        (0.0, 0.0, false)
     };
     let scenario = Scenario {
         counts: Counts::new(seed),
@@ -231,6 +231,7 @@ pub fn synthesize(request: &Request, seed: u64) -> Answer {
         numbers_as_json_numbers,
         media_strings,
         nulls,
+        analytics_spec_2_166,
         quota,
         ..Scenario::default()
     };

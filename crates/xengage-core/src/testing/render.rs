@@ -53,6 +53,10 @@ pub struct Scenario {
     /// The share of post and media analytics bucket values written as `null` (spec 2.167 lets
     /// them be), `0.0..=1.0`.
     pub nulls: f64,
+    /// Post and media analytics items in the shape of spec 2.166: only the id (or media key)
+    /// and `timestamped_metrics`, no top-level metric fields or `timestamp`, and bucket values
+    /// integers (`nulls` and `media_strings` are not played).
+    pub analytics_spec_2_166: bool,
     /// The quota headers to send, if any: `x-per-minute-limit` and `x-per-minute-remaining` for
     /// a per-minute quota, `x-rate-limit-limit`, `-remaining` and `-reset` for a v2 window (its
     /// reset as given: the kit reads no clock).
