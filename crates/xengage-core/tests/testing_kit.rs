@@ -11,7 +11,7 @@ use xengage_core::testing::strategies::{
     NOW, any_request_spec, invalid_request_spec, post_id_aged, seed,
 };
 use xengage_core::testing::{Expected, hostile, same_rows, synthesize};
-use xengage_core::{Dimension, MediaKey, PostId, Request, ValidationOptions};
+use xengage_core::{MediaKey, PostId, Request, ValidationOptions};
 
 fn valid(spec: &xengage_core::RequestSpec) -> Result<Request, TestCaseError> {
     spec.validate(NOW, &ValidationOptions::default())
@@ -79,8 +79,9 @@ fn accounted(request: &Request, outcome: &Outcome) -> Result<(), TestCaseError> 
         let split: Vec<_> = outcome
             .results()
             .filter(|g| {
-                g.group_by.contains(&Dimension::TweetId)
-                    && g.group_by.contains(&Dimension::EngagementType)
+                let levels = g.tree_levels();
+                (levels.contains(&Level::Post) || levels.contains(&Level::Media))
+                    && levels.contains(&Level::Metric)
             })
             .collect();
         // A v1 request may split by post and metric in none of its groupings.
