@@ -76,8 +76,9 @@
 //! strategies of every request the API takes (`testing::strategies`), the answer the API would
 //! send to any of them (`testing::synthesize`: both generations, grouping trees at any depth,
 //! counts as strings or numbers, unavailable and unsupported posts, partial errors, refusals,
-//! quota headers; a function of a seed), and broken answers with the error each must give
-//! (`testing::hostile`). proptest and arbitrary come re-exported, so one line is enough:
+//! quota headers; post and media analytics with null values, media values as strings and
+//! partial errors; a function of a seed), and broken answers with the error each must give
+//! (`testing::hostile`), on every endpoint. proptest and arbitrary come re-exported, so one line is enough:
 //!
 //! ```toml
 //! [dev-dependencies]
