@@ -104,13 +104,19 @@ impl Caller {
     }
 }
 
-/// An error answer in the shape its generation documents (see [`error_body`]).
-fn error(generation: Generation, status: StatusCode, messages: &[String]) -> Answer {
+/// An error answer in the shape its generation documents (see [`error_body`]), with the quota
+/// headers of `quota`.
+fn error(
+    generation: Generation,
+    status: StatusCode,
+    messages: Vec<String>,
+    quota: Option<RateLimit>,
+) -> Answer {
     let refusal = Refusal::Other {
         status: status.as_u16(),
-        messages: messages.to_vec(),
+        messages,
     };
-    testing::refused(generation, &refusal, None)
+    testing::refused(generation, &refusal, quota)
 }
 
 /// An error body in the shape its generation documents (the testing kit's
@@ -166,7 +172,8 @@ async fn handle(
             error(
                 generation,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                &["Internal error".into()],
+                vec!["Internal error".into()],
+                None,
             ),
         ),
         Some(FaultKind::Status502) => {
@@ -204,10 +211,11 @@ async fn handle(
             error(
                 generation,
                 StatusCode::UNAUTHORIZED,
-                &[
+                vec![
                     "Your account could not be authenticated. Reason: Invalid or expired token"
                         .into(),
                 ],
+                None,
             ),
         ),
         Some(FaultKind::InvalidJson) => {
@@ -523,7 +531,7 @@ fn answer(
 ) -> Answer {
     let Some(endpoint) = Endpoint::from_method_and_path(method.as_str(), uri.path()) else {
         let message = format!("Sorry, that page does not exist: {method} {}", uri.path());
-        return error(generation, StatusCode::NOT_FOUND, &[message]);
+        return error(generation, StatusCode::NOT_FOUND, vec![message], None);
     };
     if state.config.require_gzip
         && endpoint.generation() == Generation::Enterprise
@@ -532,14 +540,15 @@ fn answer(
         return error(
             generation,
             StatusCode::NOT_ACCEPTABLE,
-            &[GZIP_REQUIRED.to_owned()],
+            vec![GZIP_REQUIRED.to_owned()],
+            None,
         );
     }
     let caller = match authenticate(state, method, uri, headers) {
         Ok(c) => c,
         Err(reason) => {
             let message = format!("Your account could not be authenticated. Reason: {reason}");
-            return error(generation, StatusCode::UNAUTHORIZED, &[message]);
+            return error(generation, StatusCode::UNAUTHORIZED, vec![message], None);
         }
     };
     let taken = match endpoint.generation() {
@@ -555,13 +564,6 @@ fn answer(
             return testing::refused(generation, &Refusal::RateLimited, Some(q));
         }
     };
-    let refuse = |status: StatusCode, messages: Vec<String>| {
-        let refusal = Refusal::Other {
-            status: status.as_u16(),
-            messages,
-        };
-        testing::refused(generation, &refusal, quota)
-    };
     let url = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
@@ -570,7 +572,7 @@ fn answer(
     let strict = strict::problems(endpoint, uri.query(), body);
     let refused = |mut messages: Vec<String>| {
         messages.extend(strict.iter().cloned());
-        refuse(StatusCode::BAD_REQUEST, messages)
+        error(generation, StatusCode::BAD_REQUEST, messages, quota)
     };
     let body = (endpoint.generation() == Generation::Enterprise).then_some(body);
     let spec = match RequestSpec::from_http(method.as_str(), &url, body) {
@@ -593,7 +595,7 @@ fn answer(
                 .filter(|p| needs_other_credential(&p.rule))
                 .map(ToString::to_string)
                 .collect();
-            return refuse(StatusCode::FORBIDDEN, messages);
+            return error(generation, StatusCode::FORBIDDEN, messages, quota);
         }
         Err(invalid) => return refused(invalid.problems.iter().map(ToString::to_string).collect()),
     };
