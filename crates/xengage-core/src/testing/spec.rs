@@ -330,6 +330,10 @@ pub enum RuleKind {
     GranularityUnavailable,
     /// [`Rule::FieldsOnAnalytics`].
     FieldsOnAnalytics,
+    /// [`Rule::WindowRequired`].
+    WindowRequired,
+    /// [`Rule::PostIdsOnMedia`] and [`Rule::MediaKeysOnPosts`].
+    IdsOfTheOtherKind,
 }
 
 impl RuleKind {
@@ -363,6 +367,11 @@ impl RuleKind {
                     Rule::GranularityUnavailable { .. }
                 )
                 | (RuleKind::FieldsOnAnalytics, Rule::FieldsOnAnalytics(_))
+                | (RuleKind::WindowRequired, Rule::WindowRequired(_))
+                | (
+                    RuleKind::IdsOfTheOtherKind,
+                    Rule::PostIdsOnMedia(_) | Rule::MediaKeysOnPosts(_)
+                )
                 | (RuleKind::WindowNotAllowed, Rule::WindowNotAllowed(_))
                 | (RuleKind::EndNotAfterStart, Rule::EndNotAfterStart { .. })
                 | (RuleKind::WindowTooLong, Rule::WindowTooLong { .. })
@@ -436,6 +445,8 @@ enum Mistake {
     EndInFuture,
     WeeklyOnMedia,
     FieldsOnAnalytics,
+    NoWindow,
+    IdsOfTheOtherKind,
 }
 
 fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
@@ -468,6 +479,8 @@ fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
         all.extend([
             M::MetricElsewhere,
             M::FieldsOnAnalytics,
+            M::IdsOfTheOtherKind,
+            M::NoWindow,
             M::BadTime,
             M::EndBeforeStart,
             M::EndInFuture,
@@ -492,7 +505,8 @@ fn mistakes(endpoint: Endpoint) -> Vec<Mistake> {
 fn is_window(m: Mistake) -> bool {
     matches!(
         m,
-        Mistake::BadTime
+        Mistake::NoWindow
+            | Mistake::BadTime
             | Mistake::EndBeforeStart
             | Mistake::WindowTooLong
             | Mistake::StartTooEarly
@@ -577,6 +591,18 @@ pub(crate) fn invalid_spec(
             Mistake::WeeklyOnMedia => {
                 spec.granularity = Some("weekly".to_owned());
                 problems.push(expect("granularity", RuleKind::GranularityUnavailable));
+            }
+            Mistake::NoWindow => {
+                (spec.start, spec.end) = (None, None);
+                problems.push(expect(start_field, RuleKind::WindowRequired));
+            }
+            Mistake::IdsOfTheOtherKind if media => {
+                spec = spec.post_ids(["1990000000000000001"]);
+                problems.push(expect("tweet_ids", RuleKind::IdsOfTheOtherKind));
+            }
+            Mistake::IdsOfTheOtherKind => {
+                spec = spec.media_keys(["3_1990000000000000001"]);
+                problems.push(expect("media_keys", RuleKind::IdsOfTheOtherKind));
             }
             Mistake::FieldsOnAnalytics => {
                 spec = spec.fields(["measurement"]);

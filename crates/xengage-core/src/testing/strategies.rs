@@ -37,11 +37,12 @@ fn choices() -> impl Strategy<Value = Vec<u32>> {
     proptest::collection::vec(any::<u32>(), 0..200)
 }
 
-/// Any valid spec for `endpoint` at [`NOW`]: 1 to the endpoint's limit of post ids (usually
-/// few; of every age, some repeated), metrics the endpoint serves in either generation's
-/// spelling, 1 to 3 groupings of every allowed shape (v1), windows of 1 hour to 4 weeks inside
-/// the lookback, written as dates or times on or off the hour (historical), every granularity
-/// and field list (v2).
+/// Any valid spec for `endpoint` at [`NOW`]: 1 to the endpoint's limit of post ids or media
+/// keys (usually few; of every age, some repeated), metrics the endpoint serves in either
+/// generation's spelling (their own names on post and media analytics), 1 to 3 groupings of
+/// every allowed shape (v1), windows of 1 hour to 4 weeks inside the lookback, written as dates
+/// or times on or off the hour (historical, analytics), every granularity and field list (v2;
+/// analytics: none, for the default, or any the endpoint takes).
 pub fn request_spec(endpoint: Endpoint) -> impl Strategy<Value = RequestSpec> {
     request_spec_at(endpoint, NOW)
 }
@@ -62,10 +63,11 @@ pub fn any_request_spec() -> impl Strategy<Value = RequestSpec> {
 }
 
 /// An invalid spec for `endpoint` at [`NOW`]: a valid one with one to three mistakes (bad or
-/// too many post ids, unknown, retired or unavailable metrics, reserved grouping names, unknown
-/// or misplaced dimensions, parameters of the other generation, windows that are not allowed,
-/// unreadable, reversed, too long, too early or in the future), with the problems validation
-/// must report.
+/// too many post ids or media keys, ids of the other kind, unknown, retired or unavailable
+/// metrics, reserved grouping names, unknown or misplaced dimensions, parameters of the other
+/// generation or shape, granularities unknown or not taken, windows that are missing, not
+/// allowed, unreadable, reversed, too long, too early or in the future), with the problems
+/// validation must report.
 pub fn invalid_request_spec(endpoint: Endpoint) -> impl Strategy<Value = InvalidSpec> {
     invalid_request_spec_at(endpoint, NOW)
 }
