@@ -1356,7 +1356,8 @@ fn the_emulator_serves_what_the_synthesizer_writes() {
     proptest!(config, |(spec in specs, pick in any::<usize>())| {
         let n = spec.post_ids.len().min(posts.len());
         let ids: Vec<String> = (0..n).map(|i| posts[(pick + i * 7) % posts.len()].as_str().to_owned()).collect();
-        let spec = RequestSpec { post_ids: ids, ..spec };
+        let mut spec = spec;
+        spec.post_ids = ids;
         let request = spec.validate(NOW, &ValidationOptions::default()).unwrap();
         let credentials = if request.endpoint().generation() == xengage_core::Generation::V2 {
             emu.credentials().oauth2(0)
