@@ -24,6 +24,7 @@ pub struct MediaKey {
 
 /// Why a string is not a media key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MediaKeyError {
     /// The string is not two runs of digits joined by one `_`.
     #[error(
