@@ -98,6 +98,7 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// The HTTP request a transport sends, unchanged: method, URL, headers and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PreparedRequest {
     /// The endpoint this request calls.
     pub endpoint: Endpoint,

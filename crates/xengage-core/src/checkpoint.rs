@@ -316,6 +316,7 @@ fn id_differences(saved: &[PostId], given: &[PostId]) -> (String, String) {
 
 /// One way a checkpoint's job differs from the job given.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Difference {
     /// What differs: `endpoint`, `post ids`, `metrics`, `window`, `groupings`, ...
     pub what: &'static str,

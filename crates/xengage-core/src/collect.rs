@@ -150,6 +150,7 @@ pub struct AttemptId(u64);
 
 /// A request to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Outgoing {
     /// Report the answer with this id.
     pub id: AttemptId,

@@ -49,6 +49,7 @@ pub enum Endpoint {
 
 /// What an endpoint's requests name: posts (by post id) or media (by media key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Subject {
     /// Post ids.
     Posts,
@@ -58,6 +59,7 @@ pub enum Subject {
 
 /// The answer shape of a v2 endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum V2Shape {
     /// Not a v2 endpoint.
     None,

@@ -8,13 +8,15 @@ use crate::facts::limits::MAX_MEDIA_KEY_PART_DIGITS;
 /// `3_1346889436626259968` (a media type, then the media id), written back exactly as given
 /// (leading zeros included).
 ///
-/// The spec sets no length on either part; media types are small numbers and media ids are
-/// 64-bit like post ids, so each part must be a number that fits 64 bits (at most 20 digits).
-/// That keeps a key small and `Copy` (24 bytes, no allocation), so a row can carry one; a larger
-/// part is refused with [`MediaKeyError::PartTooLarge`].
+/// The spec sets no length on either part; media types are small numbers (`3` photos, `7`
+/// videos, `16` GIFs) and media ids are 64-bit like post ids, so the type must fit 32 bits and
+/// the id 64 bits (each written in at most 20 digits, leading zeros included). That keeps a key
+/// small and `Copy` (16 bytes, no allocation), so a row can carry one at little cost: rows of
+/// 64 bytes, not 72, a ninth less memory written per count of a large answer. A larger part is
+/// refused with [`MediaKeyError::PartTooLarge`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MediaKey {
-    media_type: u64,
+    media_type: u32,
     media_id: u64,
     type_digits: NonZeroU8,
     id_digits: NonZeroU8,
@@ -22,22 +24,23 @@ pub struct MediaKey {
 
 /// Why a string is not a media key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MediaKeyError {
     /// The string is not two runs of digits joined by one `_`.
     #[error(
         "media key `{0}` is not two runs of digits joined by `_` (`^([0-9]+)_([0-9]+)$`, e.g. `3_1346889436626259968`)"
     )]
     Shape(String),
-    /// A part is larger than any 64-bit number.
+    /// The media type is larger than any 32-bit number, or the media id than any 64-bit one.
     #[error(
-        "media key `{0}` has a part larger than 18446744073709551615; media types and ids are 64-bit numbers"
+        "media key `{0}` has a part too large: the media type is at most 4294967295 and the media id at most 18446744073709551615"
     )]
     PartTooLarge(String),
 }
 
 impl MediaKey {
-    /// Parses a media key: valid iff it matches `^([0-9]+)_([0-9]+)$` and each part fits 64
-    /// bits.
+    /// Parses a media key: valid iff it matches `^([0-9]+)_([0-9]+)$`, the type fits 32 bits
+    /// and the id 64 bits.
     pub fn parse(s: &str) -> Result<MediaKey, MediaKeyError> {
         let shape = || MediaKeyError::Shape(s.to_owned());
         let (kind, id) = s.split_once('_').ok_or_else(shape)?;
@@ -55,6 +58,8 @@ impl MediaKey {
             Ok((value, digits))
         };
         let (media_type, type_digits) = part(kind)?;
+        let media_type =
+            u32::try_from(media_type).map_err(|_| MediaKeyError::PartTooLarge(s.to_owned()))?;
         let (media_id, id_digits) = part(id)?;
         Ok(MediaKey {
             media_type,
@@ -66,7 +71,7 @@ impl MediaKey {
 
     /// The media type: the number before `_`.
     pub fn media_type(&self) -> u64 {
-        self.media_type
+        u64::from(self.media_type)
     }
 
     /// The media id: the number after `_`.
@@ -134,9 +139,17 @@ mod tests {
         assert_eq!(key.media_id(), 1_346_889_436_626_259_968);
         assert_eq!(MediaKey::parse("0_0").unwrap().to_string(), "0_0");
         assert_eq!(MediaKey::parse("007_0042").unwrap().to_string(), "007_0042");
-        let largest = format!("{}_{}", u64::MAX, u64::MAX);
+        let largest = format!("{}_{}", u32::MAX, u64::MAX);
         assert_eq!(MediaKey::parse(&largest).unwrap().to_string(), largest);
-        assert!(std::mem::size_of::<Option<MediaKey>>() <= 24);
+        assert_eq!(
+            MediaKey::parse("00000000000000000003_1")
+                .unwrap()
+                .to_string(),
+            "00000000000000000003_1"
+        );
+        assert!(std::mem::size_of::<Option<MediaKey>>() <= 16);
+        // A row carries an optional media key: 64 bytes, one cache line.
+        assert!(std::mem::size_of::<crate::response::Row>() <= 64);
     }
 
     #[test]
@@ -153,6 +166,7 @@ mod tests {
             format!("3_{}", "1".repeat(21)),
             "3_18446744073709551616".to_owned(),
             "18446744073709551616_1".to_owned(),
+            "4294967296_1".to_owned(),
         ] {
             assert!(
                 matches!(MediaKey::parse(&large), Err(MediaKeyError::PartTooLarge(_))),

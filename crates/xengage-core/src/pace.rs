@@ -105,6 +105,7 @@ pub enum Slot {
 /// Which quota paced a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum QuotaKind {
     /// The Enterprise per-minute quota (`x-per-minute-limit`, `x-per-minute-remaining`).
     PerMinute,

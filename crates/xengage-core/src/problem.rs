@@ -265,6 +265,7 @@ fn list(endpoints: &[Endpoint]) -> String {
 /// A request that breaks documented rules: every problem found, at once.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid request ({} problem{}):\n{}", .problems.len(), if .problems.len() == 1 { "" } else { "s" }, .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+#[non_exhaustive]
 pub struct InvalidRequest {
     /// Every problem, in the order of the request's fields.
     pub problems: Vec<Problem>,

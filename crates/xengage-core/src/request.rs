@@ -142,6 +142,7 @@ pub struct GroupingSpec {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RequestSpec {
     /// The endpoint.
     pub endpoint: Endpoint,

@@ -435,7 +435,7 @@ fn messages_name_the_core_settings_not_a_front_end_flag() {
         max: 25,
         given: 26,
     };
-    let over = xengage_core::response::BodyOverLimit { limit: 10 };
+    let over = xengage_core::response::BodyOverLimit::new(10);
     let texts = [lookback.to_string(), too_many.to_string(), over.to_string()];
     assert!(
         texts[0].contains("ValidationOptions::enforce_lookback"),

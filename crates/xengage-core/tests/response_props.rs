@@ -68,13 +68,14 @@ fn expected_row(dims: &[Dimension], c: &Cell) -> Row {
         (false, true) => Bucket::HourOfDay(c.3),
         (false, false) => Bucket::Total,
     };
-    Row {
-        post_id: has(Dimension::TweetId).then(|| POSTS[c.0].parse().unwrap()),
-        media_key: None,
-        metric: has(Dimension::EngagementType).then_some(METRICS[c.1]),
-        bucket,
-        value: c.4,
+    let mut row = Row::new(bucket, c.4);
+    if has(Dimension::TweetId) {
+        row = row.with_post_id(POSTS[c.0].parse().unwrap());
     }
+    if has(Dimension::EngagementType) {
+        row = row.with_metric(METRICS[c.1]);
+    }
+    row
 }
 
 fn sort(rows: &mut [Row]) {

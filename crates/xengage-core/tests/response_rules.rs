@@ -1052,3 +1052,56 @@ fn v2_totals_sit_apart_so_summing_the_groupings_counts_each_hour_once() {
     let names: Vec<&str> = merged.results().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["metrics_total", "metrics_time_series"]);
 }
+
+#[test]
+fn a_key_written_twice_is_refused_at_every_level_and_only_then() {
+    let r = hourly_28hr();
+    let day = |d: u32, hours: &str| format!(r#""2026-11-{d:02}":{{{hours}}}"#);
+    // Days 1..=30, then day `again` once more: the duplicate comes after many other keys.
+    let month = |again: Option<u32>| {
+        let mut days: Vec<String> = (1..=30).map(|d| day(d, r#""07":"1""#)).collect();
+        days.extend(again.map(|d| day(d, r#""08":"2""#)));
+        days.join(",")
+    };
+    let body = |posts: &str| format!(r#"{{"g":{{{posts}}}}}"#);
+    let cases = [
+        (
+            body(&format!(
+                r#""{A}":{{"impressions":{{{}}}}}"#,
+                month(Some(17))
+            )),
+            "2026-11-17",
+        ),
+        (
+            body(&format!(
+                r#""{A}":{{"impressions":{{"2026-11-21":{{"7":"1","07":"2"}}}}}}"#
+            )),
+            "07",
+        ),
+        (
+            body(&format!(
+                r#""{A}":{{"impressions":{{}},"favorites":{{}},"impressions":{{}}}}"#
+            )),
+            "impressions",
+        ),
+        (body(&format!(r#""{A}":{{}},"{B}":{{}},"{A}":{{}}"#)), A),
+        (r#"{"g":{},"g":{}}"#.to_owned(), "g"),
+    ];
+    for (body, twice) in cases {
+        let (_, kind) = malformed(&r, &body);
+        assert_eq!(
+            kind,
+            MalformedKind::DuplicateKey {
+                key: twice.to_owned()
+            },
+            "{body}"
+        );
+    }
+    // Many distinct keys in one object, more than the filter has bits: none is taken for another.
+    let month_once = body(&format!(r#""{A}":{{"impressions":{{{}}}}}"#, month(None)));
+    assert_eq!(parse(&r, &month_once).unwrap().row_count(), 30);
+    let posts: Vec<String> = (0..400)
+        .map(|i| format!(r#""{}":{{}}"#, 1_990_000_000_000_100_000_u64 + i))
+        .collect();
+    assert!(parse(&r, &body(&posts.join(","))).is_ok());
+}

@@ -422,6 +422,9 @@ pub struct Stats {
     pub v2_rate_limited: u64,
     /// Faults served.
     pub faults: u64,
+    /// Requests received and not answered yet (or given up when their client went away): 0
+    /// when the emulator is quiet, as a test that stops a client mid-job waits for.
+    pub in_flight: u64,
 }
 
 /// How often one request (the same method, path, query and body) came, and was answered.

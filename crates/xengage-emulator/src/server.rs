@@ -146,7 +146,7 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let n = state.requests.fetch_add(1, Ordering::Relaxed);
-    lock(&state.stats).requests += 1;
+    let _guard = InFlight::enter(&state);
     let cors = cors_origin(&state, &headers);
     if method == Method::OPTIONS {
         return preflight(cors.as_ref());
@@ -244,6 +244,25 @@ async fn handle(
         add_cors(response.headers_mut(), &origin);
     }
     response
+}
+
+/// A request being answered: counted in [`Stats::in_flight`] from its arrival until its handler
+/// ends or is dropped (its client went away).
+struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a State) -> InFlight<'a> {
+        let mut served = lock(&state.stats);
+        served.requests += 1;
+        served.in_flight += 1;
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        lock(&self.0.stats).in_flight -= 1;
+    }
 }
 
 fn cors_origin(state: &State, headers: &HeaderMap) -> Option<HeaderValue> {

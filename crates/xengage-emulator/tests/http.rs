@@ -1408,7 +1408,9 @@ fn the_emulator_serves_what_the_synthesizer_writes() {
             let media_keys = spec.media_keys.iter().enumerate().map(|(i, k)| {
                 if ours(i) { media[(pick + i * 7) % media.len()].clone() } else { k.clone() }
             }).collect();
-            let spec = RequestSpec { post_ids, media_keys, ..spec };
+            let mut spec = spec;
+            spec.post_ids = post_ids;
+            spec.media_keys = media_keys;
             let options = readings.validation_options(ValidationOptions::default());
             // The 90-day rule everywhere refuses some old posts: not this test's subject.
             let validated = spec.validate(NOW, &options);

@@ -17,6 +17,7 @@ use crate::error::UrlError;
 
 /// An answer as it came off the wire, its body decoded from gzip.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RawAnswer {
     /// The HTTP status.
     pub status: u16,
@@ -180,7 +181,7 @@ pub(crate) async fn exchange(
             Failure::Permanent,
             &url,
             timeout,
-            ExchangeCause::TooLarge(BodyOverLimit { limit }),
+            ExchangeCause::TooLarge(BodyOverLimit::new(limit)),
         )
     };
     // Decoded here, not by reqwest (built without its gzip feature): its decoder stops after

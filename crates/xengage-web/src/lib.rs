@@ -328,7 +328,7 @@ async fn read_body(
             drop(JsFuture::from(reader.cancel()));
             return Err(SendError::TooLarge {
                 url: url.to_owned(),
-                over: BodyOverLimit { limit },
+                over: BodyOverLimit::new(limit),
             });
         }
         body.resize(start + len, 0);

@@ -355,9 +355,17 @@ pub enum ResponseError {
 #[error(
     "the answer is over {limit} bytes; it was not read to the end (raise ParseOptions::max_body_bytes if such answers are expected)"
 )]
+#[non_exhaustive]
 pub struct BodyOverLimit {
     /// The limit, in bytes.
     pub limit: usize,
+}
+
+impl BodyOverLimit {
+    /// The error of a body over `limit` bytes.
+    pub fn new(limit: usize) -> BodyOverLimit {
+        BodyOverLimit { limit }
+    }
 }
 
 impl ResponseError {

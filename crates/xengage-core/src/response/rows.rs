@@ -74,6 +74,7 @@ impl Bucket {
 /// One count: a post's (or a media's) metric in a bucket. Groupings without `tweet.id` or
 /// `engagement.type` aggregate over posts or metrics; their rows have `None` there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Row {
     /// The post, unless the grouping aggregates over posts (or the row is a media's).
     pub post_id: Option<PostId>,
@@ -85,6 +86,59 @@ pub struct Row {
     pub bucket: Bucket,
     /// The count.
     pub value: u64,
+}
+
+impl Row {
+    /// A row of `value` in `bucket` for no post, media or metric: what a grouping that
+    /// aggregates over all of them holds. The `with_` methods set the rest, so that code which
+    /// builds rows (a test's expected rows, say) keeps compiling when a field is added.
+    ///
+    /// ```
+    /// use xengage_core::response::{Bucket, Row};
+    /// use xengage_core::{Metric, PostId};
+    ///
+    /// let row = Row::new(Bucket::Total, 530)
+    ///     .with_post_id(PostId::parse("1990000000000000001")?)
+    ///     .with_metric(Metric::parse("impressions")?);
+    /// assert_eq!(row.value, 530);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(bucket: Bucket, value: u64) -> Row {
+        Row {
+            post_id: None,
+            media_key: None,
+            metric: None,
+            bucket,
+            value,
+        }
+    }
+
+    /// The row with its post.
+    #[must_use]
+    pub fn with_post_id(self, post_id: PostId) -> Row {
+        Row {
+            post_id: Some(post_id),
+            ..self
+        }
+    }
+
+    /// The row with its media (media analytics).
+    #[must_use]
+    pub fn with_media_key(self, media_key: MediaKey) -> Row {
+        Row {
+            media_key: Some(media_key),
+            ..self
+        }
+    }
+
+    /// The row with its metric.
+    #[must_use]
+    pub fn with_metric(self, metric: Metric) -> Row {
+        Row {
+            metric: Some(metric),
+            ..self
+        }
+    }
 }
 
 /// Rows serialize as `{"post_id","metric","bucket","time","value"}`: `post_id` a string, `metric`
@@ -109,6 +163,7 @@ impl serde::Serialize for Row {
 
 /// A key at one level of a result tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Key {
     /// A post (`tweet.id`).
     Post(PostId),

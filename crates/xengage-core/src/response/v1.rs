@@ -164,7 +164,7 @@ impl<'de> Visitor<'de> for Top<'_, 'de, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let ctx = self.0;
-        let mut seen = Vec::new();
+        let mut seen = Seen::default();
         while let Some(key) = map.next_key_seed(CowStr)? {
             ctx.path.push(key.clone());
             once(ctx, &mut seen, &key)?;
@@ -439,7 +439,7 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
         }
         // The levels of a row completed here.
         let levels = last.map(|d| prefix.with_level(Level::from(d)));
-        let mut seen = Vec::new();
+        let mut seen = Seen::default();
         while let Some(key) = map.next_key_seed(CowStr)? {
             once_at(ctx, &mut seen, &key)?;
             let row = match last.and_then(|d| read_as(d, &key, &prefix)) {
@@ -480,9 +480,9 @@ impl<'de> Visitor<'de> for LevelSeed<'_, 'de, '_> {
                 read_key(ctx, g, prefix, expected, &mut map, key)?;
                 continue;
             };
-            let value = read_count(ctx, &mut map, key)?;
+            let value = read_count(ctx, &mut map, &key)?;
             let grouping = &mut ctx.outcome.groupings[g];
-            note_levels(grouping, levels);
+            note_levels(grouping, &levels);
             grouping.rows.push(Row { value, ..row });
         }
         Ok(())
@@ -525,7 +525,7 @@ fn read_hours<'de, A: MapAccess<'de>>(
     let hours = hour_buckets(day);
     let levels = prefix.with_level(Level::Hour);
     // The hours read so far, one bit each; other keys, as written.
-    let (mut hours_seen, mut seen) = (0u32, Vec::new());
+    let (mut hours_seen, mut seen) = (0u32, Seen::default());
     while let Some(key) = map.next_key_seed(CowStr)? {
         let hour = parse_hour(&key).filter(|h| usize::from(*h) < hours.len());
         let Some(bucket) = hour.and_then(|h| hours.get(usize::from(h))) else {
@@ -536,12 +536,14 @@ fn read_hours<'de, A: MapAccess<'de>>(
         let bit = 1u32 << hour.unwrap_or(0);
         if hours_seen & bit != 0 {
             // The same hour written twice (`"07"` twice, or `"7"` and `"07"`).
-            once_at(ctx, &mut vec![key.clone()], &key)?;
+            let mut again = Seen::default();
+            again.met(&key);
+            once_at(ctx, &mut again, &key)?;
         }
         hours_seen |= bit;
-        let value = read_count(ctx, map, key)?;
+        let value = read_count(ctx, map, &key)?;
         let grouping = &mut ctx.outcome.groupings[g];
-        note_levels(grouping, levels);
+        note_levels(grouping, &levels);
         grouping.rows.push(Row {
             bucket: *bucket,
             value,
@@ -551,34 +553,72 @@ fn read_hours<'de, A: MapAccess<'de>>(
     Ok(())
 }
 
+/// The keys of one object read so far, to refuse a key met twice. A key is compared with the
+/// earlier ones only when a 128-bit filter of their hashes says it may be one of them, so the
+/// 28 or so days of a month's level cost one hash each, not a comparison with every day before
+/// (a twentieth of an hourly answer's parse, callgrind, `bench_parse`).
+#[derive(Default)]
+struct Seen<'de> {
+    keys: Vec<Cow<'de, str>>,
+    filter: u128,
+}
+
+impl<'de> Seen<'de> {
+    /// The key's bit in the filter: an FNV-1a hash of its bytes, folded to 7 bits.
+    fn bit(key: &str) -> u128 {
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        1 << ((hash ^ (hash >> 32) ^ (hash >> 16)) & 127)
+    }
+
+    /// Whether `key` was met before; notes it either way.
+    #[allow(clippy::ptr_arg)] // the key is kept as it came, borrowed where the reader lent it
+    fn met(&mut self, key: &Cow<'de, str>) -> bool {
+        let bit = Self::bit(key);
+        let maybe = self.filter & bit != 0 && self.keys.contains(key);
+        self.filter |= bit;
+        if !maybe {
+            if self.keys.capacity() == 0 {
+                // Room for a month of days at once: one allocation per object, not five.
+                self.keys.reserve(32);
+            }
+            self.keys.push(key.clone());
+        }
+        maybe
+    }
+}
+
 /// Refuses a key met before in the same object (`seen`, the path already ending in it): its
 /// value would be counted twice, or one of the two lost.
-#[allow(clippy::ptr_arg)] // the key is kept as it came, borrowed where the reader lent it
+#[allow(clippy::ptr_arg)] // as `Seen::met`
 fn once<'de, E: de::Error>(
     ctx: &mut Ctx<'de, '_>,
-    seen: &mut Vec<Cow<'de, str>>,
+    seen: &mut Seen<'de>,
     key: &Cow<'de, str>,
 ) -> Result<(), E> {
-    if seen.contains(key) {
+    if seen.met(key) {
         return Err(ctx.fail(MalformedKind::DuplicateKey {
             key: key.clone().into_owned(),
         }));
     }
-    seen.push(key.clone());
     Ok(())
 }
 
 /// [`once`] for a key not yet on the path.
-#[allow(clippy::ptr_arg)] // as `once`
+#[allow(clippy::ptr_arg)] // as `Seen::met`
 fn once_at<'de, E: de::Error>(
     ctx: &mut Ctx<'de, '_>,
-    seen: &mut Vec<Cow<'de, str>>,
+    seen: &mut Seen<'de>,
     key: &Cow<'de, str>,
 ) -> Result<(), E> {
-    if seen.contains(key) {
+    if seen.met(key) {
         ctx.path.push(key.clone());
+        return Err(ctx.fail(MalformedKind::DuplicateKey {
+            key: key.clone().into_owned(),
+        }));
     }
-    once(ctx, seen, key)
+    Ok(())
 }
 
 /// Reads one key of a level the general way: the dimension the request says comes next, else
@@ -680,9 +720,9 @@ fn read_key<'de, A: MapAccess<'de>>(
         .iter()
         .all(|d| next.used & bit(*d) != 0);
     if done {
-        let value = read_count(ctx, map, key)?;
+        let value = read_count(ctx, map, &key)?;
         let grouping = &mut ctx.outcome.groupings[g];
-        note_levels(grouping, next);
+        note_levels(grouping, &next);
         grouping.rows.push(Row {
             post_id: next.post,
             media_key: None,
@@ -733,7 +773,8 @@ fn note_metric(ctx: &mut Ctx<'_, '_>, g: usize, m: Metric) {
 }
 
 /// Records the levels the answer used, from its first count: `prefix` holds them all.
-fn note_levels(grouping: &mut GroupingResult, prefix: Prefix) {
+#[inline]
+fn note_levels(grouping: &mut GroupingResult, prefix: &Prefix) {
     if grouping.levels.is_none() {
         grouping.levels = Some(prefix.levels());
     }
@@ -755,21 +796,35 @@ fn hour_buckets(day: Date) -> [Bucket; 24] {
 /// costs no path bookkeeping.
 // Inlined into its two callers, the loops over a level's counts: 1.5% fewer instructions per
 // hourly answer than a call per count (callgrind, `bench_parse`).
-#[allow(clippy::inline_always)]
+#[allow(clippy::inline_always, clippy::ptr_arg)]
 #[inline(always)]
 fn read_count<'de, A: MapAccess<'de>>(
     ctx: &mut Ctx<'de, '_>,
     map: &mut A,
-    key: Cow<'de, str>,
+    key: &Cow<'de, str>,
 ) -> Result<u64, A::Error> {
     let mut bad = None;
-    map.next_value_seed(Leaf { bad: &mut bad }).map_err(|e| {
-        ctx.path.push(key);
-        match bad {
-            Some(kind) => ctx.fail(kind),
-            None => e,
-        }
-    })
+    match map.next_value_seed(Leaf { bad: &mut bad }) {
+        Ok(value) => Ok(value),
+        Err(e) => Err(count_failed(ctx, key, bad, e)),
+    }
+}
+
+/// The error of a bad count under `key`: the kind [`Leaf`] left, or the reader's own.
+#[cold]
+#[inline(never)]
+#[allow(clippy::ptr_arg)] // as `Seen::met`
+fn count_failed<'de, E: de::Error>(
+    ctx: &mut Ctx<'de, '_>,
+    key: &Cow<'de, str>,
+    bad: Option<MalformedKind>,
+    e: E,
+) -> E {
+    ctx.path.push(key.clone());
+    match bad {
+        Some(kind) => ctx.fail(kind),
+        None => e,
+    }
 }
 
 /// A count: a decimal string or a JSON number. What is wrong with a bad one is left in `bad`
