@@ -554,30 +554,37 @@ fn read_hours<'de, A: MapAccess<'de>>(
 }
 
 /// The keys of one object read so far, to refuse a key met twice. A key is compared with the
-/// earlier ones only when a 128-bit filter of their hashes says it may be one of them, so the
+/// earlier ones only when a 256-bit filter of their hashes says it may be one of them, so the
 /// 28 or so days of a month's level cost one hash each, not a comparison with every day before
 /// (a twentieth of an hourly answer's parse, callgrind, `bench_parse`).
 #[derive(Default)]
 struct Seen<'de> {
     keys: Vec<Cow<'de, str>>,
-    filter: u128,
+    filter: [u128; 2],
 }
 
 impl<'de> Seen<'de> {
-    /// The key's bit in the filter: an FNV-1a hash of its bytes, folded to 7 bits.
-    fn bit(key: &str) -> u128 {
-        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        });
-        1 << ((hash ^ (hash >> 32) ^ (hash >> 16)) & 127)
+    /// The key's place in the filter: its last eight bytes (where dates, ids and names differ)
+    /// and its length, mixed by a multiplication whose top eight bits depend on all of them.
+    fn place(key: &str) -> (usize, u32) {
+        let bytes = key.as_bytes();
+        let tail = &bytes[bytes.len().saturating_sub(8)..];
+        let mut word = [0u8; 8];
+        word[..tail.len()].copy_from_slice(tail);
+        let hash = (u64::from_le_bytes(word) ^ bytes.len() as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> 56;
+        // `hash` is below 256: its top bit picks the half, the rest the bit.
+        (usize::from(hash >= 128), (hash & 127) as u32)
     }
 
     /// Whether `key` was met before; notes it either way.
     #[allow(clippy::ptr_arg)] // the key is kept as it came, borrowed where the reader lent it
     fn met(&mut self, key: &Cow<'de, str>) -> bool {
-        let bit = Self::bit(key);
-        let maybe = self.filter & bit != 0 && self.keys.contains(key);
-        self.filter |= bit;
+        let (half, bit) = Self::place(key);
+        let bit = 1u128 << bit;
+        let maybe = self.filter[half] & bit != 0 && self.keys.contains(key);
+        self.filter[half] |= bit;
         if !maybe {
             if self.keys.capacity() == 0 {
                 // Room for a month of days at once: one allocation per object, not five.
