@@ -148,7 +148,9 @@ fn camel(key: &str) -> String {
         if ch == '_' && !out.is_empty() {
             upper = true;
         } else if upper {
-            out.extend(ch.to_uppercase());
+            // ASCII only: the keys are this crate's and the core's field names, and Unicode's
+            // case tables weigh 6 KB gzipped in the wasm module.
+            out.push(ch.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(ch);
