@@ -494,7 +494,7 @@ mod tests {
         // `from_json` stands in for the derived `Deserialize` (smaller in wasm): the same
         // problem, or an error for the same objects.
         for text in [
-            r#"{}"#,
+            r"{}",
             r#"{"title":"Not Found Error","type":"https://api.x.com/2/problems/resource-not-found","detail":"Could not find tweet with ids: [1].","resource_type":"tweet","resource_id":"1","parameter":"ids","value":"1","section":"data"}"#,
             r#"{"title":null,"status":404,"resource_id":17,"value":[1,{"a":null}],"code":88,"message":"Rate limit exceeded","extra":{"x":1}}"#,
             r#"{"status":65535,"code":-9223372036854775808,"field":"public_metrics.x"}"#,
@@ -509,8 +509,8 @@ mod tests {
             r#"{"type":["x"]}"#,
             r#"{"message":true}"#,
             r#""a problem""#,
-            r#"17"#,
-            r#"null"#,
+            r"17",
+            r"null",
         ] {
             let value: serde_json::Value = serde_json::from_str(text).unwrap();
             let derived = serde_json::from_value::<ProblemDetails>(value.clone()).ok();
