@@ -100,11 +100,39 @@ impl From<JsSpec> for RequestSpec {
 }
 
 /// A time as JS gives it: milliseconds since the epoch, or an ISO string (a `Date`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum JsTime {
     Millis(f64),
     Text(String),
+}
+
+/// Read by a visitor of its own, not `#[serde(untagged)]`: an untagged enum buffers its input
+/// in serde's `Content` first, code the wasm module would carry for this one field.
+impl<'de> Deserialize<'de> for JsTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsTime, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = JsTime;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("milliseconds since 1970, an RFC 3339 time or a Date")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<JsTime, E> {
+                Ok(JsTime::Millis(v))
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn visit_i64<E>(self, v: i64) -> Result<JsTime, E> {
+                Ok(JsTime::Millis(v as f64))
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn visit_u64<E>(self, v: u64) -> Result<JsTime, E> {
+                Ok(JsTime::Millis(v as f64))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<JsTime, E> {
+                Ok(JsTime::Text(v.to_owned()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// Options of `buildRequest` and `checkRequest`.
@@ -273,16 +301,15 @@ fn build_with_clock(spec: &str, options: &str, clock_ms: f64) -> Result<String, 
     let base = base_urls(&options)?;
     let request = validate(spec, &options, clock_ms)?;
     let prepared = request.prepare(&base);
-    let headers: Map<String, Value> = prepared
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
-            )
-        })
-        .collect();
+    // Inserted one by one: collecting into a map sorts first, and that sort is code of its
+    // own in the module (see `outcome::camel_keys`).
+    let mut headers = Map::new();
+    for (k, v) in &prepared.headers {
+        headers.insert(
+            k.as_str().to_owned(),
+            Value::String(String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        );
+    }
     let out = json!({
         "endpoint": prepared.endpoint,
         "method": prepared.method.as_str(),
@@ -341,7 +368,24 @@ pub(crate) fn request_of(spec: &str, options: &str, clock_ms: f64) -> Result<Req
     validate(spec, &options, clock_ms)
 }
 
-/// Headers given as a JSON object of names to values.
+/// The only headers the parser reads, the quota headers of both generations
+/// ([`xengage_core::facts::limits`]), made when compiling: parsing any header name at run
+/// time would bring http's table of standard names (5 KB gzipped) into the module.
+static QUOTA_HEADERS: [http::HeaderName; 5] = {
+    let [v2_limit, v2_remaining, v2_reset] = xengage_core::facts::limits::V2_RATE_LIMIT_HEADERS;
+    let [limit, remaining] = xengage_core::facts::limits::ENTERPRISE_RATE_LIMIT_HEADERS;
+    [
+        http::HeaderName::from_static(v2_limit),
+        http::HeaderName::from_static(v2_remaining),
+        http::HeaderName::from_static(v2_reset),
+        http::HeaderName::from_static(limit),
+        http::HeaderName::from_static(remaining),
+    ]
+};
+
+/// Headers given as a JSON object of names to string values, as the parser reads them: the
+/// quota headers (any case), whose values must be header values; other names are not read,
+/// so they are not checked either.
 fn header_map(headers: &str) -> Result<http::HeaderMap, Failure> {
     let bad = |what: String| Failure::new("invalid_response", format!("answer.headers: {what}"));
     let map: Map<String, Value> = if headers.trim().is_empty() {
@@ -354,11 +398,15 @@ fn header_map(headers: &str) -> Result<http::HeaderMap, Failure> {
         let Value::String(value) = value else {
             return Err(bad(format!("the value of `{name}` is not a string")));
         };
-        let name = http::HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| bad(format!("`{name}` is not a header name")))?;
+        let Some(known) = QUOTA_HEADERS
+            .iter()
+            .find(|known| known.as_str().eq_ignore_ascii_case(&name))
+        else {
+            continue;
+        };
         let value = http::HeaderValue::from_str(&value)
             .map_err(|_| bad(format!("the value of `{name}` is not a header value")))?;
-        out.append(name, value);
+        out.append(known.clone(), value);
     }
     Ok(out)
 }
@@ -588,6 +636,54 @@ mod tests {
             serde_json::json!([a]),
             "{:?}",
             f.details
+        );
+    }
+
+    #[test]
+    fn the_quota_headers_are_read_in_any_case_and_other_headers_are_not() {
+        let spec = r#"{"endpoint":"media-analytics","mediaKeys":["3_1992000000000000001"],"metrics":["video_views"],"start":"2026-11-19T00:00:00Z","end":"2026-11-21T00:00:00Z"}"#;
+        let headers = r#"{"X-Rate-Limit-Limit":"300","x-rate-limit-remaining":" 299 ","x-rate-limit-reset":"1795000000","not a header name":"x","x-other":"\u0001"}"#;
+        let outcome =
+            parse_response_parts(spec, NOW, 200, headers, br#"{"data":[]}"#, 0.0).unwrap();
+        let quota = outcome.rate_limit.unwrap();
+        assert_eq!(
+            (quota.limit, quota.remaining, quota.reset),
+            (300, 299, Some(1_795_000_000))
+        );
+        let f = parse_response_parts(spec, NOW, 200, r#"{"x-rate-limit-limit":300}"#, b"{}", 0.0)
+            .unwrap_err();
+        assert_eq!(f.code, "invalid_response");
+        assert!(f.message.contains("x-rate-limit-limit"), "{}", f.message);
+        let f = parse_response_parts(
+            spec,
+            NOW,
+            200,
+            r#"{"x-rate-limit-limit":"3\n"}"#,
+            b"{}",
+            0.0,
+        )
+        .unwrap_err();
+        assert!(f.message.contains("not a header value"), "{}", f.message);
+    }
+
+    #[test]
+    fn options_now_takes_milliseconds_or_a_time_and_names_both_otherwise() {
+        let spec =
+            r#"{"endpoint":"totals","postIds":["1070059276213702656"],"metrics":["favorites"]}"#;
+        for now in [
+            r#"{"now":1795000000000}"#,
+            r#"{"now":1.7950000000005e12}"#,
+            NOW,
+        ] {
+            build_request_json(spec, now).unwrap();
+        }
+        let f = build_request_json(spec, r#"{"now":true}"#).unwrap_err();
+        assert_eq!(f.code, "invalid_options");
+        assert!(
+            f.message
+                .contains("milliseconds since 1970, an RFC 3339 time or a Date"),
+            "{}",
+            f.message
         );
     }
 

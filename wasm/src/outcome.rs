@@ -5,7 +5,7 @@
 //! The npm package's `api.js` adds each grouping's `rows`, the same counts as objects, built
 //! from its columns on first use.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use xengage_core::Request;
 use xengage_core::collect::{Event, Progress, Summary};
 use xengage_core::pace::Failure as FailureKind;
@@ -148,7 +148,9 @@ fn camel(key: &str) -> String {
         if ch == '_' && !out.is_empty() {
             upper = true;
         } else if upper {
-            out.extend(ch.to_uppercase());
+            // ASCII only: the keys are this crate's and the core's field names, and Unicode's
+            // case tables weigh 6 KB gzipped in the wasm module.
+            out.push(ch.to_ascii_uppercase());
             upper = false;
         } else {
             out.push(ch);
@@ -161,11 +163,15 @@ fn camel(key: &str) -> String {
 /// style for what it returns. Values are left as they are (metric and grouping names, codes).
 pub fn camel_keys(value: Value) -> Value {
     match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (camel(&k), camel_keys(v)))
-                .collect(),
-        ),
+        // Inserted one by one, not collected: collecting into a map sorts the pairs first, a
+        // sort the module would carry for this alone (a map keeps its keys in order anyway).
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                out.insert(camel(&k), camel_keys(v));
+            }
+            Value::Object(out)
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(camel_keys).collect()),
         other => other,
     }

@@ -218,12 +218,12 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
     outcome.totals = Some(ctx.totals);
     let problems_at = root.key("errors");
     for (i, problem) in r.list(top, "errors", &root)?.iter().enumerate() {
-        let problem = serde_json::from_value::<ProblemDetails>(problem.clone()).map_err(|e| {
+        let problem = ProblemDetails::from_json(problem).map_err(|e| {
             r.fail(
                 &problems_at.index(i),
                 MalformedKind::UnexpectedType {
                     expected: "an RFC 7807 problem".to_owned(),
-                    found: e.to_string(),
+                    found: e,
                 },
             )
         })?;

@@ -347,7 +347,7 @@ pub(crate) fn api_error(
                     match item {
                         Value::String(s) => e.messages.push(s.clone()),
                         Value::Object(_) => {
-                            if let Ok(p) = serde_json::from_value::<ProblemDetails>(item.clone()) {
+                            if let Ok(p) = ProblemDetails::from_json(item) {
                                 e.problems.push(p);
                             }
                         }
