@@ -230,7 +230,28 @@ fn ci() -> Result<(), String> {
     // The public API of each library crate against api/ (`cargo xtask api` writes it anew).
     api::api(&["--check".to_owned()])?;
     // Every published crate packs and builds from its package as crates.io would (the working
-    // tree's state, committed or not).
+    // tree's state, committed or not). The packages are built as registry crates of the same
+    // name and version each time, and cargo takes a registry crate's build from the target
+    // directory without looking at its sources again: a second run after a change would check
+    // the first run's code (and fail on a name the change added). Their debug builds go first.
+    run(
+        &cargo,
+        &[
+            "clean",
+            "--profile",
+            "dev",
+            "-p",
+            "xengage-core",
+            "-p",
+            "xengage-emulator",
+            "-p",
+            "xengage-native",
+            "-p",
+            "xengage-web",
+            "-p",
+            "xengage-cli",
+        ],
+    )?;
     run(
         &cargo,
         &["publish", "--dry-run", "--workspace", "--allow-dirty"],
