@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use xengage_core::auth::{Credentials, oauth1};
+use xengage_core::auth::{Credentials, NonceSource, oauth1};
+use xengage_web::collect::PlatformNonces;
 
 use crate::Failure;
 use crate::client::JsCredentials;
@@ -101,23 +102,6 @@ pub fn sign_request_json(
     Ok(request.to_string())
 }
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
-    fn get_random_values(buf: &mut [u8]);
-}
-
-/// A fresh 32-character nonce from `crypto.getRandomValues`.
-fn platform_nonce() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 32];
-    get_random_values(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect()
-}
-
 /// `signRequest(request, credentials, options?)`: `request` (from `buildRequest`) with its
 /// `authorization` header, signed with a fresh nonce and the clock's time unless
 /// `options.nonce` / `options.timestamp` fix them.
@@ -133,14 +117,14 @@ pub fn sign_request(
             .and_then(|s| s.as_string())
             .unwrap_or_default()
     };
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let now = (js_sys::Date::now() / 1000.0) as u64;
+    // The nonce and time `Client` signs with: `crypto.getRandomValues` and `Date.now()`.
+    let mut platform = PlatformNonces;
     let out = sign_request_json(
         &text(request),
         &text(credentials),
         &text(options),
-        &platform_nonce(),
-        now,
+        &platform.nonce(),
+        platform.timestamp(),
     )
     .map_err(|e| crate::to_js_error(&e))?;
     js_sys::JSON::parse(&out)

@@ -335,14 +335,15 @@ impl<'de> Visitor<'de> for TimeText<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an RFC 3339 time")
     }
+    // A string is kept as a key is: borrowed where the reader lends it.
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Cow::Borrowed(v))
+        CowStr.visit_borrowed_str(v)
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v.to_owned()))
+        CowStr.visit_str(v)
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Cow::Owned(v))
+        CowStr.visit_string(v)
     }
     fn visit_u64<E: de::Error>(self, _v: u64) -> Result<Self::Value, E> {
         self.other()
@@ -536,9 +537,8 @@ fn read_hours<'de, A: MapAccess<'de>>(
         let bit = 1u32 << hour.unwrap_or(0);
         if hours_seen & bit != 0 {
             // The same hour written twice (`"07"` twice, or `"7"` and `"07"`).
-            let mut again = Seen::default();
-            again.met(&key);
-            once_at(ctx, &mut again, &key)?;
+            ctx.path.push(key.clone());
+            return Err(twice(ctx, &key));
         }
         hours_seen |= bit;
         let value = read_count(ctx, map, &key)?;
@@ -605,9 +605,7 @@ fn once<'de, E: de::Error>(
     key: &Cow<'de, str>,
 ) -> Result<(), E> {
     if seen.met(key) {
-        return Err(ctx.fail(MalformedKind::DuplicateKey {
-            key: key.clone().into_owned(),
-        }));
+        return Err(twice(ctx, key));
     }
     Ok(())
 }
@@ -621,11 +619,18 @@ fn once_at<'de, E: de::Error>(
 ) -> Result<(), E> {
     if seen.met(key) {
         ctx.path.push(key.clone());
-        return Err(ctx.fail(MalformedKind::DuplicateKey {
-            key: key.clone().into_owned(),
-        }));
+        return Err(twice(ctx, key));
     }
     Ok(())
+}
+
+/// The error of `key` met twice in one object, the path ending in it.
+#[cold]
+#[allow(clippy::ptr_arg)] // as `Seen::met`
+fn twice<'de, E: de::Error>(ctx: &mut Ctx<'de, '_>, key: &Cow<'de, str>) -> E {
+    ctx.fail(MalformedKind::DuplicateKey {
+        key: key.clone().into_owned(),
+    })
 }
 
 /// Reads one key of a level the general way: the dimension the request says comes next, else
