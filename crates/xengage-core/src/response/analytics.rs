@@ -37,7 +37,8 @@ use crate::request::{Granularity, Request};
 use crate::window::{floor_hour, parse_rfc3339};
 
 use super::error::{MalformedKind, ProblemDetails, ResponseError};
-use super::json::{self, DepthValue, JsonReader, ReadError, count_from_str};
+use super::json::{self, JsonReader, ReadError, count_from_str};
+use super::lite::{Lite, LiteMap, LiteSeed, Scratch};
 use super::rows::{Bucket, Level, Row};
 use super::v2::{At, Reader, malformed};
 use super::{
@@ -75,7 +76,7 @@ struct Ctx<'v, 'r> {
     series: GroupingResult,
     totals: GroupingResult,
     /// Metric names seen, resolved once.
-    names: HashMap<&'v str, Option<Metric>>,
+    names: Names<'v>,
     null_values: usize,
     null_buckets: usize,
     strings: usize,
@@ -89,11 +90,13 @@ pub(crate) fn parse(
     options: &ParseOptions,
     reader: JsonReader,
 ) -> Result<Outcome, ResponseError> {
+    let mut scratch = Scratch::default();
     let value = json::read(
         reader,
         body,
-        DepthValue {
+        LiteSeed {
             remaining: options.depth_limit(),
+            scratch: &mut scratch,
         },
     )
     .map_err(|e| match e {
@@ -145,16 +148,16 @@ fn result(name: &str, (dims, levels): (Vec<Dimension>, Vec<Level>)) -> GroupingR
     g
 }
 
-fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, ResponseError> {
+fn build(request: &Request, r: &Reader, body: &Lite<'_>) -> Result<Outcome, ResponseError> {
     let root = At::Root;
-    let top = r.object(body, &root)?;
+    let top = object(r, body, &root)?;
     let mut ctx = Ctx {
         r,
         request,
         outcome: Outcome::empty(request.endpoint()),
         series: result(SERIES, series_shape(request)),
         totals: result(TOTALS, shape(request, &[])),
-        names: HashMap::new(),
+        names: Names::default(),
         null_values: 0,
         null_buckets: 0,
         strings: 0,
@@ -162,11 +165,11 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
     let mut ledger = Ledger::of_request(request);
     let data_at = root.key("data");
     // Before spec 2.147 `data` was one object, not a list.
-    let items: &[Value] = match top.get("data") {
-        None | Some(Value::Null) => &[],
-        Some(Value::Array(items)) => items,
-        Some(one @ Value::Object(_)) => std::slice::from_ref(one),
-        Some(other) => return Err(r.wrong(&data_at, "a list", other)),
+    let items: &[Lite<'_>] = match top.get("data") {
+        None | Some(Lite::Null) => &[],
+        Some(Lite::List(items)) => items,
+        Some(one @ Lite::Object(_)) => std::slice::from_ref(one),
+        Some(other) => return Err(r.wrong_kind(&data_at, "a list", other.kind())),
     };
     for (i, item) in items.iter().enumerate() {
         let at = data_at.index(i);
@@ -217,8 +220,8 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
     outcome.groupings = vec![ctx.series];
     outcome.totals = Some(ctx.totals);
     let problems_at = root.key("errors");
-    for (i, problem) in r.list(top, "errors", &root)?.iter().enumerate() {
-        let problem = ProblemDetails::from_json(problem).map_err(|e| {
+    for (i, problem) in list(r, top, "errors", &root)?.iter().enumerate() {
+        let problem = ProblemDetails::from_json(&problem.to_value()).map_err(|e| {
             r.fail(
                 &problems_at.index(i),
                 MalformedKind::UnexpectedType {
@@ -229,10 +232,12 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
         })?;
         outcome.problems.push(problem);
     }
-    for (key, value) in top {
+    for (key, value) in top.iter() {
         if key != "data" && key != "errors" {
-            outcome.push_notice(ResponseNotice::UnknownKey { key: key.clone() });
-            outcome.extra.insert(key.clone(), value.clone());
+            outcome.push_notice(ResponseNotice::UnknownKey {
+                key: key.to_owned(),
+            });
+            outcome.extra.insert(key.to_owned(), value.to_value());
         }
     }
     let general = charge_problems(&mut ledger, request, &outcome.problems);
@@ -304,29 +309,32 @@ fn account(entry: &mut super::PostEntry, general: &[PostFailure]) {
 
 impl<'v> Ctx<'v, '_> {
     /// Reads one item into rows; returns what it is about.
-    fn item(&mut self, item: &'v Value, at: &At<'_>) -> Result<Subject, ResponseError> {
+    fn item(&mut self, item: &'v Lite<'v>, at: &At<'_>) -> Result<Subject, ResponseError> {
         let r = self.r;
-        let item = r.object(item, at)?;
+        let item = object(r, item, at)?;
         let subject = if self.request.endpoint().is_media() {
-            let v = r.field(item, "media_key", at)?;
+            let v = field(r, item, "media_key", at)?;
             let key_at = at.key("media_key");
-            let text = r.text(v, &key_at)?;
+            let Lite::Str(text) = v else {
+                return Err(r.wrong_kind(&key_at, "a string", v.kind()));
+            };
             let key = MediaKey::parse(text).map_err(|e| {
                 r.fail(
                     &key_at,
                     MalformedKind::UnexpectedKey {
-                        key: text.to_owned(),
+                        key: text.as_ref().to_owned(),
                         expected: format!("a media key ({e})"),
                     },
                 )
             })?;
             Subject::Media(key)
         } else {
-            Subject::Post(r.post_id(r.field(item, "id", at)?, &at.key("id"))?)
+            let id = field(r, item, "id", at)?;
+            Subject::Post(r.post_id(&id.to_value(), &at.key("id"))?)
         };
-        let buckets = r.list(item, SERIES, at)?;
-        for (name, value) in item {
-            if ITEM_KEYS.contains(&name.as_str()) {
+        let buckets = list(r, item, SERIES, at)?;
+        for (name, value) in item.iter() {
+            if ITEM_KEYS.contains(&name) {
                 continue;
             }
             let value_at = at.key(name);
@@ -352,24 +360,30 @@ impl<'v> Ctx<'v, '_> {
         let buckets_at = at.key(SERIES);
         for (j, b) in buckets.iter().enumerate() {
             let at = buckets_at.index(j);
-            let b = r.object(b, &at)?;
+            let b = object(r, b, &at)?;
             let time = match b.get("timestamp") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(parse_rfc3339(s).ok_or_else(|| {
+                None | Some(Lite::Null) => None,
+                Some(Lite::Str(s)) => Some(parse_rfc3339(s).ok_or_else(|| {
                     r.fail(
                         &at.key("timestamp"),
-                        MalformedKind::BadTime { found: s.clone() },
+                        MalformedKind::BadTime {
+                            found: s.as_ref().to_owned(),
+                        },
                     )
                 })?),
-                Some(other) => return Err(r.wrong(&at.key("timestamp"), "a time", other)),
+                Some(other) => {
+                    return Err(r.wrong_kind(&at.key("timestamp"), "a time", other.kind()));
+                }
             };
-            let metrics: &Map<String, Value> = match b.get("metrics") {
-                None | Some(Value::Null) => {
+            let metrics: &LiteMap<'v> = match b.get("metrics") {
+                None | Some(Lite::Null) => {
                     self.null_buckets += 1;
                     continue;
                 }
-                Some(Value::Object(m)) => m,
-                Some(other) => return Err(r.wrong(&at.key("metrics"), "an object", other)),
+                Some(Lite::Object(m)) => m,
+                Some(other) => {
+                    return Err(r.wrong_kind(&at.key("metrics"), "an object", other.kind()));
+                }
             };
             let bucket = match (self.request.granularity(), time) {
                 (Some(Granularity::Total), _) => Bucket::Total,
@@ -383,7 +397,7 @@ impl<'v> Ctx<'v, '_> {
                 (_, Some(t)) => Bucket::Day(t.date()),
             };
             let metrics_at = at.key("metrics");
-            for (name, value) in metrics {
+            for (name, value) in metrics.iter() {
                 let value_at = metrics_at.key(name);
                 self.value(subject, name, value, &value_at, bucket, Target::Series)?;
             }
@@ -396,7 +410,7 @@ impl<'v> Ctx<'v, '_> {
         &mut self,
         subject: Subject,
         name: &'v str,
-        value: &'v Value,
+        value: &'v Lite<'v>,
         at: &At<'_>,
         bucket: Bucket,
         into: Target,
@@ -404,13 +418,13 @@ impl<'v> Ctx<'v, '_> {
         // Each value is counted once although a top-level field may be read twice.
         let first = into == Target::Totals || bucket != Bucket::Total;
         let count = match value {
-            Value::Null => {
+            Lite::Null => {
                 if first {
                     self.null_values += 1;
                 }
                 return Ok(());
             }
-            Value::String(s) => {
+            Lite::Str(s) => {
                 let Ok(c) = count_from_str(s) else {
                     if first {
                         self.strings += 1;
@@ -420,9 +434,10 @@ impl<'v> Ctx<'v, '_> {
                 };
                 c
             }
-            _ => self.r.count(value, at)?,
+            Lite::U64(c) => *c,
+            other => self.r.count(&other.to_value(), at)?,
         };
-        let Some(metric) = self.metric(name) else {
+        let Some((metric, asked)) = self.metric(name) else {
             if first {
                 let grouping = match into {
                     Target::Series => SERIES,
@@ -440,7 +455,7 @@ impl<'v> Ctx<'v, '_> {
             Target::Series => &mut self.series,
             Target::Totals => &mut self.totals,
         };
-        if !self.request.metrics().contains(&metric) {
+        if !asked {
             self.outcome
                 .push_notice(ResponseNotice::MetricNotRequested {
                     grouping: result.name.clone(),
@@ -462,22 +477,115 @@ impl<'v> Ctx<'v, '_> {
     }
 
     /// Keeps a value the SDK cannot read as a count, with its name, in [`Outcome::unknown`].
-    fn keep(&mut self, name: &str, value: &Value, at: &At<'_>) {
+    fn keep(&mut self, name: &str, value: &Lite<'_>, at: &At<'_>) {
         let mut part = Map::new();
-        part.insert(name.to_owned(), value.clone());
+        part.insert(name.to_owned(), value.to_value());
         self.outcome.unknown.push(UnknownPart {
             path: at.render(),
             value: Value::Object(part),
         });
     }
 
-    /// The metric an answer names: by the endpoint's own spelling first, then any other.
-    fn metric(&mut self, name: &'v str) -> Option<Metric> {
-        let endpoint = self.request.endpoint();
-        *self.names.entry(name).or_insert_with(|| {
-            Metric::all()
+    /// The metric an answer names (by the endpoint's own spelling first, then any other), and
+    /// whether the request asked for it.
+    fn metric(&mut self, name: &'v str) -> Option<(Metric, bool)> {
+        let request = self.request;
+        self.names.resolve(name, |name| {
+            let endpoint = request.endpoint();
+            let metric = Metric::all()
                 .find(|m| m.name_on(endpoint) == Some(name))
-                .or_else(|| Metric::parse(name).ok())
+                .or_else(|| Metric::parse(name).ok())?;
+            Some((metric, request.metrics().contains(&metric)))
         })
+    }
+}
+
+/// An object, as [`Reader::object`] reads one of a `Value` tree.
+fn object<'t, 'v>(
+    r: &Reader,
+    v: &'t Lite<'v>,
+    at: &At<'_>,
+) -> Result<&'t LiteMap<'v>, ResponseError> {
+    match v {
+        Lite::Object(m) => Ok(m),
+        other => Err(r.wrong_kind(at, "an object", other.kind())),
+    }
+}
+
+/// An optional list, as [`Reader::list`]: absent or null is empty.
+fn list<'t, 'v>(
+    r: &Reader,
+    object: &'t LiteMap<'v>,
+    key: &str,
+    at: &At<'_>,
+) -> Result<&'t [Lite<'v>], ResponseError> {
+    match object.get(key) {
+        None | Some(Lite::Null) => Ok(&[]),
+        Some(Lite::List(items)) => Ok(items),
+        Some(other) => Err(r.wrong_kind(&at.key(key), "a list", other.kind())),
+    }
+}
+
+/// A required field, as [`Reader::field`]: absent or null is missing.
+fn field<'t, 'v>(
+    r: &Reader,
+    object: &'t LiteMap<'v>,
+    key: &str,
+    at: &At<'_>,
+) -> Result<&'t Lite<'v>, ResponseError> {
+    match object.get(key) {
+        None | Some(Lite::Null) => Err(r.fail(
+            at,
+            MalformedKind::MissingField {
+                field: key.to_owned(),
+            },
+        )),
+        Some(v) => Ok(v),
+    }
+}
+
+/// Metric names met in an answer, each resolved once. Buckets name their metrics in the same
+/// order, so the name after the one last found is looked at first: most values cost one string
+/// comparison, not a hash (a hash map of every name was a fifth of the parse of the benchmark's
+/// answer). Past [`Names::LISTED`] names, the rest go to a hash map, so that an answer full of
+/// unknown names is not read in quadratic time.
+#[derive(Default)]
+struct Names<'v> {
+    listed: Vec<(&'v str, Option<(Metric, bool)>)>,
+    /// Where the next name is looked for first.
+    next: usize,
+    more: HashMap<&'v str, Option<(Metric, bool)>>,
+}
+
+impl<'v> Names<'v> {
+    const LISTED: usize = 64;
+
+    fn resolve(
+        &mut self,
+        name: &'v str,
+        resolve: impl FnOnce(&str) -> Option<(Metric, bool)>,
+    ) -> Option<(Metric, bool)> {
+        // (Not a let chain: the crates build with Rust 1.85.)
+        if let Some(&(listed, found)) = self.listed.get(self.next) {
+            if listed == name {
+                self.next += 1;
+                return found;
+            }
+        }
+        if let Some(i) = self.listed.iter().position(|(listed, _)| *listed == name) {
+            self.next = i + 1;
+            return self.listed[i].1;
+        }
+        if let Some(found) = self.more.get(name) {
+            return *found;
+        }
+        let found = resolve(name);
+        if self.listed.len() < Self::LISTED {
+            self.listed.push((name, found));
+            self.next = self.listed.len();
+        } else {
+            self.more.insert(name, found);
+        }
+        found
     }
 }

@@ -226,7 +226,7 @@ impl<'de> Visitor<'de> for DepthValue {
         Ok(Value::Null)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let remaining = self.deeper()?;
+        let remaining = deeper(self.remaining)?;
         let mut out = Vec::new();
         while let Some(v) = seq.next_element_seed(DepthValue { remaining })? {
             out.push(v);
@@ -234,7 +234,7 @@ impl<'de> Visitor<'de> for DepthValue {
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let remaining = self.deeper()?;
+        let remaining = deeper(self.remaining)?;
         let mut out = Map::new();
         while let Some(k) = map.next_key_seed(CowStr)? {
             let v = map.next_value_seed(DepthValue { remaining })?;
@@ -244,13 +244,12 @@ impl<'de> Visitor<'de> for DepthValue {
     }
 }
 
-impl DepthValue {
-    fn deeper<E: de::Error>(&self) -> Result<usize, E> {
-        self.remaining
-            .checked_sub(1)
-            .filter(|&r| r > 0)
-            .ok_or_else(|| E::custom(TOO_DEEP))
-    }
+/// The levels left below a list or object read with `remaining` left: an error at the limit.
+pub(crate) fn deeper<E: de::Error>(remaining: usize) -> Result<usize, E> {
+    remaining
+        .checked_sub(1)
+        .filter(|&r| r > 0)
+        .ok_or_else(|| E::custom(TOO_DEEP))
 }
 
 /// What kind of JSON value `v` is, in words for an error message.

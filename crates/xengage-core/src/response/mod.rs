@@ -45,6 +45,7 @@ mod analytics;
 mod error;
 mod json;
 mod ledger;
+mod lite;
 mod merge;
 mod rows;
 mod v1;

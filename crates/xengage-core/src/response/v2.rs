@@ -77,11 +77,16 @@ impl Reader {
     }
 
     pub(super) fn wrong(&self, at: &At<'_>, expected: &str, found: &Value) -> ResponseError {
+        self.wrong_kind(at, expected, kind_of(found))
+    }
+
+    /// As [`Reader::wrong`], given the kind of value found in words.
+    pub(super) fn wrong_kind(&self, at: &At<'_>, expected: &str, found: &str) -> ResponseError {
         self.fail(
             at,
             MalformedKind::UnexpectedType {
                 expected: expected.to_owned(),
-                found: kind_of(found).to_owned(),
+                found: found.to_owned(),
             },
         )
     }
