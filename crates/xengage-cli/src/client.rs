@@ -112,6 +112,6 @@ impl TransportArgs {
         }
         builder
             .build()
-            .map_err(|e| CliError::Usage(crate::error::chain(&e)))
+            .map_err(|e| CliError::Usage(xengage_native::error_chain(&e)))
     }
 }

@@ -70,22 +70,6 @@ pub(crate) enum CliError {
     Serve(#[source] std::io::Error),
 }
 
-/// `error` and its sources, joined with `: `: the whole story of a failure on one line.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        // Some errors repeat their cause's words.
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 impl From<xengage_native::SendError> for CliError {
     fn from(e: xengage_native::SendError) -> CliError {
         match e {
@@ -93,9 +77,9 @@ impl From<xengage_native::SendError> for CliError {
             xengage_native::SendError::Credentials(e) => CliError::Credentials(e.to_string()),
             other if other.is_timeout() => CliError::Network(format!(
                 "{} (--timeout sets the timeout, in seconds)",
-                chain(&other)
+                xengage_native::error_chain(&other)
             )),
-            other => CliError::Network(chain(&other)),
+            other => CliError::Network(xengage_native::error_chain(&other)),
         }
     }
 }

@@ -21,7 +21,7 @@ use xengage_core::{
 };
 
 use crate::collection::Collection;
-use crate::error::{ClientError, SendError, chain};
+use crate::error::{ClientError, SendError, error_chain};
 use crate::http::{ExchangeError, RawAnswer, check_url, exchange, no_credential, unsigned};
 
 /// The settings a [`ClientBuilder`] collects.
@@ -663,7 +663,7 @@ impl Job {
             Err(e) => {
                 // The ledger keeps the whole chain in words; the typed error waits for the
                 // job's end, where a request that failed for good becomes a `SendError`.
-                collector.on_failure(id, now, e.failure, &chain(&e), jitter);
+                collector.on_failure(id, now, e.failure, &error_chain(&e), jitter);
                 no_answers.insert(index, e);
             }
         }

@@ -212,8 +212,30 @@ fn attempts_text(attempts: u64) -> String {
     }
 }
 
-/// `error` and its sources, joined with `: `: what a log line or a ledger keeps.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+/// `error` and its sources, joined with `: `, each cause once: what a log line or a ledger
+/// keeps (the CLI prints its errors this way).
+///
+/// ```
+/// use std::error::Error;
+/// use xengage_native::error_chain;
+///
+/// #[derive(Debug)]
+/// struct Sending(std::io::Error);
+/// impl std::fmt::Display for Sending {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("sending failed")
+///     }
+/// }
+/// impl Error for Sending {
+///     fn source(&self) -> Option<&(dyn Error + 'static)> {
+///         Some(&self.0)
+///     }
+/// }
+///
+/// let error = Sending(std::io::Error::other("connection reset"));
+/// assert_eq!(error_chain(&error), "sending failed: connection reset");
+/// ```
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(s) = source {

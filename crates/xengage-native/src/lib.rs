@@ -76,6 +76,6 @@ mod tls;
 
 pub use crate::client::{Client, ClientBuilder, Collected};
 pub use crate::collection::{Collection, Rows};
-pub use crate::error::{ClientError, SendError, UrlError};
+pub use crate::error::{ClientError, SendError, UrlError, error_chain};
 pub use crate::http::{ExchangeCause, ExchangeError, RawAnswer, check_url};
 pub use crate::resume::ResumeError;

@@ -367,7 +367,7 @@ async fn forward(
         Err(e) => json_error(
             uri,
             StatusCode::BAD_GATEWAY,
-            &[format!("upstream: {}", crate::error::chain(&e))],
+            &[format!("upstream: {}", xengage_native::error_chain(&e))],
         ),
     }
 }

@@ -189,7 +189,7 @@ fn dry_run(args: &Args, spec: &RequestSpec) -> Result<ExitOutcome, CliError> {
             };
             request
                 .prepare_authorized(&send_to, &sign_for, c, &mut nonces)
-                .map_err(|e| CliError::Usage(crate::error::chain(&e)))?
+                .map_err(|e| CliError::Usage(xengage_native::error_chain(&e)))?
         }
         None => request.prepare(&send_to),
     };
