@@ -221,16 +221,9 @@ fn build(request: &Request, r: &Reader, body: &Lite<'_>) -> Result<Outcome, Resp
     outcome.totals = Some(ctx.totals);
     let problems_at = root.key("errors");
     for (i, problem) in list(r, top, "errors", &root)?.iter().enumerate() {
-        let problem = ProblemDetails::from_json(&problem.to_value()).map_err(|e| {
-            r.fail(
-                &problems_at.index(i),
-                MalformedKind::UnexpectedType {
-                    expected: "an RFC 7807 problem".to_owned(),
-                    found: e,
-                },
-            )
-        })?;
-        outcome.problems.push(problem);
+        outcome
+            .problems
+            .push(r.problem(&problem.to_value(), &problems_at.index(i))?);
     }
     for (key, value) in top.iter() {
         if key != "data" && key != "errors" {

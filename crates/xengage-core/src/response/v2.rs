@@ -99,6 +99,19 @@ impl Reader {
         v.as_object().ok_or_else(|| self.wrong(at, "an object", v))
     }
 
+    /// An RFC 7807 problem of an answer's `errors`.
+    pub(super) fn problem(&self, v: &Value, at: &At<'_>) -> Result<ProblemDetails, ResponseError> {
+        ProblemDetails::from_json(v).map_err(|found| {
+            self.fail(
+                at,
+                MalformedKind::UnexpectedType {
+                    expected: "an RFC 7807 problem".to_owned(),
+                    found,
+                },
+            )
+        })
+    }
+
     /// An optional list: absent or null is empty.
     pub(super) fn list<'v>(
         &self,
@@ -350,16 +363,9 @@ fn build(request: &Request, r: &Reader, body: &Value) -> Result<Outcome, Respons
     outcome.ledger = ledger;
     let problems_at = root.key("errors");
     for (i, problem) in r.list(top, "errors", &root)?.iter().enumerate() {
-        let problem = ProblemDetails::from_json(problem).map_err(|e| {
-            r.fail(
-                &problems_at.index(i),
-                MalformedKind::UnexpectedType {
-                    expected: "an RFC 7807 problem".to_owned(),
-                    found: e,
-                },
-            )
-        })?;
-        outcome.problems.push(problem);
+        outcome
+            .problems
+            .push(r.problem(problem, &problems_at.index(i))?);
     }
     for (key, value) in top {
         if key != "data" && key != "errors" {
