@@ -225,6 +225,46 @@ mod tests {
         assert!(map.get("b").is_none());
     }
 
+    /// JSON text with keys from a small set (so that objects repeat keys), escapes, and every
+    /// kind of value.
+    fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec!["a", "b", "id", "metrics", "k\\u0041", "\\\"q"]);
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            any::<bool>().prop_map(|b| b.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-1e6f64..1e6).prop_map(|f| format!("{f:?}")),
+            "[a-z0-9 ]{0,6}".prop_map(|s| format!("\"{s}\"")),
+            Just("\"x\\n\\u00e9\"".to_owned()),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec((key.clone(), inner), 0..6).prop_map(|pairs| {
+                    let pairs: Vec<String> =
+                        pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", pairs.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the tree is the `Value` serde_json reads from it (with the
+        /// parser's own reading of `-0.0`): so the analytics parser sees what it saw before.
+        #[test]
+        fn every_tree_is_the_value_serde_json_reads(text in json_text()) {
+            let expected: Value = serde_json::from_str(&text).unwrap();
+            let zeroed = |v: &Value| -> Value {
+                serde_json::from_str(&v.to_string().replace("-0.0", "0.0")).unwrap()
+            };
+            proptest::prop_assert_eq!(zeroed(&read(&text).to_value()), zeroed(&expected));
+        }
+    }
+
     #[test]
     fn too_deep_a_tree_is_refused() {
         let mut de = serde_json::Deserializer::from_str("[[[1]]]");
