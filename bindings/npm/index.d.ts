@@ -446,12 +446,13 @@ export type FailureKind = 'rate_limited' | 'server' | 'timeout' | 'connection' |
 /** Something that happened in a job, with the progress after it. */
 export type ProgressEvent =
   | { kind: 'sent'; index: number; attempt: number; afterMs: number; progress: Progress }
-  | { kind: 'batch_done'; index: number; postIds: string[]; rows: number; progress: Progress }
+  /** `postIds` or, on media analytics, `mediaKeys`: what the batch asked (the other is empty). */
+  | { kind: 'batch_done'; index: number; postIds: string[]; mediaKeys: string[]; rows: number; progress: Progress }
   | { kind: 'batch_narrowed'; index: number; removed: string[]; askedAgain: string[]; message: string; progress: Progress }
   /** `afterMs`: how long until the retry may go (the backoff, or after a 429 the wait for the quota's window: a countdown's start). */
   | { kind: 'retrying'; index: number; attempt: number; failure: FailureKind; message: string; afterMs: number; progress: Progress }
   /** `status`: the HTTP status of the last answer (401: the credentials), null when none came (a timeout, a failed connection). */
-  | { kind: 'batch_failed'; index: number; postIds: string[]; failure: FailureKind; message: string; status: number | null; progress: Progress }
+  | { kind: 'batch_failed'; index: number; postIds: string[]; mediaKeys: string[]; failure: FailureKind; message: string; status: number | null; progress: Progress }
   | { kind: 'other'; progress: Progress };
 
 /** The end of a job. */

@@ -276,6 +276,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
             "kind": "batch_done",
             "index": index,
             "postIds": request.post_ids().iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
+            "mediaKeys": media_keys(request),
             "rows": outcome.row_count(),
         }),
         Event::BatchNarrowed {
@@ -315,6 +316,7 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
             "kind": "batch_failed",
             "index": index,
             "postIds": request.post_ids().iter().map(xengage_core::PostId::as_str).collect::<Vec<_>>(),
+            "mediaKeys": media_keys(request),
             "failure": failure_name(*failure),
             "message": message,
             "status": error.as_ref().and_then(ResponseError::status),
@@ -325,6 +327,15 @@ pub fn event_json(event: &Event, progress: Progress) -> Value {
         map.insert("progress".into(), progress_json(progress));
     }
     v
+}
+
+/// The media keys of a request (none but on media analytics), as text.
+fn media_keys(request: &Request) -> Vec<String> {
+    request
+        .media_keys()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// A failure class as JS sees it.

@@ -386,7 +386,14 @@ test('Client.analytics and Client.mediaAnalytics with an OAuth 2.0 user token', 
   assert.ok(r.ledger.every((e) => e.status === 'served'));
   assert.ok(series.every((x) => x.mediaKey === null && typeof x.postId === 'string'));
   const keys = ready.owned_media_keys.slice(0, 2);
-  const m = await client.mediaAnalytics({ mediaKeys: keys, metrics: ['video_views'], start: '2026-11-15', end: '2026-11-22' });
+  const events = [];
+  const m = await client.mediaAnalytics(
+    { mediaKeys: keys, metrics: ['video_views'], start: '2026-11-15', end: '2026-11-22' },
+    { onProgress: (e) => events.push(e) },
+  );
+  // Progress names the media a batch asked, as it names the posts of a post job.
+  const done = events.filter((e) => e.kind === 'batch_done');
+  assert.deepEqual(done.map((e) => [e.postIds, e.mediaKeys]), [[[], keys]]);
   const media = m.groupings.timestamped_metrics.rows;
   assert.ok(media.length > 0);
   // Each row names its media, never a post.

@@ -3,9 +3,8 @@
 //! `String` per key and a B-tree per object; for the benchmark's 7 MB post analytics answer
 //! building it took half the parse (`cargo xtask bench parse`).
 //!
-//! Objects read as `serde_json::Map` reads them, so that what the parser makes of an answer does
-//! not change: keys in their byte order, and a key written twice keeps its last value. Parts the
-//! SDK keeps as they came (unknown keys and values, problems) become `Value`s.
+//! A key written twice keeps its last value, as in a `serde_json::Map`; keys stay in the order
+//! written. Parts the SDK keeps as they came (unknown keys and values, problems) become `Value`s.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -28,47 +27,61 @@ pub(crate) enum Lite<'de> {
     Object(LiteMap<'de>),
 }
 
-/// A JSON object: its pairs sorted by key, one per key.
+/// A JSON object: its pairs in the order written, one per key (the last, where a key is written
+/// twice, as `serde_json::Map` keeps it).
+///
+/// Not sorted: a sort would add two of the standard library's sorts to the wasm module (12 KB
+/// before `wasm-opt`), and an answer's order is as good as any (the v1 reader keeps it too).
 #[derive(Debug)]
 pub(crate) struct LiteMap<'de>(Vec<(Cow<'de, str>, Lite<'de>)>);
 
 impl<'de> LiteMap<'de> {
-    /// Sorts `pairs` by key, keeping the last of a key written twice.
+    /// Past this many keys, an object finds its repeated keys through a map, not by comparing
+    /// each key with those after it.
+    const COMPARED: usize = 32;
+
+    /// Drops the pairs whose key is written again later.
     fn new(mut pairs: Vec<(Cow<'de, str>, Lite<'de>)>) -> LiteMap<'de> {
-        // Answers usually write their keys in order: then there is nothing to do.
-        if pairs.windows(2).all(|w| w[0].0 < w[1].0) {
-            return LiteMap(pairs);
-        }
-        // Stable: of a key's pairs, the one written last comes last.
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(Cow<'de, str>, Lite<'de>)> = Vec::with_capacity(pairs.len());
-        for pair in pairs {
-            if out.last().is_some_and(|last| last.0 == pair.0) {
-                out.pop();
+        let n = pairs.len();
+        let mut repeated = vec![false; n];
+        let mut any = false;
+        if n <= Self::COMPARED {
+            for i in 0..n {
+                repeated[i] = pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0);
+                any |= repeated[i];
             }
-            out.push(pair);
+        } else {
+            // serde_json's own map, which the module holds anyway, as the set of keys met.
+            let mut later = Map::new();
+            for (i, (k, _)) in pairs.iter().enumerate().rev() {
+                repeated[i] = later.insert(k.as_ref().to_owned(), Value::Null).is_some();
+                any |= repeated[i];
+            }
         }
-        LiteMap(out)
+        if any {
+            let mut flags = repeated.into_iter();
+            pairs.retain(|_| !flags.next().unwrap_or(false));
+        }
+        LiteMap(pairs)
     }
 
     /// The value of `key`.
     pub(crate) fn get(&self, key: &str) -> Option<&Lite<'de>> {
-        self.0
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
-            .ok()
-            .map(|i| &self.0[i].1)
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
-    /// The pairs, in key order.
+    /// The pairs, in the order written.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &Lite<'de>)> {
         self.0.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// The object as `serde_json` holds it.
     pub(crate) fn to_map(&self) -> Map<String, Value> {
-        self.iter()
-            .map(|(k, v)| (k.to_owned(), v.to_value()))
-            .collect()
+        let mut map = Map::new();
+        for (k, v) in self.iter() {
+            map.insert(k.to_owned(), v.to_value());
+        }
+        map
     }
 }
 
@@ -215,14 +228,28 @@ mod tests {
     }
 
     #[test]
-    fn a_key_written_twice_keeps_its_last_value_and_keys_are_found_in_order() {
+    fn a_key_written_twice_keeps_its_last_value_and_keys_stay_in_order() {
         let Lite::Object(map) = read(r#"{"m": 1, "c": 2, "m": 3, "a": 4}"#) else {
             panic!("an object");
         };
         let keys: Vec<&str> = map.iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, ["a", "c", "m"]);
+        assert_eq!(keys, ["c", "m", "a"]);
         assert!(matches!(map.get("m"), Some(Lite::U64(3))));
         assert!(map.get("b").is_none());
+    }
+
+    #[test]
+    fn a_large_object_keeps_the_last_of_each_key_too() {
+        // More keys than are compared pair by pair: repeats are found through a map.
+        let pairs: Vec<String> = (0..100).map(|i| format!("\"k{}\": {i}", i % 40)).collect();
+        let text = format!("{{{}}}", pairs.join(","));
+        let Lite::Object(map) = read(&text) else {
+            panic!("an object");
+        };
+        assert_eq!(map.iter().count(), 40);
+        assert!(matches!(map.get("k3"), Some(Lite::U64(83))));
+        let expected: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(Lite::Object(map).to_value(), expected);
     }
 
     /// JSON text with keys from a small set (so that objects repeat keys), escapes, and every
