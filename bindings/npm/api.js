@@ -329,7 +329,20 @@ export function parseResponse(spec, answer, options) {
   if (answer == null || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
     throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an HTTP status (an integer, 100 to 599)');
   }
-  return wrapOutcome(m.parseResponseRaw(checked, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
+  const headers = headersJson(answer.headers);
+  if (typeof answer.body === 'string') {
+    // Encoded straight into the module's memory: one pass over the text, no copy of its bytes.
+    const text = answer.body;
+    let view = m.bodyBuffer(text.length, 0);
+    let { read, written } = encoder.encodeInto(text, view);
+    if (read < text.length) {
+      // Not all ASCII: a UTF-16 unit takes up to 3 bytes of UTF-8.
+      view = m.bodyBuffer(written + (text.length - read) * 3, written);
+      written += encoder.encodeInto(text.slice(read), view.subarray(written)).written;
+    }
+    return wrapOutcome(m.parseBufferedResponseRaw(checked, options, answer.status, headers, written));
+  }
+  return wrapOutcome(m.parseResponseRaw(checked, options, answer.status, headers, bodyBytes(answer.body)));
 }
 
 /** Sends requests (any number of posts, any range) with pacing and retries, merging the batches. */

@@ -492,6 +492,44 @@ pub fn parse_response_raw(
     Ok(outcome_to_js(&outcome, None))
 }
 
+thread_local! {
+    /// The body `api.js` writes with `TextEncoder.encodeInto` for [`parse_buffered_response`]:
+    /// a string crosses into the module in one copy, not two (`TextEncoder.encode`, then the
+    /// bytes into the module) or a loop over its characters in JS (wasm-bindgen's `&str`).
+    static BODY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `bodyBuffer(len, keep)`: the module's body buffer made `len` bytes long, its first `keep`
+/// bytes kept (the rest zero), as a `Uint8Array` over the module's memory for `api.js` to
+/// write a string's UTF-8 into (`TextEncoder.encodeInto`). The view is valid until the next
+/// call into the module (a call may grow the memory, which detaches it).
+#[wasm_bindgen(js_name = bodyBuffer, skip_typescript)]
+pub fn body_buffer(len: u32, keep: u32) -> js_sys::Uint8Array {
+    BODY.with_borrow_mut(|body| {
+        body.truncate(keep as usize);
+        body.resize(len as usize, 0);
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        // A wasm32 address fits in u32.
+        let start = u32::try_from(body.as_ptr().addr()).unwrap_or(0);
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), start, len)
+    })
+}
+
+/// `parseResponse`'s raw half for a body written into [`body_buffer`]: its first `len` bytes
+/// are the body (the buffer is emptied and freed).
+#[wasm_bindgen(js_name = parseBufferedResponseRaw, skip_typescript)]
+pub fn parse_buffered_response(
+    spec: &JsValue,
+    options: &JsValue,
+    status: u16,
+    headers: &str,
+    len: u32,
+) -> Result<JsValue, JsValue> {
+    let mut body = BODY.take();
+    body.truncate(len as usize);
+    parse_response_raw(spec, options, status, headers, &body)
+}
+
 fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
