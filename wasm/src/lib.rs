@@ -525,6 +525,8 @@ pub fn parse_buffered_response(
     headers: &str,
     len: u32,
 ) -> Result<JsValue, JsValue> {
+    // Taken before anything calls into JS (stringifying the spec may run its `toJSON`), so a
+    // parse started from there cannot write over this body.
     let mut body = BODY.take();
     body.truncate(len as usize);
     parse_response_raw(spec, options, status, headers, &body)
