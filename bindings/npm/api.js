@@ -203,8 +203,34 @@ export function toRows(columns) {
   return rows;
 }
 
+/** The typed array of each column the module sent as one value throughout. */
+const FILLED = { media: Int32Array, bucket: Uint8Array, hourOfDay: Uint8Array };
+
+/**
+ * `columns` with each column the module sent as a number (one value in every row: no media
+ * outside media analytics, one kind of bucket) made a typed array of that value when it is
+ * first read, so an answer pays for columns it does not use only if they are read.
+ */
+function filledColumns(columns) {
+  for (const [name, Type] of Object.entries(FILLED)) {
+    const fill = columns[name];
+    if (typeof fill !== 'number') continue;
+    Object.defineProperty(columns, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const array = new Type(columns.length).fill(fill);
+        Object.defineProperty(columns, name, { value: array, enumerable: true, writable: true, configurable: true });
+        return array;
+      },
+    });
+  }
+  return columns;
+}
+
 /** One grouping's result: its name, dimensions, columns, and rows built on first use. */
-function table(meta, columns) {
+function table(meta, raw) {
+  const columns = filledColumns(raw);
   const t = { name: meta.name, groupBy: meta.groupBy, rowCount: meta.rowCount, columns };
   Object.defineProperty(t, 'rows', {
     enumerable: true,

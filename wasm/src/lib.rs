@@ -537,7 +537,15 @@ fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-/// One grouping's columns as typed arrays.
+/// A `Uint8Array` column, or its value where it holds one value throughout.
+fn bytes_or_fill(column: &[u8]) -> JsValue {
+    match column.first() {
+        Some(first) if column.iter().all(|v| v == first) => JsValue::from(*first),
+        _ => js_sys::Uint8Array::from(column).into(),
+    }
+}
+
+/// One grouping's columns as typed arrays (see [`bytes_or_fill`]).
 #[allow(clippy::cast_precision_loss)]
 fn columns_to_js(c: &outcome::Columns) -> JsValue {
     let strings =
@@ -551,11 +559,13 @@ fn columns_to_js(c: &outcome::Columns) -> JsValue {
         &js_sys::Int32Array::from(c.post.as_slice()),
     );
     set(&columns, "mediaKeys", &strings(&c.media_keys));
-    set(
-        &columns,
-        "media",
-        &js_sys::Int32Array::from(c.media.as_slice()),
-    );
+    // A column of one value throughout (no media outside media analytics; one kind of bucket)
+    // crosses as that value: `api.js` makes the array when it is first read.
+    let media = match c.media.first() {
+        Some(m) if c.media_keys.is_empty() => JsValue::from(*m),
+        _ => js_sys::Int32Array::from(c.media.as_slice()).into(),
+    };
+    set(&columns, "media", &media);
     set(&columns, "metrics", &strings(&c.metrics));
     set(
         &columns,
@@ -567,21 +577,13 @@ fn columns_to_js(c: &outcome::Columns) -> JsValue {
         "bucketKinds",
         &strings(&outcome::BUCKET_KINDS.map(String::from)),
     );
-    set(
-        &columns,
-        "bucket",
-        &js_sys::Uint8Array::from(c.bucket.as_slice()),
-    );
+    set(&columns, "bucket", &bytes_or_fill(&c.bucket));
     set(
         &columns,
         "time",
         &js_sys::Float64Array::from(c.time.as_slice()),
     );
-    set(
-        &columns,
-        "hourOfDay",
-        &js_sys::Uint8Array::from(c.hour_of_day.as_slice()),
-    );
+    set(&columns, "hourOfDay", &bytes_or_fill(&c.hour_of_day));
     set(
         &columns,
         "value",
