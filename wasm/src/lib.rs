@@ -7,8 +7,8 @@
 //!
 //! Exports, in JS spelling: `buildRequest(spec, options?)`, `checkRequest(spec, options?)`,
 //! `parseResponseRaw`, `bodyBuffer` and `parseBufferedResponseRaw` (a text body written into
-//! the module's memory by `TextEncoder.encodeInto`), and with the `client` feature (on by default) `RawClient` and
-//! `signRequest` (wrapped by the npm package's `api.js` as `parseResponse`, `Client` and
+//! the module's memory by `TextEncoder.encodeInto`), and with the `client` feature (on by
+//! default) `RawClient` and `signRequest` (wrapped by the npm package's `api.js` as `parseResponse`, `Client` and
 //! `signRequest`). The package ships two builds: the lean one without `client` (checking,
 //! building and parsing, for pages that do only that) and the full one. Outcomes cross to JS as columns of typed arrays
 //! ([`outcome::Columns`]) plus JSON for the rest. The JSON-level functions
