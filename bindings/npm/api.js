@@ -203,8 +203,34 @@ export function toRows(columns) {
   return rows;
 }
 
+/** The typed array of each column the module sent as one value throughout. */
+const FILLED = { media: Int32Array, bucket: Uint8Array, hourOfDay: Uint8Array };
+
+/**
+ * `columns` with each column the module sent as a number (one value in every row: no media
+ * outside media analytics, one kind of bucket) made a typed array of that value when it is
+ * first read, so an answer pays for columns it does not use only if they are read.
+ */
+function filledColumns(columns) {
+  for (const [name, Type] of Object.entries(FILLED)) {
+    const fill = columns[name];
+    if (typeof fill !== 'number') continue;
+    Object.defineProperty(columns, name, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const array = new Type(columns.length).fill(fill);
+        Object.defineProperty(columns, name, { value: array, enumerable: true, writable: true, configurable: true });
+        return array;
+      },
+    });
+  }
+  return columns;
+}
+
 /** One grouping's result: its name, dimensions, columns, and rows built on first use. */
-function table(meta, columns) {
+function table(meta, raw) {
+  const columns = filledColumns(raw);
   const t = { name: meta.name, groupBy: meta.groupBy, rowCount: meta.rowCount, columns };
   Object.defineProperty(t, 'rows', {
     enumerable: true,
@@ -329,7 +355,20 @@ export function parseResponse(spec, answer, options) {
   if (answer == null || !Number.isInteger(answer.status) || answer.status < 100 || answer.status > 599) {
     throw new XengageError('invalid_response', 'answer must be { status, headers, body } with an HTTP status (an integer, 100 to 599)');
   }
-  return wrapOutcome(m.parseResponseRaw(checked, options, answer.status, headersJson(answer.headers), bodyBytes(answer.body)));
+  const headers = headersJson(answer.headers);
+  if (typeof answer.body === 'string') {
+    // Encoded straight into the module's memory: one pass over the text, no copy of its bytes.
+    const text = answer.body;
+    let view = m.bodyBuffer(text.length, 0);
+    let { read, written } = encoder.encodeInto(text, view);
+    if (read < text.length) {
+      // Not all ASCII: a UTF-16 unit takes up to 3 bytes of UTF-8.
+      view = m.bodyBuffer(written + (text.length - read) * 3, written);
+      written += encoder.encodeInto(text.slice(read), view.subarray(written)).written;
+    }
+    return wrapOutcome(m.parseBufferedResponseRaw(checked, options, answer.status, headers, written));
+  }
+  return wrapOutcome(m.parseResponseRaw(checked, options, answer.status, headers, bodyBytes(answer.body)));
 }
 
 /** Sends requests (any number of posts, any range) with pacing and retries, merging the batches. */

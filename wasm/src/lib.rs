@@ -6,8 +6,9 @@
 //! npm package's `errors.js`).
 //!
 //! Exports, in JS spelling: `buildRequest(spec, options?)`, `checkRequest(spec, options?)`,
-//! `parseResponseRaw`, and with the `client` feature (on by default) `RawClient` and
-//! `signRequest` (wrapped by the npm package's `api.js` as `parseResponse`, `Client` and
+//! `parseResponseRaw`, `bodyBuffer` and `parseBufferedResponseRaw` (a text body written into
+//! the module's memory by `TextEncoder.encodeInto`), and with the `client` feature (on by
+//! default) `RawClient` and `signRequest` (wrapped by the npm package's `api.js` as `parseResponse`, `Client` and
 //! `signRequest`). The package ships two builds: the lean one without `client` (checking,
 //! building and parsing, for pages that do only that) and the full one. Outcomes cross to JS as columns of typed arrays
 //! ([`outcome::Columns`]) plus JSON for the rest. The JSON-level functions
@@ -492,12 +493,60 @@ pub fn parse_response_raw(
     Ok(outcome_to_js(&outcome, None))
 }
 
+thread_local! {
+    /// The body `api.js` writes with `TextEncoder.encodeInto` for [`parse_buffered_response`]:
+    /// a string crosses into the module in one copy, not two (`TextEncoder.encode`, then the
+    /// bytes into the module) or a loop over its characters in JS (wasm-bindgen's `&str`).
+    static BODY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `bodyBuffer(len, keep)`: the module's body buffer made `len` bytes long, its first `keep`
+/// bytes kept (the rest zero), as a `Uint8Array` over the module's memory for `api.js` to
+/// write a string's UTF-8 into (`TextEncoder.encodeInto`). The view is valid until the next
+/// call into the module (a call may grow the memory, which detaches it).
+#[wasm_bindgen(js_name = bodyBuffer, skip_typescript)]
+pub fn body_buffer(len: u32, keep: u32) -> js_sys::Uint8Array {
+    BODY.with_borrow_mut(|body| {
+        body.truncate(keep as usize);
+        body.resize(len as usize, 0);
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        // A wasm32 address fits in u32.
+        let start = u32::try_from(body.as_ptr().addr()).unwrap_or(0);
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&memory.buffer(), start, len)
+    })
+}
+
+/// `parseResponse`'s raw half for a body written into [`body_buffer`]: its first `len` bytes
+/// are the body (the buffer is emptied and freed).
+#[wasm_bindgen(js_name = parseBufferedResponseRaw, skip_typescript)]
+pub fn parse_buffered_response(
+    spec: &JsValue,
+    options: &JsValue,
+    status: u16,
+    headers: &str,
+    len: u32,
+) -> Result<JsValue, JsValue> {
+    // Taken before anything calls into JS (stringifying the spec may run its `toJSON`), so a
+    // parse started from there cannot write over this body.
+    let mut body = BODY.take();
+    body.truncate(len as usize);
+    parse_response_raw(spec, options, status, headers, &body)
+}
+
 fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
     let _ = js_sys::Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-/// One grouping's columns as typed arrays.
+/// A `Uint8Array` column, or its value where it holds one value throughout.
+fn bytes_or_fill(column: &[u8]) -> JsValue {
+    match column.first() {
+        Some(first) if column.iter().all(|v| v == first) => JsValue::from(*first),
+        _ => js_sys::Uint8Array::from(column).into(),
+    }
+}
+
+/// One grouping's columns as typed arrays (see [`bytes_or_fill`]).
 #[allow(clippy::cast_precision_loss)]
 fn columns_to_js(c: &outcome::Columns) -> JsValue {
     let strings =
@@ -511,11 +560,13 @@ fn columns_to_js(c: &outcome::Columns) -> JsValue {
         &js_sys::Int32Array::from(c.post.as_slice()),
     );
     set(&columns, "mediaKeys", &strings(&c.media_keys));
-    set(
-        &columns,
-        "media",
-        &js_sys::Int32Array::from(c.media.as_slice()),
-    );
+    // A column of one value throughout (no media outside media analytics; one kind of bucket)
+    // crosses as that value: `api.js` makes the array when it is first read.
+    let media = match c.media.first() {
+        Some(m) if c.media_keys.is_empty() => JsValue::from(*m),
+        _ => js_sys::Int32Array::from(c.media.as_slice()).into(),
+    };
+    set(&columns, "media", &media);
     set(&columns, "metrics", &strings(&c.metrics));
     set(
         &columns,
@@ -527,21 +578,13 @@ fn columns_to_js(c: &outcome::Columns) -> JsValue {
         "bucketKinds",
         &strings(&outcome::BUCKET_KINDS.map(String::from)),
     );
-    set(
-        &columns,
-        "bucket",
-        &js_sys::Uint8Array::from(c.bucket.as_slice()),
-    );
+    set(&columns, "bucket", &bytes_or_fill(&c.bucket));
     set(
         &columns,
         "time",
         &js_sys::Float64Array::from(c.time.as_slice()),
     );
-    set(
-        &columns,
-        "hourOfDay",
-        &js_sys::Uint8Array::from(c.hour_of_day.as_slice()),
-    );
+    set(&columns, "hourOfDay", &bytes_or_fill(&c.hour_of_day));
     set(
         &columns,
         "value",

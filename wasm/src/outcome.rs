@@ -10,6 +10,7 @@ use xengage_core::Request;
 use xengage_core::collect::{Event, Progress, Summary};
 use xengage_core::pace::Failure as FailureKind;
 use xengage_core::response::{Bucket, GroupingResult, Ledger, Outcome, ResponseError};
+use xengage_core::time::{Date, Time};
 
 use crate::Failure;
 
@@ -63,64 +64,117 @@ impl<K> Default for Dictionary<K> {
 
 impl<K: Copy + PartialEq> Dictionary<K> {
     /// The index of `key`, or -1 for none.
-    fn index(&mut self, key: Option<K>, name: impl Fn(K) -> String) -> i32 {
+    ///
+    /// The key is taken by reference and compared in place: a copy of it to compare made a
+    /// store forwarded to a wider load, a stall on every row (half the pass's time natively).
+    fn index(&mut self, key: Option<&K>, name: impl Fn(&K) -> String) -> i32 {
         let Some(key) = key else { return -1 };
-        if let Some((_, i)) = self.last.filter(|(last, _)| *last == key) {
-            return i;
+        if let Some((last, i)) = &self.last {
+            if last == key {
+                return *i;
+            }
         }
-        let i = self.keys.iter().position(|k| *k == key).unwrap_or_else(|| {
-            self.keys.push(key);
+        let i = self.keys.iter().position(|k| k == key).unwrap_or_else(|| {
+            self.keys.push(*key);
             self.names.push(name(key));
             self.keys.len() - 1
         });
         let i = i32::try_from(i).unwrap_or(i32::MAX);
-        self.last = Some((key, i));
+        self.last = Some((*key, i));
         i
     }
 }
 
+/// The start of a UTC day in milliseconds since the epoch, the last day's remembered.
+#[derive(Default)]
+struct DayStarts {
+    last: Option<(Date, f64)>,
+}
+
+impl DayStarts {
+    fn ms(&mut self, day: Date) -> f64 {
+        if let Some((_, ms)) = self.last.filter(|(last, _)| *last == day) {
+            return ms;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let ms = (day.midnight().assume_utc().unix_timestamp() * 1000) as f64;
+        self.last = Some((day, ms));
+        ms
+    }
+}
+
+/// A time of day in milliseconds (whole seconds: the API's buckets start on the hour).
+fn seconds_ms(t: Time) -> f64 {
+    f64::from(u32::from(t.hour()) * 3600 + u32::from(t.minute()) * 60 + u32::from(t.second()))
+        * 1000.0
+}
+
 impl Columns {
     /// The columns of every row of `grouping`.
+    ///
+    /// One pass, run for every count of an answer (a sixth of `parseResponse`'s time before it
+    /// was made this lean): the kind of bucket by its variant, not its name, and the start of an
+    /// hour from its day's, computed once a day (rows come in runs of one day).
     pub fn of(grouping: &GroupingResult) -> Columns {
         let rows = grouping.rows.len();
+        // Sized up front and written by index through slices of exactly `rows` entries: the
+        // writes need no capacity checks, and each column's pointer stays in a register
+        // (pushing reloads and stores every column's length through memory in wasm).
         let mut c = Columns {
-            post: Vec::with_capacity(rows),
-            media: Vec::with_capacity(rows),
-            metric: Vec::with_capacity(rows),
-            bucket: Vec::with_capacity(rows),
-            time: Vec::with_capacity(rows),
-            hour_of_day: Vec::with_capacity(rows),
-            value: Vec::with_capacity(rows),
+            post: vec![0; rows],
+            media: vec![0; rows],
+            metric: vec![0; rows],
+            bucket: vec![0; rows],
+            time: vec![0.0; rows],
+            hour_of_day: vec![0; rows],
+            value: vec![0.0; rows],
             ..Columns::default()
         };
         let mut posts = Dictionary::default();
         let mut media = Dictionary::default();
         let mut metrics = Dictionary::default();
-        {
-            for row in &grouping.rows {
-                c.post
-                    .push(posts.index(row.post_id, |id| id.as_str().to_owned()));
-                c.media
-                    .push(media.index(row.media_key, |key| key.to_string()));
-                c.metric
-                    .push(metrics.index(row.metric, |m| m.name().to_owned()));
-                let kind = BUCKET_KINDS
-                    .iter()
-                    .position(|k| *k == row.bucket.kind())
-                    .unwrap_or(0);
-                c.bucket.push(u8::try_from(kind).unwrap_or(0));
+        let mut days = DayStarts::default();
+        let post = &mut c.post[..rows];
+        let media_col = &mut c.media[..rows];
+        let metric = &mut c.metric[..rows];
+        let bucket = &mut c.bucket[..rows];
+        let time_col = &mut c.time[..rows];
+        let hour_col = &mut c.hour_of_day[..rows];
+        let value = &mut c.value[..rows];
+        for (i, row) in grouping.rows.iter().enumerate() {
+            post[i] = posts.index(row.post_id.as_ref(), |id| id.as_str().to_owned());
+            media_col[i] = media.index(row.media_key.as_ref(), ToString::to_string);
+            metric[i] = metrics.index(row.metric.as_ref(), |m| m.name().to_owned());
+            let (kind, time, hour) = match row.bucket {
+                Bucket::Total => (0, f64::NAN, u8::MAX),
+                Bucket::Day(d) => (1, days.ms(d), u8::MAX),
+                Bucket::Week(d) => (2, days.ms(d), u8::MAX),
+                Bucket::Hour(t) if t.offset().is_utc() => {
+                    (3, days.ms(t.date()) + seconds_ms(t.time()), u8::MAX)
+                }
                 #[allow(clippy::cast_precision_loss)]
-                let ms = row
-                    .bucket
-                    .start()
-                    .map_or(f64::NAN, |t| (t.unix_timestamp() * 1000) as f64);
-                c.time.push(ms);
-                c.hour_of_day.push(match row.bucket {
-                    Bucket::HourOfDay(h) => h,
-                    _ => u8::MAX,
-                });
+                Bucket::Hour(t) => (3, (t.unix_timestamp() * 1000) as f64, u8::MAX),
+                Bucket::HourOfDay(h) => (4, f64::NAN, h),
+                // A kind added to the core later: by its name and start, as it says them.
                 #[allow(clippy::cast_precision_loss)]
-                c.value.push(row.value as f64);
+                other => (
+                    BUCKET_KINDS
+                        .iter()
+                        .position(|k| *k == other.kind())
+                        .and_then(|i| u8::try_from(i).ok())
+                        .unwrap_or(0),
+                    other
+                        .start()
+                        .map_or(f64::NAN, |t| (t.unix_timestamp() * 1000) as f64),
+                    u8::MAX,
+                ),
+            };
+            bucket[i] = kind;
+            time_col[i] = time;
+            hour_col[i] = hour;
+            #[allow(clippy::cast_precision_loss)]
+            {
+                value[i] = row.value as f64;
             }
         }
         c.post_ids = posts.names;

@@ -403,6 +403,50 @@ test('Client.analytics and Client.mediaAnalytics with an OAuth 2.0 user token', 
   assert.equal(m.summary.progress.requestsDone, 1);
 });
 
+test('a string body that is not all ASCII reads as its UTF-8 bytes do, however long', () => {
+  // The text crosses into wasm by TextEncoder.encodeInto: ASCII first, then the rest at up to
+  // three bytes a UTF-16 unit. Non-ASCII in an unknown key (kept in extra), early and late.
+  const padding = 'x'.repeat(70000);
+  const body = JSON.stringify({
+    start: '2026-11-20T00:00:00Z',
+    end: '2026-11-20T02:00:00Z',
+    note_é: 'früh',
+    hourly: JSON.parse(hourlyBody).hourly,
+    tail: `${padding}€😀 – end`,
+  });
+  const fromText = parseResponse(hourlySpec, { status: 200, body }, { now });
+  const fromBytes = parseResponse(hourlySpec, { status: 200, body: new TextEncoder().encode(body) }, { now });
+  assert.equal(fromText.extra.note_é, 'früh');
+  assert.equal(fromText.extra.tail, `${padding}€😀 – end`);
+  assert.deepEqual(fromText.extra, fromBytes.extra);
+  assert.deepEqual(fromText.groupings.hourly.rows, fromBytes.groupings.hourly.rows);
+  // A shorter ASCII body after a longer one: nothing of the longer is read.
+  const short = parseResponse(hourlySpec, { status: 200, body: hourlyBody }, { now });
+  assert.equal(short.groupings.hourly.rowCount, 4);
+  assert.deepEqual(short.extra, { something_new: { kept: true } });
+  // A lone surrogate is read as U+FFFD, as TextEncoder.encode writes it.
+  const lone = parseResponse(hourlySpec, { status: 200, body: body.replace('früh', 'a\uD800b') }, { now });
+  assert.equal(lone.extra.note_é, 'a\uFFFDb');
+});
+
+test('columns of one value throughout are typed arrays like the others, made once when read', () => {
+  const r = parseResponse(hourlySpec, { status: 200, body: hourlyBody }, { now });
+  const c = r.groupings.hourly.columns;
+  for (const name of ['post', 'media', 'metric', 'bucket', 'time', 'hourOfDay', 'value']) {
+    assert.ok(Object.keys(c).includes(name), name);
+  }
+  assert.ok(c.media instanceof Int32Array);
+  assert.deepEqual([...c.media], [-1, -1, -1, -1]);
+  assert.equal(c.media, c.media, 'made once');
+  assert.ok(c.bucket instanceof Uint8Array);
+  assert.deepEqual([...c.bucket].map((b) => c.bucketKinds[b]), ['hour', 'hour', 'hour', 'hour']);
+  assert.ok(c.hourOfDay instanceof Uint8Array);
+  assert.deepEqual([...c.hourOfDay], [255, 255, 255, 255]);
+  // Writable like the other columns once made.
+  c.media[0] = 7;
+  assert.equal(c.media[0], 7);
+});
+
 test('parseResponse of a media analytics answer: rows, columns and ledger name the media', () => {
   const keys = ['3_1992000000000000001', '13_1992000000000000002', '7_1992000000000000009'];
   const spec = { endpoint: 'media-analytics', mediaKeys: keys, metrics: ['video_views'], start: '2026-11-19T00:00:00Z', end: '2026-11-21T00:00:00Z' };
