@@ -556,14 +556,20 @@ fn read_hours<'de, A: MapAccess<'de>>(
 /// The keys of one object read so far, to refuse a key met twice. A key is compared with the
 /// earlier ones only when a 256-bit filter of their hashes says it may be one of them, so the
 /// 28 or so days of a month's level cost one hash each, not a comparison with every day before
-/// (a twentieth of an hourly answer's parse, callgrind, `bench_parse`).
+/// (a twentieth of an hourly answer's parse, callgrind, `bench_parse`). Past
+/// [`Seen::LISTED`] keys the filter is mostly ones, so the keys move to a hash set: an object
+/// of a million keys (an answer may be 256 MB) is not read in quadratic time.
 #[derive(Default)]
 struct Seen<'de> {
     keys: Vec<Cow<'de, str>>,
     filter: [u128; 2],
+    many: Option<HashSet<Cow<'de, str>>>,
 }
 
 impl<'de> Seen<'de> {
+    /// The most keys compared one by one.
+    const LISTED: usize = 64;
+
     /// The key's place in the filter: its last eight bytes (where dates, ids and names differ)
     /// and its length, mixed by a multiplication whose top eight bits depend on all of them.
     fn place(key: &str) -> (usize, u32) {
@@ -581,6 +587,9 @@ impl<'de> Seen<'de> {
     /// Whether `key` was met before; notes it either way.
     #[allow(clippy::ptr_arg)] // the key is kept as it came, borrowed where the reader lent it
     fn met(&mut self, key: &Cow<'de, str>) -> bool {
+        if let Some(many) = &mut self.many {
+            return !many.insert(key.clone());
+        }
         let (half, bit) = Self::place(key);
         let bit = 1u128 << bit;
         let maybe = self.filter[half] & bit != 0 && self.keys.contains(key);
@@ -591,6 +600,9 @@ impl<'de> Seen<'de> {
                 self.keys.reserve(32);
             }
             self.keys.push(key.clone());
+            if self.keys.len() > Self::LISTED {
+                self.many = Some(self.keys.drain(..).collect());
+            }
         }
         maybe
     }
@@ -1074,4 +1086,35 @@ fn finish(ctx: Ctx<'_, '_>) -> Outcome {
     }
     outcome.ledger = ledger;
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_of_many_keys_is_checked_through_a_set_and_still_refuses_a_repeat() {
+        let keys: Vec<String> = (0..10_000).map(|i| format!("2026-10-{i}")).collect();
+        let mut seen = Seen::default();
+        for key in &keys {
+            assert!(!seen.met(&Cow::Borrowed(key.as_str())), "{key} is new");
+        }
+        // The list stopped growing: no key is compared with thousands before it.
+        assert!(seen.keys.len() <= Seen::LISTED);
+        assert_eq!(seen.many.as_ref().map(HashSet::len), Some(keys.len()));
+        for key in [&keys[0], &keys[40], &keys[9_999]] {
+            assert!(seen.met(&Cow::Owned(key.clone())), "{key} was met before");
+        }
+        assert!(!seen.met(&Cow::Borrowed("2026-10-x")));
+    }
+
+    #[test]
+    fn a_few_keys_stay_in_the_list_and_a_repeat_is_found() {
+        let mut seen = Seen::default();
+        for day in 1..=31 {
+            assert!(!seen.met(&Cow::Owned(format!("2026-10-{day:02}"))));
+        }
+        assert!(seen.many.is_none());
+        assert!(seen.met(&Cow::Borrowed("2026-10-17")));
+    }
 }
