@@ -262,6 +262,42 @@ fn metrics_not_asked_are_kept_with_a_notice() {
 }
 
 #[test]
+fn a_notice_given_twice_is_kept_once_and_thousands_of_distinct_ones_are_all_kept() {
+    // Retweets, not asked, for two posts: one notice (it names the grouping and the metric).
+    let body = format!(
+        r#"{{"g":{{"{A}":{{"impressions":"1","retweets":"3"}},"1980000000000000001":{{"retweets":"4"}}}}}}"#
+    );
+    let o = parse(&totals(), &body).unwrap();
+    let not_asked = |o: &xengage_core::response::Outcome| {
+        o.notices
+            .iter()
+            .filter(|n| matches!(n, ResponseNotice::MetricNotRequested { .. }))
+            .count()
+    };
+    assert_eq!(not_asked(&o), 1, "{:?}", o.notices);
+    // 5,000 posts not asked: a notice each, none lost, none twice (read in linear time: the
+    // notices are told apart by a hash set once the outcome is whole).
+    let posts: Vec<String> = (0..5_000)
+        .map(|i| {
+            format!(
+                r#""{}":{{"impressions":"1"}}"#,
+                1_980_000_000_000_000_000u64 + i
+            )
+        })
+        .collect();
+    let o = parse(&totals(), &format!(r#"{{"g":{{{}}}}}"#, posts.join(","))).unwrap();
+    let posts_not_asked = o
+        .notices
+        .iter()
+        .filter(|n| matches!(n, ResponseNotice::PostNotRequested { .. }))
+        .count();
+    assert_eq!(posts_not_asked, 5_000);
+    // Merged with itself, each notice is still there once.
+    let merged = xengage_core::response::merge([o.clone(), o.clone()]).unwrap();
+    assert_eq!(merged.notices, o.notices);
+}
+
+#[test]
 fn posts_not_asked_join_the_ledger_in_the_order_the_answer_names_them() {
     // Many ids, so that an order taken from a hash set would show: the ledger lists the asked
     // posts, then the others as the answer first names them, the same on every run.

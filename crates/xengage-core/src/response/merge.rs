@@ -184,6 +184,7 @@ pub fn merge(outcomes: impl IntoIterator<Item = Outcome>) -> Result<Outcome, Mer
     }
     merged.windows.sort_by_key(TimeWindow::start);
     merged.windows.dedup();
+    merged.dedupe_notices();
     Ok(merged)
 }
 

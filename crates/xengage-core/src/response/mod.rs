@@ -51,7 +51,7 @@ mod rows;
 mod v1;
 mod v2;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use http::{HeaderMap, HeaderName};
 use serde_json::{Map, Value};
@@ -230,7 +230,7 @@ impl RateLimit {
 }
 
 /// Something about an answer worth knowing that did not stop it from being read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ResponseNotice {
@@ -536,10 +536,22 @@ impl Outcome {
         self.results().find(|g| g.name == name)
     }
 
+    /// Notes `notice`. A notice given twice is kept once, by [`Outcome::dedupe_notices`] once
+    /// the outcome is whole: a check here would compare each notice with every one before it,
+    /// and an answer naming 20,000 posts not asked took a second to read that way.
     pub(crate) fn push_notice(&mut self, notice: ResponseNotice) {
-        if !self.notices.contains(&notice) {
-            self.notices.push(notice);
+        self.notices.push(notice);
+    }
+
+    /// Keeps the first of each notice given more than once, in their order.
+    pub(crate) fn dedupe_notices(&mut self) {
+        if self.notices.len() < 2 {
+            return;
         }
+        let mut met = HashSet::with_capacity(self.notices.len());
+        let keep: Vec<bool> = self.notices.iter().map(|n| met.insert(n)).collect();
+        let mut keep = keep.into_iter();
+        self.notices.retain(|_| keep.next().unwrap_or(true));
     }
 }
 
@@ -612,5 +624,6 @@ fn parse_with(
         Generation::V2 => v2::parse(request, status, body, options, reader)?,
     };
     outcome.rate_limit = RateLimit::for_endpoint(request.endpoint(), headers);
+    outcome.dedupe_notices();
     Ok(outcome)
 }
