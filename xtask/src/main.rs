@@ -116,6 +116,49 @@ fn target_dir() -> std::path::PathBuf {
     }
 }
 
+/// The workspace's crates, as an earlier publish dry run unpacked them. The dry run builds
+/// each package from a registry of its own under the target directory, and cargo unpacks a
+/// registry crate into `$CARGO_HOME/registry/src/<registry>/` once and never again while that
+/// directory is there: after a change to a crate's public API, a second dry run built its
+/// dependents against the first run's sources (and failed on the new name). Only copies of
+/// the workspace's own packages under local registries (whose directories start with `-`,
+/// having no host name) are removed.
+fn forget_unpacked_packages() -> Result<(), String> {
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(home) if !home.is_empty() => std::path::PathBuf::from(home),
+        _ => match std::env::var_os("HOME") {
+            Some(home) => std::path::Path::new(&home).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
+        return Ok(());
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for name in PUBLISHED_CRATES {
+            let unpacked = registry.path().join(format!("{name}-{version}"));
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked)
+                    .map_err(|e| format!("cannot remove {}: {e}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The crates `cargo publish --workspace` packs (`xtask`, `wasm` and `fuzz` are not published).
+const PUBLISHED_CRATES: [&str; 5] = [
+    "xengage-core",
+    "xengage-emulator",
+    "xengage-native",
+    "xengage-web",
+    "xengage-cli",
+];
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -234,24 +277,12 @@ fn ci() -> Result<(), String> {
     // name and version each time, and cargo takes a registry crate's build from the target
     // directory without looking at its sources again: a second run after a change would check
     // the first run's code (and fail on a name the change added). Their debug builds go first.
-    run(
-        &cargo,
-        &[
-            "clean",
-            "--profile",
-            "dev",
-            "-p",
-            "xengage-core",
-            "-p",
-            "xengage-emulator",
-            "-p",
-            "xengage-native",
-            "-p",
-            "xengage-web",
-            "-p",
-            "xengage-cli",
-        ],
-    )?;
+    let mut clean = vec!["clean", "--profile", "dev"];
+    for name in PUBLISHED_CRATES {
+        clean.extend(["-p", name]);
+    }
+    run(&cargo, &clean)?;
+    forget_unpacked_packages()?;
     run(
         &cargo,
         &["publish", "--dry-run", "--workspace", "--allow-dirty"],
@@ -265,22 +296,20 @@ fn ci() -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    /// The published crates, each with its own copies of the license texts.
-    const PUBLISHED: [&str; 5] = [
-        "crates/xengage-core",
-        "crates/xengage-native",
-        "crates/xengage-emulator",
-        "crates/xengage-web",
-        "crates/xengage-cli",
-    ];
+    /// The published crates' directories, each with its own copies of the license texts.
+    fn published() -> impl Iterator<Item = String> {
+        super::PUBLISHED_CRATES
+            .iter()
+            .map(|name| format!("crates/{name}"))
+    }
 
     #[test]
     fn each_published_crate_holds_the_license_texts_of_the_root() {
         let root = super::workspace_root();
         for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
             let text = std::fs::read(root.join(file)).unwrap();
-            for krate in PUBLISHED {
-                let copy = std::fs::read(root.join(krate).join(file))
+            for krate in published() {
+                let copy = std::fs::read(root.join(&krate).join(file))
                     .unwrap_or_else(|e| panic!("{krate}/{file}: {e}"));
                 assert!(
                     copy == text,
@@ -293,8 +322,8 @@ mod tests {
     #[test]
     fn each_published_crate_has_what_crates_io_shows() {
         let root = super::workspace_root();
-        for krate in PUBLISHED {
-            let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+        for krate in published() {
+            let manifest = std::fs::read_to_string(root.join(&krate).join("Cargo.toml")).unwrap();
             for key in ["description", "readme", "keywords", "categories", "license"] {
                 assert!(
                     manifest.lines().any(|l| l.starts_with(key)),
@@ -302,7 +331,7 @@ mod tests {
                 );
             }
             assert!(
-                root.join(krate).join("README.md").is_file(),
+                root.join(&krate).join("README.md").is_file(),
                 "{krate}/README.md"
             );
         }

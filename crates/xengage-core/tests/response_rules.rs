@@ -1141,3 +1141,60 @@ fn a_key_written_twice_is_refused_at_every_level_and_only_then() {
         .collect();
     assert!(parse(&r, &body(&posts.join(","))).is_ok());
 }
+
+#[test]
+fn analytics_problems_are_charged_once_each_however_many_there_are() {
+    const C: &str = "1990000000000000003";
+    let request = RequestSpec::new(Endpoint::Analytics)
+        .post_ids([A, B, C])
+        .metrics(["impressions"])
+        .granularity("daily")
+        .window("2026-11-01", "2026-11-08")
+        .validate(NOW, &ValidationOptions::default())
+        .unwrap();
+    let problem = |id: String, name: &str, detail: &str| {
+        format!(
+            r#"{{"type":"https://api.x.com/2/problems/{name}","title":"t","detail":"{detail}","resource_type":"tweet","resource_id":"{id}"}}"#
+        )
+    };
+    // 3,000 problems naming posts not asked, with two details between them; B named twice by
+    // the same internal error; C named by nothing and absent from `data`.
+    let mut problems: Vec<String> = (0..3_000)
+        .map(|i| {
+            let detail = if i % 2 == 0 { "even" } else { "odd" };
+            problem(
+                (1_980_000_000_000_000_000u64 + i).to_string(),
+                "internal-error",
+                detail,
+            )
+        })
+        .collect();
+    problems.push(problem(B.to_owned(), "internal-error", "busy"));
+    problems.push(problem(B.to_owned(), "internal-error", "busy"));
+    let body = format!(
+        r#"{{"data":[{{"id":"{A}","timestamped_metrics":[]}}],"errors":[{}]}}"#,
+        problems.join(",")
+    );
+    let o = parse(&request, &body).unwrap();
+    let failures = |id: &str| -> Vec<String> {
+        let id = xengage_core::PostId::parse(id).unwrap();
+        o.ledger
+            .get(&id)
+            .unwrap()
+            .failures
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    assert_eq!(
+        o.ledger.status(&xengage_core::PostId::parse(A).unwrap()),
+        Some(PostStatus::Served)
+    );
+    // B: its own failure, once.
+    assert_eq!(failures(B).len(), 1, "{:?}", failures(B));
+    assert!(failures(B)[0].contains("busy"));
+    // C: the problems that name no post asked are its reasons, each once.
+    let c = failures(C);
+    assert_eq!(c.len(), 2, "{c:?}");
+    assert!(c[0].contains("even") && c[1].contains("odd"), "{c:?}");
+}

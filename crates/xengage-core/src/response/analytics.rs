@@ -25,7 +25,7 @@
 //!   unavailable in the ledger, a `not-authorized-for-resource` forbidden, any other problem
 //!   naming it a failure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
@@ -247,18 +247,22 @@ fn build(request: &Request, r: &Reader, body: &Lite<'_>) -> Result<Outcome, Resp
 }
 
 /// Notes on the ledger what each problem says about the post or media it names; returns the
-/// failures of the problems that name none asked.
+/// failures of the problems that name none asked. Each failure once per post (and once among
+/// the general ones): repeats are told apart by a hash set, so an answer of many problems is
+/// not read in quadratic time.
 fn charge_problems(
     ledger: &mut Ledger,
     request: &Request,
     problems: &[ProblemDetails],
 ) -> Vec<PostFailure> {
     let mut general = Vec::new();
+    // (the post or media named, or none, and the failure) already noted.
+    let mut noted: HashSet<(Option<String>, PostFailure)> = HashSet::new();
     for p in problems {
         let named = p
             .resource_id_text()
             .or_else(|| p.value.as_ref().and_then(Value::as_str).map(str::to_owned));
-        let entry = match named {
+        let entry = match named.clone() {
             Some(text) if request.endpoint().is_media() => MediaKey::parse(&text)
                 .ok()
                 .filter(|k| request.media_keys().contains(k))
@@ -274,12 +278,12 @@ fn charge_problems(
             (Some(e), Some("resource-not-found" | "resource-unavailable")) => e.unavailable = true,
             (Some(e), Some("not-authorized-for-resource")) => e.forbidden = true,
             (Some(e), _) => {
-                if !e.failures.contains(&text) {
+                if noted.insert((named, text.clone())) {
                     e.failures.push(text);
                 }
             }
             (None, _) => {
-                if !general.contains(&text) {
+                if noted.insert((None, text.clone())) {
                     general.push(text);
                 }
             }
@@ -293,11 +297,8 @@ fn account(entry: &mut super::PostEntry, general: &[PostFailure]) {
         return;
     }
     entry.missing_from.push("data".to_owned());
-    for problem in general {
-        if !entry.failures.contains(problem) {
-            entry.failures.push(problem.clone());
-        }
-    }
+    // The entry has no failures yet, and `general` has each once.
+    entry.failures.extend_from_slice(general);
 }
 
 impl<'v> Ctx<'v, '_> {
