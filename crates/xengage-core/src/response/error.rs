@@ -457,6 +457,8 @@ impl ResponseError {
             return Vec::new();
         };
         let mut ids: Vec<PostId> = Vec::new();
+        // A hash set, not a search of `ids`: an error may name very many posts.
+        let mut listed = std::collections::HashSet::new();
         for id in e
             .forbidden_ids
             .iter()
@@ -464,7 +466,7 @@ impl ResponseError {
             .chain(&e.unsupported_impressions_ids)
             .chain(&e.unsupported_video_views_ids)
         {
-            if !ids.contains(id) {
+            if listed.insert(*id) {
                 ids.push(*id);
             }
         }

@@ -381,17 +381,21 @@ pub(crate) fn api_error(
             }
         }
     }
+    // Each id once, told apart by a hash set: a problem's detail may name very many posts.
+    let mut listed: std::collections::HashSet<PostId> = e.forbidden_ids.iter().copied().collect();
+    let mut named = Vec::new();
     for m in e
         .messages
         .iter()
         .chain(e.problems.iter().filter_map(|p| p.detail.as_ref()))
     {
         for id in forbidden_ids_in(m) {
-            if !e.forbidden_ids.contains(&id) {
-                e.forbidden_ids.push(id);
+            if listed.insert(id) {
+                named.push(id);
             }
         }
     }
+    e.forbidden_ids.extend(named);
     e
 }
 

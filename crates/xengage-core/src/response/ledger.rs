@@ -2,7 +2,7 @@
 //! it has none: unavailable (deleted or protected), unsupported for some metrics (too old),
 //! forbidden (not the credential's own), missing from the answer, or failed with an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::id::PostId;
 use crate::media_key::MediaKey;
@@ -273,11 +273,14 @@ impl PostEntry {
                 self.missing_from.push(g.clone());
             }
         }
-        for f in &other.failures {
-            if !self.failures.contains(f) {
-                self.failures.push(f.clone());
-            }
-        }
+        let mut listed: HashSet<&PostFailure> = self.failures.iter().collect();
+        let new: Vec<PostFailure> = other
+            .failures
+            .iter()
+            .filter(|f| listed.insert(f))
+            .cloned()
+            .collect();
+        self.failures.extend(new);
     }
 }
 
@@ -562,26 +565,22 @@ impl Ledger {
 
     /// Every distinct failure message, in the order first seen.
     pub fn failure_messages(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for f in self.failures() {
-            if !out.contains(&f.message) {
-                out.push(f.message.clone());
-            }
-        }
-        out
+        let mut listed = HashSet::new();
+        self.failures()
+            .into_iter()
+            .filter(|f| listed.insert(f.message.as_str()))
+            .map(|f| f.message.clone())
+            .collect()
     }
 
     /// Every distinct failure, in the order first seen (posts, then media).
     pub fn failures(&self) -> Vec<&PostFailure> {
-        let mut out: Vec<&PostFailure> = Vec::new();
-        for e in self.all_entries() {
-            for f in &e.failures {
-                if !out.contains(&f) {
-                    out.push(f);
-                }
-            }
-        }
-        out
+        // Told apart by a hash set: a ledger may hold very many failures.
+        let mut listed = HashSet::new();
+        self.all_entries()
+            .flat_map(|e| &e.failures)
+            .filter(|f| listed.insert(*f))
+            .collect()
     }
 }
 
