@@ -42,26 +42,26 @@ impl<'de> LiteMap<'de> {
 
     /// Drops the pairs whose key is written again later.
     fn new(mut pairs: Vec<(Cow<'de, str>, Lite<'de>)>) -> LiteMap<'de> {
-        let n = pairs.len();
-        let mut repeated = vec![false; n];
-        let mut any = false;
-        if n <= Self::COMPARED {
-            for i in 0..n {
-                repeated[i] = pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0);
-                any |= repeated[i];
+        let repeated: Vec<bool> = if pairs.len() <= Self::COMPARED {
+            let written_later = |i: usize| pairs[i + 1..].iter().any(|(k, _)| *k == pairs[i].0);
+            // Most objects repeat no key: they cost no list of flags.
+            if !(0..pairs.len()).any(written_later) {
+                return LiteMap(pairs);
             }
+            (0..pairs.len()).map(written_later).collect()
         } else {
             // serde_json's own map, which the module holds anyway, as the set of keys met.
             let mut later = Map::new();
-            for (i, (k, _)) in pairs.iter().enumerate().rev() {
-                repeated[i] = later.insert(k.as_ref().to_owned(), Value::Null).is_some();
-                any |= repeated[i];
-            }
-        }
-        if any {
-            let mut flags = repeated.into_iter();
-            pairs.retain(|_| !flags.next().unwrap_or(false));
-        }
+            let mut flags: Vec<bool> = pairs
+                .iter()
+                .rev()
+                .map(|(k, _)| later.insert(k.as_ref().to_owned(), Value::Null).is_some())
+                .collect();
+            flags.reverse();
+            flags
+        };
+        let mut flags = repeated.into_iter();
+        pairs.retain(|_| !flags.next().unwrap_or(false));
         LiteMap(pairs)
     }
 
